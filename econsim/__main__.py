@@ -1,0 +1,5 @@
+"""``python -m econsim``."""
+
+from econsim.cli import main
+
+main()

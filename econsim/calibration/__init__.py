@@ -1,0 +1,5 @@
+"""The five-step calibration: design → point values, exchange ratio, cost per user."""
+
+from econsim.calibration.calibrate import Calibration, calibrate
+
+__all__ = ["Calibration", "calibrate"]

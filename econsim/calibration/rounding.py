@@ -1,0 +1,110 @@
+"""Integer adjustment of calibrated point values (step 5), solved exactly with MILP.
+
+Each value v_b may move to a multiple of its step inside [v_b(1 − δ), v_b(1 + δ)]. Among
+those choices we want the total predicted points Σ_b x_b·W_b as close as possible to the
+target total T (stage 1); then, among choices whose total is within max(best, 0.1% of T),
+the values closest to their exact v_b (stage 2), so no value moves further than the total
+needs. With absolute values split into positive and negative parts, each stage is a small
+mixed-integer linear program.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+Array = NDArray[np.float64]
+
+#: Weight of "stay close to each value" relative to "hit the total" in stage 1 (a tie-breaker).
+CLOSENESS_WEIGHT = 1e-6
+#: Stage 2 may give up this share of the target total to keep values near their exact value.
+TOTAL_TOLERANCE = 1e-3
+
+
+@dataclass(frozen=True)
+class Rounded:
+    """The chosen values and the range each was allowed to move in."""
+
+    values: Array
+    low: Array
+    high: Array
+    widened: tuple[int, ...]  # indices whose range held no multiple of the step
+
+
+def allowed_range(value: float, step: float, spread: float) -> tuple[int, int, bool]:
+    """Lowest and highest multiple count n (value ≈ n·step) allowed, and whether widened.
+
+    A range with no multiple of the step is widened to the nearest multiples, never below one
+    step: a behaviour that earns points keeps earning at least one step.
+    """
+    lo = max(1, math.ceil(value * (1.0 - spread) / step - 1e-9))
+    hi = math.floor(value * (1.0 + spread) / step + 1e-9)
+    if lo <= hi:
+        return lo, hi, False
+    near = max(1, round(value / step))
+    return min(lo, near), max(near, min(lo, near)), True
+
+
+def round_values(
+    values: Array, steps: Array, weights: Array, target_total: float, spread: float
+) -> Rounded:
+    """Choose x_b = n_b·step_b within range: the total Σ x_b·W_b as close as possible to T,
+    then (among totals within TOTAL_TOLERANCE of that best) each x_b as close to v_b as possible.
+    """
+    ranges = [allowed_range(float(v), float(s), spread) for v, s in zip(values, steps, strict=True)]
+    lo = np.array([r[0] for r in ranges], dtype=float)
+    hi = np.array([r[1] for r in ranges], dtype=float)
+    widened = tuple(i for i, r in enumerate(ranges) if r[2])
+    scale = max(abs(target_total), 1.0)
+    best = _solve(values, steps, weights, target_total, lo, hi, None, scale)
+    best_dev = abs(float(best @ (steps * weights)) - target_total)
+    slack = max(best_dev, TOTAL_TOLERANCE * scale)
+    n = _solve(values, steps, weights, target_total, lo, hi, slack, scale)
+    return Rounded(values=n * steps, low=lo * steps, high=hi * steps, widened=widened)
+
+
+def _solve(
+    values: Array,
+    steps: Array,
+    weights: Array,
+    target_total: float,
+    lo: Array,
+    hi: Array,
+    slack: float | None,
+    scale: float,
+) -> Array:
+    """One MILP. slack None: minimise |total − T|. Else: minimise Σ|x − v|/v, |total − T| ≤ slack.
+
+    Variables: n_b (integer), e+ and e− (total deviation), d_b+ and d_b− (value deviation).
+    """
+    nb = len(values)
+    n_vars = nb + 2 + 2 * nb
+    c = np.zeros(n_vars)
+    if slack is None:
+        c[nb : nb + 2] = 1.0 / scale
+    c[nb + 2 :] = CLOSENESS_WEIGHT / np.concatenate([values, values])
+    if slack is not None:
+        c[nb + 2 :] /= CLOSENESS_WEIGHT
+    total_row = np.zeros(n_vars)
+    total_row[:nb] = steps * weights
+    total_row[nb], total_row[nb + 1] = -1.0, 1.0
+    close_rows = np.zeros((nb, n_vars))
+    close_rows[np.arange(nb), np.arange(nb)] = steps
+    close_rows[np.arange(nb), nb + 2 + np.arange(nb)] = -1.0
+    close_rows[np.arange(nb), nb + 2 + nb + np.arange(nb)] = 1.0
+    constraints = [
+        LinearConstraint(total_row[None, :], target_total, target_total),
+        LinearConstraint(close_rows, values, values),
+    ]
+    dev_cap = np.inf if slack is None else slack
+    lower = np.concatenate([lo, np.zeros(2 + 2 * nb)])
+    upper = np.concatenate([hi, [dev_cap, dev_cap], np.full(2 * nb, np.inf)])
+    integrality = np.concatenate([np.ones(nb), np.zeros(2 + 2 * nb)])
+    res = milp(c, constraints=constraints, bounds=Bounds(lower, upper), integrality=integrality)
+    if res.x is None:  # the slack admits the stage-1 optimum, so this is a solver failure
+        raise RuntimeError(f"integer adjustment failed: {res.message}")
+    return np.asarray(np.round(res.x[:nb]), dtype=float)

@@ -1,0 +1,100 @@
+"""The five steps of point-earning calibration (domain §3) as pure array functions.
+
+Shapes: ``T`` tiers × ``B`` behaviours. ``cap[t, b]`` is the per-period cap (occurrences,
+or amount for core behaviours), ``unit[b]`` the amount that earns ``points[b]`` (1 for
+non-core), ``uptake[t, b]`` the share of the cap an average tier member realises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything the calibration needs, as arrays (built from a Scenario by ``inputs``)."""
+
+    tiers: tuple[str, ...]
+    behaviours: tuple[str, ...]
+    is_core: NDArray[np.bool_]
+    points: Array
+    unit: Array
+    cap: Array
+    uptake: Array
+    multiplier: Array  # existing tier multipliers [t, b]; the adjusted group's are replaced
+    users: Array
+    core_share: Array
+    reserve_share: float
+    adjust: str  # "core" or "non_core"
+
+
+def per_user_maximum(inp: Inputs) -> tuple[Array, Array, Array]:
+    """Step 3 before adjustment: non-core max K_t and core base max C_t per user.
+
+    The adjusted group is taken at base value (no multiplier): step 3 sets its multiplier.
+    Returns ``(K, C, per_behaviour_base_max[t, b])``.
+    """
+    base = inp.points[None, :] * inp.cap / inp.unit[None, :]
+    adjusted = inp.is_core if inp.adjust == "core" else ~inp.is_core
+    scaled = np.where(adjusted[None, :], base, base * inp.multiplier)
+    non_core_max = (scaled * ~inp.is_core).sum(axis=1)
+    core_max = (scaled * inp.is_core).sum(axis=1)
+    return non_core_max, core_max, scaled
+
+
+def tier_multipliers(inp: Inputs, non_core_max: Array, core_max: Array) -> Array:
+    """Step 3: the per-tier multiplier on the adjusted group that meets each core share.
+
+    adjust core:      m·C / (m·C + K) = s  →  m = s·K / ((1 − s)·C)
+    adjust non_core:  C / (C + n·K) = s    →  n = (1 − s)·C / (s·K)
+    Infinite or undefined multipliers are returned as NaN for the caller to report.
+    """
+    s = inp.core_share
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if inp.adjust == "core":
+            m = s * non_core_max / ((1.0 - s) * core_max)
+        else:
+            m = (1.0 - s) * core_max / (s * non_core_max)
+    return np.where(np.isfinite(m), m, np.nan)
+
+
+def adjusted_values(inp: Inputs, scaled: Array, m: Array) -> Array:
+    """Per-user maximum points per behaviour after step 3 (tier multiplier applied)."""
+    adjusted = inp.is_core if inp.adjust == "core" else ~inp.is_core
+    return np.where(adjusted[None, :], scaled * m[:, None], scaled)
+
+
+def effective_multiplier(inp: Inputs, m: Array) -> Array:
+    """The tier multiplier of every behaviour after step 3, [t, b]."""
+    adjusted = inp.is_core if inp.adjust == "core" else ~inp.is_core
+    return np.where(adjusted[None, :], m[:, None], inp.multiplier)
+
+
+def predicted_per_user(inp: Inputs, max_by_behaviour: Array) -> Array:
+    """Step 4: predicted points per user per behaviour, [t, b] = max × uptake."""
+    return max_by_behaviour * inp.uptake
+
+
+def predicted_core_amount(inp: Inputs) -> Array:
+    """Predicted core amount per user per tier (for a fixed-ratio budget)."""
+    return (inp.cap * inp.uptake * inp.is_core[None, :]).sum(axis=1)
+
+
+def exchange_ratio(total_points: float, budget: float, reserve_share: float) -> float:
+    """Step 5: points per unit of usable money, usable = (1 − reserve) × budget."""
+    return total_points / ((1.0 - reserve_share) * budget)
+
+
+def conversion_coefficient(target: float, ratio_before: float) -> float:
+    """Step 5: k = target exchange ratio / current exchange ratio."""
+    return target / ratio_before
+
+
+def cost_per_user(points_per_user: Array, k: float, target: float) -> Array:
+    """Step 5: money one user costs, predicted_t × k / target (also for the maximum)."""
+    return points_per_user * k / target

@@ -1,0 +1,170 @@
+"""The ``econsim`` command: a thin layer over the public Python API.
+
+Every command parses its arguments, makes one library call and prints or writes what it
+returns. Heavy modules are imported inside the commands so that ``econsim --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from econsim import __version__
+from econsim.errors import ScenarioError, SimulationError
+
+app = typer.Typer(
+    name="econsim",
+    help="Design and stress-test points economies (loyalty points, incentives) before launch.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+EXIT_BAD_INPUT = 2
+EXIT_UNHEALTHY = 3
+
+ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Override a field, e.g. --set design.budget.amount=90000 (repeatable).",
+        show_default=False,
+    ),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"econsim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """econsim: calibrate, simulate and judge a points economy from one scenario file."""
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
+    set_: SetOption = None,
+) -> None:
+    """Check scenario files; print every problem as FILE:LINE:COL: field: message."""
+    from econsim.scenario import load_scenario
+
+    failed = False
+    for path in files:
+        try:
+            scenario = load_scenario(path, set_ or ())
+        except ScenarioError as exc:
+            err.print(str(exc), markup=False)
+            failed = True
+            continue
+        out.print(f"✓ {path}: '{scenario.name}' is valid", markup=False)
+    if failed:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the new scenario.")],
+    template: Annotated[
+        str, typer.Option(help="Starter to copy: see `econsim init --list`.")
+    ] = "starter",
+    list_: Annotated[bool, typer.Option("--list", help="List the templates and exit.")] = False,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter scenario that validates."""
+    from econsim.templates import template_names, template_text
+
+    if list_:
+        for name in template_names():
+            out.print(name)
+        return
+    if template not in template_names():
+        err.print(f"unknown template '{template}'; choose one of: {', '.join(template_names())}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if path.exists() and not force:
+        err.print(f"{path} exists; use --force to overwrite it")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    from econsim.atomic import write_text
+
+    write_text(path, template_text(template))
+    out.print(f"wrote {path} (template '{template}'); next: econsim validate {path}")
+
+
+@app.command()
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to a file instead of stdout.")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of the scenario format (for editor autocompletion)."""
+    from econsim.scenario.jsonschema import scenario_json_schema
+
+    text = json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        from econsim.atomic import write_text
+
+        write_text(output, text)
+
+
+@app.command()
+def calibrate(
+    file: ScenarioFile,
+    set_: SetOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Write the calibrated scenario (comments kept)."),
+    ] = None,
+) -> None:
+    """Run the five-step calibration: point values, exchange ratio, cost per user."""
+    from econsim.calibration import calibrate as run_calibration
+    from econsim.scenario.load import load_scenario
+
+    scenario = load_scenario(file, set_ or ())
+    result = run_calibration(scenario)
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        from econsim.report.calibration_tables import print_calibration
+
+        print_calibration(result, out)
+    if output is not None:
+        from econsim.atomic import write_text
+        from econsim.calibration.export import calibrated_yaml
+        from econsim.scenario.load import load_tree
+        from econsim.scenario.overrides import apply_overrides
+
+        tree = load_tree(file)
+        apply_overrides(tree, set_ or ())
+        write_text(output, calibrated_yaml(tree, result))
+        err.print(f"wrote calibrated scenario to {output}")
+
+
+def main() -> None:
+    """Entry point: run the app; scenario problems print without a traceback and exit 2."""
+    try:
+        app()
+    except ScenarioError as exc:
+        err.print(str(exc), markup=False)
+        sys.exit(EXIT_BAD_INPUT)
+    except SimulationError as exc:
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(EXIT_BAD_INPUT)

@@ -1,0 +1,43 @@
+"""The one error type users see: a scenario problem with a location and a hint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario, located as precisely as we can."""
+
+    source: str
+    line: int
+    column: int
+    path: str
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}:{self.column}" if self.line else self.source
+        field = f" {self.path}:" if self.path else ""
+        text = f"{where}:{field} {self.message}"
+        return f"{text}\n    hint: {self.hint}" if self.hint else text
+
+
+class ScenarioError(Exception):
+    """A scenario (file, override or Python object) that cannot be used, with every problem.
+
+    The CLI prints ``str(error)`` and exits 2; no traceback is shown.
+    """
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.source, p.line, p.column, p.path))
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in the scenario:"
+        return "\n".join([head, *(str(p) for p in self.problems)])
+
+
+class SimulationError(Exception):
+    """The engine found a broken invariant or a scenario it cannot run (e.g. too big)."""

@@ -1,0 +1,1 @@
+"""Tables, charts, HTML report and exports built from results and metrics."""

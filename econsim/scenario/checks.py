@@ -1,0 +1,220 @@
+"""Cross-field rules a schema cannot express: references, sums, days inside the horizon.
+
+Each rule yields ``(loc, message, hint)``; the loader turns locations into file:line:col.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from econsim.scenario.schema import Scenario
+
+Loc = tuple[str | int, ...]
+Finding = tuple[Loc, str, str]
+
+SHARE_TOLERANCE = 1e-6
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """A 'did you mean …' hint naming the closest choice, or the list of choices."""
+    options = sorted(choices)
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.5)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return f"choose one of: {', '.join(options)}" if options else "nothing is defined to refer to"
+
+
+def _refs(names: Iterable[str], known: Iterable[str], loc: Loc, what: str) -> Iterator[Finding]:
+    known_set = set(known)
+    for i, name in enumerate(names):
+        if name not in known_set:
+            yield (*loc, i), f"unknown {what} '{name}'", did_you_mean(name, known_set)
+
+
+def _keys(mapping: dict[str, Any], known: Iterable[str], loc: Loc, what: str) -> Iterator[Finding]:
+    known_set = set(known)
+    for name in mapping:
+        if name not in known_set:
+            yield (*loc, name), f"unknown {what} '{name}'", did_you_mean(name, known_set)
+
+
+def check_scenario(s: Scenario) -> list[Finding]:
+    """Every cross-field problem of a schema-valid scenario."""
+    return [
+        *_check_tiers(s),
+        *_check_behaviours(s),
+        *_check_budget_expiry(s),
+        *_check_schedule(s),
+        *_check_mechanics(s),
+        *_check_population(s),
+    ]
+
+
+def _check_tiers(s: Scenario) -> Iterator[Finding]:
+    d = s.design
+    behaviours = set(d.behaviours)
+    previous = -1.0
+    for i, (name, tier) in enumerate(d.tiers.items()):
+        loc: Loc = ("design", "tiers", name)
+        missing = sorted(behaviours - set(tier.uptake))
+        if missing:
+            yield (
+                (*loc, "uptake"),
+                f"no uptake assumed for {', '.join(missing)}",
+                "give every behaviour an uptake (0 if this tier never does it)",
+            )
+        yield from _keys(tier.uptake, behaviours, (*loc, "uptake"), "behaviour")
+        if i > 0 and tier.entry is None:
+            yield loc, "a tier above the lowest needs an entry rule", "add entry: {metric, threshold}"
+        if tier.entry is not None:
+            if tier.entry.threshold < previous:
+                yield (
+                    (*loc, "entry", "threshold"),
+                    f"threshold {tier.entry.threshold:g} is below the tier beneath ({previous:g})",
+                    "list tiers lowest first, with rising thresholds",
+                )
+            previous = tier.entry.threshold
+
+
+def _check_behaviours(s: Scenario) -> Iterator[Finding]:
+    d = s.design
+    tiers = set(d.tiers)
+    for name, b in d.behaviours.items():
+        loc: Loc = ("design", "behaviours", name)
+        if isinstance(b.period_cap, dict):
+            yield from _keys(b.period_cap, tiers, (*loc, "period_cap"), "tier")
+            missing = sorted(tiers - set(b.period_cap))
+            if missing:
+                yield (
+                    (*loc, "period_cap"),
+                    f"no cap for tier {', '.join(missing)}",
+                    "give one number for every tier, or a single number for all",
+                )
+        yield from _keys(b.tier_multipliers, tiers, (*loc, "tier_multipliers"), "tier")
+        if b.kind == "core" and b.daily_cap is not None:
+            yield (*loc, "daily_cap"), "core behaviours are capped by amount", "remove daily_cap"
+        if b.kind == "non_core" and b.unit != 1.0:
+            yield (*loc, "unit"), "only core behaviours have a unit amount", "remove unit"
+
+
+def _check_budget_expiry(s: Scenario) -> Iterator[Finding]:
+    budget = s.design.budget
+    loc: Loc = ("design", "budget")
+    if budget.method == "fixed_amount" and budget.amount is None:
+        yield loc, "method fixed_amount needs an amount", "add amount: <money per period>"
+    if budget.method == "fixed_ratio" and budget.ratio is None:
+        yield loc, "method fixed_ratio needs a ratio", "add ratio: <share of core amount, e.g. 0.01>"
+    expiries = [(("design", "expiry"), s.design.expiry)]
+    expiries += [
+        (("design", "rule_changes", i, "expiry"), rc.expiry)
+        for i, rc in enumerate(s.design.rule_changes)
+        if rc.expiry is not None
+    ]
+    for eloc, e in expiries:
+        if e.policy == "rolling" and e.months is None:
+            yield eloc, "policy rolling needs months", "add months: <N>"
+        if e.policy == "end_of_year" and e.years is None:
+            yield eloc, "policy end_of_year needs years", "add years: <N>"
+    for name, item in s.design.catalog.items():
+        if item.loop == "open" and item.use_rate != 1.0:
+            yield (
+                ("design", "catalog", name, "use_rate"),
+                "use_rate applies to closed-loop coupons only",
+                "remove use_rate or set loop: closed",
+            )
+
+
+def _check_day(day: int, horizon: int, loc: Loc) -> Iterator[Finding]:
+    if day >= horizon:
+        yield loc, f"day {day} is outside the horizon (0..{horizon - 1})", "move it or extend horizon_days"
+
+
+def _check_schedule(s: Scenario) -> Iterator[Finding]:
+    d = s.design
+    for name, c in d.campaigns.items():
+        loc: Loc = ("design", "campaigns", name)
+        yield from _check_day(c.start_day, s.horizon_days, (*loc, "start_day"))
+        yield from _check_day(c.end_day, s.horizon_days, (*loc, "end_day"))
+        if c.end_day < c.start_day:
+            yield (*loc, "end_day"), "the campaign ends before it starts", "end_day >= start_day"
+        if c.multiplier == 1.0 and c.bonus == 0:
+            yield loc, "the campaign changes nothing", "set a multiplier other than 1 or a bonus"
+        yield from _refs(c.behaviours, d.behaviours, (*loc, "behaviours"), "behaviour")
+        yield from _refs(c.tiers, d.tiers, (*loc, "tiers"), "tier")
+    for i, rc in enumerate(d.rule_changes):
+        loc = ("design", "rule_changes", i)
+        yield from _check_day(rc.day, s.horizon_days, (*loc, "day"))
+        if rc.catalog_price_multiplier is None and rc.point_value_multiplier is None:
+            if rc.expiry is None:
+                yield loc, "the rule change changes nothing", "set a multiplier or an expiry"
+        yield from _refs(rc.items, d.catalog, (*loc, "items"), "catalog item")
+        yield from _refs(rc.behaviours, d.behaviours, (*loc, "behaviours"), "behaviour")
+
+
+def _check_mechanics(s: Scenario) -> Iterator[Finding]:
+    d = s.design
+    m = d.mechanics
+    loc: Loc = ("design", "mechanics")
+    if m.sign_in_streak is not None:
+        name = m.sign_in_streak.behaviour
+        bloc = (*loc, "sign_in_streak", "behaviour")
+        if name not in d.behaviours:
+            yield bloc, f"unknown behaviour '{name}'", did_you_mean(name, d.behaviours)
+        elif d.behaviours[name].kind != "non_core":
+            yield bloc, f"'{name}' is a core behaviour", "a sign-in is a non-core behaviour"
+    for key, bundle in m.task_bundles.items():
+        if bundle.behaviour not in d.behaviours:
+            yield (
+                (*loc, "task_bundles", key, "behaviour"),
+                f"unknown behaviour '{bundle.behaviour}'",
+                did_you_mean(bundle.behaviour, d.behaviours),
+            )
+    for key, rr in m.random_rewards.items():
+        rloc = (*loc, "random_rewards", key)
+        if rr.after not in d.behaviours:
+            yield (*rloc, "after"), f"unknown behaviour '{rr.after}'", did_you_mean(rr.after, d.behaviours)
+        if rr.low > rr.high:
+            yield (*rloc, "low"), f"low {rr.low} is above high {rr.high}", "low <= high"
+
+
+def _check_population(s: Scenario) -> Iterator[Finding]:
+    d, p = s.design, s.population
+    loc: Loc = ("population", "tiers")
+    yield from _keys(p.tiers, d.tiers, loc, "tier")
+    missing = sorted(set(d.tiers) - set(p.tiers))
+    if missing:
+        yield loc, f"no population for tier {', '.join(missing)}", "every design tier needs a share"
+    total = sum(t.share for t in p.tiers.values())
+    if abs(total - 1.0) > SHARE_TOLERANCE:
+        yield loc, f"tier shares sum to {total:.6g}, not 1", "make the shares add up to 1"
+    core = {n for n, b in d.behaviours.items() if b.kind == "core"}
+    for name, tp in p.tiers.items():
+        yield from _keys(tp.uptake, d.behaviours, (*loc, name, "uptake"), "behaviour")
+        yield from _keys(tp.core, core, (*loc, name, "core"), "core behaviour")
+    yield from _keys(p.catalog_preference, d.catalog, ("population", "catalog_preference"), "item")
+    if d.catalog and p.catalog_preference:
+        weights = [p.catalog_preference.get(n, 1.0) for n in d.catalog]
+        if sum(weights) <= 0:
+            yield (
+                ("population", "catalog_preference"),
+                "every catalog item has weight 0",
+                "give at least one item a positive weight",
+            )
+    games = d.mechanics.point_games
+    gloc: Loc = ("population", "game_play_probability")
+    yield from _keys(p.game_play_probability, games, gloc, "point game")
+    for name in games:
+        if name not in p.game_play_probability:
+            yield (
+                gloc,
+                f"no play probability for point game '{name}'",
+                f"add {name}: <daily chance a holder plays>",
+            )
+    if p.referral_rate > 0 and d.mechanics.referral is None:
+        yield (
+            ("population", "referral_rate"),
+            "referral_rate has no effect without design.mechanics.referral",
+            "add design.mechanics.referral or set referral_rate: 0",
+        )
