@@ -1,2 +1,54 @@
-"""econsim: design and stress-test points economies before they launch."""
+"""econsim: design and stress-test points economies before they launch.
+
+The pipeline, one call per step::
+
+    scenario = econsim.load_scenario("scenarios/wealth-management.yaml")
+    calibration = econsim.calibrate(scenario)        # the five-step calibration
+    results = econsim.simulate(scenario, seed=1)     # the agent-based simulation
+
+Attributes load lazily so that importing econsim (and ``econsim --help``) stays fast.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
+
+_API = {
+    "Scenario": "econsim.scenario.schema",
+    "load_scenario": "econsim.scenario.load",
+    "loads_scenario": "econsim.scenario.load",
+    "dump_scenario": "econsim.scenario.load",
+    "ScenarioError": "econsim.errors",
+    "SimulationError": "econsim.errors",
+    "Problem": "econsim.errors",
+    "Calibration": "econsim.calibration.calibrate",
+    "calibrate": "econsim.calibration.calibrate",
+    "simulate": "econsim.engine.run",
+    "estimate_memory": "econsim.engine.run",
+    "Results": "econsim.results",
+}
+
+__all__ = sorted(_API)
+
+if TYPE_CHECKING:
+    from econsim.calibration.calibrate import Calibration, calibrate
+    from econsim.engine.run import estimate_memory, simulate
+    from econsim.errors import Problem, ScenarioError, SimulationError
+    from econsim.results import Results
+    from econsim.scenario.load import dump_scenario, load_scenario, loads_scenario
+    from econsim.scenario.schema import Scenario
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        value = getattr(import_module(_API[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'econsim' has no attribute '{name}'")
+
+
+def __dir__() -> list[str]:
+    return [*__all__, "__version__"]

@@ -27,6 +27,7 @@ class TierCalibration:
     non_core_max: float
     core_base_max: float
     core_multiplier: float
+    non_core_multiplier: float
     max_points_per_user: float
     predicted_points_per_user: float
     cost_per_user: float
@@ -225,6 +226,7 @@ def calibrate(scenario: Scenario) -> Calibration:
             non_core_max=float(k_max[i]),
             core_base_max=float(c_max[i]),
             core_multiplier=float(m[i]) if inp.adjust == "core" else 1.0,
+            non_core_multiplier=float(m[i]) if inp.adjust == "non_core" else 1.0,
             max_points_per_user=float(max_user[i]),
             predicted_points_per_user=float(pred_user[i]),
             cost_per_user=float(cost[i]),

@@ -1,0 +1,293 @@
+"""Earning: behaviours, campaigns and incentive mechanics for one day, vectorised.
+
+Every function works on whole arrays of users; none loops over users. Points are floored
+to whole points per user-day; campaign extra points are the difference between the
+floored points with and without the campaign multiplier, booked to the campaign.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from econsim.engine.model import ACTIVE, CHURNED, DORMANT, NEW, Model
+
+if TYPE_CHECKING:
+    from econsim.engine.simulation import Simulation
+
+I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
+
+
+def draw_amounts(
+    rng: np.random.Generator, model: Model, b: int, tiers: NDArray[np.int8]
+) -> F64:
+    """One amount per occurrence, from the tier's distribution with the calibrated mean."""
+    out = np.empty(tiers.shape[0])
+    for t in range(len(model.tiers)):
+        sel = np.nonzero(tiers == t)[0]
+        if sel.size == 0:
+            continue
+        mean, cv = model.amount_mean[t, b], model.amount_cv[t, b]
+        code = model.amount_dist[t, b]
+        if code == 3 or cv == 0:  # fixed
+            out[sel] = mean
+        elif code == 0:  # lognormal with the given mean and coefficient of variation
+            sigma2 = np.log1p(cv * cv)
+            out[sel] = rng.lognormal(np.log(mean) - sigma2 / 2, np.sqrt(sigma2), sel.size)
+        elif code == 1:  # gamma
+            out[sel] = rng.gamma(1.0 / (cv * cv), mean * cv * cv, sel.size)
+        else:  # exponential
+            out[sel] = rng.exponential(mean, sel.size)
+    return out
+
+
+class DayEarnings:
+    """Collects the day's points by user and source, then books and credits them once."""
+
+    def __init__(self, sim: Simulation, day: int) -> None:
+        self.sim, self.day = sim, day
+        n = sim.state.n
+        self.points = np.zeros(n, np.int64)
+        self.occurrences: dict[int, tuple[I64, I64]] = {}  # behaviour → (rows, occurrences)
+        self.acted = np.zeros(n, bool)
+
+    def add(self, source: int, rows: I64, points: I64) -> None:
+        """Book ``points`` (for distinct ``rows``) to ``source``."""
+        keep = points > 0
+        rows, points = rows[keep], points[keep]
+        if rows.size == 0:
+            return
+        sim = self.sim
+        tiers = sim.state.tier[rows]
+        sim.ledger.issued[self.day, source] += np.bincount(
+            tiers, weights=points, minlength=len(sim.model.tiers)
+        ).astype(np.int64)
+        self.points[rows] += points
+
+
+def _split_campaign(
+    raw: F64, camp_mult: F64, camp_source: I64, rows: I64, b: int, acc: DayEarnings
+) -> None:
+    base = np.floor(raw + 1e-9).astype(np.int64)
+    total = np.floor(raw * camp_mult + 1e-9).astype(np.int64)
+    acc.add(b, rows, base)
+    extra = total - base
+    for src in np.unique(camp_source[extra > 0]):
+        sel = (camp_source == src) & (extra > 0)
+        acc.add(int(src), rows[sel], extra[sel])
+
+
+def behaviours(sim: Simulation, acc: DayEarnings) -> None:
+    """Non-core counts and core amounts for every behaviour; caps per day and per period."""
+    m, st = sim.model, sim.state
+    n = st.n
+    tier = st.tier[:n]
+    # rates depend only on tier and lifecycle state: one small table per behaviour, one
+    # lookup key per user for the day
+    key = tier.astype(np.intp) * 4 + st.life[:n]
+    factor = np.tile(m.activity, len(m.tiers)) * sim.uptake_factor
+    for b in range(len(m.behaviours)):
+        if m.is_core[b]:
+            rate = np.repeat(m.core_rate[:, b], 4) * factor
+            rows, occ, raw = _core(sim, b, tier, rate, key)
+        else:
+            p = np.minimum(np.repeat(m.slot_p[:, b], 4) * factor, 1.0)
+            rows, occ, raw = _non_core(sim, b, tier, p, key)
+        if rows.size == 0:
+            continue
+        acc.occurrences[b] = (rows, occ)
+        acc.acted[rows] = True
+        t = tier[rows]
+        raw = raw * sim.rules.points[b] * m.tier_mult[t, b]
+        _split_campaign(raw, sim.camp_mult[t, b], sim.camp_source[t, b], rows, b, acc)
+
+
+def _non_core(
+    sim: Simulation, b: int, tier: NDArray[np.int8], p: F64, key: NDArray[np.intp]
+) -> tuple[I64, I64, F64]:
+    m, st, rng = sim.model, sim.state, sim.rng
+    cap = int(m.daily_cap[b])
+    if cap == 1:
+        rows = np.nonzero(rng.random(key.size, dtype=np.float32) < p.astype(np.float32)[key])[0]
+        occ = np.ones(rows.size, np.int64)
+    else:
+        rows, occ = binomial_actors(rng, cap, p, key)
+    room = (m.cap[:, b].take(tier[rows]) - st.count[b, rows]).astype(np.int64)
+    occ = np.minimum(occ, np.maximum(room, 0))
+    keep = occ > 0
+    rows, occ = rows[keep], occ[keep]
+    st.count[b, rows] += occ.astype(np.int32)
+    return rows, occ, occ.astype(float)
+
+
+def _invert(u: F64, cdf: F64, step: Callable[[I64, I64], F64], limit: int | None) -> I64:
+    """Smallest k ≥ 1 with CDF(k) ≥ u, for users already known to have k ≥ 1.
+
+    ``cdf`` holds P(0) and is updated in place; ``step(todo, k)`` gives P(k)/P(k−1).
+    """
+    k = np.zeros(u.size, np.int64)
+    pk = cdf.copy()
+    todo = np.arange(u.size)
+    while todo.size:
+        k[todo] += 1
+        pk[todo] *= step(todo, k[todo])
+        cdf[todo] += pk[todo]
+        more = (u[todo] > cdf[todo]) & (pk[todo] > 0)
+        if limit is not None:
+            more &= k[todo] < limit
+        todo = todo[more]
+    return k
+
+
+def binomial_actors(
+    rng: np.random.Generator, n: int, p: F64, key: NDArray[np.intp]
+) -> tuple[I64, I64]:
+    """Exact Binomial(n, p[key]) counts by inversion, computed only for users with one or more.
+
+    One uniform per user decides whether the count is zero (u ≤ (1−p)^n, a table lookup);
+    the inversion then runs on the few who act.
+    """
+    q = 1.0 - p
+    zero = q**n
+    u = rng.random(key.size)
+    rows = np.nonzero(u > zero[key])[0]
+    ratio_table = np.divide(p, q, out=np.zeros_like(p), where=q > 0)
+    ratio = ratio_table[key[rows]]
+    cdf = zero[key[rows]]
+    # p == 1: P(0..n−1) = 0 and pk stays 0, so the loop walks to k = n
+    full = np.nonzero(q[key[rows]] == 0)[0]
+    k = _invert(u[rows], cdf, lambda todo, k: (n - k + 1) / k * ratio[todo], n)
+    k[full] = n
+    return rows, k
+
+
+def poisson_actors(
+    rng: np.random.Generator, lam: F64, key: NDArray[np.intp]
+) -> tuple[I64, I64]:
+    """Exact Poisson(lam[key]) counts by inversion, computed only for users with one or more."""
+    zero = np.exp(-lam)
+    u = rng.random(key.size)
+    rows = np.nonzero(u > zero[key])[0]
+    lam_rows = lam[key[rows]]
+    k = _invert(u[rows], zero[key[rows]], lambda todo, k: lam_rows[todo] / k, None)
+    return rows, k
+
+
+def _core(
+    sim: Simulation, b: int, tier: NDArray[np.int8], rate: F64, key: NDArray[np.intp]
+) -> tuple[I64, I64, F64]:
+    m, st, rng = sim.model, sim.state, sim.rng
+    rows, occ = poisson_actors(rng, rate, key)
+    if rows.size == 0:
+        return rows, occ, np.zeros(0)
+    owner = np.repeat(np.arange(rows.size), occ)
+    amounts = draw_amounts(rng, m, b, tier[rows][owner])
+    total = np.bincount(owner, weights=amounts, minlength=rows.size)
+    t = tier[rows]
+    room = np.maximum(m.cap[t, b] - st.amount[b, rows], 0.0)
+    eligible = np.minimum(total, room)
+    st.amount[b, rows] += eligible
+    sim.ledger.core_amount[sim.day] += np.bincount(t, weights=total, minlength=len(m.tiers))
+    sim.period_core_amount += float(total.sum())
+    if m.tier_metric_is_core:
+        st.review_metric[rows] += total
+    return rows, occ, eligible / m.unit[b]
+
+
+def mechanics(sim: Simulation, acc: DayEarnings) -> None:
+    """Streak bonus, task bundles, random rewards and campaign bonuses for today's actors."""
+    mech = sim.model.scenario.design.mechanics
+    if mech.sign_in_streak is not None:
+        _streak(sim, acc)
+    for i, (name, bundle) in enumerate(mech.task_bundles.items()):
+        b = sim.model.behaviours.index(bundle.behaviour)
+        st = sim.state
+        done = (st.count[b, : st.n] >= bundle.count) & ~st.bundle_done[i, : st.n]
+        rows = np.nonzero(done)[0]
+        st.bundle_done[i, rows] = True
+        acc.add(sim.model.source(f"bundle:{name}"), rows, np.full(rows.size, bundle.bonus, np.int64))
+    for name, rr in mech.random_rewards.items():
+        found = acc.occurrences.get(sim.model.behaviours.index(rr.after))
+        if found is None:
+            continue
+        rows, occ = found
+        wins = sim.rng.binomial(occ, rr.probability)
+        keep = wins > 0
+        rows, wins = rows[keep], wins[keep]
+        owner = np.repeat(np.arange(rows.size), wins)
+        draws = sim.rng.integers(rr.low, rr.high + 1, owner.size)
+        pts = np.bincount(owner, weights=draws, minlength=rows.size).astype(np.int64)
+        acc.add(sim.model.source(f"random:{name}"), rows, pts)
+    _campaign_bonus(sim, acc)
+
+
+def _streak(sim: Simulation, acc: DayEarnings) -> None:
+    cfg = sim.model.scenario.design.mechanics.sign_in_streak
+    assert cfg is not None
+    st = sim.state
+    found = acc.occurrences.get(sim.model.behaviours.index(cfg.behaviour))
+    rows = found[0] if found is not None else np.zeros(0, np.int64)
+    streak = st.streak[: st.n]
+    kept = streak[rows] + 1
+    streak[:] = 0  # a day without a sign-in breaks the streak
+    streak[rows] = kept
+    schedule = np.asarray(cfg.bonus_by_day, np.int64)
+    pos = streak[rows] - 1
+    if cfg.after_schedule == "restart":
+        pos = pos % schedule.size
+    else:
+        pos = np.minimum(pos, schedule.size - 1)
+    acc.add(sim.model.source("streak"), rows, schedule[pos])
+
+
+def _campaign_bonus(sim: Simulation, acc: DayEarnings) -> None:
+    m, st, day = sim.model, sim.state, sim.day
+    for i, (name, c) in enumerate(m.scenario.design.campaigns.items()):
+        if c.bonus == 0 or not c.start_day <= day <= c.end_day:
+            continue
+        bs = [m.behaviours.index(b) for b in c.behaviours] or list(acc.occurrences)
+        did = np.zeros(st.n, bool)
+        for b in bs:
+            if b in acc.occurrences:
+                did[acc.occurrences[b][0]] = True
+        if c.tiers:
+            did &= np.isin(st.tier[: st.n], [m.tiers.index(t) for t in c.tiers])
+        rows = np.nonzero(did & ~st.bonus_got[i, : st.n])[0]
+        st.bonus_got[i, rows] = True
+        acc.add(m.source(f"campaign:{name}"), rows, np.full(rows.size, c.bonus, np.int64))
+
+
+def referrals(sim: Simulation, acc: DayEarnings) -> None:
+    """Active users bring friends: a new user joins, inviter and invitee get points."""
+    ref = sim.model.scenario.design.mechanics.referral
+    rate = sim.model.scenario.population.referral_rate
+    if ref is None or rate == 0:
+        return
+    st = sim.state
+    life = st.life[: acc.points.size]
+    can = (life == NEW) | (life == ACTIVE)
+    p = rate * sim.model.activity[life] * can
+    inviters = np.nonzero(sim.rng.random(life.size) < p)[0]
+    if inviters.size == 0:
+        return
+    src = sim.model.source("referral")
+    acc.add(src, inviters, np.full(inviters.size, ref.inviter_points, np.int64))
+    invitees = sim.add_users(inviters.size)
+    acc.points = np.concatenate([acc.points, np.zeros(invitees.size, np.int64)])
+    acc.acted = np.concatenate([acc.acted, np.zeros(invitees.size, bool)])
+    acc.add(src, invitees, np.full(invitees.size, ref.invitee_points, np.int64))
+
+
+def mark_active(sim: Simulation, acc: DayEarnings) -> None:
+    """Users who did something today are active; dormant ones wake up."""
+    st = sim.state
+    rows = np.nonzero(acc.acted)[0]
+    st.last_active[rows] = sim.day
+    woke = rows[st.life[rows] == DORMANT]
+    st.life[woke] = ACTIVE
+    sim.ledger.active[sim.day] = np.bincount(st.tier[rows], minlength=len(sim.model.tiers))
+    assert not (st.life[rows] == CHURNED).any()

@@ -1,0 +1,114 @@
+"""The daily books of one replication: every point and every unit of money, by day.
+
+Invariant every day, in total and per tier:
+    Σ issued − Σ redeemed − Σ expired + Σ transferred = outstanding
+(``transferred`` moves a user's balance between tiers when the user changes tier).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+from numpy.typing import NDArray
+
+from econsim.engine.model import Model
+from econsim.errors import SimulationError
+
+I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
+
+
+@dataclass
+class Ledger:
+    """Arrays with a leading day axis. Points are integers, money is float."""
+
+    issued: I64  # [D, S, T]
+    redeemed: I64  # [D, K, T] points spent per sink
+    redemptions: I64  # [D, K] count
+    expired: I64  # [D, T]
+    outstanding: I64  # [D, T] end of day
+    transferred: I64  # [D, T] net points moved in by tier changes
+    cost: F64  # [D, K] money realised
+    budget: F64  # [D] budget of the period so far (grows with core amount for fixed_ratio)
+    period_cost: F64  # [D] money realised in the period so far
+    denied: I64  # [D] redemptions denied by the hard budget cap
+    stock_outs: I64  # [D] redemptions wanted but out of stock
+    users: I64  # [D, T] users not churned
+    active: I64  # [D, T] users with a behaviour that day
+    holders: I64  # [D, T] users with a positive balance (churned included: still a liability)
+    redeemers: I64  # [D, T] users who redeemed that day
+    consumers_30d: I64  # [D, T] users who redeemed in the last 30 days
+    ever_redeemed: I64  # [D] distinct users who have redeemed so far
+    new_users: I64  # [D]
+    churned: I64  # [D] users churned so far
+    tier_up: I64  # [D, T] moves up into tier
+    tier_down: I64  # [D, T] moves down into tier
+    core_amount: F64  # [D, T]
+    prices: I64  # [D, K] catalog points prices in force that day
+
+    @classmethod
+    def empty(cls, model: Model) -> Ledger:
+        d, t = model.horizon, len(model.tiers)
+        s, k = len(model.sources), len(model.sinks)
+        i = np.int64
+
+        def z(*shape: int, dtype: type = i) -> NDArray[np.generic]:
+            return np.zeros(shape, dtype=dtype)
+
+        return cls(
+            issued=z(d, s, t),
+            redeemed=z(d, k, t),
+            redemptions=z(d, k),
+            expired=z(d, t),
+            outstanding=z(d, t),
+            transferred=z(d, t),
+            cost=z(d, k, dtype=float),
+            budget=z(d, dtype=float),
+            period_cost=z(d, dtype=float),
+            denied=z(d),
+            stock_outs=z(d),
+            users=z(d, t),
+            active=z(d, t),
+            holders=z(d, t),
+            redeemers=z(d, t),
+            consumers_30d=z(d, t),
+            ever_redeemed=z(d),
+            new_users=z(d),
+            churned=z(d),
+            tier_up=z(d, t),
+            tier_down=z(d, t),
+            core_amount=z(d, t, dtype=float),
+            prices=z(d, len(model.items)),
+        )
+
+    def arrays(self) -> dict[str, NDArray[np.generic]]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def check_invariants(ledger: Ledger, hard_cap: bool) -> None:
+    """Raise SimulationError naming the first day an invariant breaks."""
+    flow = (
+        ledger.issued.sum(axis=1)
+        - ledger.redeemed.sum(axis=1)
+        - ledger.expired
+        + ledger.transferred
+    ).cumsum(axis=0)
+    bad = np.nonzero((flow != ledger.outstanding).any(axis=1))[0]
+    if bad.size:
+        day = int(bad[0])
+        raise SimulationError(
+            f"ledger does not balance on day {day}: issued − redeemed − expired + transferred "
+            f"= {flow[day].tolist()} but outstanding = {ledger.outstanding[day].tolist()}"
+        )
+    neg = np.nonzero((ledger.outstanding < 0).any(axis=1))[0]
+    if neg.size:
+        raise SimulationError(f"negative outstanding points on day {int(neg[0])}")
+    if hard_cap:
+        over = np.nonzero(ledger.period_cost > ledger.budget * (1 + 1e-12) + 1e-9)[0]
+        if over.size:
+            day = int(over[0])
+            raise SimulationError(
+                f"cost {ledger.period_cost[day]:.2f} exceeds the hard budget "
+                f"{ledger.budget[day]:.2f} on day {day}"
+            )

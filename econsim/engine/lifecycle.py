@@ -1,0 +1,35 @@
+"""User lifecycle for one day: new → active → dormant → churned, and reactivation."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from econsim.engine.model import ACTIVE, CHURNED, DORMANT, NEW
+
+if TYPE_CHECKING:
+    from econsim.engine.simulation import Simulation
+
+
+def step(sim: Simulation) -> None:
+    """Churn hazard, newcomers settling in, dormancy after idle days, reactivation."""
+    lc = sim.model.scenario.population.lifecycle
+    if not lc.enabled:
+        return
+    st, rng, day = sim.state, sim.rng, sim.day
+    n = st.n
+    life = st.life[:n]
+    if lc.churn_hazard > 0:
+        alive = np.nonzero(life != CHURNED)[0]
+        gone = alive[rng.random(alive.size) < lc.churn_hazard]
+        life[gone] = CHURNED
+    settled = (life == NEW) & (day - st.joined[:n] >= lc.new_days)
+    life[settled] = ACTIVE
+    idle = (life == ACTIVE) & (day - st.last_active[:n] >= lc.dormant_after_days)
+    life[idle] = DORMANT
+    if lc.reactivation_probability > 0:
+        dormant = np.nonzero(life == DORMANT)[0]
+        back = dormant[rng.random(dormant.size) < lc.reactivation_probability]
+        life[back] = ACTIVE
+        st.last_active[back] = day

@@ -1,0 +1,67 @@
+"""Expiry lots: points held by the month they were earned, spent oldest first.
+
+Lots live in a ring of ``L`` monthly slots per user (slot = month key mod L). ``L`` is
+large enough that a lot expires before its slot is reused; with no expiry L is 1 and every
+point sits in one lot.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from econsim.engine.state import State
+from econsim.scenario.schema import Expiry
+
+
+def credit(state: State, rows: NDArray[np.int64], points: NDArray[np.int64], key: int) -> None:
+    """Add earned points to the users' balance and to this month's lot."""
+    slot = key % state.lots.shape[0]
+    np.add.at(state.balance, rows, points)
+    np.add.at(state.lots[slot], rows, points.astype(np.int32))
+
+
+def spend(state: State, rows: NDArray[np.int64], points: NDArray[np.int64], key: int) -> None:
+    """Spend points, oldest lot first. Rows are distinct and can afford ``points``."""
+    lots = state.lots
+    size = lots.shape[0]
+    remaining = points.astype(np.int64).copy()
+    for k in range(key - size + 1, key + 1):
+        slot = k % size
+        have = lots[slot, rows]
+        take = np.minimum(have, remaining)
+        lots[slot, rows] = have - take
+        remaining -= take
+    state.balance[rows] -= points
+
+
+def _expires_by(key: int, expiry: Expiry, start_month: int) -> int:
+    """Month key at whose end a lot earned in month ``key`` expires (huge for none)."""
+    if expiry.policy == "rolling" and expiry.months:
+        return key + expiry.months
+    if expiry.policy == "end_of_year" and expiry.years:
+        year = (start_month - 1 + key) // 12
+        return 12 * (year + expiry.years) + 11 - (start_month - 1)
+    return 2**40
+
+
+def expire(
+    state: State, month: int, expiry: Expiry, start_month: int, n_tiers: int
+) -> NDArray[np.int64]:
+    """At the end of month ``month``: remove every lot due; return points expired per tier."""
+    size = state.lots.shape[0]
+    expired = np.zeros(n_tiers, np.int64)
+    n = state.n
+    for k in range(month - size + 1, month + 1):
+        if _expires_by(k, expiry, start_month) > month:
+            continue
+        slot = k % size
+        lot = state.lots[slot, :n]
+        hit = np.nonzero(lot)[0]
+        if hit.size == 0:
+            continue
+        amounts = lot[hit].astype(np.int64)
+        expired += np.bincount(state.tier[hit], weights=amounts, minlength=n_tiers).astype(np.int64)
+        state.balance[hit] -= amounts
+        lot[hit] = 0
+    return expired

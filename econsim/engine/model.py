@@ -1,0 +1,224 @@
+"""A Scenario compiled to the lookup tables the kernels index by tier and behaviour.
+
+Nothing here is random and nothing changes during a run except what rule changes
+change (prices, point values, expiry), which live in the engine's mutable ``Rules``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from econsim.scenario.schema import Behaviour, Expiry, Scenario
+
+F = NDArray[np.float64]
+I = NDArray[np.int64]
+
+NEW, ACTIVE, DORMANT, CHURNED = 0, 1, 2, 3
+STATE_NAMES = ("new", "active", "dormant", "churned")
+DEFAULT_FREQUENCY = 4.0
+DIST_CODES = {"lognormal": 0, "gamma": 1, "exponential": 2, "fixed": 3}
+
+
+@dataclass
+class Rules:
+    """The parts of the design a rule change can alter during a run."""
+
+    points: F  # [B] base points per occurrence / per unit
+    prices: I  # [K] points price of each catalog item
+    expiry: Expiry
+
+
+@dataclass(frozen=True)
+class Model:
+    """Scenario → arrays. ``T`` tiers, ``B`` behaviours, ``K`` catalog items, ``G`` games."""
+
+    scenario: Scenario
+    tiers: tuple[str, ...]
+    behaviours: tuple[str, ...]
+    items: tuple[str, ...]
+    games: tuple[str, ...]
+    sources: tuple[str, ...]  # behaviours, then mechanics and campaigns
+    sinks: tuple[str, ...]  # catalog items, then point games
+    is_core: NDArray[np.bool_]
+    unit: F
+    cap: F  # [T, B] per-period cap (occurrences or amount)
+    daily_cap: I  # [B] non-core daily cap
+    tier_mult: F  # [T, B]
+    uptake: F  # [T, B] actual uptake (population)
+    slot_p: F  # [T, B] non-core: chance per daily slot
+    core_rate: F  # [T, B] core: occurrences per day
+    amount_mean: F  # [T, B] core: mean amount per occurrence
+    amount_cv: F  # [T, B]
+    amount_dist: I  # [T, B] DIST_CODES
+    item_cost: F
+    item_closed: NDArray[np.bool_]
+    item_use_rate: F
+    item_stock: I  # -1 = unlimited
+    item_pref: F  # normalised weights
+    game_cost_points: I
+    game_win_p: F
+    game_prize_cost: F
+    game_play_p: F
+    propensity: F  # [T]
+    activity: F  # [4] rate multiplier by lifecycle state
+    tier_thresholds: F  # [T]
+    tier_metric_is_core: bool
+    lot_count: int
+    month_key: I  # [D] month index of each day
+    month_end: NDArray[np.bool_]  # [D]
+    year_end: NDArray[np.bool_]  # [D]
+    extra_sources: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def horizon(self) -> int:
+        return self.scenario.horizon_days
+
+    def initial_rules(self) -> Rules:
+        d = self.scenario.design
+        return Rules(
+            points=np.array([d.behaviours[b].points for b in self.behaviours], dtype=float),
+            prices=np.array([d.catalog[k].points_price for k in self.items], dtype=np.int64),
+            expiry=d.expiry,
+        )
+
+    def source(self, name: str) -> int:
+        return self.sources.index(name)
+
+
+def _cap(b: Behaviour, tier: str) -> float:
+    return b.period_cap[tier] if isinstance(b.period_cap, dict) else b.period_cap
+
+
+def _daily_cap(b: Behaviour, period_days: int) -> int:
+    if b.kind == "core":
+        return 0
+    if b.daily_cap is not None:
+        return b.daily_cap
+    caps = b.period_cap.values() if isinstance(b.period_cap, dict) else [b.period_cap]
+    return max(1, int(np.ceil(max(caps) / period_days)))
+
+
+def _calendar(start: dt.date, days: int) -> tuple[I, NDArray[np.bool_], NDArray[np.bool_]]:
+    dates = [start + dt.timedelta(days=i) for i in range(days + 1)]
+    keys = np.array([(x.year - start.year) * 12 + x.month - start.month for x in dates])
+    month_end = keys[1:] != keys[:-1]
+    year_end = np.array([dates[i].year != dates[i + 1].year for i in range(days)])
+    return keys[:-1].astype(np.int64), month_end, year_end
+
+
+def lot_count(scenario: Scenario) -> int:
+    """Monthly expiry lots a user needs: enough to hold every month not yet expired."""
+    policies = [scenario.design.expiry] + [
+        rc.expiry for rc in scenario.design.rule_changes if rc.expiry is not None
+    ]
+    months = 1
+    for e in policies:
+        if e.policy == "rolling" and e.months:
+            months = max(months, e.months + 1)
+        elif e.policy == "end_of_year" and e.years:
+            months = max(months, 12 * (e.years + 1))
+    horizon_months = scenario.horizon_days // 28 + 2
+    return min(months, horizon_months)
+
+
+def _sources(s: Scenario) -> tuple[str, ...]:
+    m = s.design.mechanics
+    names = list(s.design.behaviours)
+    if m.sign_in_streak is not None:
+        names.append("streak")
+    names += [f"bundle:{n}" for n in m.task_bundles]
+    if m.referral is not None:
+        names.append("referral")
+    names += [f"random:{n}" for n in m.random_rewards]
+    names += [f"campaign:{n}" for n in s.design.campaigns]
+    return tuple(names)
+
+
+def compile_model(s: Scenario) -> Model:
+    """Compile a validated scenario into the engine's lookup tables."""
+    d, p = s.design, s.population
+    tiers, behaviours = tuple(d.tiers), tuple(d.behaviours)
+    bs = [d.behaviours[b] for b in behaviours]
+    is_core = np.array([b.kind == "core" for b in bs])
+    cap = np.array([[_cap(b, t) for b in bs] for t in tiers], dtype=float)
+    uptake = np.array(
+        [
+            [p.tiers[t].uptake.get(b, d.tiers[t].uptake.get(b, 0.0)) for b in behaviours]
+            for t in tiers
+        ]
+    )
+    uptake = np.minimum(uptake * p.uptake_scale, 1.0)
+    daily_cap = np.array([_daily_cap(b, d.period_days) for b in bs], dtype=np.int64)
+    per_day = uptake * cap / d.period_days
+    slot_p = np.where(is_core[None, :], 0.0, per_day / np.maximum(daily_cap, 1)[None, :])
+    freq = np.array(
+        [
+            [
+                p.tiers[t].core[b].frequency if b in p.tiers[t].core else DEFAULT_FREQUENCY
+                for b in behaviours
+            ]
+            for t in tiers
+        ]
+    )
+    core_rate = np.where(is_core[None, :], freq / d.period_days, 0.0)
+    amount_mean = np.where(is_core[None, :], uptake * cap / freq, 0.0)
+    shape = [[p.tiers[t].core.get(b) for b in behaviours] for t in tiers]
+    amount_cv = np.array([[c.amount.cv if c else 1.0 for c in row] for row in shape])
+    amount_dist = np.array(
+        [[DIST_CODES[c.amount.distribution] if c else 0 for c in row] for row in shape]
+    )
+    items = tuple(d.catalog)
+    pref = np.array([p.catalog_preference.get(k, 1.0) for k in items], dtype=float)
+    games = tuple(d.mechanics.point_games)
+    gm = [d.mechanics.point_games[g] for g in games]
+    lc = p.lifecycle
+    activity = (
+        np.array([lc.activity_new, 1.0, lc.activity_dormant, 0.0])
+        if lc.enabled
+        else np.array([1.0, 1.0, 1.0, 0.0])
+    )
+    entries = [d.tiers[t].entry for t in tiers]
+    metric_core = next((e.metric == "core_amount" for e in entries if e is not None), True)
+    month_key, month_end, year_end = _calendar(s.start_date, s.horizon_days)
+    sources = _sources(s)
+    return Model(
+        scenario=s,
+        tiers=tiers,
+        behaviours=behaviours,
+        items=items,
+        games=games,
+        sources=sources,
+        sinks=items + tuple(f"game:{g}" for g in games),
+        is_core=is_core,
+        unit=np.array([b.unit for b in bs]),
+        cap=cap,
+        daily_cap=daily_cap,
+        tier_mult=np.array([[b.tier_multipliers.get(t, 1.0) for b in bs] for t in tiers]),
+        uptake=uptake,
+        slot_p=slot_p,
+        core_rate=core_rate,
+        amount_mean=amount_mean,
+        amount_cv=amount_cv,
+        amount_dist=amount_dist,
+        item_cost=np.array([d.catalog[k].cost for k in items]),
+        item_closed=np.array([d.catalog[k].loop == "closed" for k in items], dtype=bool),
+        item_use_rate=np.array([d.catalog[k].use_rate for k in items]),
+        item_stock=np.array([d.catalog[k].stock_per_period or -1 for k in items], dtype=np.int64),
+        item_pref=pref / pref.sum() if pref.sum() > 0 else pref,
+        game_cost_points=np.array([g.cost_points for g in gm], dtype=np.int64),
+        game_win_p=np.array([g.win_probability for g in gm]),
+        game_prize_cost=np.array([g.prize_cost for g in gm]),
+        game_play_p=np.array([p.game_play_probability[g] for g in games]),
+        propensity=np.array([p.tiers[t].redemption_propensity for t in tiers]),
+        activity=activity,
+        tier_thresholds=np.array([e.threshold if e else 0.0 for e in entries]),
+        tier_metric_is_core=metric_core,
+        lot_count=lot_count(s),
+        month_key=month_key,
+        month_end=month_end,
+        year_end=year_end,
+    )

@@ -1,0 +1,112 @@
+"""Redemption: users spend points on the item they save for, and play point games.
+
+A user aims at one catalog item (drawn by preference weights) and saves for it; once the
+balance covers its price, the user redeems it with the tier's daily propensity. Stock per
+period and the hard budget cap are shared: when more users want an item than there is
+stock, or more cost than budget is left, a random subset is served and the rest counted.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from econsim.engine import lots
+from econsim.engine.model import CHURNED
+
+if TYPE_CHECKING:
+    from econsim.engine.simulation import Simulation
+
+I64 = NDArray[np.int64]
+
+
+def _rank_within(groups: I64) -> I64:
+    """0, 1, 2, … within each group value, in the given order."""
+    order = np.argsort(groups, kind="stable")
+    sorted_groups = groups[order]
+    starts = np.searchsorted(sorted_groups, sorted_groups, side="left")
+    rank = np.empty_like(groups)
+    rank[order] = np.arange(groups.size) - starts
+    return rank
+
+
+def _within_budget(sim: Simulation, cost: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Which of the (randomly ordered) requests fit in the budget left, under a hard cap."""
+    if not sim.model.scenario.design.budget.hard_cap:
+        return np.ones(cost.size, bool)
+    left = sim.period_budget() - sim.period_cost
+    return np.cumsum(cost) <= left + 1e-9
+
+
+def redeem_catalog(sim: Simulation) -> None:
+    """Affordable targets redeemed with the tier's propensity, within stock and budget."""
+    m, st, rng, day = sim.model, sim.state, sim.rng, sim.day
+    if not m.items:
+        return
+    n = st.n
+    life = st.life[:n]
+    target = st.target[:n].astype(np.int64)
+    price = sim.rules.prices[target]
+    idx = np.nonzero((life != CHURNED) & (st.balance[:n] >= price))[0]
+    p = m.propensity[st.tier[idx]] * m.activity[life[idx]]
+    go = idx[rng.random(idx.size) < p]
+    go = go[rng.permutation(go.size)]
+    items = target[go]
+    in_stock = np.ones(go.size, bool)
+    limited = sim.stock_left >= 0
+    if limited.any():
+        in_stock = ~limited[items] | (_rank_within(items) < sim.stock_left[items])
+    sim.ledger.stock_outs[day] += int((~in_stock).sum())
+    go, items = go[in_stock], items[in_stock]
+    used = ~m.item_closed[items] | (rng.random(go.size) < m.item_use_rate[items])
+    cost = np.where(used, m.item_cost[items], 0.0)
+    ok = _within_budget(sim, cost)
+    sim.ledger.denied[day] += int((~ok).sum())
+    go, items, cost = go[ok], items[ok], cost[ok]
+    if go.size == 0:
+        return
+    pts = sim.rules.prices[items]
+    _book_spend(sim, go, items, pts, cost)
+    counts = np.bincount(items, minlength=len(m.items))
+    sim.stock_left = np.where(limited, sim.stock_left - counts, -1)
+    st.target[go] = rng.choice(len(m.items), size=go.size, p=m.item_pref)
+
+
+def _book_spend(
+    sim: Simulation, rows: I64, sinks: I64, pts: I64, cost: NDArray[np.float64]
+) -> None:
+    m, st, day, led = sim.model, sim.state, sim.day, sim.ledger
+    nt, nk = len(m.tiers), len(m.sinks)
+    tiers = st.tier[rows].astype(np.int64)
+    key = sinks * nt + tiers
+    led.redeemed[day] += (
+        np.bincount(key, weights=pts, minlength=nk * nt).astype(np.int64).reshape(nk, nt)
+    )
+    led.redemptions[day] += np.bincount(sinks, minlength=nk)
+    led.cost[day] += np.bincount(sinks, weights=cost, minlength=nk)
+    sim.period_cost += float(cost.sum())
+    lots.spend(st, rows, pts, int(m.month_key[day]))
+    st.last_redeem[rows] = day
+
+
+def play_games(sim: Simulation) -> None:
+    """Point games: holders who can afford a play do so with the population's probability."""
+    m, st, rng = sim.model, sim.state, sim.rng
+    n = st.n
+    for g in range(len(m.games)):
+        life = st.life[:n]
+        price = int(m.game_cost_points[g])
+        idx = np.nonzero((life != CHURNED) & (st.balance[:n] >= price))[0]
+        play = idx[rng.random(idx.size) < m.game_play_p[g] * m.activity[life[idx]]]
+        play = play[rng.permutation(play.size)]
+        win = rng.random(play.size) < m.game_win_p[g]
+        cost = np.where(win, m.game_prize_cost[g], 0.0)
+        ok = _within_budget(sim, cost)
+        sim.ledger.denied[sim.day] += int((~ok).sum())
+        play, cost = play[ok], cost[ok]
+        if play.size == 0:
+            continue
+        sink = np.full(play.size, len(m.items) + g, np.int64)
+        _book_spend(sim, play, sink, np.full(play.size, price, np.int64), cost)

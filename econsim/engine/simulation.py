@@ -1,0 +1,212 @@
+"""One replication: the population state, the ledger, and the simpy calendar driving them.
+
+simpy is the calendar. Each kind of scheduled event is its own process; within a day they
+run in a fixed order given by their time offset:
+
+    d + 0.0  budget period starts (caps, stock, budget reset)
+    d + 0.1  rule changes          d + 0.2  campaign table
+    d + 0.5  the daily tick: lifecycle, acquisition, earning, redemption
+    d + 0.7  tier review           d + 0.8  month-end expiry
+    d + 0.9  the day's closing snapshot
+
+Adding a kind of event is adding a process, not editing the tick.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+import simpy
+
+from econsim.engine import earning, lifecycle, lots, redemption, tiers
+from econsim.engine.ledger import Ledger
+from econsim.engine.model import CHURNED, Model
+from econsim.engine.state import NEVER, add_users, initial_state
+from econsim.scenario.schema import RuleChange
+
+Process = Generator[Any, Any, None]
+CONSUMER_WINDOW = 30
+
+
+class Simulation:
+    """The mutable world of one replication."""
+
+    def __init__(self, model: Model, rng: np.random.Generator) -> None:
+        self.model, self.rng = model, rng
+        self.rules = model.initial_rules()
+        self.state = initial_state(model, rng)
+        self.ledger = Ledger.empty(model)
+        self.day = 0
+        self.uptake_factor = 1.0  # population.uptake_scale is already in the model's uptake
+        self.stock_left = model.item_stock.copy()
+        self.period_cost = 0.0
+        self.period_core_amount = 0.0
+        self.camp_mult = np.ones((len(model.tiers), len(model.behaviours)))
+        self.camp_source = np.full((len(model.tiers), len(model.behaviours)), -1, np.int64)
+
+    def period_budget(self) -> float:
+        """The current period's budget: fixed, or a ratio of the core amount realised so far."""
+        b = self.model.scenario.design.budget
+        if b.method == "fixed_amount":
+            assert b.amount is not None
+            return b.amount
+        assert b.ratio is not None
+        return b.ratio * self.period_core_amount
+
+    def add_users(self, count: int) -> np.ndarray:
+        """New users join the lowest tier today; returns their rows."""
+        self.state, rows = add_users(self.state, self.model, self.rng, count, self.day)
+        self.ledger.new_users[self.day] += count
+        return rows
+
+    # ------------------------------------------------------------------ daily tick
+    def tick(self) -> None:
+        lifecycle.step(self)
+        arrivals = self.rng.poisson(self.model.scenario.population.acquisition_per_day)
+        if arrivals:
+            self.add_users(int(arrivals))
+        acc = earning.DayEarnings(self, self.day)
+        earning.behaviours(self, acc)
+        earning.mechanics(self, acc)
+        earning.referrals(self, acc)
+        earning.mark_active(self, acc)
+        rows = np.nonzero(acc.points)[0]
+        lots.credit(self.state, rows, acc.points[rows], int(self.model.month_key[self.day]))
+        if not self.model.tier_metric_is_core:
+            self.state.review_metric[rows] += acc.points[rows]
+        redemption.redeem_catalog(self)
+        redemption.play_games(self)
+
+    def start_period(self) -> None:
+        st = self.state
+        st.count[:] = 0
+        st.amount[:] = 0.0
+        st.bundle_done[:] = False
+        self.stock_left = self.model.item_stock.copy()
+        self.period_cost = 0.0
+        self.period_core_amount = 0.0
+
+    def apply_rule_change(self, rc: RuleChange) -> None:
+        m = self.model
+        if rc.catalog_price_multiplier is not None:
+            which = [m.items.index(i) for i in rc.items] or list(range(len(m.items)))
+            new = np.round(self.rules.prices[which] * rc.catalog_price_multiplier)
+            self.rules.prices[which] = np.maximum(new, 1).astype(np.int64)
+        if rc.point_value_multiplier is not None:
+            which = [m.behaviours.index(b) for b in rc.behaviours] or list(range(len(m.behaviours)))
+            self.rules.points[which] *= rc.point_value_multiplier
+        if rc.expiry is not None:
+            self.rules.expiry = rc.expiry
+
+    def update_campaigns(self) -> None:
+        m, day = self.model, self.day
+        self.camp_mult[:] = 1.0
+        self.camp_source[:] = -1
+        for name, c in m.scenario.design.campaigns.items():
+            if not (c.start_day <= day <= c.end_day) or c.multiplier == 1.0:
+                continue
+            ts = [m.tiers.index(t) for t in c.tiers] or list(range(len(m.tiers)))
+            bs = [m.behaviours.index(b) for b in c.behaviours] or list(range(len(m.behaviours)))
+            cell = np.ix_(ts, bs)
+            self.camp_mult[cell] *= c.multiplier
+            free = self.camp_source[cell] < 0
+            self.camp_source[cell] = np.where(free, m.source(f"campaign:{name}"), self.camp_source[cell])
+
+    def expire_month(self) -> None:
+        m = self.model
+        start_month = m.scenario.start_date.month
+        key = int(m.month_key[self.day])
+        self.ledger.expired[self.day] += lots.expire(
+            self.state, key, self.rules.expiry, start_month, len(m.tiers)
+        )
+
+    def close_day(self) -> None:
+        m, st, led, d = self.model, self.state, self.ledger, self.day
+        n, nt = st.n, len(m.tiers)
+        tier = st.tier[:n]
+        bal = st.balance[:n]
+        led.outstanding[d] = np.bincount(tier, weights=bal, minlength=nt).astype(np.int64)
+        led.users[d] = np.bincount(tier[st.life[:n] != CHURNED], minlength=nt)
+        led.holders[d] = np.bincount(tier[bal > 0], minlength=nt)
+        last = st.last_redeem[:n]
+        led.redeemers[d] = np.bincount(tier[last == d], minlength=nt)
+        led.consumers_30d[d] = np.bincount(tier[last > d - CONSUMER_WINDOW], minlength=nt)
+        led.ever_redeemed[d] = int((last != NEVER).sum())
+        led.churned[d] = int((st.life[:n] == CHURNED).sum())
+        led.prices[d] = self.rules.prices
+        led.budget[d] = self.period_budget()
+        led.period_cost[d] = self.period_cost
+
+
+# ---------------------------------------------------------------------- processes
+
+
+def _at(env: simpy.Environment, when: float) -> simpy.Timeout:
+    return env.timeout(max(when - env.now, 0.0))
+
+
+def _daily(env: simpy.Environment, sim: Simulation, offset: float, action: str) -> Process:
+    for d in range(sim.model.horizon):
+        yield _at(env, d + offset)
+        sim.day = d
+        getattr(sim, action)()
+
+
+def _periods(env: simpy.Environment, sim: Simulation) -> Process:
+    period = sim.model.scenario.design.period_days
+    for d in range(period, sim.model.horizon, period):
+        yield _at(env, d)
+        sim.day = d
+        sim.start_period()
+
+
+def _rule_change(env: simpy.Environment, sim: Simulation, rc: RuleChange) -> Process:
+    yield _at(env, rc.day + 0.1)
+    sim.day = rc.day
+    sim.apply_rule_change(rc)
+
+
+def _campaign_edges(env: simpy.Environment, sim: Simulation) -> Process:
+    edges = sorted(
+        {c.start_day for c in sim.model.scenario.design.campaigns.values()}
+        | {c.end_day + 1 for c in sim.model.scenario.design.campaigns.values()}
+    )
+    for d in edges:
+        if d >= sim.model.horizon:
+            break
+        yield _at(env, d + 0.2)
+        sim.day = d
+        sim.update_campaigns()
+
+
+def _tier_reviews(env: simpy.Environment, sim: Simulation) -> Process:
+    every = sim.model.scenario.design.tier_review.every_days
+    if len(sim.model.tiers) < 2:
+        return
+    for d in range(every - 1, sim.model.horizon, every):
+        yield _at(env, d + 0.7)
+        sim.day = d
+        tiers.review(sim)
+
+
+def _month_ends(env: simpy.Environment, sim: Simulation) -> Process:
+    for d in np.nonzero(sim.model.month_end)[0]:
+        yield _at(env, float(d) + 0.8)
+        sim.day = int(d)
+        sim.expire_month()
+
+
+def run_calendar(sim: Simulation) -> None:
+    """Run every process of the scenario's calendar over the horizon."""
+    env = simpy.Environment()
+    env.process(_periods(env, sim))
+    for rc in sim.model.scenario.design.rule_changes:
+        env.process(_rule_change(env, sim, rc))
+    env.process(_campaign_edges(env, sim))
+    env.process(_daily(env, sim, 0.5, "tick"))
+    env.process(_tier_reviews(env, sim))
+    env.process(_month_ends(env, sim))
+    env.process(_daily(env, sim, 0.9, "close_day"))
+    env.run(until=sim.model.horizon)

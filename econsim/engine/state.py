@@ -1,0 +1,128 @@
+"""The population as a struct of arrays: one row per user, no per-user Python objects.
+
+Arrays are allocated with spare capacity so that acquisition appends without copying every
+day; ``n`` is the number of rows in use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+from numpy.typing import NDArray
+
+from econsim.engine.model import NEW, Model
+
+NEVER = -(2**30)
+
+
+@dataclass
+class State:
+    """Per-user state. Row i is one user; only rows ``[:n]`` are in use."""
+
+    n: int
+    tier: NDArray[np.int8]
+    life: NDArray[np.int8]  # lifecycle state
+    joined: NDArray[np.int32]
+    last_active: NDArray[np.int32]
+    balance: NDArray[np.int64]
+    lots: NDArray[np.int32]  # [L, capacity]: points by month earned, ring-indexed by month key
+    count: NDArray[np.int32]  # [B, capacity]: occurrences this period (non-core)
+    amount: NDArray[np.float64]  # [B, capacity]: amount this period (core)
+    streak: NDArray[np.int32]
+    bundle_done: NDArray[np.bool_]  # [bundles, capacity]
+    bonus_got: NDArray[np.bool_]  # [campaigns, capacity]
+    review_metric: NDArray[np.float64]  # core amount or points earned since last review
+    below: NDArray[np.int16]  # consecutive reviews below the tier's threshold
+    target: NDArray[np.int16]  # catalog item the user saves for
+    last_redeem: NDArray[np.int32]
+
+    @property
+    def capacity(self) -> int:
+        return int(self.tier.shape[0])
+
+    @property
+    def lot_sum(self) -> NDArray[np.int64]:
+        return self.lots[:, : self.n].sum(axis=0, dtype=np.int64)
+
+
+def bytes_per_user(model: Model) -> int:
+    """State bytes one user costs (for the memory check before a run)."""
+    b = len(model.behaviours)
+    extra = len(model.scenario.design.mechanics.task_bundles) + len(model.scenario.design.campaigns)
+    return 1 + 1 + 4 + 4 + 8 + 4 * model.lot_count + 12 * b + 4 + extra + 8 + 2 + 2 + 4
+
+
+def _alloc(model: Model, capacity: int) -> State:
+    b = len(model.behaviours)
+    nb = len(model.scenario.design.mechanics.task_bundles)
+    nc = len(model.scenario.design.campaigns)
+    return State(
+        n=0,
+        tier=np.zeros(capacity, np.int8),
+        life=np.zeros(capacity, np.int8),
+        joined=np.zeros(capacity, np.int32),
+        last_active=np.zeros(capacity, np.int32),
+        balance=np.zeros(capacity, np.int64),
+        lots=np.zeros((model.lot_count, capacity), np.int32),
+        count=np.zeros((b, capacity), np.int32),
+        amount=np.zeros((b, capacity), np.float64),
+        streak=np.zeros(capacity, np.int32),
+        bundle_done=np.zeros((nb, capacity), bool),
+        bonus_got=np.zeros((nc, capacity), bool),
+        review_metric=np.zeros(capacity, np.float64),
+        below=np.zeros(capacity, np.int16),
+        target=np.zeros(capacity, np.int16),
+        last_redeem=np.full(capacity, NEVER, np.int32),
+    )
+
+
+def _grow(state: State, capacity: int) -> State:
+    grown = {}
+    for f in fields(state):
+        arr = getattr(state, f.name)
+        if not isinstance(arr, np.ndarray):
+            grown[f.name] = arr
+            continue
+        shape = (*arr.shape[:-1], capacity)
+        fill = NEVER if f.name == "last_redeem" else 0
+        new = np.full(shape, fill, dtype=arr.dtype)
+        new[..., : arr.shape[-1]] = arr
+        grown[f.name] = new
+    return State(**grown)
+
+
+def initial_state(model: Model, rng: np.random.Generator) -> State:
+    """Day-0 users with tiers drawn by share; capacity for the expected newcomers."""
+    pop = model.scenario.population
+    expected_new = pop.acquisition_per_day * model.horizon * 1.2 + 64
+    capacity = int(pop.users + expected_new)
+    state = _alloc(model, capacity)
+    shares = np.array([pop.tiers[t].share for t in model.tiers])
+    tiers = rng.choice(len(model.tiers), size=pop.users, p=shares / shares.sum())
+    add_users(state, model, rng, pop.users, day=0, tiers=tiers.astype(np.int8))
+    # users present at day 0 are established, not newcomers
+    state.life[: state.n] = 1
+    return state
+
+
+def add_users(
+    state: State,
+    model: Model,
+    rng: np.random.Generator,
+    count: int,
+    day: int,
+    tiers: NDArray[np.int8] | None = None,
+) -> tuple[State, NDArray[np.int64]]:
+    """Append ``count`` users (lowest tier unless given); returns the state and their rows."""
+    if state.n + count > state.capacity:
+        state = _grow(state, max(2 * state.capacity, state.n + count))
+    rows = np.arange(state.n, state.n + count)
+    state.tier[rows] = 0 if tiers is None else tiers
+    state.life[rows] = NEW
+    state.joined[rows] = day
+    state.last_active[rows] = day
+    if len(model.items):
+        state.target[rows] = rng.choice(len(model.items), size=count, p=model.item_pref)
+    state.n += count
+    return state, rows

@@ -1,0 +1,173 @@
+"""Results: the daily ledger of every replication, as arrays, frames and files.
+
+Every array has a leading ``[replication, day]`` pair of axes, then its labelled axes
+(sources, sinks, tiers, items). ``to_frame`` flattens them into one wide table whose column
+names carry the labels (``issued|sign_in|gold``); ``save``/``load`` use that table as
+Parquet when pyarrow is installed, or compressed numpy otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from econsim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: The labelled axes of each ledger array, after [replication, day].
+AXES: dict[str, tuple[str, ...]] = {
+    "issued": ("sources", "tiers"),
+    "redeemed": ("sinks", "tiers"),
+    "redemptions": ("sinks",),
+    "expired": ("tiers",),
+    "outstanding": ("tiers",),
+    "transferred": ("tiers",),
+    "cost": ("sinks",),
+    "budget": (),
+    "period_cost": (),
+    "denied": (),
+    "stock_outs": (),
+    "users": ("tiers",),
+    "active": ("tiers",),
+    "holders": ("tiers",),
+    "redeemers": ("tiers",),
+    "consumers_30d": ("tiers",),
+    "ever_redeemed": (),
+    "new_users": (),
+    "churned": (),
+    "tier_up": ("tiers",),
+    "tier_down": ("tiers",),
+    "core_amount": ("tiers",),
+    "prices": ("items",),
+}
+
+
+@dataclass(frozen=True)
+class Results:
+    """What ``simulate`` returns: the scenario, the labels and the stacked ledgers."""
+
+    scenario: Scenario
+    seed: int
+    labels: dict[str, tuple[str, ...]]  # sources, sinks, tiers, items
+    arrays: dict[str, NDArray[Any]]
+
+    @property
+    def replications(self) -> int:
+        return int(self.arrays["issued"].shape[0])
+
+    @property
+    def days(self) -> int:
+        return int(self.arrays["issued"].shape[1])
+
+    @property
+    def tiers(self) -> tuple[str, ...]:
+        return self.labels["tiers"]
+
+    def __getitem__(self, name: str) -> NDArray[Any]:
+        return self.arrays[name]
+
+    def total(self, name: str) -> NDArray[Any]:
+        """Array ``name`` summed over its labelled axes: ``[replication, day]``."""
+        arr = self.arrays[name]
+        return arr.reshape(arr.shape[0], arr.shape[1], -1).sum(axis=2)
+
+    def columns(self) -> dict[str, NDArray[Any]]:
+        """Flat columns ``name|label|label`` → ``[replication × day]`` values."""
+        out: dict[str, NDArray[Any]] = {}
+        for name, axes in AXES.items():
+            arr = self.arrays[name]
+            flat = arr.reshape(arr.shape[0] * arr.shape[1], -1)
+            for i, key in enumerate(np.ndindex(*arr.shape[2:])):
+                parts = [self.labels[a][j] for a, j in zip(axes, key, strict=True)]
+                out["|".join([name, *parts])] = flat[:, i]
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per (replication, day), one column per labelled series (needs pandas)."""
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError("to_frame needs pandas: pip install 'econsim[data]'") from exc
+        index = pd.MultiIndex.from_product(
+            [range(self.replications), range(self.days)], names=["replication", "day"]
+        )
+        return pd.DataFrame(self.columns(), index=index)
+
+    def _meta(self) -> str:
+        return json.dumps(
+            {
+                "scenario": self.scenario.model_dump(mode="json"),
+                "seed": self.seed,
+                "labels": self.labels,
+                "shape": [self.replications, self.days],
+            }
+        )
+
+    def save(self, path: Path | str) -> Path:
+        """Write to ``path``: ``.parquet`` (needs pyarrow) or ``.npz``; written atomically."""
+        from econsim.atomic import atomic_open
+
+        target = Path(path)
+        if target.suffix == ".parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.table(self.columns()).replace_schema_metadata({"econsim": self._meta()})
+            with atomic_open(target, "wb", encoding=None) as fh:
+                pq.write_table(table, fh)
+            return target
+        with atomic_open(target, "wb", encoding=None) as fh:
+            np.savez_compressed(fh, __meta__=np.array(self._meta()), **self.arrays)
+        return target
+
+    @classmethod
+    def load(cls, path: Path | str) -> Results:
+        """Read what ``save`` wrote."""
+        source = Path(path)
+        if source.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(source)
+            meta = json.loads(table.schema.metadata[b"econsim"])
+            cols = {name: table.column(name).to_numpy() for name in table.column_names}
+            arrays = _unflatten(cols, meta)
+        else:
+            with np.load(source, allow_pickle=False) as data:
+                meta = json.loads(str(data["__meta__"]))
+                arrays = {k: data[k] for k in data.files if k != "__meta__"}
+        return cls(
+            scenario=Scenario.model_validate(meta["scenario"]),
+            seed=int(meta["seed"]),
+            labels={k: tuple(v) for k, v in meta["labels"].items()},
+            arrays=arrays,
+        )
+
+    def _repr_html_(self) -> str:
+        from econsim.report.tables import results_html
+
+        return results_html(self)
+
+
+def _unflatten(cols: dict[str, NDArray[Any]], meta: dict[str, Any]) -> dict[str, NDArray[Any]]:
+    reps, days = meta["shape"]
+    labels = meta["labels"]
+    arrays: dict[str, NDArray[Any]] = {}
+    for name, axes in AXES.items():
+        shape = [len(labels[a]) for a in axes]
+        keys = list(np.ndindex(*shape))
+        stacked = np.stack(
+            [
+                cols["|".join([name, *(labels[a][j] for a, j in zip(axes, key, strict=True))])]
+                for key in keys
+            ],
+            axis=-1,
+        )
+        arrays[name] = stacked.reshape(reps, days, *shape)
+    return arrays

@@ -1,0 +1,61 @@
+"""Shared fixtures and the Hypothesis profiles (``ci`` in CI, ``thorough`` for nightly runs)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from econsim.scenario import Scenario, load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+settings.register_profile(
+    "ci",
+    max_examples=25,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.register_profile(
+    "thorough",
+    max_examples=250,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def small(path: Path | str, users: int = 2000, *extra: str) -> Scenario:
+    """A bundled scenario shrunk to a test-sized population."""
+    overrides = [f"population.users={users}", *extra]
+    scenario = load_scenario(path, overrides)
+    acq = scenario.population.acquisition_per_day * users / load_scenario(path).population.users
+    return scenario.model_copy(
+        update={"population": scenario.population.model_copy(update={"acquisition_per_day": acq})}
+    )
+
+
+@pytest.fixture
+def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run ``python -m econsim ARGS`` in a subprocess, as a user would."""
+
+    def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "econsim", *map(str, args)],
+            capture_output=True,
+            text=True,
+            cwd=cwd or ROOT,
+            env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
+            timeout=600,
+        )
+
+    return run
