@@ -21,6 +21,7 @@ _API = {
     "load_scenario": "econsim.scenario.load",
     "loads_scenario": "econsim.scenario.load",
     "dump_scenario": "econsim.scenario.load",
+    "scenario_from_dict": "econsim.scenario.load",
     "ScenarioError": "econsim.errors",
     "SimulationError": "econsim.errors",
     "Problem": "econsim.errors",
@@ -38,7 +39,12 @@ if TYPE_CHECKING:
     from econsim.engine.run import estimate_memory, simulate
     from econsim.errors import Problem, ScenarioError, SimulationError
     from econsim.results import Results
-    from econsim.scenario.load import dump_scenario, load_scenario, loads_scenario
+    from econsim.scenario.load import (
+        dump_scenario,
+        load_scenario,
+        loads_scenario,
+        scenario_from_dict,
+    )
     from econsim.scenario.schema import Scenario
 
 

@@ -42,6 +42,7 @@ AXES: dict[str, tuple[str, ...]] = {
     "ever_redeemed": (),
     "new_users": (),
     "churned": (),
+    "dormant": (),
     "tier_up": ("tiers",),
     "tier_down": ("tiers",),
     "core_amount": ("tiers",),

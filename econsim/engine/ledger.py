@@ -42,6 +42,7 @@ class Ledger:
     ever_redeemed: I64  # [D] distinct users who have redeemed so far
     new_users: I64  # [D]
     churned: I64  # [D] users churned so far
+    dormant: I64  # [D] users dormant at the end of the day
     tier_up: I64  # [D, T] moves up into tier
     tier_down: I64  # [D, T] moves down into tier
     core_amount: F64  # [D, T]
@@ -76,6 +77,7 @@ class Ledger:
             ever_redeemed=z(d),
             new_users=z(d),
             churned=z(d),
+            dormant=z(d),
             tier_up=z(d, t),
             tier_down=z(d, t),
             core_amount=z(d, t, dtype=float),

@@ -22,7 +22,7 @@ import simpy
 
 from econsim.engine import earning, lifecycle, lots, redemption, tiers
 from econsim.engine.ledger import Ledger
-from econsim.engine.model import CHURNED, Model
+from econsim.engine.model import CHURNED, DORMANT, Model
 from econsim.engine.state import NEVER, add_users, initial_state
 from econsim.scenario.schema import RuleChange
 
@@ -135,6 +135,7 @@ class Simulation:
         led.consumers_30d[d] = np.bincount(tier[last > d - CONSUMER_WINDOW], minlength=nt)
         led.ever_redeemed[d] = int((last != NEVER).sum())
         led.churned[d] = int((st.life[:n] == CHURNED).sum())
+        led.dormant[d] = int((st.life[:n] == DORMANT).sum())
         led.prices[d] = self.rules.prices
         led.budget[d] = self.period_budget()
         led.period_cost[d] = self.period_cost

@@ -205,6 +205,11 @@ def loads_scenario(text: str, source: str = "<string>") -> Scenario:
     return validate_tree(parse_yaml(text, source), source)
 
 
+def scenario_from_dict(data: dict[str, Any], source: str = "<dict>") -> Scenario:
+    """Validate a scenario given as plain Python data (schema and cross-field rules)."""
+    return validate_tree(data, source)
+
+
 def dump_tree(tree: Any) -> str:
     """YAML text of a round-trip tree, comments kept."""
     buf = io.StringIO()
