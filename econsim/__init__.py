@@ -32,7 +32,21 @@ _API = {
     "Results": "econsim.results",
 }
 
-__all__ = sorted(_API)
+__all__ = [
+    "Calibration",
+    "Problem",
+    "Results",
+    "Scenario",
+    "ScenarioError",
+    "SimulationError",
+    "calibrate",
+    "dump_scenario",
+    "estimate_memory",
+    "load_scenario",
+    "loads_scenario",
+    "scenario_from_dict",
+    "simulate",
+]
 
 if TYPE_CHECKING:
     from econsim.calibration.calibrate import Calibration, calibrate

@@ -11,7 +11,9 @@ from typing import IO
 
 
 @contextlib.contextmanager
-def atomic_open(path: Path | str, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[str]]:
+def atomic_open(
+    path: Path | str, mode: str = "w", encoding: str | None = "utf-8"
+) -> Iterator[IO[str]]:
     """Write to a temp file in the same folder, fsync, then ``os.replace`` onto ``path``.
 
     If the block raises (or the process dies), ``path`` keeps its previous content.
@@ -25,7 +27,7 @@ def atomic_open(path: Path | str, mode: str = "w", encoding: str | None = "utf-8
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        Path(tmp).replace(target)  # os.replace: atomic within one filesystem
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             Path(tmp).unlink()

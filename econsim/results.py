@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,7 +78,8 @@ class Results:
     def total(self, name: str) -> NDArray[Any]:
         """Array ``name`` summed over its labelled axes: ``[replication, day]``."""
         arr = self.arrays[name]
-        return arr.reshape(arr.shape[0], arr.shape[1], -1).sum(axis=2)
+        total: NDArray[Any] = arr.reshape(arr.shape[0], arr.shape[1], -1).sum(axis=2)
+        return total
 
     def columns(self) -> dict[str, NDArray[Any]]:
         """Flat columns ``name|label|label`` → ``[replication × day]`` values."""
@@ -124,8 +126,9 @@ class Results:
             with atomic_open(target, "wb", encoding=None) as fh:
                 pq.write_table(table, fh)
             return target
+        payload: dict[str, Any] = {"__meta__": np.array(self._meta()), **self.arrays}
         with atomic_open(target, "wb", encoding=None) as fh:
-            np.savez_compressed(fh, __meta__=np.array(self._meta()), **self.arrays)
+            np.savez_compressed(fh, **payload)  # type: ignore[arg-type]  # binary handle
         return target
 
     @classmethod
@@ -150,10 +153,29 @@ class Results:
             arrays=arrays,
         )
 
-    def _repr_html_(self) -> str:
-        from econsim.report.tables import results_html
+    def summary(self) -> dict[str, float]:
+        """Horizon totals, averaged over replications (points, users and money)."""
+        last = self.days - 1
+        return {
+            "issued": float(self.total("issued").sum(axis=1).mean()),
+            "redeemed": float(self.total("redeemed").sum(axis=1).mean()),
+            "expired": float(self.total("expired").sum(axis=1).mean()),
+            "outstanding": float(self.total("outstanding")[:, last].mean()),
+            "cost": float(self.total("cost").sum(axis=1).mean()),
+            "users": float(self.total("users")[:, last].mean()),
+            "denied": float(self.total("denied").sum(axis=1).mean()),
+        }
 
-        return results_html(self)
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{k}</th><td>{v:,.0f}</td></tr>"
+            for k, v in self.summary().items()
+        )
+        head = (
+            f"<b>{escape(self.scenario.name)}</b>: {self.replications} replication(s) × "
+            f"{self.days} days, seed {self.seed} (mean over replications)"
+        )
+        return f"<div>{head}<table>{rows}</table></div>"
 
 
 def _unflatten(cols: dict[str, NDArray[Any]], meta: dict[str, Any]) -> dict[str, NDArray[Any]]:

@@ -37,8 +37,16 @@ def check_worked_example(d: dict) -> None:  # type: ignore[type-arg]
     assert_allclose(d["exchange_ratio_after_rounding"], 150, rtol=RTOL)
     for tier, (mult, mx, pred, cost, max_cost) in EXPECTED_TIERS.items():
         t = d["tiers"][tier]
-        got = [t[k] for k in ("core_multiplier", "max_points_per_user",
-                              "predicted_points_per_user", "cost_per_user", "max_cost_per_user")]
+        got = [
+            t[k]
+            for k in (
+                "core_multiplier",
+                "max_points_per_user",
+                "predicted_points_per_user",
+                "cost_per_user",
+                "max_cost_per_user",
+            )
+        ]
         assert_allclose(got, [mult, mx, pred, cost, max_cost], rtol=RTOL)
     for name, after in EXPECTED_POINTS.items():
         assert_allclose(d["behaviours"][name]["points_after"], after, rtol=RTOL)
@@ -58,14 +66,27 @@ def test_worked_example_cli_json(run_cli) -> None:  # type: ignore[no-untyped-de
 def test_cli_tables_show_every_step(run_cli) -> None:  # type: ignore[no-untyped-def]
     done = run_cli("calibrate", EXAMPLE)
     assert done.returncode == 0, done.stderr
-    for text in ("Steps 1–2", "Steps 2–4", "Step 4 totals", "conversion coefficient 1.5",
-                 "Step 5: point values", "29.20", "no warnings"):
+    for text in (
+        "Steps 1–2",
+        "Steps 2–4",
+        "Step 4 totals",
+        "conversion coefficient 1.5",
+        "Step 5: point values",
+        "29.20",
+        "no warnings",
+    ):
         assert text in done.stdout
 
 
 def test_fixed_ratio_budget_is_ratio_times_predicted_core_amount() -> None:
-    s = load_scenario(EXAMPLE, ["design.budget.method=fixed_ratio", "design.budget.ratio=0.001",
-                                "design.budget.amount=null"])
+    s = load_scenario(
+        EXAMPLE,
+        [
+            "design.budget.method=fixed_ratio",
+            "design.budget.ratio=0.001",
+            "design.budget.amount=null",
+        ],
+    )
     cal = calibrate(s)
     core = 8000 * 0.25 * 80_000 + 1600 * 0.3 * 200_000 + 400 * 0.35 * 480_000
     assert_allclose(core, 323_200_000)
@@ -77,8 +98,9 @@ def test_fixed_ratio_budget_is_ratio_times_predicted_core_amount() -> None:
 def test_identities() -> None:
     s = load_scenario(EXAMPLE)
     cal = calibrate(s)
-    assert_allclose(cal.conversion_coefficient * cal.exchange_ratio_before,
-                    cal.target_exchange_ratio, rtol=RTOL)
+    assert_allclose(
+        cal.conversion_coefficient * cal.exchange_ratio_before, cal.target_exchange_ratio, rtol=RTOL
+    )
     assert_allclose(sum(t.users * t.cost_per_user for t in cal.tiers), cal.usable_budget, rtol=RTOL)
     doubled = calibrate(load_scenario(EXAMPLE, ["design.budget.amount=150000"]))
     assert_allclose(doubled.exchange_ratio_before, cal.exchange_ratio_before / 2, rtol=RTOL)
@@ -108,7 +130,9 @@ def test_calibrated_scenario_meets_core_share_exactly() -> None:
         for b in calibrated.design.behaviours.values():
             cap = b.period_cap[tier] if isinstance(b.period_cap, dict) else b.period_cap
             value = b.points * cap / b.unit * b.tier_multipliers.get(tier, 1.0)
-            core, non_core = (core + value, non_core) if b.kind == "core" else (core, non_core + value)
+            core, non_core = (
+                (core + value, non_core) if b.kind == "core" else (core, non_core + value)
+            )
         assert_allclose(core / (core + non_core), spec.core_share, rtol=1e-9)
 
 
@@ -149,8 +173,9 @@ def test_allowed_range_widens_when_no_whole_step_fits() -> None:
 
 
 def test_warnings_inverted_incentive_cost_limit_unreachable() -> None:
-    s = load_scenario(EXAMPLE, ["design.tiers.gold.core_share=0.6",
-                                "design.calibration.max_cost_per_user=20"])
+    s = load_scenario(
+        EXAMPLE, ["design.tiers.gold.core_share=0.6", "design.calibration.max_cost_per_user=20"]
+    )
     warnings = calibrate(s).warnings
     assert any("inverted incentive" in w and "'gold'" in w for w in warnings)
     assert any("'silver'" in w and "above the limit 20.00" in w for w in warnings)

@@ -23,7 +23,9 @@ MISTAKES = {
 
 
 @pytest.mark.parametrize("kind", sorted(MISTAKES))
-def test_each_mistake_exits_2_with_location_and_no_traceback(run_cli, tmp_path: Path, kind: str) -> None:  # type: ignore[no-untyped-def]
+def test_each_mistake_exits_2_with_location_and_no_traceback(
+    run_cli, tmp_path: Path, kind: str
+) -> None:  # type: ignore[no-untyped-def]
     (old, new), where = MISTAKES[kind]
     assert old in GOOD
     path = tmp_path / "bad.yaml"

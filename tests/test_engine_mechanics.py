@@ -65,8 +65,11 @@ def test_expiry_end_of_year() -> None:
 def test_streak_schedule_when_everyone_signs_in() -> None:
     s = tiny(
         horizon_days=14,
-        design={"mechanics": {"sign_in_streak": {"behaviour": "sign_in",
-                                                  "bonus_by_day": [0, 0, 5, 5, 10, 10, 30]}}},
+        design={
+            "mechanics": {
+                "sign_in_streak": {"behaviour": "sign_in", "bonus_by_day": [0, 0, 5, 5, 10, 10, 30]}
+            }
+        },
     )
     bonus = issued(simulate(s), "streak")
     assert bonus.tolist() == [100 * b for b in [0, 0, 5, 5, 10, 10, 30] * 2]
@@ -91,9 +94,19 @@ def test_streak_resets_on_a_miss_matches_closed_form() -> None:
         },
         population={"users": 20_000},
     )
-    s = s.model_copy(update={"design": s.design.model_copy(update={
-        "tiers": {"basic": s.design.tiers["basic"].model_copy(update={"uptake": {"sign_in": 0.5}})}
-    })})
+    s = s.model_copy(
+        update={
+            "design": s.design.model_copy(
+                update={
+                    "tiers": {
+                        "basic": s.design.tiers["basic"].model_copy(
+                            update={"uptake": {"sign_in": 0.5}}
+                        )
+                    }
+                }
+            )
+        }
+    )
     got = issued(simulate(s), "streak").sum() / 20_000
     want = expected_streak_bonus(0.5, 30, schedule)
     # per-user bonus has SD < 40 points (checked by simulation); SE over 20,000 users < 0.3;
@@ -104,10 +117,14 @@ def test_streak_resets_on_a_miss_matches_closed_form() -> None:
 def test_task_bundles_pay_once_per_period() -> None:
     s = tiny(
         horizon_days=60,
-        design={"mechanics": {"task_bundles": {
-            "five": {"behaviour": "sign_in", "count": 5, "bonus": 20},
-            "ten": {"behaviour": "sign_in", "count": 10, "bonus": 50},
-        }}},
+        design={
+            "mechanics": {
+                "task_bundles": {
+                    "five": {"behaviour": "sign_in", "count": 5, "bonus": 20},
+                    "ten": {"behaviour": "sign_in", "count": 10, "bonus": 50},
+                }
+            }
+        },
     )
     r = simulate(s)
     five, ten = issued(r, "bundle:five"), issued(r, "bundle:ten")
@@ -132,8 +149,11 @@ def test_referral_rewards_both_and_brings_users() -> None:
 def test_tier_up_then_down_with_balances_moving() -> None:
     tiers = {
         "basic": {"core_share": 0.5, "uptake": {"sign_in": 1.0}},
-        "plus": {"entry": {"metric": "points_earned", "threshold": 250},
-                 "core_share": 0.5, "uptake": {"sign_in": 1.0}},
+        "plus": {
+            "entry": {"metric": "points_earned", "threshold": 250},
+            "core_share": 0.5,
+            "uptake": {"sign_in": 1.0},
+        },
     }
     for grace, down_day in ((0, 59), (1, 89)):
         s = tiny(
@@ -158,8 +178,13 @@ def test_closed_loop_cost_only_when_used() -> None:
     catalog = {
         "coupon": {"points_price": 10, "cost": 10.0, "loop": "closed", "use_rate": 0.3},
     }
-    s = tiny(design={"catalog": catalog},
-             population={"users": 1000, "tiers": {"basic": {"share": 1.0, "redemption_propensity": 1.0}}})
+    s = tiny(
+        design={"catalog": catalog},
+        population={
+            "users": 1000,
+            "tiers": {"basic": {"share": 1.0, "redemption_propensity": 1.0}},
+        },
+    )
     r = simulate(s)
     n = int(r["redemptions"][0].sum())
     assert n == 30 * 1000
@@ -170,8 +195,11 @@ def test_closed_loop_cost_only_when_used() -> None:
 
 def test_open_loop_cost_on_redemption_and_stock_per_period() -> None:
     catalog = {"mug": {"points_price": 10, "cost": 7.0, "loop": "open", "stock_per_period": 5}}
-    s = tiny(horizon_days=60, design={"catalog": catalog},
-             population={"tiers": {"basic": {"share": 1.0, "redemption_propensity": 1.0}}})
+    s = tiny(
+        horizon_days=60,
+        design={"catalog": catalog},
+        population={"tiers": {"basic": {"share": 1.0, "redemption_propensity": 1.0}}},
+    )
     r = simulate(s)
     per_day = r["redemptions"][0, :, 0]
     assert per_day[:30].sum() == 5 and per_day[30:].sum() == 5
@@ -183,7 +211,10 @@ def test_hard_budget_cap_denies_and_holds() -> None:
     catalog = {"mug": {"points_price": 10, "cost": 10.0, "loop": "open"}}
     s = tiny(
         horizon_days=60,
-        design={"catalog": catalog, "budget": {"method": "fixed_amount", "amount": 50, "hard_cap": True}},
+        design={
+            "catalog": catalog,
+            "budget": {"method": "fixed_amount", "amount": 50, "hard_cap": True},
+        },
         population={"tiers": {"basic": {"share": 1.0, "redemption_propensity": 1.0}}},
     )
     r = simulate(s)
@@ -194,17 +225,27 @@ def test_hard_budget_cap_denies_and_holds() -> None:
 
 def test_devaluation_steps_prices_on_its_day() -> None:
     catalog = {"mug": {"points_price": 100, "cost": 1.0, "loop": "open"}}
-    s = tiny(design={"catalog": catalog,
-                     "rule_changes": [{"day": 10, "catalog_price_multiplier": 1.25}]})
+    s = tiny(
+        design={"catalog": catalog, "rule_changes": [{"day": 10, "catalog_price_multiplier": 1.25}]}
+    )
     prices = simulate(s)["prices"][0, :, 0]
     assert (prices[:10] == 100).all() and (prices[10:] == 125).all()
 
 
 def test_campaign_multiplier_and_bonus() -> None:
-    s = tiny(design={"campaigns": {
-        "double": {"start_day": 5, "end_day": 9, "multiplier": 2.0, "behaviours": ["sign_in"]},
-        "welcome": {"start_day": 0, "end_day": 29, "bonus": 7},
-    }})
+    s = tiny(
+        design={
+            "campaigns": {
+                "double": {
+                    "start_day": 5,
+                    "end_day": 9,
+                    "multiplier": 2.0,
+                    "behaviours": ["sign_in"],
+                },
+                "welcome": {"start_day": 0, "end_day": 29, "bonus": 7},
+            }
+        }
+    )
     r = simulate(s)
     extra = issued(r, "campaign:double")
     assert np.nonzero(extra)[0].tolist() == [5, 6, 7, 8, 9]
@@ -214,9 +255,16 @@ def test_campaign_multiplier_and_bonus() -> None:
 
 
 def test_random_reward_mean() -> None:
-    s = tiny(design={"mechanics": {"random_rewards": {
-        "surprise": {"after": "sign_in", "probability": 0.5, "low": 1, "high": 9}}}},
-        population={"users": 4000})
+    s = tiny(
+        design={
+            "mechanics": {
+                "random_rewards": {
+                    "surprise": {"after": "sign_in", "probability": 0.5, "low": 1, "high": 9}
+                }
+            }
+        },
+        population={"users": 4000},
+    )
     total = issued(simulate(s), "random:surprise").sum()
     occurrences = 30 * 4000
     var = 0.5 * sum(k * k for k in range(1, 10)) / 9 - 2.5**2
@@ -224,9 +272,16 @@ def test_random_reward_mean() -> None:
 
 
 def test_point_game_is_a_sink_with_prize_cost() -> None:
-    s = tiny(design={"mechanics": {"point_games": {
-        "wheel": {"cost_points": 5, "win_probability": 0.1, "prize_cost": 3.0}}}},
-        population={"users": 2000, "game_play_probability": {"wheel": 1.0}})
+    s = tiny(
+        design={
+            "mechanics": {
+                "point_games": {
+                    "wheel": {"cost_points": 5, "win_probability": 0.1, "prize_cost": 3.0}
+                }
+            }
+        },
+        population={"users": 2000, "game_play_probability": {"wheel": 1.0}},
+    )
     r = simulate(s)
     k = r.labels["sinks"].index("game:wheel")
     plays = int(r["redemptions"][0, :, k].sum())
@@ -241,8 +296,16 @@ def test_dormancy_after_idle_days_and_reactivation() -> None:
         "design": {"tiers": {"basic": {"core_share": 0.5, "uptake": {"sign_in": 0.0}}}},
     }
     for reactivation, dormant_on_day_5 in ((0.0, 100), (1.0, 0)):
-        s = tiny(**base, population={"lifecycle": {
-            "enabled": True, "dormant_after_days": 5, "reactivation_probability": reactivation}})
+        s = tiny(
+            **base,
+            population={
+                "lifecycle": {
+                    "enabled": True,
+                    "dormant_after_days": 5,
+                    "reactivation_probability": reactivation,
+                }
+            },
+        )
         dormant = simulate(s)["dormant"][0]
         assert dormant[4] == 0
         assert dormant[5] == dormant_on_day_5

@@ -76,7 +76,7 @@ def test_good_scenario_loads(tmp_path: Path) -> None:
 
 
 def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
-    line, path, text = only_problem(tmp_path, GOOD.replace("amount: 1000}", "amount: 1000"))
+    line, _, text = only_problem(tmp_path, GOOD.replace("amount: 1000}", "amount: 1000"))
     assert line == 4  # the flow mapping is left open; the parser notices on the next line
     assert "YAML syntax" in text
 
@@ -95,7 +95,8 @@ def test_out_of_range_names_line_and_field(tmp_path: Path) -> None:
 
 def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
     line, path, text = only_problem(
-        tmp_path, GOOD.replace("target_exchange_ratio: 100", "target_exchange_ratio: 100, reserv_share: 0.1")
+        tmp_path,
+        GOOD.replace("target_exchange_ratio: 100", "target_exchange_ratio: 100, reserv_share: 0.1"),
     )
     assert (line, path) == (4, "design.calibration.reserv_share")
     assert "did you mean 'reserve_share'?" in text
@@ -108,14 +109,18 @@ def test_shares_not_summing_to_one(tmp_path: Path) -> None:
 
 
 def test_dangling_reference(tmp_path: Path) -> None:
-    text = GOOD.replace("uptake: {sign_in: 0.6, buy: 0.3}", "uptake: {sign_in: 0.6, buy: 0.3, bye: 0.1}")
+    text = GOOD.replace(
+        "uptake: {sign_in: 0.6, buy: 0.3}", "uptake: {sign_in: 0.6, buy: 0.3, bye: 0.1}"
+    )
     line, path, message = only_problem(tmp_path, text)
     assert (line, path) == (15, "design.tiers.plus.uptake.bye")
     assert "did you mean 'buy'?" in message
 
 
 def test_duplicate_key(tmp_path: Path) -> None:
-    line, _, text = only_problem(tmp_path, GOOD.replace("  users: 100\n", "  users: 100\n  users: 200\n"))
+    line, _, text = only_problem(
+        tmp_path, GOOD.replace("  users: 100\n", "  users: 100\n  users: 200\n")
+    )
     assert line == 20
     assert "duplicate key" in text
 

@@ -215,7 +215,10 @@ def calibrate(scenario: Scenario) -> Calibration:
     )
     total_after = float(rounded.values @ weights)
     ratio_after = total_after / usable
-    cost, max_cost = steps.cost_per_user(pred_user, k, target), steps.cost_per_user(max_user, k, target)
+    cost, max_cost = (
+        steps.cost_per_user(pred_user, k, target),
+        steps.cost_per_user(max_user, k, target),
+    )
     core_amount = steps.predicted_core_amount(inp)
     after_by_b = (inp.cap / inp.unit[None, :] * inp.uptake * mult) * rounded.values[None, :]
     tiers = tuple(

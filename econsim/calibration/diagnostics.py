@@ -31,7 +31,9 @@ def _inverted_incentive(cal: Calibration, inp: Inputs) -> list[str]:
             continue
         after = cal.behaviours[j].points_after / inp.unit[j]
         rates = [after * cal.tier_multipliers[name].get(t, 1.0) for t in inp.tiers]
-        for lower, higher, r_lo, r_hi in zip(inp.tiers, inp.tiers[1:], rates, rates[1:], strict=False):
+        for lower, higher, r_lo, r_hi in zip(
+            inp.tiers, inp.tiers[1:], rates, rates[1:], strict=False
+        ):
             if r_hi < r_lo - 1e-12:
                 out.append(
                     f"inverted incentive: '{name}' earns {r_hi:.4g} points per unit in tier "

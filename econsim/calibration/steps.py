@@ -82,7 +82,8 @@ def predicted_per_user(inp: Inputs, max_by_behaviour: Array) -> Array:
 
 def predicted_core_amount(inp: Inputs) -> Array:
     """Predicted core amount per user per tier (for a fixed-ratio budget)."""
-    return (inp.cap * inp.uptake * inp.is_core[None, :]).sum(axis=1)
+    amount: Array = (inp.cap * inp.uptake * inp.is_core[None, :]).sum(axis=1)
+    return amount
 
 
 def exchange_ratio(total_points: float, budget: float, reserve_share: float) -> float:

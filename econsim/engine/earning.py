@@ -22,9 +22,7 @@ I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 
 
-def draw_amounts(
-    rng: np.random.Generator, model: Model, b: int, tiers: NDArray[np.int8]
-) -> F64:
+def draw_amounts(rng: np.random.Generator, model: Model, b: int, tiers: NDArray[np.int8]) -> F64:
     """One amount per occurrence, from the tier's distribution with the calibrated mean."""
     out = np.empty(tiers.shape[0])
     for t in range(len(model.tiers)):
@@ -165,9 +163,7 @@ def binomial_actors(
     return rows, k
 
 
-def poisson_actors(
-    rng: np.random.Generator, lam: F64, key: NDArray[np.intp]
-) -> tuple[I64, I64]:
+def poisson_actors(rng: np.random.Generator, lam: F64, key: NDArray[np.intp]) -> tuple[I64, I64]:
     """Exact Poisson(lam[key]) counts by inversion, computed only for users with one or more."""
     zero = np.exp(-lam)
     u = rng.random(key.size)
@@ -209,7 +205,9 @@ def mechanics(sim: Simulation, acc: DayEarnings) -> None:
         done = (st.count[b, : st.n] >= bundle.count) & ~st.bundle_done[i, : st.n]
         rows = np.nonzero(done)[0]
         st.bundle_done[i, rows] = True
-        acc.add(sim.model.source(f"bundle:{name}"), rows, np.full(rows.size, bundle.bonus, np.int64))
+        acc.add(
+            sim.model.source(f"bundle:{name}"), rows, np.full(rows.size, bundle.bonus, np.int64)
+        )
     for name, rr in mech.random_rewards.items():
         found = acc.occurrences.get(sim.model.behaviours.index(rr.after))
         if found is None:

@@ -8,6 +8,7 @@ Invariant every day, in total and per tier:
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -54,7 +55,7 @@ class Ledger:
         s, k = len(model.sources), len(model.sinks)
         i = np.int64
 
-        def z(*shape: int, dtype: type = i) -> NDArray[np.generic]:
+        def z(*shape: int, dtype: type = i) -> Any:  # typed by the field it fills
             return np.zeros(shape, dtype=dtype)
 
         return cls(

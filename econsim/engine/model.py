@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from econsim.scenario.schema import Behaviour, Expiry, Scenario
 
 F = NDArray[np.float64]
-I = NDArray[np.int64]
+Int = NDArray[np.int64]
 
 NEW, ACTIVE, DORMANT, CHURNED = 0, 1, 2, 3
 STATE_NAMES = ("new", "active", "dormant", "churned")
@@ -28,7 +28,7 @@ class Rules:
     """The parts of the design a rule change can alter during a run."""
 
     points: F  # [B] base points per occurrence / per unit
-    prices: I  # [K] points price of each catalog item
+    prices: Int  # [K] points price of each catalog item
     expiry: Expiry
 
 
@@ -46,20 +46,20 @@ class Model:
     is_core: NDArray[np.bool_]
     unit: F
     cap: F  # [T, B] per-period cap (occurrences or amount)
-    daily_cap: I  # [B] non-core daily cap
+    daily_cap: Int  # [B] non-core daily cap
     tier_mult: F  # [T, B]
     uptake: F  # [T, B] actual uptake (population)
     slot_p: F  # [T, B] non-core: chance per daily slot
     core_rate: F  # [T, B] core: occurrences per day
     amount_mean: F  # [T, B] core: mean amount per occurrence
     amount_cv: F  # [T, B]
-    amount_dist: I  # [T, B] DIST_CODES
+    amount_dist: Int  # [T, B] DIST_CODES
     item_cost: F
     item_closed: NDArray[np.bool_]
     item_use_rate: F
-    item_stock: I  # -1 = unlimited
+    item_stock: Int  # -1 = unlimited
     item_pref: F  # normalised weights
-    game_cost_points: I
+    game_cost_points: Int
     game_win_p: F
     game_prize_cost: F
     game_play_p: F
@@ -68,7 +68,7 @@ class Model:
     tier_thresholds: F  # [T]
     tier_metric_is_core: bool
     lot_count: int
-    month_key: I  # [D] month index of each day
+    month_key: Int  # [D] month index of each day
     month_end: NDArray[np.bool_]  # [D]
     year_end: NDArray[np.bool_]  # [D]
     extra_sources: dict[str, int] = field(default_factory=dict)
@@ -102,7 +102,7 @@ def _daily_cap(b: Behaviour, period_days: int) -> int:
     return max(1, int(np.ceil(max(caps) / period_days)))
 
 
-def _calendar(start: dt.date, days: int) -> tuple[I, NDArray[np.bool_], NDArray[np.bool_]]:
+def _calendar(start: dt.date, days: int) -> tuple[Int, NDArray[np.bool_], NDArray[np.bool_]]:
     dates = [start + dt.timedelta(days=i) for i in range(days + 1)]
     keys = np.array([(x.year - start.year) * 12 + x.month - start.month for x in dates])
     month_end = keys[1:] != keys[:-1]

@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,7 +31,7 @@ MEMORY_SHARE = 0.8
 
 def _available_memory() -> int:
     try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
+        with Path("/proc/meminfo").open(encoding="ascii") as fh:
             for line in fh:
                 if line.startswith("MemAvailable:"):
                     return int(line.split()[1]) * 1024
@@ -46,8 +47,14 @@ def estimate_memory(scenario: Scenario, workers: int = 1) -> int:
     users = pop.users + pop.acquisition_per_day * scenario.horizon_days * 1.2
     users *= 1 + pop.referral_rate * scenario.horizon_days
     per_user = bytes_per_user(model) + 40  # + the day's temporaries
-    ledger = scenario.horizon_days * 8 * (
-        (len(model.sources) + len(model.sinks) + 12) * len(model.tiers) + 3 * len(model.sinks) + 10
+    ledger = (
+        scenario.horizon_days
+        * 8
+        * (
+            (len(model.sources) + len(model.sinks) + 12) * len(model.tiers)
+            + 3 * len(model.sinks)
+            + 10
+        )
     )
     return int((users * per_user + ledger) * max(1, workers))
 

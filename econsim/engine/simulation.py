@@ -112,7 +112,9 @@ class Simulation:
             cell = np.ix_(ts, bs)
             self.camp_mult[cell] *= c.multiplier
             free = self.camp_source[cell] < 0
-            self.camp_source[cell] = np.where(free, m.source(f"campaign:{name}"), self.camp_source[cell])
+            self.camp_source[cell] = np.where(
+                free, m.source(f"campaign:{name}"), self.camp_source[cell]
+            )
 
     def expire_month(self) -> None:
         m = self.model

@@ -43,7 +43,8 @@ class State:
 
     @property
     def lot_sum(self) -> NDArray[np.int64]:
-        return self.lots[:, : self.n].sum(axis=0, dtype=np.int64)
+        total: NDArray[np.int64] = self.lots[:, : self.n].sum(axis=0, dtype=np.int64)
+        return total
 
 
 def bytes_per_user(model: Model) -> int:

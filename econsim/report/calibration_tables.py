@@ -14,7 +14,9 @@ def _n(x: float, digits: int = 2) -> str:
 
 def print_calibration(cal: Calibration, console: Console) -> None:
     """Print every step of the calibration with its numbers and the warnings."""
-    console.print(f"[bold]Calibration of '{cal.scenario}'[/] — per period of {cal.period_days} days")
+    console.print(
+        f"[bold]Calibration of '{cal.scenario}'[/] — per period of {cal.period_days} days"
+    )
     steps12 = Table(title="Steps 1–2: behaviours and tier targets", title_justify="left")
     for col in ("behaviour", "kind", "points before"):
         steps12.add_column(col)

@@ -9,7 +9,7 @@ import difflib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from econsim.scenario.schema import Scenario
+from econsim.scenario.schema import Expiry, Scenario
 
 Loc = tuple[str | int, ...]
 Finding = tuple[Loc, str, str]
@@ -67,7 +67,11 @@ def _check_tiers(s: Scenario) -> Iterator[Finding]:
             )
         yield from _keys(tier.uptake, behaviours, (*loc, "uptake"), "behaviour")
         if i > 0 and tier.entry is None:
-            yield loc, "a tier above the lowest needs an entry rule", "add entry: {metric, threshold}"
+            yield (
+                loc,
+                "a tier above the lowest needs an entry rule",
+                "add entry: {metric, threshold}",
+            )
         if tier.entry is not None:
             if tier.entry.threshold < previous:
                 yield (
@@ -105,8 +109,12 @@ def _check_budget_expiry(s: Scenario) -> Iterator[Finding]:
     if budget.method == "fixed_amount" and budget.amount is None:
         yield loc, "method fixed_amount needs an amount", "add amount: <money per period>"
     if budget.method == "fixed_ratio" and budget.ratio is None:
-        yield loc, "method fixed_ratio needs a ratio", "add ratio: <share of core amount, e.g. 0.01>"
-    expiries = [(("design", "expiry"), s.design.expiry)]
+        yield (
+            loc,
+            "method fixed_ratio needs a ratio",
+            "add ratio: <share of core amount, e.g. 0.01>",
+        )
+    expiries: list[tuple[Loc, Expiry]] = [(("design", "expiry"), s.design.expiry)]
     expiries += [
         (("design", "rule_changes", i, "expiry"), rc.expiry)
         for i, rc in enumerate(s.design.rule_changes)
@@ -128,7 +136,11 @@ def _check_budget_expiry(s: Scenario) -> Iterator[Finding]:
 
 def _check_day(day: int, horizon: int, loc: Loc) -> Iterator[Finding]:
     if day >= horizon:
-        yield loc, f"day {day} is outside the horizon (0..{horizon - 1})", "move it or extend horizon_days"
+        yield (
+            loc,
+            f"day {day} is outside the horizon (0..{horizon - 1})",
+            "move it or extend horizon_days",
+        )
 
 
 def _check_schedule(s: Scenario) -> Iterator[Finding]:
@@ -146,9 +158,9 @@ def _check_schedule(s: Scenario) -> Iterator[Finding]:
     for i, rc in enumerate(d.rule_changes):
         loc = ("design", "rule_changes", i)
         yield from _check_day(rc.day, s.horizon_days, (*loc, "day"))
-        if rc.catalog_price_multiplier is None and rc.point_value_multiplier is None:
-            if rc.expiry is None:
-                yield loc, "the rule change changes nothing", "set a multiplier or an expiry"
+        changes = (rc.catalog_price_multiplier, rc.point_value_multiplier, rc.expiry)
+        if all(c is None for c in changes):
+            yield loc, "the rule change changes nothing", "set a multiplier or an expiry"
         yield from _refs(rc.items, d.catalog, (*loc, "items"), "catalog item")
         yield from _refs(rc.behaviours, d.behaviours, (*loc, "behaviours"), "behaviour")
 
@@ -174,7 +186,11 @@ def _check_mechanics(s: Scenario) -> Iterator[Finding]:
     for key, rr in m.random_rewards.items():
         rloc = (*loc, "random_rewards", key)
         if rr.after not in d.behaviours:
-            yield (*rloc, "after"), f"unknown behaviour '{rr.after}'", did_you_mean(rr.after, d.behaviours)
+            yield (
+                (*rloc, "after"),
+                f"unknown behaviour '{rr.after}'",
+                did_you_mean(rr.after, d.behaviours),
+            )
         if rr.low > rr.high:
             yield (*rloc, "low"), f"low {rr.low} is above high {rr.high}", "low <= high"
 

@@ -58,7 +58,9 @@ def read_scenario_text(path: Path | str) -> str:
         data = Path(path).read_bytes()
     except OSError as exc:
         hint = "check the path" if isinstance(exc, FileNotFoundError) else ""
-        raise ScenarioError([Problem(source, 0, 0, "", f"cannot read: {exc.strerror}", hint)]) from None
+        raise ScenarioError(
+            [Problem(source, 0, 0, "", f"cannot read: {exc.strerror}", hint)]
+        ) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -167,7 +169,9 @@ def validate_tree(tree: Any, source: str, overridden: dict[Loc, str] | None = No
     except ValidationError as exc:
         raise ScenarioError(_pydantic_problems(exc, tree, source, overridden)) from None
     except RecursionError:
-        problem = Problem(source, 1, 1, "", "nesting is too deep", "a scenario is a few levels deep")
+        problem = Problem(
+            source, 1, 1, "", "nesting is too deep", "a scenario is a few levels deep"
+        )
         raise ScenarioError([problem]) from None
     findings = check_scenario(scenario)
     if findings:

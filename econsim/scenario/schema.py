@@ -127,7 +127,8 @@ class Budget(Model):
         default=None, description="Money per period (fixed_amount)."
     )
     ratio: Annotated[float, Field(gt=0.0, le=1.0)] | None = Field(
-        default=None, description="Share of the core amount moved through the product (fixed_ratio)."
+        default=None,
+        description="Share of the core amount moved through the product (fixed_ratio).",
     )
     hard_cap: bool = Field(
         default=False,
