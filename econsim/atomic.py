@@ -27,11 +27,19 @@ def atomic_open(
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        # mkstemp makes 0600 files; give the result the permissions a plain open() would
+        Path(tmp).chmod(0o666 & ~_umask())
         Path(tmp).replace(target)  # os.replace: atomic within one filesystem
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             Path(tmp).unlink()
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_text(path: Path | str, text: str, encoding: str = "utf-8") -> None:

@@ -158,6 +158,69 @@ def calibrate(
         err.print(f"wrote calibrated scenario to {output}")
 
 
+@app.command()
+def run(
+    file: ScenarioFile,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Folder for the outputs.")
+    ] = None,
+    replications: Annotated[
+        int | None, typer.Option(help="Replications (default: the scenario's).", min=1)
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Root seed (default: the scenario's).")] = None,
+    workers: Annotated[int, typer.Option(help="Processes for replications.", min=1)] = 1,
+    set_: SetOption = None,
+    force: Annotated[bool, typer.Option(help="Write into an existing output folder.")] = False,
+    fail_on_unhealthy: Annotated[
+        bool,
+        typer.Option("--fail-on-unhealthy", help="Exit 3 when a health verdict fails (CI gate)."),
+    ] = False,
+) -> None:
+    """Calibrate, simulate and judge a scenario; write summary, daily CSV, charts and report.
+
+    Outputs (in -o DIR, default runs/<file name>): summary.json, daily.csv (UTF-8 with BOM),
+    charts/*.png|svg and report.html, one self-contained file to share.
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from econsim.pipeline import OutputExistsError
+    from econsim.pipeline import run as run_pipeline
+    from econsim.scenario.load import load_scenario
+
+    scenario = load_scenario(file, set_ or ())
+    target = output or Path("runs") / file.stem
+    if target.exists() and not force:
+        err.print(f"{target} exists; choose another folder with -o or use --force")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    reps = replications or scenario.replications
+    columns = (
+        TextColumn("simulating"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("run", total=reps * scenario.horizon_days)
+        result = run_pipeline(
+            scenario,
+            seed=seed,
+            replications=reps,
+            workers=workers,
+            progress=lambda done: bar.update(task, completed=done),
+        )
+    try:
+        result.write(target, force=force)
+    except OutputExistsError as exc:
+        err.print(str(exc))
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    from econsim.report.terminal import print_verdicts
+
+    print_verdicts(result, out)
+    out.print(f"wrote {target}/report.html, summary.json, daily.csv and charts/")
+    if fail_on_unhealthy and not result.healthy:
+        raise typer.Exit(EXIT_UNHEALTHY)
+
+
 def main() -> None:
     """Entry point: run the app; scenario problems print without a traceback and exit 2."""
     try:

@@ -1,5 +1,5 @@
 """The five-step calibration: design → point values, exchange ratio, cost per user."""
 
-from econsim.calibration.calibrate import Calibration, calibrate
+from econsim.calibration.calibrate import Calibration, calibrate, predicted_issuance
 
-__all__ = ["Calibration", "calibrate"]
+__all__ = ["Calibration", "calibrate", "predicted_issuance"]

@@ -157,6 +157,20 @@ def inputs(s: Scenario) -> steps.Inputs:
     )
 
 
+def predicted_issuance(scenario: Scenario) -> dict[str, dict[str, float]]:
+    """Step 4 for the design as written: predicted points per user per period.
+
+    Uses the design's own point values and tier multipliers and its assumed uptake, with no
+    correction: this is the issuance the operator plans, to compare with what users do.
+    """
+    inp = inputs(scenario)
+    per_user = inp.points[None, :] * inp.cap / inp.unit[None, :] * inp.multiplier * inp.uptake
+    return {
+        t: {b: float(per_user[i, j]) for j, b in enumerate(inp.behaviours)}
+        for i, t in enumerate(inp.tiers)
+    }
+
+
 def _budget(s: Scenario, inp: steps.Inputs) -> float:
     b = s.design.budget
     if b.method == "fixed_amount":

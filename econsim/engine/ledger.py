@@ -31,6 +31,7 @@ class Ledger:
     outstanding: I64  # [D, T] end of day
     transferred: I64  # [D, T] net points moved in by tier changes
     cost: F64  # [D, K] money realised
+    cost_by_tier: F64  # [D, T] the same money by the redeeming user's tier
     budget: F64  # [D] budget of the period so far (grows with core amount for fixed_ratio)
     period_cost: F64  # [D] money realised in the period so far
     denied: I64  # [D] redemptions denied by the hard budget cap
@@ -40,6 +41,7 @@ class Ledger:
     holders: I64  # [D, T] users with a positive balance (churned included: still a liability)
     redeemers: I64  # [D, T] users who redeemed that day
     consumers_30d: I64  # [D, T] users who redeemed in the last 30 days
+    reach_30d: I64  # [D, T] users holding points now or who redeemed in the last 30 days
     ever_redeemed: I64  # [D] distinct users who have redeemed so far
     new_users: I64  # [D]
     churned: I64  # [D] users churned so far
@@ -66,6 +68,7 @@ class Ledger:
             outstanding=z(d, t),
             transferred=z(d, t),
             cost=z(d, k, dtype=float),
+            cost_by_tier=z(d, t, dtype=float),
             budget=z(d, dtype=float),
             period_cost=z(d, dtype=float),
             denied=z(d),
@@ -75,6 +78,7 @@ class Ledger:
             holders=z(d, t),
             redeemers=z(d, t),
             consumers_30d=z(d, t),
+            reach_30d=z(d, t),
             ever_redeemed=z(d),
             new_users=z(d),
             churned=z(d),

@@ -40,6 +40,17 @@ def _within_budget(sim: Simulation, cost: NDArray[np.float64]) -> NDArray[np.boo
     return np.cumsum(cost) <= left + 1e-9
 
 
+def retarget(sim: Simulation) -> None:
+    """Some users change the item they save for (re-drawn by preference weights)."""
+    m, st, rng = sim.model, sim.state, sim.rng
+    p = m.scenario.population.retarget_probability
+    if not m.items or p == 0 or st.n == 0:
+        return
+    # duplicates in the draw re-aim a user twice, which changes nothing in distribution
+    rows = rng.integers(0, st.n, rng.binomial(st.n, p))
+    st.target[rows] = rng.choice(len(m.items), size=rows.size, p=m.item_pref)
+
+
 def redeem_catalog(sim: Simulation) -> None:
     """Affordable targets redeemed with the tier's propensity, within stock and budget."""
     m, st, rng, day = sim.model, sim.state, sim.rng, sim.day
@@ -86,6 +97,7 @@ def _book_spend(
     )
     led.redemptions[day] += np.bincount(sinks, minlength=nk)
     led.cost[day] += np.bincount(sinks, weights=cost, minlength=nk)
+    led.cost_by_tier[day] += np.bincount(tiers, weights=cost, minlength=nt)
     sim.period_cost += float(cost.sum())
     lots.spend(st, rows, pts, int(m.month_key[day]))
     st.last_redeem[rows] = day

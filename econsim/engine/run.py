@@ -72,10 +72,15 @@ def check_memory(scenario: Scenario, workers: int = 1) -> None:
         )
 
 
-def run_replication(scenario: Scenario, seed: np.random.SeedSequence) -> dict[str, NDArray[Any]]:
+def run_replication(
+    scenario: Scenario,
+    seed: np.random.SeedSequence,
+    on_day: Callable[[int], None] | None = None,
+) -> dict[str, NDArray[Any]]:
     """Simulate one replication and check its ledger; returns its arrays."""
     model = compile_model(scenario)
     sim = Simulation(model, np.random.default_rng(seed))
+    sim.on_day = on_day
     run_calendar(sim)
     check_invariants(sim.ledger, scenario.design.budget.hard_cap)
     if (sim.state.balance[: sim.state.n] < 0).any():
@@ -95,7 +100,8 @@ def simulate(
     """Simulate ``replications`` runs of the scenario (defaults from the scenario).
 
     ``workers`` > 1 runs replications in that many processes; results are identical to a
-    serial run. ``progress`` is called with the number of finished replications.
+    serial run. ``progress`` is called with the number of replication-days done so far
+    (every day when serial, every replication when parallel).
     """
     seed = scenario.seed if seed is None else seed
     reps = scenario.replications if replications is None else replications
@@ -103,18 +109,18 @@ def simulate(
     check_memory(scenario, workers)
     children = np.random.SeedSequence(seed).spawn(reps)
     outs: list[dict[str, NDArray[Any]]] = []
+    days = scenario.horizon_days
     if workers == 1:
         for i, child in enumerate(children):
-            outs.append(run_replication(scenario, child))
-            if progress:
-                progress(i + 1)
+            hook = (lambda d, i=i: progress(i * days + d + 1)) if progress else None
+            outs.append(run_replication(scenario, child, hook))
     else:
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
             futures = [pool.submit(run_replication, scenario, c) for c in children]
             for i, fut in enumerate(futures):
                 outs.append(fut.result())
                 if progress:
-                    progress(i + 1)
+                    progress((i + 1) * days)
     model = compile_model(scenario)
     labels = {
         "sources": model.sources,

@@ -14,7 +14,7 @@ Adding a kind of event is adding a process, not editing the tick.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import numpy as np
@@ -45,6 +45,7 @@ class Simulation:
         self.period_core_amount = 0.0
         self.camp_mult = np.ones((len(model.tiers), len(model.behaviours)))
         self.camp_source = np.full((len(model.tiers), len(model.behaviours)), -1, np.int64)
+        self.on_day: Callable[[int], None] | None = None  # progress hook
 
     def period_budget(self) -> float:
         """The current period's budget: fixed, or a ratio of the core amount realised so far."""
@@ -76,6 +77,7 @@ class Simulation:
         lots.credit(self.state, rows, acc.points[rows], int(self.model.month_key[self.day]))
         if not self.model.tier_metric_is_core:
             self.state.review_metric[rows] += acc.points[rows]
+        redemption.retarget(self)
         redemption.redeem_catalog(self)
         redemption.play_games(self)
 
@@ -134,13 +136,17 @@ class Simulation:
         led.holders[d] = np.bincount(tier[bal > 0], minlength=nt)
         last = st.last_redeem[:n]
         led.redeemers[d] = np.bincount(tier[last == d], minlength=nt)
-        led.consumers_30d[d] = np.bincount(tier[last > d - CONSUMER_WINDOW], minlength=nt)
+        recent = last > d - CONSUMER_WINDOW
+        led.consumers_30d[d] = np.bincount(tier[recent], minlength=nt)
+        led.reach_30d[d] = np.bincount(tier[recent | (bal > 0)], minlength=nt)
         led.ever_redeemed[d] = int((last != NEVER).sum())
         led.churned[d] = int((st.life[:n] == CHURNED).sum())
         led.dormant[d] = int((st.life[:n] == DORMANT).sum())
         led.prices[d] = self.rules.prices
         led.budget[d] = self.period_budget()
         led.period_cost[d] = self.period_cost
+        if self.on_day is not None:
+            self.on_day(d)
 
 
 # ---------------------------------------------------------------------- processes

@@ -350,6 +350,11 @@ class Population(Model):
         default_factory=dict,
         description="Relative wish for each catalog item; missing items weigh 1.",
     )
+    retarget_probability: Probability = Field(
+        default=0.02,
+        description="Daily chance that a user changes the catalog item they save for "
+        "(re-drawn by preference); without it, savers for expensive items never switch.",
+    )
     game_play_probability: dict[str, Probability] = Field(
         default_factory=dict,
         description="Per point game: daily chance that a holder who can afford it plays.",
@@ -365,6 +370,10 @@ class Health(Model):
     )
     consumer_share_threshold: Probability = Field(
         default=0.40, description="Consumer share at or above this is healthy."
+    )
+    issuance_tolerance: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
+        default=0.10,
+        description="Actual issuance further than this share from the prediction gets advice.",
     )
 
 

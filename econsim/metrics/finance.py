@@ -1,0 +1,123 @@
+"""Finance: budget burn, cost per user per tier, outstanding liability, breakage.
+
+- **budget burn** per period = money realised / the period's budget (a fixed amount, or the
+  ratio × core amount realised in the period); the last period pro-rated if cut short;
+- **forecast at horizon** = money realised over the horizon vs budget over the horizon;
+- **cost per user** per tier = money realised by the tier's users / user-periods in the
+  tier, against the plan = predicted points per user per period / target exchange ratio;
+- **expected cost per point** = money realised / points consumed so far;
+- **expected redemption share** = points consumed / (consumed + expired): of the points
+  that have left the books, the share that was spent (1 until something expires);
+- **outstanding liability** = outstanding points × expected cost per point × expected
+  redemption share;
+- **breakage** = (expired + outstanding × (1 − expected redemption share)) / issued.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from econsim.calibration import predicted_issuance
+from econsim.metrics.health import Verdict, user_periods
+from econsim.metrics.series import Series, by_group, ratio
+from econsim.results import Results
+
+
+@dataclass(frozen=True)
+class TierCost:
+    tier: str
+    realised: float
+    planned: float
+
+
+@dataclass(frozen=True)
+class Finance:
+    budget_per_period: Series
+    cost_per_period: Series
+    burn: Series
+    total_budget: float
+    total_cost: float
+    cost_per_user: tuple[TierCost, ...]
+    cost_per_point: float
+    redemption_share: float
+    liability: Series
+    outstanding_by_tier: dict[str, Series]
+    breakage: float
+    verdict: Verdict
+
+
+def period_budgets(r: Results, periods: np.ndarray) -> np.ndarray:
+    """Budget of each period, ``[replication, period]``; a cut-short period pro-rated."""
+    s = r.scenario
+    ends = np.array([np.nonzero(periods == p)[0][-1] for p in range(int(periods.max()) + 1)])
+    budget = r["budget"][:, ends].astype(float)
+    if s.design.budget.method == "fixed_amount":
+        lengths = np.bincount(periods)
+        budget = budget * lengths / s.design.period_days
+    return budget
+
+
+def finance(r: Results) -> Finance:
+    """The finance view of a run."""
+    s = r.scenario
+    periods = np.arange(r.days) // s.design.period_days
+    starts = np.unique(periods) * s.design.period_days
+    budget = period_budgets(r, periods)
+    cost = by_group(r.total("cost"), periods)
+    total_budget = float(budget.sum(axis=1).mean())
+    total_cost = float(cost.sum(axis=1).mean())
+    consumed = r.total("redeemed").sum(axis=1).astype(float)
+    expired = r.total("expired").sum(axis=1).astype(float)
+    issued = r.total("issued").sum(axis=1).astype(float)
+    outstanding = r.total("outstanding").astype(float)
+    spent = r.total("cost").sum(axis=1)
+    per_point = ratio(spent, consumed)
+    share = np.where(consumed + expired > 0, ratio(consumed, consumed + expired), 1.0)
+    per_point = np.nan_to_num(per_point, nan=0.0)
+    liability = outstanding * (per_point * share)[:, None]
+    breakage = ratio(expired + outstanding[:, -1] * (1 - share), issued)
+    over = total_cost > total_budget
+    verdict = Verdict(
+        "within budget",
+        total_cost / total_budget if total_budget else float("inf"),
+        1.0,
+        not over,
+        f"cost {total_cost:,.0f} {s.currency} is "
+        f"{'over' if over else 'within'} the horizon budget {total_budget:,.0f}",
+        gating=False,
+    )
+    return Finance(
+        budget_per_period=Series("budget", "money", starts, budget),
+        cost_per_period=Series("cost", "money", starts, cost),
+        burn=Series("burn", "share", starts, ratio(cost, budget)),
+        total_budget=total_budget,
+        total_cost=total_cost,
+        cost_per_user=_tier_costs(r),
+        cost_per_point=float(np.mean(per_point)),
+        redemption_share=float(np.mean(share)),
+        liability=Series("liability", "money", np.arange(r.days), liability),
+        outstanding_by_tier={
+            t: Series(f"outstanding {t}", "points", np.arange(r.days), r["outstanding"][:, :, i])
+            for i, t in enumerate(r.tiers)
+        },
+        breakage=float(np.nanmean(breakage)),
+        verdict=verdict,
+    )
+
+
+def _tier_costs(r: Results) -> tuple[TierCost, ...]:
+    s = r.scenario
+    exposure = user_periods(r).mean(axis=0)
+    realised = r["cost_by_tier"].sum(axis=1).mean(axis=0)
+    predicted = predicted_issuance(s)
+    target = s.design.calibration.target_exchange_ratio
+    return tuple(
+        TierCost(
+            tier=t,
+            realised=float(realised[i] / exposure[i]) if exposure[i] else 0.0,
+            planned=sum(predicted[t].values()) / target,
+        )
+        for i, t in enumerate(r.tiers)
+    )

@@ -1,0 +1,97 @@
+"""Time series over replications, and the small helpers every view shares."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+F = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Series:
+    """One metric over time for every replication: ``values[replication, step]``.
+
+    ``steps`` labels the time axis (day numbers, or the first day of each month or period).
+    """
+
+    name: str
+    unit: str  # "share", "points", "money", "index"
+    steps: NDArray[np.int64]
+    values: F
+
+    def band(self, low: float = 5.0, high: float = 95.0) -> tuple[F, F, F]:
+        """(low percentile, median, high percentile) across replications, per step."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN steps stay NaN
+            lo, med, hi = np.nanpercentile(self.values, [low, 50.0, high], axis=0)
+        return lo, med, hi
+
+    def mean(self) -> F:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            out: F = np.nanmean(self.values, axis=0)
+        return out
+
+    def final(self) -> float:
+        """The last step, averaged over replications (NaN when undefined everywhere)."""
+        return float(self.mean()[-1])
+
+    def to_df(self) -> pd.DataFrame:
+        """Long table: replication, step, value (needs pandas)."""
+        import pandas as pd
+
+        reps, steps = self.values.shape
+        return pd.DataFrame(
+            {
+                "replication": np.repeat(np.arange(reps), steps),
+                "step": np.tile(self.steps, reps),
+                self.name: self.values.ravel(),
+            }
+        )
+
+
+def ratio(num: F, den: F) -> F:
+    """num / den with NaN where the denominator is 0 (a share of nothing is undefined)."""
+    out: F = np.divide(num, den, out=np.full(np.shape(num), np.nan), where=den != 0)
+    return out
+
+
+def rolling_sum(x: NDArray[Any], window: int) -> F:
+    """Sum over the trailing ``window`` days along axis 1 (shorter at the start)."""
+    c = np.cumsum(x, axis=1, dtype=float)
+    out = c.copy()
+    out[:, window:] = c[:, window:] - c[:, :-window]
+    return out
+
+
+def month_index(start_month: int, days: int, start: Any) -> NDArray[np.int64]:
+    """Month number (0 = the start month) of each day."""
+    import datetime as dt
+
+    dates = [start + dt.timedelta(days=i) for i in range(days)]
+    return np.array([(d.year - start.year) * 12 + d.month - start_month for d in dates])
+
+
+def by_group(x: NDArray[Any], groups: NDArray[np.int64]) -> F:
+    """Sum ``x[replication, day]`` over days within each group: ``[replication, group]``."""
+    n = int(groups.max()) + 1
+    out = np.zeros((x.shape[0], n))
+    for g in range(n):
+        out[:, g] = x[:, groups == g].sum(axis=1)
+    return out
+
+
+def last_of_group(x: NDArray[Any], groups: NDArray[np.int64]) -> F:
+    """Value on the last day of each group: ``[replication, group]``."""
+    n = int(groups.max()) + 1
+    last = np.array([np.nonzero(groups == g)[0][-1] for g in range(n)])
+    out: F = x[:, last].astype(float)
+    return out

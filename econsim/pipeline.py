@@ -1,0 +1,98 @@
+"""``econsim.run``: scenario → calibration + simulation → metrics → report, in one call.
+
+This is what ``econsim run`` does; in a notebook the returned :class:`Run` displays as a
+verdict table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from econsim.calibration import Calibration, calibrate
+from econsim.engine.run import Progress, simulate
+from econsim.metrics import Metrics, evaluate
+from econsim.results import Results
+from econsim.scenario.load import load_scenario
+from econsim.scenario.schema import Scenario
+
+
+class OutputExistsError(FileExistsError):
+    """The output folder exists and overwriting was not asked for."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of a scenario: its calibration, results and every view."""
+
+    scenario: Scenario
+    calibration: Calibration
+    results: Results
+    metrics: Metrics
+
+    @property
+    def healthy(self) -> bool:
+        return self.metrics.healthy
+
+    def summary(self) -> dict[str, Any]:
+        """Key figures and verdicts (the content of summary.json)."""
+        return {
+            "scenario": self.scenario.name,
+            "currency": self.scenario.currency,
+            "horizon_days": self.scenario.horizon_days,
+            "replications": self.results.replications,
+            "seed": self.results.seed,
+            "totals": self.results.summary(),
+            **self.metrics.summary(),
+            "calibration": {
+                "exchange_ratio_of_design": self.calibration.exchange_ratio_before,
+                "target_exchange_ratio": self.calibration.target_exchange_ratio,
+                "conversion_coefficient": self.calibration.conversion_coefficient,
+                "warnings": list(self.calibration.warnings),
+            },
+        }
+
+    def write(self, directory: Path | str, force: bool = False) -> list[Path]:
+        """Write summary.json, daily.csv, charts/ and report.html (each file atomically).
+
+        An existing folder is only written into with ``force=True``.
+        """
+        from econsim.report.exports import write_all
+
+        target = Path(directory)
+        if target.exists() and not force:
+            raise OutputExistsError(f"{target} exists; choose another folder or use --force")
+        return write_all(self, target)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{v.mark} {escape(v.name)}</td><td>{v.value:.3g}</td>"
+            f"<td style='text-align:left'>{escape(v.advice)}</td></tr>"
+            for v in self.metrics.verdicts
+        )
+        state = "healthy" if self.healthy else "unhealthy"
+        return (
+            f"<div><b>{escape(self.scenario.name)}</b> — {state}"
+            f"<table><tr><th>verdict</th><th>value</th><th>advice</th></tr>{rows}</table></div>"
+        )
+
+
+def run(
+    scenario: Scenario | Path | str,
+    *,
+    overrides: tuple[str, ...] | list[str] = (),
+    seed: int | None = None,
+    replications: int | None = None,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> Run:
+    """Calibrate, simulate and judge a scenario (a Scenario or a path to its YAML)."""
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario, overrides)
+    calibration = calibrate(scenario)
+    results = simulate(
+        scenario, seed=seed, replications=replications, workers=workers, progress=progress
+    )
+    return Run(scenario, calibration, results, evaluate(results))

@@ -1,0 +1,123 @@
+"""One self-contained HTML report: verdicts, tables and charts, no network needed.
+
+Charts are embedded as base64 PNG data URIs and the styles are inline, so the file can be
+mailed and opened anywhere.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Iterable, Sequence
+from html import escape
+from typing import TYPE_CHECKING
+
+from matplotlib.axes import Axes
+
+if TYPE_CHECKING:
+    from econsim.pipeline import Run
+
+STYLE = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2rem auto;
+max-width:1100px;color:#222;padding:0 1rem}
+h1{margin-bottom:.2rem} .sub{color:#666;margin-top:0}
+table{border-collapse:collapse;margin:.6rem 0 1.4rem} th,td{padding:.3rem .7rem;
+border-bottom:1px solid #ddd;text-align:right} th:first-child,td:first-child{text-align:left}
+.pass{color:#2ca02c;font-weight:bold} .fail{color:#d62728;font-weight:bold}
+.advice{text-align:left;max-width:560px} figure{margin:1rem 0} img{max-width:100%}
+.badge{display:inline-block;padding:.2rem .6rem;border-radius:.3rem;color:white}
+"""
+
+
+def png_data_uri(ax: Axes, dpi: int = 110) -> str:
+    """The figure of ``ax`` as a base64 PNG data URI."""
+    buf = io.BytesIO()
+    ax.figure.savefig(buf, format="png", dpi=dpi)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def verdict_rows(run: Run) -> list[list[str]]:
+    rows = []
+    for v in run.metrics.verdicts:
+        css = "pass" if v.passed else "fail"
+        value = f"{v.value:.1%}" if abs(v.value) < 10 else f"{v.value:,.2f}"
+        rows.append(
+            [
+                f"<span class='{css}'>{v.mark}</span> {escape(v.name)}",
+                value,
+                f"{v.threshold:.0%}",
+                f"<span class='advice'>{escape(v.advice)}</span>",
+            ]
+        )
+    return rows
+
+
+def key_figures(run: Run) -> list[list[str]]:
+    r, f = run.results.summary(), run.metrics.finance
+    cur = run.scenario.currency
+    return [
+        ["points issued", f"{r['issued']:,.0f}"],
+        ["points consumed", f"{r['redeemed']:,.0f}"],
+        ["points expired", f"{r['expired']:,.0f}"],
+        ["points outstanding at horizon", f"{r['outstanding']:,.0f}"],
+        [f"cost realised ({cur})", f"{f.total_cost:,.0f}"],
+        [f"budget over the horizon ({cur})", f"{f.total_budget:,.0f}"],
+        [f"outstanding liability ({cur})", f"{f.liability.final():,.0f}"],
+        ["breakage", f"{f.breakage:.1%}"],
+        ["users at horizon", f"{r['users']:,.0f}"],
+        ["redemptions denied by the budget cap", f"{r['denied']:,.0f}"],
+    ]
+
+
+def render(run: Run, charts: dict[str, Axes]) -> str:
+    """The report as one HTML string."""
+    s, m, cal = run.scenario, run.metrics, run.calibration
+    badge = ("#2ca02c", "HEALTHY") if m.healthy else ("#d62728", "UNHEALTHY")
+    issuance = [
+        [c.tier, c.behaviour, f"{c.predicted:,.1f}", f"{c.actual:,.1f}", f"{c.deviation:+.1%}"]
+        for c in m.health.issuance
+    ]
+    costs = [[c.tier, f"{c.realised:,.2f}", f"{c.planned:,.2f}"] for c in m.finance.cost_per_user]
+    calibration = [
+        ["exchange ratio of the design (points per unit)", f"{cal.exchange_ratio_before:,.4g}"],
+        ["target exchange ratio", f"{cal.target_exchange_ratio:,.4g}"],
+        ["conversion coefficient", f"{cal.conversion_coefficient:,.4g}"],
+        [f"usable budget per period ({s.currency})", f"{cal.usable_budget:,.0f}"],
+    ]
+    figures = "".join(
+        f"<figure id='chart-{name}'><img alt='{escape(name)} chart' "
+        f"src='{png_data_uri(ax)}'></figure>"
+        for name, ax in charts.items()
+    )
+    warnings = "".join(f"<li>{escape(w)}</li>" for w in cal.warnings)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>{escape(s.name)} — econsim report</title><style>{STYLE}</style></head>
+<body>
+<h1>{escape(s.name)} <span class="badge" style="background:{badge[0]}">{badge[1]}</span></h1>
+<p class="sub">{escape(s.description)}</p>
+<p>{run.results.replications} replication(s) × {s.horizon_days} days from {s.start_date},
+seed {run.results.seed}; {s.population.users:,} users at day 0; figures are means over
+replications, charts show the median and the 5–95% band.</p>
+<h2>Verdicts</h2>
+{table(["verdict", "value", "threshold", "advice"], verdict_rows(run))}
+<h2>Key figures</h2>
+{table(["figure", "value"], key_figures(run))}
+<h2>Charts</h2>
+{figures}
+<h2>Issuance: predicted vs actual (points per user per period)</h2>
+{table(["tier", "behaviour", "predicted", "actual", "deviation"], issuance)}
+<h2>Cost per user per period ({escape(s.currency)})</h2>
+{table(["tier", "realised", "planned"], costs)}
+<h2>Calibration</h2>
+{table(["figure", "value"], calibration)}
+{"<h3>Calibration warnings</h3><ul>" + warnings + "</ul>" if warnings else ""}
+<p class="sub">Made by econsim. Definitions: docs/metrics.md.</p>
+</body></html>
+"""
