@@ -5,6 +5,7 @@ The pipeline, one call per step::
     scenario = econsim.load_scenario("scenarios/wealth-management.yaml")
     calibration = econsim.calibrate(scenario)        # the five-step calibration
     results = econsim.simulate(scenario, seed=1)     # the agent-based simulation
+    run = econsim.run(scenario)                      # all of it, judged: run.healthy
 
 Attributes load lazily so that importing econsim (and ``econsim --help``) stays fast.
 """
@@ -30,12 +31,15 @@ _API = {
     "simulate": "econsim.engine.run",
     "estimate_memory": "econsim.engine.run",
     "Results": "econsim.results",
+    "run": "econsim.pipeline",
+    "Run": "econsim.pipeline",
 }
 
 __all__ = [
     "Calibration",
     "Problem",
     "Results",
+    "Run",
     "Scenario",
     "ScenarioError",
     "SimulationError",
@@ -44,6 +48,7 @@ __all__ = [
     "estimate_memory",
     "load_scenario",
     "loads_scenario",
+    "run",
     "scenario_from_dict",
     "simulate",
 ]
@@ -52,6 +57,7 @@ if TYPE_CHECKING:
     from econsim.calibration.calibrate import Calibration, calibrate
     from econsim.engine.run import estimate_memory, simulate
     from econsim.errors import Problem, ScenarioError, SimulationError
+    from econsim.pipeline import Run, run
     from econsim.results import Results
     from econsim.scenario.load import (
         dump_scenario,

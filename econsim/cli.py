@@ -111,11 +111,29 @@ def schema(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write to a file instead of stdout.")
     ] = None,
+    format_: Annotated[
+        str,
+        typer.Option(
+            "--format", help="json: JSON Schema for editors; markdown: the field reference."
+        ),
+    ] = "json",
 ) -> None:
-    """Print the JSON Schema of the scenario format (for editor autocompletion)."""
-    from econsim.scenario.jsonschema import scenario_json_schema
+    """Print the JSON Schema of the scenario format (for editor autocompletion).
 
-    text = json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    Hook it up in VS Code (YAML extension) with a first line in the scenario file:
+    # yaml-language-server: $schema=./scenario.schema.json
+    """
+    if format_ == "markdown":
+        from econsim.scenario.reference import scenario_reference
+
+        text = scenario_reference()
+    elif format_ == "json":
+        from econsim.scenario.jsonschema import scenario_json_schema
+
+        text = json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    else:
+        err.print(f"unknown format '{format_}'; choose json or markdown")
+        raise typer.Exit(EXIT_BAD_INPUT)
     if output is None:
         sys.stdout.write(text)
     else:

@@ -7,6 +7,7 @@ the median and the 5–95% band.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,15 @@ def new_axes(ax: Axes | None, title: str) -> Axes:
     ax.set_title(title, loc="left", fontsize=11)
     ax.grid(alpha=0.3)
     return ax
+
+
+def figure_bytes(ax: Axes, fmt: str, dpi: int = 110) -> bytes:
+    """The whole figure holding ``ax``, rendered as PNG or SVG bytes."""
+    fig = ax.get_figure(root=True)
+    assert isinstance(fig, Figure)
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=dpi)
+    return buf.getvalue()
 
 
 def band(ax: Axes, series: Series, label: str, color: str, step: bool = False) -> None:

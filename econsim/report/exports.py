@@ -72,7 +72,7 @@ def write_daily_csv(run: Run, path: Path) -> None:
 
 def write_all(run: Run, directory: Path) -> list[Path]:
     """Every output of a run into ``directory``; returns the paths written."""
-    from econsim.report.charts import all_charts
+    from econsim.report.charts import all_charts, figure_bytes
     from econsim.report.html import render
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -87,10 +87,8 @@ def write_all(run: Run, directory: Path) -> list[Path]:
     charts = all_charts(run.metrics, s.health.consumption_threshold, s.currency)
     for name, ax in charts.items():
         for fmt in ("png", "svg"):
-            buf = io.BytesIO()
-            ax.figure.savefig(buf, format=fmt, dpi=110)
             path = directory / "charts" / f"{name}.{fmt}"
-            write_bytes(path, buf.getvalue())
+            write_bytes(path, figure_bytes(ax, fmt))
             written.append(path)
     report = directory / "report.html"
     write_text(report, render(run, charts))

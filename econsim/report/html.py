@@ -7,12 +7,13 @@ mailed and opened anywhere.
 from __future__ import annotations
 
 import base64
-import io
 from collections.abc import Iterable, Sequence
 from html import escape
 from typing import TYPE_CHECKING
 
 from matplotlib.axes import Axes
+
+from econsim.report.charts import figure_bytes
 
 if TYPE_CHECKING:
     from econsim.pipeline import Run
@@ -29,11 +30,9 @@ border-bottom:1px solid #ddd;text-align:right} th:first-child,td:first-child{tex
 """
 
 
-def png_data_uri(ax: Axes, dpi: int = 110) -> str:
+def png_data_uri(ax: Axes) -> str:
     """The figure of ``ax`` as a base64 PNG data URI."""
-    buf = io.BytesIO()
-    ax.figure.savefig(buf, format="png", dpi=dpi)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return "data:image/png;base64," + base64.b64encode(figure_bytes(ax, "png")).decode("ascii")
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:

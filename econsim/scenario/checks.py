@@ -56,6 +56,13 @@ def _check_tiers(s: Scenario) -> Iterator[Finding]:
     d = s.design
     behaviours = set(d.behaviours)
     previous = -1.0
+    metrics = {t.entry.metric for t in d.tiers.values() if t.entry is not None}
+    if len(metrics) > 1:
+        yield (
+            ("design", "tiers"),
+            f"tiers use different entry metrics ({', '.join(sorted(metrics))})",
+            "use one metric for every tier's entry rule: core_amount or points_earned",
+        )
     for i, (name, tier) in enumerate(d.tiers.items()):
         loc: Loc = ("design", "tiers", name)
         missing = sorted(behaviours - set(tier.uptake))

@@ -219,16 +219,16 @@ class SignInStreak(Model):
 class TaskBundle(Model):
     """Complete `count` occurrences of a behaviour in a period → a bonus."""
 
-    behaviour: str
-    count: PositiveInt
-    bonus: PositiveInt
+    behaviour: str = Field(description="The behaviour whose occurrences count.")
+    count: PositiveInt = Field(description="Occurrences in one period that complete the bundle.")
+    bonus: PositiveInt = Field(description="Points paid once per period on completion.")
 
 
 class Referral(Model):
     """Invite a friend: both get points."""
 
-    inviter_points: NonNegativeInt
-    invitee_points: NonNegativeInt
+    inviter_points: NonNegativeInt = Field(description="Points to the user who invites.")
+    invitee_points: NonNegativeInt = Field(description="Points to the friend who joins.")
 
 
 class RandomReward(Model):
@@ -236,26 +236,34 @@ class RandomReward(Model):
 
     after: str = Field(description="The behaviour that triggers the draw.")
     probability: Probability = Field(description="Chance of a reward per occurrence.")
-    low: NonNegativeInt
-    high: PositiveInt
+    low: NonNegativeInt = Field(description="Smallest reward in points.")
+    high: PositiveInt = Field(description="Largest reward in points.")
 
 
 class PointGame(Model):
     """A points sink: spend points for a chance at a prize."""
 
-    cost_points: PositiveInt
-    win_probability: Probability
+    cost_points: PositiveInt = Field(description="Points one play costs.")
+    win_probability: Probability = Field(description="Chance one play wins the prize.")
     prize_cost: PositiveFloat = Field(description="Operator's money cost of one prize.")
 
 
 class Mechanics(Model):
     """Incentive mechanics (domain §7)."""
 
-    sign_in_streak: SignInStreak | None = None
-    task_bundles: dict[str, TaskBundle] = Field(default_factory=dict)
-    referral: Referral | None = None
-    random_rewards: dict[str, RandomReward] = Field(default_factory=dict)
-    point_games: dict[str, PointGame] = Field(default_factory=dict)
+    sign_in_streak: SignInStreak | None = Field(
+        default=None, description="Daily sign-in with streak bonuses."
+    )
+    task_bundles: dict[str, TaskBundle] = Field(
+        default_factory=dict, description="Bonuses for K occurrences in a period, by name."
+    )
+    referral: Referral | None = Field(default=None, description="Invite-a-friend rewards.")
+    random_rewards: dict[str, RandomReward] = Field(
+        default_factory=dict, description="Surprise points after a behaviour, by name."
+    )
+    point_games: dict[str, PointGame] = Field(
+        default_factory=dict, description="Draws and games that spend points, by name."
+    )
 
 
 class Design(Model):
@@ -264,16 +272,28 @@ class Design(Model):
     period_days: PositiveInt = Field(
         default=30, description="Length of a budget period; caps, stock and budget reset."
     )
-    budget: Budget
-    calibration: CalibrationTargets
-    behaviours: dict[str, Behaviour] = Field(min_length=1)
-    tiers: dict[str, Tier] = Field(min_length=1, description="Lowest tier first.")
-    tier_review: TierReview = Field(default_factory=TierReview)
-    catalog: dict[str, CatalogItem] = Field(default_factory=dict)
-    expiry: Expiry = Field(default_factory=Expiry)
-    campaigns: dict[str, Campaign] = Field(default_factory=dict)
-    rule_changes: list[RuleChange] = Field(default_factory=list)
-    mechanics: Mechanics = Field(default_factory=Mechanics)
+    budget: Budget = Field(description="The points budget per period.")
+    calibration: CalibrationTargets = Field(description="Targets of the five-step calibration.")
+    behaviours: dict[str, Behaviour] = Field(
+        min_length=1, description="Behaviours that earn points, by name."
+    )
+    tiers: dict[str, Tier] = Field(min_length=1, description="Member tiers, lowest tier first.")
+    tier_review: TierReview = Field(
+        default_factory=TierReview, description="When users move between tiers."
+    )
+    catalog: dict[str, CatalogItem] = Field(
+        default_factory=dict, description="Items in the points mall, by name."
+    )
+    expiry: Expiry = Field(default_factory=Expiry, description="When points expire.")
+    campaigns: dict[str, Campaign] = Field(
+        default_factory=dict, description="Time-limited pushes, by name."
+    )
+    rule_changes: list[RuleChange] = Field(
+        default_factory=list, description="Changes to the rules on given days."
+    )
+    mechanics: Mechanics = Field(
+        default_factory=Mechanics, description="Incentive mechanics (streaks, bundles, …)."
+    )
 
 
 # ----------------------------------------------------------------------- population
@@ -282,7 +302,9 @@ class Design(Model):
 class AmountDistribution(Model):
     """Shape of a core behaviour's amount per occurrence; the mean follows from uptake."""
 
-    distribution: Literal["lognormal", "gamma", "exponential", "fixed"] = "lognormal"
+    distribution: Literal["lognormal", "gamma", "exponential", "fixed"] = Field(
+        default="lognormal", description="Family of the amount per occurrence."
+    )
     cv: NonNegativeFloat = Field(
         default=1.0, description="Coefficient of variation (ignored by exponential and fixed)."
     )
@@ -292,7 +314,9 @@ class CoreActivity(Model):
     """How often a tier's users do a core behaviour, and how amounts vary."""
 
     frequency: PositiveFloat = Field(description="Average occurrences per period.")
-    amount: AmountDistribution = Field(default_factory=AmountDistribution)
+    amount: AmountDistribution = Field(
+        default_factory=AmountDistribution, description="Shape of the amount per occurrence."
+    )
 
 
 class TierPopulation(Model):
@@ -317,7 +341,7 @@ class TierPopulation(Model):
 class Lifecycle(Model):
     """User lifecycle: new → active → dormant → churned (domain §6)."""
 
-    enabled: bool = True
+    enabled: bool = Field(default=True, description="Whether users move through the lifecycle.")
     new_days: NonNegativeInt = Field(default=14, description="Days a user counts as new.")
     dormant_after_days: PositiveInt = Field(
         default=30, description="Days without any behaviour before a user is dormant."
@@ -336,7 +360,9 @@ class Population(Model):
     """How users actually behave; by default as the design assumes."""
 
     users: PositiveInt = Field(description="Users at day 0.")
-    tiers: dict[str, TierPopulation] = Field(min_length=1)
+    tiers: dict[str, TierPopulation] = Field(
+        min_length=1, description="Per design tier: its share of users and how they behave."
+    )
     uptake_scale: NonNegativeFloat = Field(
         default=1.0, description="Multiply every uptake (0.7 = a pessimistic population)."
     )
@@ -359,7 +385,10 @@ class Population(Model):
         default_factory=dict,
         description="Per point game: daily chance that a holder who can afford it plays.",
     )
-    lifecycle: Lifecycle = Field(default_factory=lambda: Lifecycle(enabled=False))
+    lifecycle: Lifecycle = Field(
+        default_factory=lambda: Lifecycle(enabled=False),
+        description="New/active/dormant/churned states; off unless given.",
+    )
 
 
 class Health(Model):
@@ -380,8 +409,8 @@ class Health(Model):
 class Scenario(Model):
     """One points economy: a design, a population and how to run them."""
 
-    name: str = Field(min_length=1)
-    description: str = ""
+    name: str = Field(min_length=1, description="Name shown in reports.")
+    description: str = Field(default="", description="What this design is meant to achieve.")
     currency: str = Field(default="CNY", description="Currency of every money figure.")
     start_date: dt.date = Field(
         default=dt.date(2027, 1, 1), description="Calendar date of day 0 (months, year ends)."
@@ -389,6 +418,6 @@ class Scenario(Model):
     horizon_days: PositiveInt = Field(default=365, description="Days to simulate.")
     seed: NonNegativeInt = Field(default=0, description="Root seed of every random stream.")
     replications: PositiveInt = Field(default=1, description="Independent runs to average.")
-    health: Health = Field(default_factory=Health)
-    design: Design
-    population: Population
+    health: Health = Field(default_factory=Health, description="Health thresholds.")
+    design: Design = Field(description="What the operator controls.")
+    population: Population = Field(description="How users actually behave.")
