@@ -196,3 +196,40 @@ def test_exchange_ratio_formula() -> None:
 def test_loads_scenario_from_text() -> None:
     text = EXAMPLE.read_text(encoding="utf-8")
     assert calibrate(loads_scenario(text)).conversion_coefficient == pytest.approx(1.5)
+
+
+def test_zero_budget_or_zero_prediction_is_a_scenario_error() -> None:
+    no_core = [
+        "design.budget.method=fixed_ratio",
+        "design.budget.ratio=0.01",
+        "design.budget.amount=null",
+    ]
+    no_core += [f"design.tiers.{t}.uptake.invest=0" for t in ("standard", "silver", "gold")]
+    with pytest.raises(ScenarioError, match=r"design\.budget\.ratio: a fixed-ratio budget"):
+        calibrate(load_scenario(EXAMPLE, no_core))
+    nothing = [
+        f"design.tiers.{t}.uptake.{b}=0"
+        for t in ("standard", "silver", "gold")
+        for b in ("sign_in", "read", "share", "invest")
+    ]
+    with pytest.raises(ScenarioError, match="the design predicts no points"):
+        calibrate(load_scenario(EXAMPLE, nothing))
+
+
+def test_integer_adjustment_time_limit_falls_back_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Property testing found designs whose integer adjustment searched for minutes (3.5 GB):
+    # fine steps over wide ranges make it a subset-sum. The search is now time-limited; the
+    # best values found are used, kept in range, and the calibration says so.
+    import econsim.calibration.rounding as rounding
+
+    monkeypatch.setattr(rounding, "TIME_LIMIT", 1e-9)
+    values = np.array([357.317, 1234.561, 13.7])
+    steps = np.array([0.01, 0.01, 1.0])
+    r = rounding.round_values(values, steps, np.array([3e5, 7e4, 1e3]), 2.0e8, 0.2)
+    assert np.all(r.values >= r.low - 1e-9) and np.all(r.values <= r.high + 1e-9)
+    assert np.allclose(r.values / steps, np.round(r.values / steps))
+    assert not r.optimal
+    warnings = calibrate(load_scenario(EXAMPLE)).warnings
+    assert any("stopped at its time limit" in w for w in warnings)

@@ -215,6 +215,7 @@ def calibrate(scenario: Scenario) -> Calibration:
     total_max, total_pred = float(inp.users @ max_user), float(inp.users @ pred_user)
     # step 5: exchange-ratio correction and per-user cost
     budget = _budget(scenario, inp)
+    _check_nonzero(scenario, budget, total_pred)
     usable = (1.0 - inp.reserve_share) * budget
     ratio_before = steps.exchange_ratio(total_pred, budget, inp.reserve_share)
     k = steps.conversion_coefficient(target, ratio_before)
@@ -291,7 +292,37 @@ def calibrate(scenario: Scenario) -> Calibration:
     )
     from econsim.calibration.diagnostics import diagnose
 
-    return _with_warnings(result, diagnose(scenario, result, inp, rounded.widened))
+    return _with_warnings(result, diagnose(scenario, result, inp, rounded.widened, rounded.optimal))
+
+
+def _check_nonzero(scenario: Scenario, budget: float, total_predicted: float) -> None:
+    """Step 5 divides by the budget and by the predicted total: both must be positive."""
+    source = f"scenario '{scenario.name}'"
+    problems = []
+    if budget <= 0:
+        problems.append(
+            Problem(
+                source,
+                0,
+                0,
+                "design.budget.ratio",
+                "a fixed-ratio budget of a design that predicts no core amount is 0",
+                "give core behaviours a positive uptake, or use method: fixed_amount",
+            )
+        )
+    if total_predicted <= 0:
+        problems.append(
+            Problem(
+                source,
+                0,
+                0,
+                "design.tiers",
+                "the design predicts no points: every uptake (or every cap) is 0",
+                "give at least one behaviour a positive uptake in some tier",
+            )
+        )
+    if problems:
+        raise ScenarioError(problems)
 
 
 def _with_warnings(result: Calibration, warnings: list[str]) -> Calibration:

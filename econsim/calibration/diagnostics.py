@@ -14,13 +14,26 @@ RATIO_DEVIATION_WARNING = 0.01
 
 
 def diagnose(
-    scenario: Scenario, cal: Calibration, inp: Inputs, widened: tuple[int, ...]
+    scenario: Scenario,
+    cal: Calibration,
+    inp: Inputs,
+    widened: tuple[int, ...],
+    optimal: bool = True,
 ) -> list[str]:
     """Inverted incentives, per-user cost over the limit, an unreachable target."""
+    slow = (
+        []
+        if optimal
+        else [
+            "the integer adjustment stopped at its time limit; the point values are the best "
+            "found, not proven optimal — widen points_step or narrow rounding_range"
+        ]
+    )
     return [
         *_inverted_incentive(cal, inp),
         *_cost_limit(scenario, cal),
         *_unreachable(cal, inp, widened),
+        *slow,
     ]
 
 

@@ -23,6 +23,10 @@ Array = NDArray[np.float64]
 CLOSENESS_WEIGHT = 1e-6
 #: Stage 2 may give up this share of the target total to keep values near their exact value.
 TOTAL_TOLERANCE = 1e-3
+#: Seconds each stage may search. Realistic designs (a few to a few dozen behaviours) solve
+#: in milliseconds; fine steps over wide ranges can make the search explode (it is a
+#: subset-sum), and then the best solution found so far is used and reported.
+TIME_LIMIT = 2.0
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class Rounded:
     low: Array
     high: Array
     widened: tuple[int, ...]  # indices whose range held no multiple of the step
+    optimal: bool = True  # False when a stage stopped at its time limit
 
 
 def allowed_range(value: float, step: float, spread: float) -> tuple[int, int, bool]:
@@ -60,11 +65,17 @@ def round_values(
     hi = np.array([r[1] for r in ranges], dtype=float)
     widened = tuple(i for i, r in enumerate(ranges) if r[2])
     scale = max(abs(target_total), 1.0)
-    best = _solve(values, steps, weights, target_total, lo, hi, None, scale)
+    best, optimal = _solve(values, steps, weights, target_total, lo, hi, None, scale)
     best_dev = abs(float(best @ (steps * weights)) - target_total)
     slack = max(best_dev, TOTAL_TOLERANCE * scale)
-    n = _solve(values, steps, weights, target_total, lo, hi, slack, scale)
-    return Rounded(values=n * steps, low=lo * steps, high=hi * steps, widened=widened)
+    n, optimal2 = _solve(values, steps, weights, target_total, lo, hi, slack, scale, start=best)
+    return Rounded(
+        values=n * steps,
+        low=lo * steps,
+        high=hi * steps,
+        widened=widened,
+        optimal=optimal and optimal2,
+    )
 
 
 def _solve(
@@ -76,7 +87,8 @@ def _solve(
     hi: Array,
     slack: float | None,
     scale: float,
-) -> Array:
+    start: Array | None = None,
+) -> tuple[Array, bool]:
     """One MILP. slack None: minimise |total − T|. Else: minimise Σ|x − v|/v, |total − T| ≤ slack.
 
     Variables: n_b (integer), e+ and e− (total deviation), d_b+ and d_b− (value deviation).
@@ -104,7 +116,16 @@ def _solve(
     lower = np.concatenate([lo, np.zeros(2 + 2 * nb)])
     upper = np.concatenate([hi, [dev_cap, dev_cap], np.full(2 * nb, np.inf)])
     integrality = np.concatenate([np.ones(nb), np.zeros(2 + 2 * nb)])
-    res = milp(c, constraints=constraints, bounds=Bounds(lower, upper), integrality=integrality)
-    if res.x is None:  # the slack admits the stage-1 optimum, so this is a solver failure
-        raise RuntimeError(f"integer adjustment failed: {res.message}")
-    return np.asarray(np.round(res.x[:nb]), dtype=float)
+    res = milp(
+        c,
+        constraints=constraints,
+        bounds=Bounds(lower, upper),
+        integrality=integrality,
+        options={"time_limit": TIME_LIMIT},
+    )
+    if res.x is None:
+        # time limit with nothing found: stage 2 keeps stage 1's answer (feasible for it);
+        # stage 1 falls back to the nearest allowed multiples
+        fallback = start if start is not None else np.clip(np.round(values / steps), lo, hi)
+        return fallback, False
+    return np.asarray(np.round(res.x[:nb]), dtype=float), res.status == 0

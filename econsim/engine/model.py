@@ -164,8 +164,9 @@ def compile_model(s: Scenario) -> Model:
             for t in tiers
         ]
     )
-    core_rate = np.where(is_core[None, :], freq / d.period_days, 0.0)
     amount_mean = np.where(is_core[None, :], uptake * cap / freq, 0.0)
+    # a core behaviour nobody takes up (uptake 0) has no occurrences, not zero-amount ones
+    core_rate = np.where(is_core[None, :] & (amount_mean > 0), freq / d.period_days, 0.0)
     shape = [[p.tiers[t].core.get(b) for b in behaviours] for t in tiers]
     amount_cv = np.array([[c.amount.cv if c else 1.0 for c in row] for row in shape])
     amount_dist = np.array(

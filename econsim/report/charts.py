@@ -64,7 +64,9 @@ def plot_health(health: Health, threshold: float, ax: Axes | None = None) -> Axe
     ax.axhline(threshold, color=UNHEALTHY, linestyle="--", linewidth=1, label=f"{threshold:.0%}")
     band(ax, health.consumption_rate_30d, "consumption rate", PALETTE[0])
     band(ax, health.consumer_share, "consumer share", PALETTE[1])
-    ax.set_ylim(0, 1.05)
+    # consumption can exceed issuance in a 30-day window when savers spend old points
+    top = np.nanmax(health.consumption_rate_30d.band()[2], initial=1.0)
+    ax.set_ylim(0, max(1.05, float(top) * 1.05))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("day")
     ax.legend(loc="upper right", fontsize=8)

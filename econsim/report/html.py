@@ -25,7 +25,7 @@ h1{margin-bottom:.2rem} .sub{color:#666;margin-top:0}
 table{border-collapse:collapse;margin:.6rem 0 1.4rem} th,td{padding:.3rem .7rem;
 border-bottom:1px solid #ddd;text-align:right} th:first-child,td:first-child{text-align:left}
 .pass{color:#2ca02c;font-weight:bold} .fail{color:#d62728;font-weight:bold}
-.advice{text-align:left;max-width:560px} figure{margin:1rem 0} img{max-width:100%}
+td.advice{text-align:left;max-width:560px} figure{margin:1rem 0} img{max-width:100%}
 .badge{display:inline-block;padding:.2rem .6rem;border-radius:.3rem;color:white}
 """
 

@@ -25,7 +25,7 @@ PerTier = PositiveFloat | dict[str, PositiveFloat]
 class Model(BaseModel):
     """Base of every scenario model: immutable, unknown keys are errors."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=False)
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- design
