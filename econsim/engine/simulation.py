@@ -73,13 +73,17 @@ class Simulation:
         earning.mechanics(self, acc)
         earning.referrals(self, acc)
         earning.mark_active(self, acc)
+        self.credit(acc)
+        redemption.retarget(self)
+        redemption.redeem_catalog(self)
+        redemption.play_games(self)
+
+    def credit(self, acc: earning.DayEarnings) -> None:
+        """Credit the day's booked points to balances and this month's lot."""
         rows = np.nonzero(acc.points)[0]
         lots.credit(self.state, rows, acc.points[rows], int(self.model.month_key[self.day]))
         if not self.model.tier_metric_is_core:
             self.state.review_metric[rows] += acc.points[rows]
-        redemption.retarget(self)
-        redemption.redeem_catalog(self)
-        redemption.play_games(self)
 
     def start_period(self) -> None:
         st = self.state

@@ -76,13 +76,22 @@ def test_same_seed_same_numbers(s: Scenario, seed: int) -> None:
 
 @given(scenario_data())
 def test_replications_use_different_streams(data: dict) -> None:  # type: ignore[type-arg]
-    # enough users, and a non-core behaviour everybody might do: runs must differ
+    # enough users, and a non-core behaviour each does on a day with chance 1/2: runs differ
     data["population"]["users"] = 150
+    period = data["design"]["period_days"]
+    data["design"]["behaviours"]["b0"] = {
+        "kind": "non_core",
+        "points": 1,
+        "period_cap": period,
+        "daily_cap": 1,
+    }
     for t in data["design"]["tiers"].values():
         t["uptake"]["b0"] = 0.5
     data["population"]["uptake_scale"] = 1.0
+    data["design"]["rule_changes"] = []  # b0 earns exactly 1 point an occurrence
+    data["design"]["campaigns"] = {}
     r = simulate(scenario_from_dict(data), replications=3)
-    daily = r["issued"].sum(axis=(2, 3))
+    daily = r["issued"][:, :, 0, :].sum(axis=2)  # b0's occurrences per day
     assert not np.array_equal(daily[0], daily[1])
     assert not np.array_equal(daily[1], daily[2])
 
