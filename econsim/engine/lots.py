@@ -26,12 +26,17 @@ def spend(state: State, rows: NDArray[np.int64], points: NDArray[np.int64], key:
     lots = state.lots
     size = lots.shape[0]
     remaining = points.astype(np.int64).copy()
+    todo = np.arange(rows.size)
     for k in range(key - size + 1, key + 1):
         slot = k % size
-        have = lots[slot, rows]
-        take = np.minimum(have, remaining)
-        lots[slot, rows] = have - take
-        remaining -= take
+        who = rows[todo]
+        have = lots[slot, who]
+        take = np.minimum(have, remaining[todo])
+        lots[slot, who] = have - take
+        remaining[todo] -= take
+        todo = todo[remaining[todo] > 0]  # stop spending for users who are covered
+        if todo.size == 0:
+            break
     state.balance[rows] -= points
 
 

@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from econsim.engine import lots
 from econsim.engine.model import CHURNED
+from econsim.engine.state import NEVER
 
 if TYPE_CHECKING:
     from econsim.engine.simulation import Simulation
@@ -100,6 +101,7 @@ def _book_spend(
     led.cost_by_tier[day] += np.bincount(tiers, weights=cost, minlength=nt)
     sim.period_cost += float(cost.sum())
     lots.spend(st, rows, pts, int(m.month_key[day]))
+    sim.ever_redeemed += int((st.last_redeem[rows] == NEVER).sum())
     st.last_redeem[rows] = day
 
 

@@ -23,7 +23,7 @@ import simpy
 from econsim.engine import earning, lifecycle, lots, redemption, tiers
 from econsim.engine.ledger import Ledger
 from econsim.engine.model import CHURNED, DORMANT, Model
-from econsim.engine.state import NEVER, add_users, initial_state
+from econsim.engine.state import add_users, initial_state
 from econsim.scenario.schema import RuleChange
 
 Process = Generator[Any, Any, None]
@@ -46,6 +46,7 @@ class Simulation:
         self.camp_mult = np.ones((len(model.tiers), len(model.behaviours)))
         self.camp_source = np.full((len(model.tiers), len(model.behaviours)), -1, np.int64)
         self.on_day: Callable[[int], None] | None = None  # progress hook
+        self.ever_redeemed = 0  # distinct users who have redeemed (kept by redemption)
 
     def period_budget(self) -> float:
         """The current period's budget: fixed, or a ratio of the core amount realised so far."""
@@ -135,17 +136,23 @@ class Simulation:
         n, nt = st.n, len(m.tiers)
         tier = st.tier[:n]
         bal = st.balance[:n]
-        led.outstanding[d] = np.bincount(tier, weights=bal, minlength=nt).astype(np.int64)
-        led.users[d] = np.bincount(tier[st.life[:n] != CHURNED], minlength=nt)
-        led.holders[d] = np.bincount(tier[bal > 0], minlength=nt)
         last = st.last_redeem[:n]
-        led.redeemers[d] = np.bincount(tier[last == d], minlength=nt)
+        led.outstanding[d] = np.bincount(tier, weights=bal, minlength=nt).astype(np.int64)
+        # one count over (tier, lifecycle state, holds points, redeemed in 30 days, today)
+        # instead of one pass per statistic
         recent = last > d - CONSUMER_WINDOW
-        led.consumers_30d[d] = np.bincount(tier[recent], minlength=nt)
-        led.reach_30d[d] = np.bincount(tier[recent | (bal > 0)], minlength=nt)
-        led.ever_redeemed[d] = int((last != NEVER).sum())
-        led.churned[d] = int((st.life[:n] == CHURNED).sum())
-        led.dormant[d] = int((st.life[:n] == DORMANT).sum())
+        key = ((tier.astype(np.intp) * 4 + st.life[:n]) * 2 + (bal > 0)) * 2 + recent
+        key = key * 2 + (last == d)
+        c = np.bincount(key, minlength=nt * 32).reshape(nt, 4, 2, 2, 2)
+        led.users[d] = c[:, :CHURNED].sum(axis=(1, 2, 3, 4))
+        led.holders[d] = c[:, :, 1].sum(axis=(1, 2, 3))
+        led.redeemers[d] = c[..., 1].sum(axis=(1, 2, 3))
+        led.consumers_30d[d] = c[:, :, :, 1].sum(axis=(1, 2, 3))
+        led.reach_30d[d] = c.sum(axis=(1, 2, 3, 4)) - c[:, :, 0, 0].sum(axis=(1, 2))
+        by_state = c.sum(axis=(0, 2, 3, 4))
+        led.churned[d] = by_state[CHURNED]
+        led.dormant[d] = by_state[DORMANT]
+        led.ever_redeemed[d] = self.ever_redeemed
         led.prices[d] = self.rules.prices
         led.budget[d] = self.period_budget()
         led.period_cost[d] = self.period_cost
