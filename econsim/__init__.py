@@ -6,6 +6,8 @@ The pipeline, one call per step::
     calibration = econsim.calibrate(scenario)        # the five-step calibration
     results = econsim.simulate(scenario, seed=1)     # the agent-based simulation
     run = econsim.run(scenario)                      # all of it, judged: run.healthy
+    econsim.sweep(scenario, ["design.catalog.mug.points_price=2000:4000:5"])
+    econsim.compare(["a.yaml", "b.yaml"])            # designs side by side, same seeds
 
 Attributes load lazily so that importing econsim (and ``econsim --help``) stays fast.
 """
@@ -33,17 +35,30 @@ _API = {
     "Results": "econsim.results",
     "run": "econsim.pipeline",
     "Run": "econsim.pipeline",
+    "sweep": "econsim.explore.sweep",
+    "Sweep": "econsim.explore.sweep",
+    "Parameter": "econsim.explore.grid",
+    "compare": "econsim.explore.compare",
+    "Comparison": "econsim.explore.compare",
+    "LocalExecutor": "econsim.engine.executors",
+    "DaskExecutor": "econsim.engine.executors",
 }
 
 __all__ = [
     "Calibration",
+    "Comparison",
+    "DaskExecutor",
+    "LocalExecutor",
+    "Parameter",
     "Problem",
     "Results",
     "Run",
     "Scenario",
     "ScenarioError",
     "SimulationError",
+    "Sweep",
     "calibrate",
+    "compare",
     "dump_scenario",
     "estimate_memory",
     "load_scenario",
@@ -51,12 +66,17 @@ __all__ = [
     "run",
     "scenario_from_dict",
     "simulate",
+    "sweep",
 ]
 
 if TYPE_CHECKING:
     from econsim.calibration.calibrate import Calibration, calibrate
+    from econsim.engine.executors import DaskExecutor, LocalExecutor
     from econsim.engine.run import estimate_memory, simulate
     from econsim.errors import Problem, ScenarioError, SimulationError
+    from econsim.explore.compare import Comparison, compare
+    from econsim.explore.grid import Parameter
+    from econsim.explore.sweep import Sweep, sweep
     from econsim.pipeline import Run, run
     from econsim.results import Results
     from econsim.scenario.load import (

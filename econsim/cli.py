@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -40,6 +40,23 @@ SetOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(help="Local processes (default: every core).", min=1, show_default=False),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (needs econsim[dask]).",
+        show_default=False,
+    ),
+]
+ReplicationsOption = Annotated[
+    int | None, typer.Option(help="Replications (default: the scenario's).", min=1)
+]
+SeedOption = Annotated[int | None, typer.Option(help="Root seed (default: the scenario's).")]
 
 
 def _version(value: bool) -> None:
@@ -182,11 +199,10 @@ def run(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Folder for the outputs.")
     ] = None,
-    replications: Annotated[
-        int | None, typer.Option(help="Replications (default: the scenario's).", min=1)
-    ] = None,
-    seed: Annotated[int | None, typer.Option(help="Root seed (default: the scenario's).")] = None,
-    workers: Annotated[int, typer.Option(help="Processes for replications.", min=1)] = 1,
+    replications: ReplicationsOption = None,
+    seed: SeedOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     set_: SetOption = None,
     force: Annotated[bool, typer.Option(help="Write into an existing output folder.")] = False,
     fail_on_unhealthy: Annotated[
@@ -201,6 +217,7 @@ def run(
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from econsim.engine.executors import DaskExecutor, default_workers
     from econsim.pipeline import OutputExistsError
     from econsim.pipeline import run as run_pipeline
     from econsim.scenario.load import load_scenario
@@ -223,7 +240,8 @@ def run(
             scenario,
             seed=seed,
             replications=reps,
-            workers=workers,
+            workers=workers or default_workers(),
+            executor=DaskExecutor(scheduler) if scheduler else None,
             progress=lambda done: bar.update(task, completed=done),
         )
     try:
@@ -237,6 +255,145 @@ def run(
     out.print(f"wrote {target}/report.html, summary.json, daily.csv and charts/")
     if fail_on_unhealthy and not result.healthy:
         raise typer.Exit(EXIT_UNHEALTHY)
+
+
+def _progress_columns(what: str) -> tuple[Any, ...]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return (
+        TextColumn(what),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+
+
+@app.command()
+def sweep(
+    file: ScenarioFile,
+    param: Annotated[
+        list[str],
+        typer.Option(
+            "--param",
+            help="A swept field: PATH=START:STOP:COUNT (evenly spaced) or PATH=A,B,C "
+            "(repeatable), e.g. --param design.catalog.mug.points_price=2000:4000:5.",
+            show_default=False,
+        ),
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Folder for the index, points and report.")
+    ],
+    zip_: Annotated[
+        bool, typer.Option("--zip", help="Pair values by position instead of the full grid.")
+    ] = False,
+    replications: ReplicationsOption = None,
+    seed: SeedOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    set_: SetOption = None,
+    resume: Annotated[
+        bool, typer.Option(help="Finish a sweep in -o DIR, skipping its finished points.")
+    ] = False,
+    force: Annotated[bool, typer.Option(help="Start over in an existing -o DIR.")] = False,
+) -> None:
+    """Run a scenario over a grid of parameter values, on common random numbers.
+
+    Writes, as points finish: DIR/points/pNNNNN.parquet (daily series per replication) and
+    DIR/index.parquet (one row per point: mean, sd, 5% and 95% of every key figure, and the
+    verdicts); CSV when pyarrow is not installed. At the end: charts/ and report.html. A
+    killed sweep loses only the points in flight; --resume finishes it.
+    """
+    from rich.progress import Progress
+
+    from econsim.engine.executors import executor_for
+    from econsim.explore.store import SweepFolderError
+    from econsim.explore.sweep import sweep as run_sweep
+
+    with Progress(*_progress_columns("points"), console=err, transient=True) as bar:
+        task = bar.add_task("sweep", total=None)
+        try:
+            result = run_sweep(
+                file,
+                param,
+                paired=zip_,
+                overrides=set_ or (),
+                seed=seed,
+                replications=replications,
+                output=output,
+                resume=resume,
+                force=force,
+                executor=executor_for(workers, scheduler),
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        except SweepFolderError as exc:
+            err.print(str(exc), markup=False)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+    from econsim.report.terminal import print_sweep
+
+    print_sweep(result, out)
+    out.print(f"wrote {output}/index, points/, charts/ and report.html")
+
+
+@app.command()
+def compare(
+    files: Annotated[
+        list[Path], typer.Argument(help="Two or more scenario files; the first is the baseline.")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder for the outputs.")],
+    replications: Annotated[
+        int | None, typer.Option(help="Replications per design (default: the first's).", min=2)
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Root seed (default: the first's).")] = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    set_: SetOption = None,
+    force: Annotated[bool, typer.Option(help="Write into an existing output folder.")] = False,
+) -> None:
+    """Run designs on the same seeds and put them side by side.
+
+    Writes compare.json, compare.csv (key figures, differences to the first design with 95%
+    intervals, paired by replication), charts/*.png|svg and report.html. --set applies to
+    every design.
+    """
+    from rich.progress import Progress
+
+    from econsim.engine.executors import executor_for
+    from econsim.explore.compare import compare as run_compare
+    from econsim.pipeline import OutputExistsError
+
+    if len(files) < 2:
+        err.print("compare needs at least two scenario files")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if output.exists() and not force:
+        err.print(f"{output} exists; choose another folder with -o or use --force")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    with Progress(*_progress_columns("designs"), console=err, transient=True) as bar:
+        task = bar.add_task("compare", total=len(files))
+        result = run_compare(
+            files,
+            overrides=set_ or (),
+            seed=seed,
+            replications=replications,
+            executor=executor_for(workers, scheduler),
+            progress=lambda done, total: bar.update(task, completed=done),
+        )
+    try:
+        result.write(output, force=force)
+    except OutputExistsError as exc:
+        err.print(str(exc))
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    from econsim.report.terminal import print_comparison
+
+    print_comparison(result, out)
+    out.print(f"wrote {output}/report.html, compare.json, compare.csv and charts/")
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from econsim.calibration import Calibration, calibrate
+from econsim.engine.executors import Executor
 from econsim.engine.run import Progress, simulate
 from econsim.metrics import Metrics, evaluate
 from econsim.results import Results
@@ -87,12 +88,21 @@ def run(
     replications: int | None = None,
     workers: int = 1,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> Run:
-    """Calibrate, simulate and judge a scenario (a Scenario or a path to its YAML)."""
+    """Calibrate, simulate and judge a scenario (a Scenario or a path to its YAML).
+
+    Replications run in ``workers`` local processes, or on ``executor`` when given.
+    """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides)
     calibration = calibrate(scenario)
     results = simulate(
-        scenario, seed=seed, replications=replications, workers=workers, progress=progress
+        scenario,
+        seed=seed,
+        replications=replications,
+        workers=workers,
+        progress=progress,
+        executor=executor,
     )
     return Run(scenario, calibration, results, evaluate(results))

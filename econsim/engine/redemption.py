@@ -43,7 +43,7 @@ def _within_budget(sim: Simulation, cost: NDArray[np.float64]) -> NDArray[np.boo
 
 def retarget(sim: Simulation) -> None:
     """Some users change the item they save for (re-drawn by preference weights)."""
-    m, st, rng = sim.model, sim.state, sim.rng
+    m, st, rng = sim.model, sim.state, sim.spend_rng
     p = m.scenario.population.retarget_probability
     if not m.items or p == 0 or st.n == 0:
         return
@@ -54,7 +54,7 @@ def retarget(sim: Simulation) -> None:
 
 def redeem_catalog(sim: Simulation) -> None:
     """Affordable targets redeemed with the tier's propensity, within stock and budget."""
-    m, st, rng, day = sim.model, sim.state, sim.rng, sim.day
+    m, st, rng, day = sim.model, sim.state, sim.spend_rng, sim.day
     if not m.items:
         return
     n = st.n
@@ -107,7 +107,7 @@ def _book_spend(
 
 def play_games(sim: Simulation) -> None:
     """Point games: holders who can afford a play do so with the population's probability."""
-    m, st, rng = sim.model, sim.state, sim.rng
+    m, st, rng = sim.model, sim.state, sim.spend_rng
     n = st.n
     for g in range(len(m.games)):
         life = st.life[:n]

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.engine.executors import Executor, LocalExecutor
 from econsim.engine.ledger import check_invariants
 from econsim.engine.model import compile_model
 from econsim.engine.simulation import Simulation, run_calendar
@@ -90,37 +89,48 @@ def run_replication(
     return sim.ledger.arrays()
 
 
+def _replication(task: tuple[Scenario, np.random.SeedSequence]) -> dict[str, NDArray[Any]]:
+    return run_replication(*task)
+
+
 def simulate(
     scenario: Scenario,
     seed: int | None = None,
     replications: int | None = None,
     workers: int = 1,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> Results:
     """Simulate ``replications`` runs of the scenario (defaults from the scenario).
 
-    ``workers`` > 1 runs replications in that many processes; results are identical to a
-    serial run. ``progress`` is called with the number of replication-days done so far
-    (every day when serial, every replication when parallel).
+    ``workers`` > 1 runs replications in that many local processes; ``executor`` (e.g. a
+    :class:`~econsim.engine.executors.DaskExecutor`) runs them elsewhere. Results are
+    identical to a serial run. ``progress`` is called with the number of replication-days
+    done so far (every day when serial, every replication otherwise).
     """
     seed = scenario.seed if seed is None else seed
     reps = scenario.replications if replications is None else replications
     workers = max(1, min(workers, reps))
-    check_memory(scenario, workers)
+    if executor is None:
+        check_memory(scenario, workers)
     children = np.random.SeedSequence(seed).spawn(reps)
-    outs: list[dict[str, NDArray[Any]]] = []
+    outs: list[dict[str, NDArray[Any]] | None] = [None] * reps
     days = scenario.horizon_days
-    if workers == 1:
+    if executor is None and workers == 1:
         for i, child in enumerate(children):
             hook = (lambda d, i=i: progress(i * days + d + 1)) if progress else None
-            outs.append(run_replication(scenario, child, hook))
+            outs[i] = run_replication(scenario, child, hook)
     else:
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(run_replication, scenario, c) for c in children]
-            for i, fut in enumerate(futures):
-                outs.append(fut.result())
-                if progress:
-                    progress((i + 1) * days)
+        runner = executor or LocalExecutor(workers)
+        tasks = [(scenario, c) for c in children]
+        for done, (i, out) in enumerate(runner.map(_replication, tasks), start=1):
+            outs[i] = out
+            if progress:
+                progress(done * days)
+    return _results(scenario, seed, [o for o in outs if o is not None])
+
+
+def _results(scenario: Scenario, seed: int, outs: list[dict[str, NDArray[Any]]]) -> Results:
     model = compile_model(scenario)
     labels = {
         "sources": model.sources,

@@ -30,11 +30,22 @@ Process = Generator[Any, Any, None]
 CONSUMER_WINDOW = 30
 
 
+def spend_seed(rng: np.random.Generator) -> np.random.SeedSequence:
+    """A child of the generator's seed sequence, independent of every other stream."""
+    seq = rng.bit_generator.seed_seq
+    assert isinstance(seq, np.random.SeedSequence)
+    return np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, 2**31 - 1))
+
+
 class Simulation:
     """The mutable world of one replication."""
 
     def __init__(self, model: Model, rng: np.random.Generator) -> None:
         self.model, self.rng = model, rng
+        # Spending draws from a stream of its own, so that two designs run on one seed see
+        # the same earning, lifecycle and acquisition draws whatever their catalogs do
+        # (common random numbers for sweeps and comparisons).
+        self.spend_rng = np.random.default_rng(spend_seed(rng))
         self.rules = model.initial_rules()
         self.state = initial_state(model, rng)
         self.ledger = Ledger.empty(model)

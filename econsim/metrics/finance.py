@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from econsim.calibration import predicted_issuance
 from econsim.metrics.health import Verdict, user_periods
@@ -45,6 +46,7 @@ class Finance:
     liability: Series
     outstanding_by_tier: dict[str, Series]
     breakage: float
+    breakage_by_replication: NDArray[np.float64]
     verdict: Verdict
 
 
@@ -103,6 +105,7 @@ def finance(r: Results) -> Finance:
             for i, t in enumerate(r.tiers)
         },
         breakage=float(np.nanmean(breakage)),
+        breakage_by_replication=breakage,
         verdict=verdict,
     )
 

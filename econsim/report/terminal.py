@@ -1,4 +1,4 @@
-"""A run's verdicts and key figures as a rich table for the terminal."""
+"""Verdicts and key figures of a run, a sweep or a comparison as rich tables."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from econsim.explore.compare import Comparison
+    from econsim.explore.sweep import Sweep
     from econsim.pipeline import Run
 
 
@@ -28,3 +30,52 @@ def print_verdicts(run: Run, console: Console) -> None:
     )
     state = "[green]healthy[/]" if run.healthy else "[red]unhealthy[/]"
     console.print(f"overall: {state}")
+
+
+def print_sweep(s: Sweep, console: Console) -> None:
+    """Every point with its key figures and verdicts; the healthy, within-budget count."""
+    table = Table(title=f"sweep of {s.name}", title_justify="left")
+    for col in ("point", *s.paths, "consumption", "consumer share", "budget used", "", ""):
+        table.add_column(col, overflow="fold")
+    for row in s.rows:
+        table.add_row(
+            str(row["point"]),
+            *(str(row[p]) for p in s.paths),
+            f"{row['consumption_rate_mean']:.1%}",
+            f"{row['consumer_share_mean']:.1%}",
+            f"{row['budget_used_mean']:.1%}",
+            "[green]healthy[/]" if row["healthy"] else "[red]unhealthy[/]",
+            "[green]within budget[/]" if row["within_budget"] else "[red]over budget[/]",
+        )
+    console.print(table)
+    console.print(f"{len(s.good())} of {len(s.rows)} points are healthy and within budget")
+
+
+def print_comparison(c: Comparison, console: Console) -> None:
+    """Key figures side by side, with each difference to the baseline and its interval."""
+    from econsim.metrics.figures import FIGURES
+
+    units = {f.name: f.unit for f in FIGURES}
+    base = c.labels[0]
+    table = Table(title=" vs ".join(c.labels), title_justify="left")
+    table.add_column("figure")
+    for label in c.labels:
+        table.add_column(label, justify="right")
+    for label in c.labels[1:]:
+        table.add_column(f"{label} − {base} [95%]", justify="right")
+
+    def fmt(x: float, unit: str) -> str:
+        return f"{x:.1%}" if unit == "share" else f"{x:,.4g}"
+
+    for row in c.table():
+        unit = units[row["figure"]]
+        cells = [fmt(row[f"{label} mean"], unit) for label in c.labels]
+        for label in c.labels[1:]:
+            d, lo, hi = (row[f"{label} − {base}{x}"] for x in ("", " 95% low", " 95% high"))
+            cells.append(f"{fmt(d, unit)} [{fmt(lo, unit)}, {fmt(hi, unit)}]")
+        table.add_row(row["figure"], *cells)
+    console.print(table)
+    for label, r in zip(c.labels, c.runs, strict=True):
+        state = "[green]healthy[/]" if r.healthy else "[red]unhealthy[/]"
+        money = "within budget" if r.metrics.finance.verdict.passed else "over budget"
+        console.print(f"{label}: {state}, {money}")

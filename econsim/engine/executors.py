@@ -1,0 +1,138 @@
+"""Where replications and sweep points run: local processes, or a Dask cluster.
+
+An executor maps a picklable top-level function over tasks and yields ``(index, result)``
+as each task finishes. Results never depend on the executor: every task carries its own
+seed, so local, parallel and Dask runs give the same numbers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from multiprocessing import get_context
+from typing import Any, Protocol, TypeVar
+
+from econsim.errors import SimulationError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: How many times a task is run again after the process running it died.
+RETRIES = 2
+
+
+class Executor(Protocol):
+    """Runs ``fn`` on every task; yields ``(task index, result)`` in completion order."""
+
+    def map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[tuple[int, R]]: ...
+
+
+def default_workers() -> int:
+    """Every core this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class LocalExecutor:
+    """Processes on this machine (``workers=1``: in this process, no pool).
+
+    A worker that dies (killed, out of memory) breaks the pool; the unfinished tasks are
+    run again in a fresh pool, each at most ``retries`` more times.
+    """
+
+    workers: int = 1
+    retries: int = RETRIES
+
+    def map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[tuple[int, R]]:
+        if self.workers <= 1 or len(tasks) <= 1:
+            for i, task in enumerate(tasks):
+                yield i, fn(task)
+            return
+        pending = dict(enumerate(tasks))
+        tries = dict.fromkeys(pending, 0)
+        while pending:
+            yield from self._pool_round(fn, pending, tries)
+
+    def _pool_round(
+        self, fn: Callable[[T], R], pending: dict[int, T], tries: dict[int, int]
+    ) -> Iterator[tuple[int, R]]:
+        # spawn, not fork: a forked child would inherit locks held by the parent's threads
+        pool = ProcessPoolExecutor(min(self.workers, len(pending)), mp_context=get_context("spawn"))
+        try:
+            futures: dict[Future[R], int] = {pool.submit(fn, t): i for i, t in pending.items()}
+            while futures:
+                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    i = futures.pop(fut)
+                    result = fut.result()
+                    del pending[i]
+                    yield i, result
+        except BrokenProcessPool:
+            for i in pending:
+                tries[i] += 1
+                if tries[i] > self.retries:
+                    raise SimulationError(
+                        f"a worker process died {tries[i]} times while running task {i}; "
+                        "is the machine out of memory? Try fewer --workers"
+                    ) from None
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+@dataclass(frozen=True)
+class DaskExecutor:
+    """Tasks on a Dask distributed cluster (``pip install 'econsim[dask]'``).
+
+    ``scheduler`` is an address such as ``tcp://10.0.0.5:8786`` or a ``distributed.Client``.
+    Dask reruns the tasks of a worker that dies, up to ``retries`` times for a task that fails.
+    """
+
+    scheduler: Any
+    retries: int = RETRIES
+    timeout: str = "20s"  # to connect to the scheduler
+
+    def map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[tuple[int, R]]:
+        distributed = _import_distributed()
+        own = isinstance(self.scheduler, str)
+        client = _connect(distributed, self.scheduler, self.timeout) if own else self.scheduler
+        try:
+            futures = [client.submit(fn, t, pure=False, retries=self.retries) for t in tasks]
+            index = {f.key: i for i, f in enumerate(futures)}
+            for fut in distributed.as_completed(futures):
+                yield index[fut.key], fut.result()
+        finally:
+            if own:
+                client.close()
+
+
+def _import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise SimulationError(
+            "--scheduler needs Dask: pip install 'econsim[dask]' (dask[distributed])"
+        ) from None
+    return distributed
+
+
+def _connect(distributed: Any, address: str, timeout: str) -> Any:
+    try:
+        return distributed.Client(address, timeout=timeout)
+    except (OSError, TimeoutError) as exc:
+        raise SimulationError(
+            f"could not reach the Dask scheduler at {address} ({exc}); start one with "
+            "`dask scheduler` and `dask worker ADDRESS`, or drop --scheduler to run locally"
+        ) from None
+
+
+def executor_for(workers: int | None = None, scheduler: str | None = None) -> Executor:
+    """The executor the CLI options ask for: a Dask scheduler, else local processes."""
+    if scheduler:
+        return DaskExecutor(scheduler)
+    return LocalExecutor(workers or default_workers())

@@ -1,0 +1,199 @@
+"""``econsim.compare``: two or more designs on the same seeds, side by side.
+
+Every design runs with the same root seed and number of replications, so replication i of
+design A and replication i of design B share their random streams. The difference of a
+key figure is taken replication by replication (a paired comparison), which removes most
+of the noise the designs share; its 95% interval uses Student's t over the replications.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import stats
+
+from econsim.engine.executors import Executor, LocalExecutor, default_workers
+from econsim.metrics.figures import FIGURES, NAMES, key_figures
+from econsim.pipeline import OutputExistsError, Run, run
+from econsim.scenario.load import load_scenario
+from econsim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+F = NDArray[np.float64]
+CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A key figure of one design minus the first design's, over paired replications."""
+
+    figure: str
+    design: str
+    base: float
+    value: float
+    difference: float
+    low: float  # 95% interval of the mean difference
+    high: float
+
+    @property
+    def significant(self) -> bool:
+        """The interval excludes zero."""
+        return bool(self.low > 0 or self.high < 0)
+
+
+def paired_difference(base: F, other: F) -> tuple[float, float, float]:
+    """Mean of ``other − base`` over replications and its 95% interval (NaN with one)."""
+    d = other - base
+    d = d[np.isfinite(d)]
+    if d.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    mean = float(d.mean())
+    if d.size < 2:
+        return mean, float("nan"), float("nan")
+    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, d.size - 1) * d.std(ddof=1) / math.sqrt(d.size))
+    return mean, mean - half, mean + half
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Runs of several designs on common seeds; the first is the baseline."""
+
+    labels: tuple[str, ...]
+    runs: tuple[Run, ...]
+
+    def figures(self, design: int) -> dict[str, F]:
+        """Key figures of one design, one value per replication."""
+        r = self.runs[design]
+        return key_figures(r.results, r.metrics)
+
+    def differences(self) -> list[Difference]:
+        """Every key figure of every design against the baseline."""
+        base = self.figures(0)
+        out = []
+        for i in range(1, len(self.runs)):
+            other = self.figures(i)
+            for name in NAMES:
+                diff, low, high = paired_difference(base[name], other[name])
+                out.append(
+                    Difference(
+                        name,
+                        self.labels[i],
+                        float(np.nanmean(base[name])),
+                        float(np.nanmean(other[name])),
+                        diff,
+                        low,
+                        high,
+                    )
+                )
+        return out
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per key figure: each design's mean and sd, and differences to the first."""
+        per_design = [self.figures(i) for i in range(len(self.runs))]
+        diffs = {(d.figure, d.design): d for d in self.differences()}
+        rows = []
+        for fig in FIGURES:
+            row: dict[str, Any] = {"figure": fig.name, "unit": fig.unit}
+            for label, figs in zip(self.labels, per_design, strict=True):
+                values = figs[fig.name][np.isfinite(figs[fig.name])]
+                row[f"{label} mean"] = float(values.mean()) if values.size else float("nan")
+                row[f"{label} sd"] = float(values.std(ddof=1)) if values.size > 1 else float("nan")
+            for label in self.labels[1:]:
+                d = diffs[(fig.name, label)]
+                row[f"{label} − {self.labels[0]}"] = d.difference
+                row[f"{label} − {self.labels[0]} 95% low"] = d.low
+                row[f"{label} − {self.labels[0]} 95% high"] = d.high
+            rows.append(row)
+        return rows
+
+    def to_df(self) -> pd.DataFrame:
+        """:meth:`table` as a data frame (needs pandas)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.table()).set_index("figure")
+
+    def summary(self) -> dict[str, Any]:
+        """Verdicts and figures of every design, and the differences (compare.json)."""
+        first = self.runs[0].results
+        return {
+            "designs": list(self.labels),
+            "seed": first.seed,
+            "replications": first.replications,
+            "verdicts": {
+                label: {
+                    "healthy": r.healthy,
+                    "within_budget": r.metrics.finance.verdict.passed,
+                    "verdicts": [
+                        {"name": v.name, "passed": v.passed, "value": v.value}
+                        for v in r.metrics.verdicts
+                    ],
+                }
+                for label, r in zip(self.labels, self.runs, strict=True)
+            },
+            "figures": self.table(),
+            "differences": [
+                d.__dict__ | {"significant": d.significant} for d in self.differences()
+            ],
+        }
+
+    def write(self, directory: Path | str, force: bool = False) -> list[Path]:
+        """compare.json, compare.csv, charts/ and report.html, each written atomically."""
+        from econsim.report.compare_report import write_comparison
+
+        target = Path(directory)
+        if target.exists() and not force:
+            raise OutputExistsError(f"{target} exists; choose another folder or use --force")
+        return write_comparison(self, target)
+
+
+def _run_design(task: tuple[Scenario, int, int]) -> Run:
+    scenario, seed, reps = task
+    return run(scenario, seed=seed, replications=reps)
+
+
+def unique_labels(scenarios: Sequence[Scenario], sources: Sequence[Any]) -> tuple[str, ...]:
+    """Scenario names, or file stems when names repeat, numbered if still not unique."""
+    names = [s.name for s in scenarios]
+    if len(set(names)) < len(names):
+        names = [Path(str(src)).stem if not isinstance(src, Scenario) else s.name
+                 for s, src in zip(scenarios, sources, strict=True)]  # fmt: skip
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 and names.count(name) == 1 else f"{name} #{seen[name]}")
+    return tuple(out)
+
+
+def compare(
+    designs: Sequence[Scenario | Path | str],
+    *,
+    overrides: Sequence[str] = (),
+    seed: int | None = None,
+    replications: int | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Comparison:
+    """Run every design on the same seed and replications (default: the first design's)."""
+    if len(designs) < 2:
+        raise ValueError("compare needs at least two designs")
+    scenarios = [d if isinstance(d, Scenario) else load_scenario(d, overrides) for d in designs]
+    seed = scenarios[0].seed if seed is None else seed
+    reps = scenarios[0].replications if replications is None else replications
+    runner = executor or LocalExecutor(workers or default_workers())
+    runs: list[Run | None] = [None] * len(scenarios)
+    tasks = [(s, seed, reps) for s in scenarios]
+    for done, (i, result) in enumerate(runner.map(_run_design, tasks), start=1):
+        runs[i] = result
+        if progress:
+            progress(done, len(tasks))
+    return Comparison(unique_labels(scenarios, designs), tuple(r for r in runs if r is not None))

@@ -1,0 +1,100 @@
+"""A sweep's folder: its manifest, one file per finished point, and the index.
+
+    DIR/sweep.json          what is swept (scenario, parameters, seed, replications)
+    DIR/points/p00007.parquet  one point's daily series per replication
+    DIR/index.parquet       one row per finished point (rewritten after each point)
+
+Parquet when pyarrow is installed, else CSV. Every file is written atomically, the point
+file before its index row, so a killed sweep loses at most the points in flight and
+``--resume`` never counts a point twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from econsim.atomic import write_bytes, write_text
+
+MANIFEST = "sweep.json"
+
+
+class SweepFolderError(Exception):
+    """The output folder holds something other than this sweep."""
+
+
+def table_format() -> str:
+    """``parquet`` when pyarrow is installed, else ``csv``."""
+    try:
+        import pyarrow  # noqa: F401 - only asking whether it is there
+    except ImportError:
+        return "csv"
+    return "parquet"
+
+
+def write_table(path: Path, columns: Mapping[str, Sequence[Any]]) -> None:
+    """Write columns (equal lengths) as Parquet or CSV, chosen by the file's suffix."""
+    if path.suffix == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        buf = io.BytesIO()
+        pq.write_table(pa.table({k: list(v) for k, v in columns.items()}), buf)
+        write_bytes(path, buf.getvalue())
+        return
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(zip(*columns.values(), strict=True))
+    write_text(path, out.getvalue())
+
+
+def read_table(path: Path) -> dict[str, list[Any]]:
+    """Columns of a table written by :func:`write_table` (CSV cells come back as text)."""
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return {k: list(v) for k, v in pq.read_table(path).to_pydict().items()}
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    header, body = rows[0], rows[1:]
+    return {name: [row[i] for row in body] for i, name in enumerate(header)}
+
+
+def fingerprint(manifest: Mapping[str, Any]) -> str:
+    """A hash of everything that decides a sweep's numbers."""
+    text = json.dumps(manifest, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def open_folder(folder: Path, manifest: dict[str, Any], resume: bool, force: bool) -> None:
+    """Prepare ``folder`` for a sweep: new, resumed (same sweep only) or overwritten."""
+    path = folder / MANIFEST
+    if path.exists() and resume:
+        old = json.loads(path.read_text(encoding="utf-8"))
+        if old.get("fingerprint") != manifest["fingerprint"]:
+            raise SweepFolderError(
+                f"{folder} holds a different sweep (other scenario, parameters, seed or "
+                "replications); resume it with its own options, or choose another -o"
+            )
+        return
+    if folder.exists() and any(folder.iterdir()) and not force:
+        raise SweepFolderError(
+            f"{folder} exists; use --resume to finish the sweep in it, --force to start over, "
+            "or choose another -o"
+        )
+    if force:
+        _clear(folder)
+    write_text(path, json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _clear(folder: Path) -> None:
+    """Remove a previous sweep's files (only the ones a sweep writes)."""
+    for pattern in (MANIFEST, "index.*", "points/p*.*", "charts/*.*", "report.html"):
+        for old in folder.glob(pattern):
+            old.unlink()

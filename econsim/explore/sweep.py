@@ -1,0 +1,194 @@
+"""``econsim.sweep``: run a design over a grid of parameter values, on common seeds.
+
+Every point runs with the same root seed, so the replications of two points see the same
+random draws wherever their designs allow (common random numbers): differences between
+points come from the design, not from noise. Points stream to disk as they finish.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from econsim.engine.executors import Executor, LocalExecutor, default_workers
+from econsim.explore.grid import Parameter, Point, grid, point_scenarios, with_overrides
+from econsim.explore.points import STATS, PointTask, daily_columns, index_row, run_point
+from econsim.explore.store import fingerprint, open_folder, read_table, table_format, write_table
+from econsim.metrics.figures import NAMES
+from econsim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SweepProgress = Callable[[int, int], None]  # (points done, points in all)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A finished (or resumed) sweep: one index row per point, in grid order."""
+
+    name: str
+    parameters: tuple[Parameter, ...]
+    rows: tuple[dict[str, Any], ...]
+    thresholds: dict[str, float]  # figure → the value it must reach (budget_used: stay under)
+    currency: str
+    paired: bool = False
+    output: Path | None = None
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return tuple(p.path for p in self.parameters)
+
+    def column(self, name: str) -> list[Any]:
+        """One index column over the points, in grid order."""
+        return [row[name] for row in self.rows]
+
+    def good(self) -> list[dict[str, Any]]:
+        """The points that are healthy and within budget."""
+        return [row for row in self.rows if row["healthy"] and row["within_budget"]]
+
+    def to_df(self) -> pd.DataFrame:
+        """The index as a data frame (needs pandas)."""
+        import pandas as pd
+
+        return pd.DataFrame(list(self.rows))
+
+
+def _columns(rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    return {key: [row[key] for row in rows] for key in rows[0]}
+
+
+def _index_path(folder: Path) -> Path:
+    return folder / f"index.{table_format()}"
+
+
+def _point_path(folder: Path, index: int) -> Path:
+    return folder / "points" / f"p{index:05d}.{table_format()}"
+
+
+def _finished(
+    folder: Path, parameters: Sequence[Parameter], points: Sequence[Point]
+) -> dict[int, dict[str, Any]]:
+    """Index rows of the points a previous run finished (point file and index row on disk)."""
+    path = _index_path(folder)
+    if not path.exists():
+        return {}
+    table = read_table(path)
+    rows: dict[int, dict[str, Any]] = {}
+    for i, point_id in enumerate(table["point"]):
+        idx = int(point_id)
+        if idx >= len(points) or not _point_path(folder, idx).exists():
+            continue
+        row: dict[str, Any] = {"point": idx}
+        row |= dict(zip((p.path for p in parameters), points[idx].values, strict=True))
+        row["replications"] = int(table["replications"][i])
+        for flag in ("healthy", "within_budget"):
+            cell = table[flag][i]
+            row[flag] = cell if isinstance(cell, bool) else cell == "True"
+        for name in NAMES:
+            for stat in STATS:
+                cell = table[f"{name}_{stat}"][i]
+                row[f"{name}_{stat}"] = float("nan") if cell in ("", None) else float(cell)
+        rows[idx] = row
+    return rows
+
+
+def sweep(
+    scenario: Scenario | Path | str,
+    parameters: Sequence[Parameter | str],
+    *,
+    paired: bool = False,
+    overrides: Sequence[str] = (),
+    seed: int | None = None,
+    replications: int | None = None,
+    output: Path | str | None = None,
+    resume: bool = False,
+    force: bool = False,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    progress: SweepProgress | None = None,
+) -> Sweep:
+    """Run every grid point of ``parameters`` (``"PATH=800:1600:5"`` or :class:`Parameter`).
+
+    With ``output``, each point's daily series and the index are written as points finish,
+    and ``resume=True`` skips the points already there. Points run on ``executor``, by
+    default local processes on ``workers`` cores (all of them).
+    """
+    params = tuple(p if isinstance(p, Parameter) else Parameter.parse(p) for p in parameters)
+    points = grid(params, paired)
+    scenarios = point_scenarios(scenario, params, points, overrides)
+    base = with_overrides(scenario, overrides)
+    seed = base.seed if seed is None else seed
+    reps = base.replications if replications is None else replications
+    folder = Path(output) if output is not None else None
+    done: dict[int, dict[str, Any]] = {}
+    if folder is not None:
+        manifest = _manifest(base, params, paired, seed, reps, len(points))
+        open_folder(folder, manifest, resume, force)
+        if resume:
+            done = _finished(folder, params, points)
+    tasks = [
+        PointTask(p.index, s, seed, reps)
+        for p, s in zip(points, scenarios, strict=True)
+        if p.index not in done
+    ]
+    if progress:
+        progress(len(done), len(points))
+    runner = executor or LocalExecutor(workers or default_workers())
+    for _, point in runner.map(run_point, tasks):
+        row = index_row(point, tuple(p.path for p in params), points[point.index].values, reps)
+        done[point.index] = row
+        if folder is not None:
+            write_table(_point_path(folder, point.index), daily_columns(point))
+            write_table(_index_path(folder), _columns([done[i] for i in sorted(done)]))
+        if progress:
+            progress(len(done), len(points))
+    health = base.health
+    thresholds = {
+        "consumption_rate": health.consumption_threshold,
+        "consumption_rate_30d": health.consumption_threshold,
+        "consumer_share": health.consumer_share_threshold,
+        "budget_used": 1.0,
+    }
+    rows = tuple(done[i] for i in sorted(done))
+    result = Sweep(base.name, params, rows, thresholds, base.currency, paired, folder)
+    if folder is not None:
+        from econsim.report.sweep_report import write_sweep_report
+
+        write_sweep_report(result, folder)
+    return result
+
+
+def _manifest(
+    base: Scenario, params: Sequence[Parameter], paired: bool, seed: int, reps: int, size: int
+) -> dict[str, Any]:
+    described: dict[str, Any] = {
+        "scenario": base.model_dump(mode="json"),
+        "parameters": {p.path: list(p.values) for p in params},
+        "paired": paired,
+        "seed": seed,
+        "replications": reps,
+    }
+    return {
+        "fingerprint": fingerprint(described),
+        "name": base.name,
+        "points": size,
+        **{k: v for k, v in described.items() if k != "scenario"},
+    }
+
+
+def figure_grid(s: Sweep, name: str, stat: str = "mean") -> np.ndarray:
+    """A figure's statistic shaped like the grid: ``[len(values of parameter 0), ...]``.
+
+    Only for full-product sweeps; missing points (an unfinished sweep) are NaN.
+    """
+    shape = tuple(len(p.values) for p in s.parameters)
+    out = np.full(math.prod(shape), np.nan)
+    for row in s.rows:
+        out[row["point"]] = row[f"{name}_{stat}"]
+    return out.reshape(shape)

@@ -1,0 +1,76 @@
+"""Key figures per replication: the numbers a sweep or a comparison puts side by side.
+
+Each figure is one value per replication, so that a sweep point carries its Monte Carlo
+spread and two designs run on the same seeds can be compared replication by replication.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from econsim.metrics import Metrics
+from econsim.metrics.health import WINDOW
+from econsim.metrics.inflation import TRAILING_MONTHS
+from econsim.metrics.series import F, ratio
+from econsim.results import Results
+
+
+@dataclass(frozen=True)
+class Figure:
+    """What a key figure means, its unit, and the threshold it is judged against."""
+
+    name: str
+    unit: str  # "share", "points", "money", "index"
+    description: str
+
+
+FIGURES = (
+    Figure("consumption_rate", "share", "points consumed / points issued, over the horizon"),
+    Figure("consumption_rate_30d", "share", "consumption rate over the last 30 days"),
+    Figure("consumer_share", "share", "consumers / point holders, mean of the last 30 days"),
+    Figure("issued", "points", "points issued over the horizon"),
+    Figure("consumed", "points", "points consumed over the horizon"),
+    Figure("expired", "points", "points expired over the horizon"),
+    Figure("outstanding", "points", "points outstanding at the horizon"),
+    Figure("cost", "money", "money realised over the horizon"),
+    Figure("budget_used", "share", "money realised / budget over the horizon"),
+    Figure("liability", "money", "outstanding liability at the horizon"),
+    Figure("breakage", "share", "expired and projected never-redeemed points / issued"),
+    Figure("supply_growth", "share", "monthly growth of outstanding points per user, last 3"),
+    Figure("price_index", "index", "catalog price index at the horizon (day 0 = 1)"),
+)
+NAMES = tuple(f.name for f in FIGURES)
+
+
+def _recent_mean(values: F, window: int) -> F:
+    recent = values[:, -window:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN window stays NaN
+        out: F = np.nanmean(recent, axis=1)
+    return out
+
+
+def key_figures(results: Results, metrics: Metrics) -> dict[str, F]:
+    """Every key figure, one value per replication (same order as ``FIGURES``)."""
+    h, i, f = metrics.health, metrics.inflation, metrics.finance
+    cost = f.cost_per_period.values.sum(axis=1)
+    budget = f.budget_per_period.values.sum(axis=1)
+    out = {
+        "consumption_rate": h.consumption_rate.values[:, -1],
+        "consumption_rate_30d": h.consumption_rate_30d.values[:, -1],
+        "consumer_share": _recent_mean(h.consumer_share.values, WINDOW),
+        "issued": results.total("issued").sum(axis=1),
+        "consumed": results.total("redeemed").sum(axis=1),
+        "expired": results.total("expired").sum(axis=1),
+        "outstanding": results.total("outstanding")[:, -1],
+        "cost": cost,
+        "budget_used": ratio(cost, budget),
+        "liability": f.liability.values[:, -1],
+        "breakage": f.breakage_by_replication,
+        "supply_growth": _recent_mean(i.supply_growth.values, TRAILING_MONTHS),
+        "price_index": i.price_index.values[:, -1],
+    }
+    return {name: np.asarray(out[name], dtype=np.float64) for name in NAMES}

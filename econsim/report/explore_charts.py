@@ -1,0 +1,157 @@
+"""Charts for exploring designs: a figure across a sweep, and designs overlaid.
+
+Every chart is ``f(data, ax=None) -> Axes``, like the run charts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.ticker import PercentFormatter
+
+from econsim.metrics.figures import FIGURES
+from econsim.metrics.series import Series
+from econsim.report.charts import PALETTE, UNHEALTHY, band, new_axes
+
+if TYPE_CHECKING:
+    from econsim.explore.compare import Comparison
+    from econsim.explore.sweep import Sweep
+    from econsim.pipeline import Run
+
+UNITS = {f.name: f.unit for f in FIGURES}
+#: The figures a sweep charts, and a title for each.
+SWEEP_FIGURES = {
+    "consumption_rate": "Consumption rate",
+    "consumer_share": "Consumer share (last 30 days)",
+    "budget_used": "Budget used over the horizon",
+    "cost": "Cost realised",
+    "liability": "Outstanding liability at the horizon",
+}
+
+
+def _numeric(values: tuple[object, ...]) -> bool:
+    return all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+
+
+def _percent(ax: Axes, figure: str, axis: str = "y") -> None:
+    if UNITS.get(figure) == "share":
+        target = ax.yaxis if axis == "y" else ax.xaxis
+        target.set_major_formatter(PercentFormatter(1.0))
+
+
+def plot_sweep_line(s: Sweep, figure: str, ax: Axes | None = None) -> Axes:
+    """A figure against the one swept parameter: mean and 5–95% band, threshold line."""
+    ax = new_axes(ax, f"{SWEEP_FIGURES.get(figure, figure)} against {s.paths[0]}")
+    values = s.parameters[0].values
+    x = np.asarray(values, dtype=float) if _numeric(values) else np.arange(len(values))
+    done = [row["point"] for row in s.rows]
+    xs = x[done]
+    mean = np.array(s.column(f"{figure}_mean"))
+    ax.plot(xs, mean, marker="o", color=PALETTE[0], label="mean")
+    ax.fill_between(
+        xs, s.column(f"{figure}_p5"), s.column(f"{figure}_p95"), color=PALETTE[0], alpha=0.2,
+        linewidth=0, label="5–95% of replications",
+    )  # fmt: skip
+    if not _numeric(values):
+        ax.set_xticks(x, [str(v) for v in values])
+    if figure in s.thresholds:
+        t = s.thresholds[figure]
+        ax.axhline(t, color=UNHEALTHY, linestyle="--", linewidth=1, label=f"threshold {t:.0%}")
+    ax.set_xlabel(s.paths[0])
+    _percent(ax, figure)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_sweep_heatmap(s: Sweep, figure: str, ax: Axes | None = None) -> Axes:
+    """A figure's mean over two swept parameters, with the threshold as a contour."""
+    from econsim.explore.sweep import figure_grid
+
+    ax = new_axes(ax, f"{SWEEP_FIGURES.get(figure, figure)} (mean)")
+    ax.grid(False)
+    z = figure_grid(s, figure)
+    if z.ndim != 2:
+        raise ValueError("a heat map needs exactly two swept parameters (a full grid)")
+    px, py = s.parameters[1], s.parameters[0]
+    image = ax.imshow(z, origin="lower", aspect="auto", cmap="viridis")
+    cbar = ax.get_figure(root=True).colorbar(image, ax=ax)  # type: ignore[union-attr]
+    if UNITS.get(figure) == "share":
+        cbar.ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    if figure in s.thresholds and np.isfinite(z).sum() >= 4 and min(z.shape) >= 2:
+        t = s.thresholds[figure]
+        if np.nanmin(z) < t < np.nanmax(z):
+            ax.contour(z, levels=[t], colors=UNHEALTHY, linewidths=2, linestyles="--")
+    ax.set_xticks(range(len(px.values)), [f"{v:g}" if _numeric((v,)) else str(v)
+                                         for v in px.values], fontsize=8)  # fmt: skip
+    ax.set_yticks(range(len(py.values)), [f"{v:g}" if _numeric((v,)) else str(v)
+                                         for v in py.values], fontsize=8)  # fmt: skip
+    ax.set_xlabel(px.path)
+    ax.set_ylabel(py.path)
+    for (i, j), value in np.ndenumerate(z):
+        if np.isfinite(value):
+            text = f"{value:.0%}" if UNITS.get(figure) == "share" else f"{value:,.3g}"
+            ax.text(j, i, text, ha="center", va="center", fontsize=7, color="white")
+    return ax
+
+
+def sweep_charts(s: Sweep) -> dict[str, Axes]:
+    """The sweep's charts by file stem: lines for one parameter (or paired values), heat
+    maps for a grid of two; none beyond that (the index holds every point)."""
+    if not s.rows:
+        return {}
+    if len(s.parameters) == 1 or s.paired:
+        return {name: plot_sweep_line(s, name) for name in SWEEP_FIGURES}
+    if len(s.parameters) == 2:
+        return {name: plot_sweep_heatmap(s, name) for name in SWEEP_FIGURES}
+    return {}
+
+
+def plot_overlay(
+    runs: tuple[Run, ...],
+    labels: tuple[str, ...],
+    pick: Callable[[Run], Series],
+    title: str,
+    threshold: float | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """One daily series of several designs on the same axes (median and 5–95% band)."""
+    ax = new_axes(ax, title)
+    if threshold is not None:
+        ax.axhspan(0, threshold, color=UNHEALTHY, alpha=0.08)
+        ax.axhline(
+            threshold, color=UNHEALTHY, linestyle="--", linewidth=1, label=f"{threshold:.0%}"
+        )
+    for i, (r, label) in enumerate(zip(runs, labels, strict=True)):
+        band(ax, pick(r), label, PALETTE[i % len(PALETTE)])
+    series = pick(runs[0])
+    if series.unit == "share":
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("day")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def compare_charts(c: Comparison) -> dict[str, Axes]:
+    """The comparison's overlaid charts by file stem."""
+    first = c.runs[0].scenario.health
+    cur = c.runs[0].scenario.currency
+    return {
+        "consumption_rate": plot_overlay(
+            c.runs, c.labels, lambda r: r.metrics.health.consumption_rate_30d,
+            "Consumption rate (30-day)", first.consumption_threshold,
+        ),
+        "consumer_share": plot_overlay(
+            c.runs, c.labels, lambda r: r.metrics.health.consumer_share,
+            "Consumer share", first.consumer_share_threshold,
+        ),
+        "liability": plot_overlay(
+            c.runs, c.labels, lambda r: r.metrics.finance.liability,
+            f"Outstanding liability ({cur})",
+        ),
+        "price_index": plot_overlay(
+            c.runs, c.labels, lambda r: r.metrics.inflation.price_index, "Catalog price index",
+        ),
+    }  # fmt: skip

@@ -1,0 +1,95 @@
+"""Executors: the numbers never depend on where the work runs; dead workers are retried."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import econsim
+from econsim.engine.executors import DaskExecutor, LocalExecutor
+from econsim.errors import SimulationError
+from tests.conftest import ROOT
+
+COFFEE = ROOT / "scenarios" / "coffee-healthy.yaml"
+SMALL = ("population.users=300", "population.acquisition_per_day=0.3", "horizon_days=60")
+
+
+def die_once(marker: str) -> int:
+    """Kill the worker process the first time it runs, succeed afterwards."""
+    path = Path(marker)
+    if not path.exists():
+        path.write_text("died", encoding="utf-8")
+        os._exit(1)
+    return len(marker)
+
+
+def always_die(_: int) -> int:
+    os._exit(1)
+
+
+def test_local_executor_reruns_the_tasks_of_a_dead_worker(tmp_path: Path) -> None:
+    tasks = [str(tmp_path / f"m{i}") for i in range(3)]
+    (tmp_path / "m1").write_text("already", encoding="utf-8")
+    (tmp_path / "m2").write_text("already", encoding="utf-8")
+    out = dict(LocalExecutor(workers=2).map(die_once, tasks))
+    assert out == {i: len(t) for i, t in enumerate(tasks)}
+
+
+def test_a_task_that_always_kills_its_worker_stops_with_a_clear_error() -> None:
+    with pytest.raises(SimulationError, match="worker process died 3 times"):
+        list(LocalExecutor(workers=2, retries=2).map(always_die, [1, 2]))
+
+
+def test_parallel_replications_equal_serial() -> None:
+    s = econsim.load_scenario(COFFEE, SMALL)
+    serial = econsim.simulate(s, seed=3, replications=3)
+    parallel = econsim.simulate(s, seed=3, replications=3, executor=LocalExecutor(2))
+    for name, arr in serial.arrays.items():
+        np.testing.assert_array_equal(arr, parallel.arrays[name], err_msg=name)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # from dask's own dependencies
+def test_dask_local_cluster_gives_identical_numbers() -> None:
+    import distributed  # the dev extra installs it
+
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        dask = DaskExecutor(client)
+        params = [
+            "design.catalog.cup_upgrade.points_price=100,400",
+            "design.budget.ratio=0.02,0.04",
+        ]
+        local = econsim.sweep(COFFEE, params, overrides=SMALL, replications=3, workers=1)
+        remote = econsim.sweep(COFFEE, params, overrides=SMALL, replications=3, executor=dask)
+        s = econsim.load_scenario(COFFEE, SMALL)
+        reps = econsim.simulate(s, seed=9, replications=2, executor=dask)
+    assert local.rows == remote.rows or _same_rows(local.rows, remote.rows)
+    serial = econsim.simulate(s, seed=9, replications=2)
+    for name, arr in serial.arrays.items():
+        np.testing.assert_array_equal(arr, reps.arrays[name], err_msg=name)
+
+
+def _same_rows(a: tuple[dict[str, object], ...], b: tuple[dict[str, object], ...]) -> bool:
+    """Rows equal, NaN equal to NaN."""
+    assert len(a) == len(b)
+    for x, y in zip(a, b, strict=True):
+        for key in x:
+            same_nan = isinstance(x[key], float) and np.isnan(x[key]) and np.isnan(y[key])
+            assert x[key] == y[key] or same_nan, key
+    return True
+
+
+def test_unreachable_scheduler_is_a_clear_error() -> None:
+    s = econsim.load_scenario(COFFEE, SMALL)
+    with pytest.raises(SimulationError, match="could not reach the Dask scheduler"):
+        econsim.simulate(
+            s, replications=2, executor=DaskExecutor("tcp://127.0.0.1:9", timeout="1s")
+        )
