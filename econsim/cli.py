@@ -49,7 +49,7 @@ WorkersOption = Annotated[
 SchedulerOption = Annotated[
     str | None,
     typer.Option(
-        help="Run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (needs econsim[dask]).",
+        help="Run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (needs econsim\\[dask]).",
         show_default=False,
     ),
 ]

@@ -93,7 +93,10 @@ def plot_sweep_heatmap(s: Sweep, figure: str, ax: Axes | None = None) -> Axes:
     for (i, j), value in np.ndenumerate(z):
         if np.isfinite(value):
             text = f"{value:.0%}" if UNITS.get(figure) == "share" else f"{value:,.3g}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=7, color="white")
+            # viridis is bright at the top of its scale: dark text there
+            light = float(np.asarray(image.norm(value))) > 0.6
+            color = "black" if light else "white"
+            ax.text(j, i, text, ha="center", va="center", fontsize=8, color=color)
     return ax
 
 

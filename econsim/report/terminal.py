@@ -32,11 +32,19 @@ def print_verdicts(run: Run, console: Console) -> None:
     console.print(f"overall: {state}")
 
 
+def short_path(path: str) -> str:
+    """The last two parts of a field path: enough to tell parameters apart in a table."""
+    return ".".join(path.split(".")[-2:])
+
+
 def print_sweep(s: Sweep, console: Console) -> None:
     """Every point with its key figures and verdicts; the healthy, within-budget count."""
     table = Table(title=f"sweep of {s.name}", title_justify="left")
-    for col in ("point", *s.paths, "consumption", "consumer share", "budget used", "", ""):
-        table.add_column(col, overflow="fold")
+    table.add_column("point", justify="right")
+    for p in s.paths:
+        table.add_column(short_path(p), justify="right")
+    for col in ("consumption", "consumer share", "budget used", "healthy", "in budget"):
+        table.add_column(col, justify="right")
     for row in s.rows:
         table.add_row(
             str(row["point"]),
@@ -44,8 +52,8 @@ def print_sweep(s: Sweep, console: Console) -> None:
             f"{row['consumption_rate_mean']:.1%}",
             f"{row['consumer_share_mean']:.1%}",
             f"{row['budget_used_mean']:.1%}",
-            "[green]healthy[/]" if row["healthy"] else "[red]unhealthy[/]",
-            "[green]within budget[/]" if row["within_budget"] else "[red]over budget[/]",
+            "[green]✓[/]" if row["healthy"] else "[red]✗[/]",
+            "[green]✓[/]" if row["within_budget"] else "[red]✗[/]",
         )
     console.print(table)
     console.print(f"{len(s.good())} of {len(s.rows)} points are healthy and within budget")
@@ -62,17 +70,22 @@ def print_comparison(c: Comparison, console: Console) -> None:
     for label in c.labels:
         table.add_column(label, justify="right")
     for label in c.labels[1:]:
-        table.add_column(f"{label} − {base} [95%]", justify="right")
+        head = "Δ vs the first [95%]" if len(c.labels) == 2 else f"Δ {label} [95%]"
+        table.add_column(head, justify="right")
 
-    def fmt(x: float, unit: str) -> str:
-        return f"{x:.1%}" if unit == "share" else f"{x:,.4g}"
+    def fmt(x: float, unit: str, signed: bool = False) -> str:
+        if unit == "share":
+            return f"{x:+.1%}" if signed else f"{x:.1%}"
+        if unit == "index":
+            return f"{x:+.4g}" if signed else f"{x:.4g}"
+        return f"{x:+,.0f}" if signed else f"{x:,.0f}"
 
     for row in c.table():
         unit = units[row["figure"]]
         cells = [fmt(row[f"{label} mean"], unit) for label in c.labels]
         for label in c.labels[1:]:
             d, lo, hi = (row[f"{label} − {base}{x}"] for x in ("", " 95% low", " 95% high"))
-            cells.append(f"{fmt(d, unit)} [{fmt(lo, unit)}, {fmt(hi, unit)}]")
+            cells.append(f"{fmt(d, unit, True)} [{fmt(lo, unit, True)}, {fmt(hi, unit, True)}]")
         table.add_row(row["figure"], *cells)
     console.print(table)
     for label, r in zip(c.labels, c.runs, strict=True):
