@@ -41,6 +41,10 @@ _API = {
     "compare": "econsim.explore.compare",
     "Comparison": "econsim.explore.compare",
     "LocalExecutor": "econsim.engine.executors",
+    "simulate_events": "econsim.engine.run",
+    "read_events": "econsim.history.events",
+    "fit_history": "econsim.history.fit",
+    "rfm_classes": "econsim.history.rfm",
     "DaskExecutor": "econsim.engine.executors",
 }
 
@@ -61,22 +65,29 @@ __all__ = [
     "compare",
     "dump_scenario",
     "estimate_memory",
+    "fit_history",
     "load_scenario",
     "loads_scenario",
+    "read_events",
+    "rfm_classes",
     "run",
     "scenario_from_dict",
     "simulate",
+    "simulate_events",
     "sweep",
 ]
 
 if TYPE_CHECKING:
     from econsim.calibration.calibrate import Calibration, calibrate
     from econsim.engine.executors import DaskExecutor, LocalExecutor
-    from econsim.engine.run import estimate_memory, simulate
+    from econsim.engine.run import estimate_memory, simulate, simulate_events
     from econsim.errors import Problem, ScenarioError, SimulationError
     from econsim.explore.compare import Comparison, compare
     from econsim.explore.grid import Parameter
     from econsim.explore.sweep import Sweep, sweep
+    from econsim.history.events import read_events
+    from econsim.history.fit import fit_history
+    from econsim.history.rfm import rfm_classes
     from econsim.pipeline import Run, run
     from econsim.results import Results
     from econsim.scenario.load import (

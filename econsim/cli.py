@@ -396,6 +396,120 @@ def compare(
     out.print(f"wrote {output}/report.html, compare.json, compare.csv and charts/")
 
 
+def _day_of(log_start: object, text: str | None, option: str) -> int | None:
+    """--as-of DATE as a day number of the log (None: the log's last day)."""
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        day = int((dt.date.fromisoformat(text) - log_start).days)  # type: ignore[operator]
+    except ValueError:
+        err.print(f"{option} '{text}' is not a date; write YYYY-MM-DD")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if day < 0:
+        err.print(f"{option} {text} is before the log's first day ({log_start})")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    return day
+
+
+EventsFile = Annotated[
+    Path,
+    typer.Argument(
+        help="Event log: CSV or Parquet with user_id, date, event [, amount, item] "
+        "(docs/history.md).",
+        show_default=False,
+    ),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Last day of history to use, YYYY-MM-DD (default: the log's last day).",
+        show_default=False,
+    ),
+]
+
+
+@app.command()
+def fit(
+    events: EventsFile,
+    design: Annotated[
+        Path,
+        typer.Option(
+            "--design", help="Scenario file whose design is kept and whose population is fitted."
+        ),
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The fitted scenario file.")],
+    as_of: AsOfOption = None,
+    initial_days: Annotated[
+        int | None,
+        typer.Option(
+            help="Users first seen within this many days of the log's start are its initial "
+            "members, later ones are acquisitions (default: the dormancy threshold; 0: a "
+            "cohort that joins with its first event).",
+            min=0,
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
+) -> None:
+    """Estimate a scenario's population from an event log.
+
+    Tier shares, uptake per tier and behaviour, core frequencies and amount distributions
+    (maximum likelihood, best by AIC, Kolmogorov-Smirnov distance), redemption propensity,
+    and the lifecycle: the BG/NBD model of repeat buying with drop-out, dormancy and
+    acquisition. Prints every estimate with its standard error; writes the scenario (the
+    design file's comments kept) and, beside it, NAME.fit/ with estimates.csv, users.csv
+    (P(alive) per user) and goodness-of-fit charts.
+    """
+    from econsim.history.events import read_events
+    from econsim.history.export import write_fit
+    from econsim.history.fit import fit_history
+    from econsim.report.terminal import print_fit
+    from econsim.scenario.load import load_scenario
+
+    if output.exists() and not force:
+        err.print(f"{output} exists; choose another file with -o or use --force")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    scenario = load_scenario(design)
+    log = read_events(events, list(scenario.design.behaviours))
+    result = fit_history(log, scenario, _day_of(log.start, as_of, "--as-of"), initial_days)
+    print_fit(result, out)
+    write_fit(design, result, output)
+    out.print(f"wrote {output} and {output.parent / (output.stem + '.fit')}/")
+
+
+@app.command()
+def segment(
+    events: EventsFile,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder for the outputs.")],
+    as_of: AsOfOption = None,
+    split: Annotated[
+        str, typer.Option(help="High/low against the 'mean' (usual) or the 'median'.")
+    ] = "mean",
+) -> None:
+    """RFM layering: recency, frequency, monetary → 8 value classes (domain §6).
+
+    Prints users and shares per class; writes segments.csv (one row per user),
+    segments.json and charts/segments.png|svg.
+    """
+    from econsim.history.events import read_events
+    from econsim.history.export import write_segments
+    from econsim.history.rfm import rfm_classes
+    from econsim.report.terminal import print_segments
+
+    if split not in ("mean", "median"):
+        err.print(f"--split '{split}' must be 'mean' or 'median'")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    log = read_events(events)
+    day = _day_of(log.start, as_of, "--as-of")
+    rfm = rfm_classes(log, log.days - 1 if day is None else day, split)  # type: ignore[arg-type]
+    print_segments(rfm, out)
+    write_segments(rfm, output)
+    out.print(f"wrote {output}/segments.csv, segments.json and charts/")
+
+
 def main() -> None:
     """Entry point: run the app; scenario problems print without a traceback and exit 2."""
     try:

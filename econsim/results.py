@@ -49,6 +49,8 @@ AXES: dict[str, tuple[str, ...]] = {
     "tier_up": ("tiers",),
     "tier_down": ("tiers",),
     "core_amount": ("tiers",),
+    "occurrences": ("behaviours",),
+    "actors": ("behaviours",),
     "prices": ("items",),
 }
 

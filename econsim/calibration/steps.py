@@ -52,6 +52,8 @@ def tier_multipliers(inp: Inputs, non_core_max: Array, core_max: Array) -> Array
 
     adjust core:      m·C / (m·C + K) = s  →  m = s·K / ((1 − s)·C)
     adjust non_core:  C / (C + n·K) = s    →  n = (1 − s)·C / (s·K)
+    A tier with only core points and a share of 1 (or only non-core points and a share of
+    0) meets its share whatever the multiplier: it keeps its points as designed (m = 1).
     Infinite or undefined multipliers are returned as NaN for the caller to report.
     """
     s = inp.core_share
@@ -60,7 +62,8 @@ def tier_multipliers(inp: Inputs, non_core_max: Array, core_max: Array) -> Array
             m = s * non_core_max / ((1.0 - s) * core_max)
         else:
             m = (1.0 - s) * core_max / (s * non_core_max)
-    return np.where(np.isfinite(m), m, np.nan)
+    already = ((s == 1.0) & (non_core_max == 0)) | ((s == 0.0) & (core_max == 0))
+    return np.where(already, 1.0, np.where(np.isfinite(m), m, np.nan))
 
 
 def adjusted_values(inp: Inputs, scaled: Array, m: Array) -> Array:

@@ -98,6 +98,10 @@ def behaviours(sim: Simulation, acc: DayEarnings) -> None:
         if rows.size == 0:
             continue
         acc.occurrences[b] = (rows, occ)
+        if sim.recorder is not None and not m.is_core[b]:
+            sim.recorder.add(np.repeat(rows, occ), sim.day, b)
+        sim.ledger.occurrences[sim.day, b] = int(occ.sum())
+        sim.ledger.actors[sim.day, b] = rows.size
         acc.acted[rows] = True
         t = tier[rows]
         raw = raw * sim.rules.points[b] * m.tier_mult[t, b]
@@ -163,25 +167,51 @@ def binomial_actors(
     return rows, k
 
 
-def poisson_actors(rng: np.random.Generator, lam: F64, key: NDArray[np.intp]) -> tuple[I64, I64]:
-    """Exact Poisson(lam[key]) counts by inversion, computed only for users with one or more."""
-    zero = np.exp(-lam)
+def poisson_actors(
+    rng: np.random.Generator,
+    lam: F64,
+    key: NDArray[np.intp],
+    pace: NDArray[np.float32] | None = None,
+) -> tuple[I64, I64]:
+    """Exact Poisson(lam[key] × pace) counts by inversion, computed only for users with one
+    or more. Without ``pace`` the chance of zero is a table lookup, not a per-user exp."""
     u = rng.random(key.size)
-    rows = np.nonzero(u > zero[key])[0]
-    lam_rows = lam[key[rows]]
-    k = _invert(u[rows], zero[key[rows]], lambda todo, k: lam_rows[todo] / k, None)
+    if pace is None:
+        zero = np.exp(-lam)
+        rows = np.nonzero(u > zero[key])[0]
+        lam_rows = lam[key[rows]]
+        start = zero[key[rows]]
+    else:
+        lam_user = lam[key] * pace
+        rows = np.nonzero(u > np.exp(-lam_user))[0]
+        lam_rows = lam_user[rows]
+        start = np.exp(-lam_rows)
+    k = _invert(u[rows], start, lambda todo, k: lam_rows[todo] / k, None)
     return rows, k
+
+
+def _first_purchases(sim: Simulation, rows: I64, occ: I64) -> tuple[I64, I64]:
+    """BG/NBD: users are acquired by a purchase, so everyone joining today buys today."""
+    st = sim.state
+    joining = np.nonzero(st.joined[: st.n] == sim.day)[0]
+    extra = joining[~np.isin(joining, rows)]
+    return np.concatenate([rows, extra]), np.concatenate([occ, np.ones(extra.size, np.int64)])
 
 
 def _core(
     sim: Simulation, b: int, tier: NDArray[np.int8], rate: F64, key: NDArray[np.intp]
 ) -> tuple[I64, I64, F64]:
     m, st, rng = sim.model, sim.state, sim.rng
-    rows, occ = poisson_actors(rng, rate, key)
+    pace = st.buying[0, : st.n] if m.repeat_buying is not None else None
+    rows, occ = poisson_actors(rng, rate, key, pace)
+    if m.repeat_buying is not None and b == m.first_core:
+        rows, occ = _first_purchases(sim, rows, occ)
     if rows.size == 0:
         return rows, occ, np.zeros(0)
     owner = np.repeat(np.arange(rows.size), occ)
     amounts = draw_amounts(rng, m, b, tier[rows][owner])
+    if sim.recorder is not None:
+        sim.recorder.add(rows[owner], sim.day, b, amounts)
     total = np.bincount(owner, weights=amounts, minlength=rows.size)
     t = tier[rows]
     room = np.maximum(m.cap[t, b] - st.amount[b, rows], 0.0)
@@ -289,3 +319,22 @@ def mark_active(sim: Simulation, acc: DayEarnings) -> None:
     st.life[woke] = ACTIVE
     sim.ledger.active[sim.day] = np.bincount(st.tier[rows], minlength=len(sim.model.tiers))
     assert not (st.life[rows] == CHURNED).any()
+    if sim.model.repeat_buying is not None:
+        drop_out(sim, acc)
+
+
+def drop_out(sim: Simulation, acc: DayEarnings) -> None:
+    """BG/NBD: after each repeat purchase a user drops out with their own chance p, so a
+    day with k repeat purchases ends it with chance 1 − (1 − p)^k."""
+    st, m = sim.state, sim.model
+    core = [acc.occurrences[b] for b in acc.occurrences if m.is_core[b]]
+    if not core:
+        return
+    rows = np.concatenate([r for r, _ in core])
+    occ = np.concatenate([o for _, o in core])
+    repeats = np.bincount(rows, weights=occ, minlength=st.n)
+    repeats[np.nonzero(st.joined[: st.n] == sim.day)[0]] -= 1  # the first purchase is no repeat
+    buyers = np.nonzero(repeats > 0)[0]
+    stay = (1.0 - st.buying[1, buyers].astype(np.float64)) ** repeats[buyers]
+    gone = buyers[sim.rng.random(buyers.size) >= stay]
+    st.life[gone] = CHURNED

@@ -50,6 +50,8 @@ class Ledger:
     tier_down: I64  # [D, T] moves down into tier
     core_amount: F64  # [D, T]
     prices: I64  # [D, K] catalog points prices in force that day
+    occurrences: I64  # [D, B] occurrences of each behaviour (non-core: within caps)
+    actors: I64  # [D, B] users who did each behaviour
 
     @classmethod
     def empty(cls, model: Model) -> Ledger:
@@ -87,6 +89,8 @@ class Ledger:
             tier_down=z(d, t),
             core_amount=z(d, t, dtype=float),
             prices=z(d, len(model.items)),
+            occurrences=z(d, len(model.behaviours)),
+            actors=z(d, len(model.behaviours)),
         )
 
     def arrays(self) -> dict[str, NDArray[np.generic]]:

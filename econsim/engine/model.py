@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from econsim.scenario.schema import Behaviour, Expiry, Scenario
+from econsim.scenario.schema import Behaviour, Expiry, RepeatBuying, Scenario
 
 F = NDArray[np.float64]
 Int = NDArray[np.int64]
@@ -68,6 +68,8 @@ class Model:
     tier_thresholds: F  # [T]
     tier_metric_is_core: bool
     lot_count: int
+    repeat_buying: RepeatBuying | None  # per-user pace and drop-out, when lifecycle is on
+    first_core: int  # the core behaviour of a first purchase (-1: none)
     month_key: Int  # [D] month index of each day
     month_end: NDArray[np.bool_]  # [D]
     year_end: NDArray[np.bool_]  # [D]
@@ -219,6 +221,8 @@ def compile_model(s: Scenario) -> Model:
         tier_thresholds=np.array([e.threshold if e else 0.0 for e in entries]),
         tier_metric_is_core=metric_core,
         lot_count=lot_count(s),
+        repeat_buying=lc.repeat_buying if lc.enabled else None,
+        first_core=int(np.argmax(is_core)) if is_core.any() else -1,
         month_key=month_key,
         month_end=month_end,
         year_end=year_end,

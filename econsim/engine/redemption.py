@@ -81,6 +81,8 @@ def redeem_catalog(sim: Simulation) -> None:
         return
     pts = sim.rules.prices[items]
     _book_spend(sim, go, items, pts, cost)
+    if sim.recorder is not None:
+        sim.recorder.add(go, day, len(m.behaviours), items=items)
     counts = np.bincount(items, minlength=len(m.items))
     sim.stock_left = np.where(limited, sim.stock_left - counts, -1)
     st.target[go] = rng.choice(len(m.items), size=go.size, p=m.item_pref)

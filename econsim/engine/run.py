@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from econsim.engine.executors import Executor, LocalExecutor
 from econsim.engine.ledger import check_invariants
 from econsim.engine.model import compile_model
+from econsim.engine.recorder import EventRecorder
 from econsim.engine.simulation import Simulation, run_calendar
 from econsim.engine.state import bytes_per_user
 from econsim.errors import SimulationError
@@ -89,6 +90,18 @@ def run_replication(
     return sim.ledger.arrays()
 
 
+def simulate_events(scenario: Scenario, seed: int | None = None) -> dict[str, list[object]]:
+    """The event log of one replication (replication 0 of ``seed``): user_id, date, event,
+    amount, item — the format ``econsim fit`` reads (docs/history.md)."""
+    seed = scenario.seed if seed is None else seed
+    child = np.random.SeedSequence(seed).spawn(1)[0]
+    model = compile_model(scenario)
+    sim = Simulation(model, np.random.default_rng(child))
+    sim.recorder = EventRecorder()
+    run_calendar(sim)
+    return sim.recorder.columns(model.behaviours, model.items, scenario.start_date)
+
+
 def _replication(task: tuple[Scenario, np.random.SeedSequence]) -> dict[str, NDArray[Any]]:
     return run_replication(*task)
 
@@ -137,6 +150,7 @@ def _results(scenario: Scenario, seed: int, outs: list[dict[str, NDArray[Any]]])
         "sinks": model.sinks,
         "tiers": model.tiers,
         "items": model.items,
+        "behaviours": model.behaviours,
     }
     arrays = {name: np.stack([o[name] for o in outs]) for name in AXES}
     return Results(scenario=scenario, seed=seed, labels=labels, arrays=arrays)

@@ -23,6 +23,7 @@ import simpy
 from econsim.engine import earning, lifecycle, lots, redemption, tiers
 from econsim.engine.ledger import Ledger
 from econsim.engine.model import CHURNED, DORMANT, Model
+from econsim.engine.recorder import EventRecorder
 from econsim.engine.state import add_users, initial_state
 from econsim.scenario.schema import RuleChange
 
@@ -58,6 +59,7 @@ class Simulation:
         self.camp_source = np.full((len(model.tiers), len(model.behaviours)), -1, np.int64)
         self.on_day: Callable[[int], None] | None = None  # progress hook
         self.ever_redeemed = 0  # distinct users who have redeemed (kept by redemption)
+        self.recorder: EventRecorder | None = None  # an event log, when asked for
 
     def period_budget(self) -> float:
         """The current period's budget: fixed, or a ratio of the core amount realised so far."""
@@ -77,7 +79,9 @@ class Simulation:
     # ------------------------------------------------------------------ daily tick
     def tick(self) -> None:
         lifecycle.step(self)
-        arrivals = self.rng.poisson(self.model.scenario.population.acquisition_per_day)
+        pop = self.model.scenario.population
+        open_ = pop.acquisition_days is None or self.day < pop.acquisition_days
+        arrivals = self.rng.poisson(pop.acquisition_per_day) if open_ else 0
         if arrivals:
             self.add_users(int(arrivals))
         acc = earning.DayEarnings(self, self.day)

@@ -36,6 +36,7 @@ class State:
     below: NDArray[np.int16]  # consecutive reviews below the tier's threshold
     target: NDArray[np.int16]  # catalog item the user saves for
     last_redeem: NDArray[np.int32]
+    buying: NDArray[np.float32]  # [2, capacity] pace and drop-out chance (BG/NBD), or [0, …]
 
     @property
     def capacity(self) -> int:
@@ -51,7 +52,8 @@ def bytes_per_user(model: Model) -> int:
     """State bytes one user costs (for the memory check before a run)."""
     b = len(model.behaviours)
     extra = len(model.scenario.design.mechanics.task_bundles) + len(model.scenario.design.campaigns)
-    return 1 + 1 + 4 + 4 + 8 + 4 * model.lot_count + 12 * b + 4 + extra + 8 + 2 + 2 + 4
+    buying = 8 if model.repeat_buying is not None else 0
+    return 1 + 1 + 4 + 4 + 8 + 4 * model.lot_count + 12 * b + 4 + extra + 8 + 2 + 2 + 4 + buying
 
 
 def _alloc(model: Model, capacity: int) -> State:
@@ -75,6 +77,7 @@ def _alloc(model: Model, capacity: int) -> State:
         below=np.zeros(capacity, np.int16),
         target=np.zeros(capacity, np.int16),
         last_redeem=np.full(capacity, NEVER, np.int32),
+        buying=np.zeros((2 if model.repeat_buying is not None else 0, capacity), np.float32),
     )
 
 
@@ -125,5 +128,9 @@ def add_users(
     state.last_active[rows] = day
     if len(model.items):
         state.target[rows] = rng.choice(len(model.items), size=count, p=model.item_pref)
+    rb = model.repeat_buying
+    if rb is not None:
+        state.buying[0, rows] = rng.gamma(rb.rate_shape, 1.0 / rb.rate_shape, count)
+        state.buying[1, rows] = rng.beta(rb.dropout_a, rb.dropout_b, count)
     state.n += count
     return state, rows

@@ -1,4 +1,4 @@
-"""Verdicts and key figures of a run, a sweep or a comparison as rich tables."""
+"""Verdicts and key figures of a run, a sweep, a comparison or a fit as rich tables."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from rich.table import Table
 if TYPE_CHECKING:
     from econsim.explore.compare import Comparison
     from econsim.explore.sweep import Sweep
+    from econsim.history.fit import Fit
+    from econsim.history.rfm import RFM
     from econsim.pipeline import Run
 
 
@@ -92,3 +94,39 @@ def print_comparison(c: Comparison, console: Console) -> None:
         state = "[green]healthy[/]" if r.healthy else "[red]unhealthy[/]"
         money = "within budget" if r.metrics.finance.verdict.passed else "over budget"
         console.print(f"{label}: {state}, {money}")
+
+
+def print_fit(fit: Fit, console: Console) -> None:
+    """Every estimate with its standard error; the amount fits; the lifecycle in words."""
+    table = Table(title=f"estimated from {fit.source} ({fit.window_days} days)",
+                  title_justify="left")  # fmt: skip
+    for col in ("estimate", "value", "standard error", "n"):
+        table.add_column(col, justify="left" if col == "estimate" else "right")
+    for e in fit.estimates:
+        se = "–" if e.se != e.se else f"{e.se:.3g}"
+        table.add_row(e.name, f"{e.value:.4g}", se, f"{e.n:,}")
+    console.print(table)
+    for a in fit.amounts:
+        console.print(
+            f"amount of {a.behaviour}, tier {a.tier}: {a.distribution}, mean {a.mean:,.4g}, "
+            f"cv {a.cv:.3f}; Kolmogorov–Smirnov distance {a.ks:.3f} over {a.n:,} occurrences"
+        )
+    m = fit.lifecycle
+    if m is not None:
+        console.print(
+            f"lifecycle (BG/NBD): a living user buys every {1 / m.mean_rate:,.1f} days on "
+            f"average and drops out after a purchase with chance {m.mean_dropout:.1%}; "
+            f"{float(fit.p_alive.mean()):.1%} of users are likely still alive"
+        )
+
+
+def print_segments(rfm: RFM, console: Console) -> None:
+    """Users and shares per RFM value class."""
+    counts = rfm.counts()
+    total = max(sum(counts.values()), 1)
+    table = Table(title="RFM value classes", title_justify="left")
+    for col in ("segment", "users", "share"):
+        table.add_column(col, justify="left" if col == "segment" else "right")
+    for name, n in counts.items():
+        table.add_row(name, f"{n:,}", f"{n / total:.1%}")
+    console.print(table)

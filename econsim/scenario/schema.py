@@ -338,6 +338,23 @@ class TierPopulation(Model):
     )
 
 
+class RepeatBuying(Model):
+    """Heterogeneous buying rates and drop-out after purchases: the BG/NBD model.
+
+    Each user's core behaviour rate is the tier's frequency times a personal pace drawn from
+    a gamma distribution of shape ``rate_shape`` and mean 1 (the BG/NBD gamma(r, α) of
+    purchase rates, with α folded into the frequency); after every day with a core
+    behaviour the user drops out (churns) with a personal probability drawn from
+    beta(``dropout_a``, ``dropout_b``). `econsim fit` estimates all three from history.
+    """
+
+    rate_shape: PositiveFloat = Field(
+        description="r: shape of the gamma distribution of purchase rates (small = uneven)."
+    )
+    dropout_a: PositiveFloat = Field(description="a: beta distribution of drop-out chance.")
+    dropout_b: PositiveFloat = Field(description="b: beta distribution of drop-out chance.")
+
+
 class Lifecycle(Model):
     """User lifecycle: new → active → dormant → churned (domain §6)."""
 
@@ -354,6 +371,10 @@ class Lifecycle(Model):
     activity_dormant: NonNegativeFloat = Field(
         default=0.1, description="Rate multiplier when dormant."
     )
+    repeat_buying: RepeatBuying | None = Field(
+        default=None,
+        description="Per-user buying pace and drop-out after purchases (BG/NBD); off if absent.",
+    )
 
 
 class Population(Model):
@@ -368,6 +389,10 @@ class Population(Model):
     )
     acquisition_per_day: NonNegativeFloat = Field(
         default=0.0, description="New users per day (Poisson mean); they join the lowest tier."
+    )
+    acquisition_days: PositiveInt | None = Field(
+        default=None,
+        description="New users arrive on the first this-many days only; absent = every day.",
     )
     referral_rate: Probability = Field(
         default=0.0, description="Daily chance that an active user brings a friend."

@@ -1,0 +1,145 @@
+"""The BG/NBD model of repeat buying with drop-out (Fader, Hardie & Lee, 2005).
+
+While alive, a user buys at rate λ (gamma(r, α) across users); after each repeat purchase
+the user drops out for good with chance p (beta(a, b) across users). From each user's
+repeat purchases ``x``, the time of the last one ``t_x`` and the time observed ``T`` (all
+from the first purchase, in days), the four parameters are fitted by maximum likelihood.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import optimize
+from scipy.special import gammaln, hyp2f1
+
+F = NDArray[np.float64]
+NAMES = ("r", "alpha", "a", "b")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Per user: repeat purchases, time of the last one and time observed (days)."""
+
+    x: F
+    t_x: F
+    T: F
+
+
+@dataclass(frozen=True)
+class BGNBD:
+    """Fitted parameters, their standard errors, and the fit's log-likelihood."""
+
+    r: float
+    alpha: float
+    a: float
+    b: float
+    se: dict[str, float]
+    log_likelihood: float
+    users: int
+
+    @property
+    def params(self) -> tuple[float, float, float, float]:
+        return self.r, self.alpha, self.a, self.b
+
+    @property
+    def mean_rate(self) -> float:
+        """Mean purchase rate while alive (per day): r / α."""
+        return self.r / self.alpha
+
+    @property
+    def mean_dropout(self) -> float:
+        """Mean drop-out chance after a purchase: a / (a + b)."""
+        return self.a / (self.a + self.b)
+
+    def p_alive(self, s: Summary) -> F:
+        """Each user's probability of still being alive at the end of observation."""
+        r, alpha, a, b = self.params
+        x, t_x, T = s.x, s.t_x, s.T
+        ratio = np.where(x > 0, a / np.maximum(b + x - 1, 1e-12), 0.0)
+        out: F = 1.0 / (1.0 + ratio * ((alpha + T) / (alpha + t_x)) ** (r + x))
+        return out
+
+    def expected(self, t: float | F) -> float | F:
+        """Expected repeat purchases of a new user in ``t`` days: E[X(t)]."""
+        r, alpha, a, b = self.params
+        t = np.asarray(t, dtype=float)
+        z = t / (alpha + t)
+        value = (
+            (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, z))
+        )
+        return float(value) if value.ndim == 0 else value
+
+    def conditional(self, s: Summary, t: float) -> F:
+        """Each user's expected purchases in the next ``t`` days, given their history."""
+        r, alpha, a, b = self.params
+        x, T = s.x, s.T
+        head = (a + b + x - 1) / (a - 1)
+        z = t / (alpha + T + t)
+        body = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(
+            r + x, b + x, a + b + x - 1, z
+        )
+        out: F = head * body * self.p_alive(s)  # p_alive is 1 / the model's denominator
+        return out
+
+
+def log_likelihood(params: F, s: Summary) -> F:
+    """Each user's log-likelihood under (r, α, a, b)."""
+    r, alpha, a, b = params
+    x, t_x, T = s.x, s.t_x, s.T
+    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+    a2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
+    a3 = -(r + x) * np.log(alpha + T)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a4 = np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + t_x)
+    a4 = np.where(x > 0, a4, -np.inf)
+    out: F = a1 + a2 + np.logaddexp(a3, a4)
+    return out
+
+
+def _negative(log_params: F, s: Summary) -> float:
+    value = -float(log_likelihood(np.exp(log_params), s).sum())
+    return value if np.isfinite(value) else 1e300
+
+
+def _hessian(fn: Callable[[F], float], x: F, step: float = 1e-4) -> F:
+    """Central-difference Hessian of a scalar function (for standard errors)."""
+    n = x.size
+    h = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i, n):
+            e_i, e_j = np.eye(n)[i] * step, np.eye(n)[j] * step
+            val = (
+                fn(x + e_i + e_j) - fn(x + e_i - e_j) - fn(x - e_i + e_j) + fn(x - e_i - e_j)
+            ) / (4 * step * step)
+            h[i, j] = h[j, i] = val
+    return h
+
+
+def fit(s: Summary) -> BGNBD:
+    """Maximum-likelihood (r, α, a, b), with standard errors from the observed information."""
+    if s.x.size < 10:
+        raise ValueError("fitting BG/NBD needs at least 10 users")
+    start = np.log([1.0, max(float(np.mean(s.T)), 1.0), 1.0, 1.0])
+    best = optimize.minimize(
+        _negative,
+        start,
+        args=(s,),
+        method="Nelder-Mead",
+        options={"maxiter": 4000, "xatol": 1e-8, "fatol": 1e-10},
+    )
+    best = optimize.minimize(_negative, best.x, args=(s,), method="BFGS")
+    log_params = best.x
+    params = np.exp(log_params)
+    h = _hessian(lambda v: _negative(v, s), log_params)
+    try:
+        cov = np.linalg.inv(h)
+        se_log = np.sqrt(np.maximum(np.diag(cov), 0.0))
+    except np.linalg.LinAlgError:
+        se_log = np.full(4, np.nan)
+    se = {name: float(p * e) for name, p, e in zip(NAMES, params, se_log, strict=True)}
+    r, alpha, a, b = (float(v) for v in params)
+    return BGNBD(r, alpha, a, b, se, -float(best.fun), int(s.x.size))

@@ -1,0 +1,274 @@
+"""An event log: who did what, when, for how much (docs/history.md).
+
+CSV (UTF-8, a header row) or Parquet with the columns ``user_id``, ``date`` (``YYYY-MM-DD``,
+``YYYYMMDD`` or an ISO timestamp), ``event`` (a behaviour name of the design, or
+``redemption``), and optionally ``amount`` (core behaviours) and ``item`` (redemptions).
+Every problem is reported with its row; the log becomes integer arrays, one entry per event.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from econsim.errors import Problem, ScenarioError
+
+REQUIRED = ("user_id", "date", "event")
+OPTIONAL = ("amount", "item")
+REDEMPTION = "redemption"
+#: Problems listed before the rest are summarised: a log with a wrong column has thousands.
+MAX_PROBLEMS = 20
+
+
+class EventLogError(ScenarioError):
+    """An event log that cannot be read, with every problem located by row (in file order)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+    def __str__(self) -> str:
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in the event log:"
+        return "\n".join([head, *(str(p) for p in self.problems)])
+
+
+@dataclass(frozen=True)
+class EventLog:
+    """Events as arrays. ``day`` counts from ``start``; ``event`` indexes ``names``."""
+
+    source: str
+    start: dt.date
+    users: tuple[str, ...]
+    user: NDArray[np.int64]
+    day: NDArray[np.int64]
+    event: NDArray[np.int64]
+    names: tuple[str, ...]
+    amount: NDArray[np.float64]  # NaN where not given
+    item: tuple[str, ...]  # "" where not given
+
+    @property
+    def days(self) -> int:
+        """Days covered, first event to last, inclusive."""
+        return int(self.day.max()) + 1 if self.day.size else 0
+
+    def of(self, name: str) -> NDArray[np.bool_]:
+        """Mask of the events called ``name``."""
+        if name not in self.names:
+            return np.zeros(self.event.size, bool)
+        mask: NDArray[np.bool_] = self.event == self.names.index(name)
+        return mask
+
+    def first_day(self) -> NDArray[np.int64]:
+        """Each user's first event day (their join day in the log)."""
+        first = np.full(len(self.users), np.iinfo(np.int64).max)
+        np.minimum.at(first, self.user, self.day)
+        return first
+
+    def until(self, last_day: int) -> EventLog:
+        """The events on days ``0..last_day`` (a calibration window); users without any drop."""
+        keep = self.day <= last_day
+        seen = np.unique(self.user[keep])
+        remap = np.full(len(self.users), -1)
+        remap[seen] = np.arange(seen.size)
+        return EventLog(
+            self.source,
+            self.start,
+            tuple(self.users[i] for i in seen),
+            remap[self.user[keep]],
+            self.day[keep],
+            self.event[keep],
+            self.names,
+            self.amount[keep],
+            tuple(x for x, k in zip(self.item, keep, strict=True) if k),
+        )
+
+
+def _problem(source: str, row: int, column: str, message: str, hint: str) -> Problem:
+    # the header is line 1 of a CSV, so data row i (from 0) is line i + 2
+    return Problem(source, row + 2 if row >= 0 else 1, 1 if row >= 0 else 0, column, message, hint)
+
+
+def _columns(path: Path) -> dict[str, list[str]]:
+    if path.suffix == ".parquet":
+        try:
+            import pyarrow.parquet as pq
+        except ImportError:
+            raise EventLogError(
+                [
+                    _problem(
+                        str(path),
+                        -1,
+                        "",
+                        "reading Parquet needs pyarrow",
+                        "pip install 'econsim[data]', or give the log as CSV",
+                    )
+                ]
+            ) from None
+        table = pq.read_table(path).to_pydict()
+        return {k: ["" if v is None else str(v) for v in vals] for k, vals in table.items()}
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EventLogError(
+            [_problem(str(path), -1, "", f"cannot read the file ({exc})", "give a UTF-8 CSV")]
+        ) from None
+    if not rows:
+        raise EventLogError([_problem(str(path), -1, "", "the file is empty", "add a header")])
+    header = [h.strip() for h in rows[0]]
+    body = rows[1:]
+    return {
+        name: [r[i].strip() if i < len(r) else "" for r in body] for i, name in enumerate(header)
+    }
+
+
+def _dates(values: Sequence[str], source: str) -> tuple[NDArray[np.int64], list[Problem]]:
+    """Days since the epoch; one problem per unparseable row (up to a limit)."""
+    out = np.zeros(len(values), np.int64)
+    problems: list[Problem] = []
+    cache: dict[str, int] = {}
+    epoch = dt.date(1970, 1, 1)
+    for i, text in enumerate(values):
+        day = cache.get(text)
+        if day is None:
+            try:
+                parsed = (
+                    dt.datetime.fromisoformat(text).date()
+                    if len(text) > 10
+                    else dt.date.fromisoformat(text)
+                )
+            except ValueError:
+                problems.append(
+                    _problem(
+                        source,
+                        i,
+                        "date",
+                        f"'{text}' is not a date",
+                        "write dates as YYYY-MM-DD (or YYYYMMDD, or an ISO timestamp)",
+                    )
+                )
+                continue
+            day = cache[text] = (parsed - epoch).days
+        out[i] = day
+    return out, problems
+
+
+def _amounts(values: Sequence[str], source: str) -> tuple[NDArray[np.float64], list[Problem]]:
+    out = np.full(len(values), np.nan)
+    problems: list[Problem] = []
+    for i, text in enumerate(values):
+        if not text:
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            problems.append(_problem(source, i, "amount", f"'{text}' is not a number", ""))
+            continue
+        if not np.isfinite(value) or value < 0:
+            problems.append(
+                _problem(
+                    source,
+                    i,
+                    "amount",
+                    f"amount {text} is negative or not finite",
+                    "amounts are what a user spent: 0 or more",
+                )
+            )
+        out[i] = value
+    return out, problems
+
+
+def read_events(path: Path | str, known: Sequence[str] | None = None) -> EventLog:
+    """Read and check an event log against the behaviour names ``known`` (and redemption).
+
+    ``known=None`` accepts any event name (for segmenting a log without a design).
+    """
+    path = Path(path)
+    source = str(path)
+    if not path.exists():
+        raise EventLogError([_problem(source, -1, "", "no such file", "check the path")])
+    cols = _columns(path)
+    missing = [c for c in REQUIRED if c not in cols]
+    if missing:
+        raise EventLogError(
+            [
+                _problem(
+                    source,
+                    -1,
+                    c,
+                    f"missing column '{c}'",
+                    f"the log needs columns {', '.join(REQUIRED)} (found: {', '.join(cols)})",
+                )
+                for c in missing
+            ]
+        )
+    n = len(cols["user_id"])
+    problems: list[Problem] = []
+    days, bad = _dates(cols["date"], source)
+    problems += bad
+    amount, bad = _amounts(cols.get("amount", [""] * n), source)
+    problems += bad
+    if known is None:
+        known = sorted({e for e in cols["event"] if e and e != REDEMPTION})
+    names = (*known, REDEMPTION)
+    index = {name: i for i, name in enumerate(names)}
+    event = np.zeros(n, np.int64)
+    for i, name in enumerate(cols["event"]):
+        if name not in index:
+            problems.append(
+                _problem(
+                    source,
+                    i,
+                    "event",
+                    f"unknown event '{name}'",
+                    f"events are the design's behaviours or '{REDEMPTION}': {', '.join(names)}",
+                )
+            )
+        else:
+            event[i] = index[name]
+    problems += [
+        _problem(source, i, "user_id", "empty user_id", "every event needs its user")
+        for i, u in enumerate(cols["user_id"])
+        if not u
+    ]
+    if problems:
+        shown = problems[:MAX_PROBLEMS]
+        if len(problems) > MAX_PROBLEMS:
+            more = len(problems) - MAX_PROBLEMS
+            shown.append(Problem(source, 0, 0, "", f"… and {more} more problems", ""))
+        raise EventLogError(shown)
+    if n == 0:
+        raise EventLogError([_problem(source, -1, "", "the log has no events", "")])
+    users, user = np.unique(np.array(cols["user_id"], dtype=object), return_inverse=True)
+    first = int(days.min())
+    return EventLog(
+        source=source,
+        start=dt.date(1970, 1, 1) + dt.timedelta(days=first),
+        users=tuple(str(u) for u in users),
+        user=user.astype(np.int64),
+        day=days - first,
+        event=event,
+        names=names,
+        amount=amount,
+        item=tuple(cols.get("item", [""] * n)),
+    )
+
+
+def write_events(path: Path | str, columns: dict[str, list[object]]) -> None:
+    """Write an event log (e.g. from ``simulate_events``) as CSV, atomically."""
+    import io
+
+    from econsim.atomic import write_text
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(zip(*columns.values(), strict=True))
+    write_text(path, buf.getvalue())

@@ -1,0 +1,304 @@
+"""Learning a population from history: the log reader, BG/NBD, parameter recovery, RFM."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy.special import hyp2f1
+
+import econsim
+from econsim.history import bgnbd
+from econsim.history.events import EventLogError, read_events, write_events
+from econsim.history.fit import fit_history
+from econsim.history.rfm import rfm_classes
+from tests.builders import tiny
+from tests.conftest import ROOT
+
+RECORD_STORE = ROOT / "scenarios" / "record-store.yaml"
+COFFEE = ROOT / "scenarios" / "coffee-healthy.yaml"
+
+
+def cdnow(name: str) -> Path:
+    """A data file of the CDNOW log shipped by the lifetimes package (its code not imported)."""
+    spec = importlib.util.find_spec("lifetimes")
+    assert spec is not None and spec.submodule_search_locations, "pip install -e '.[dev]'"
+    return Path(next(iter(spec.submodule_search_locations))) / "datasets" / name
+
+
+def cdnow_log(tmp_path: Path) -> Path:
+    """CDNOW master (23,570 customers, 1997–98) as an econsim event log."""
+    out = tmp_path / "cdnow.csv"
+    with cdnow("CDNOW_master.txt").open() as src, out.open("w", newline="") as dst:
+        writer = csv.writer(dst)
+        writer.writerow(["user_id", "date", "event", "amount"])
+        for line in src:
+            parts = line.split()
+            if parts and parts[0] != "customer_id":
+                writer.writerow([parts[0], parts[1], "purchase", parts[3]])
+    return out
+
+
+def write_log(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    return path
+
+
+# ------------------------------------------------------------------ the log reader
+
+
+@pytest.mark.parametrize(
+    ("rows", "where", "message"),
+    [
+        ([["user_id", "date"], ["a", "2027-01-01"]], ":1:0: event:", "missing column 'event'"),
+        ([["user_id", "date", "event"], ["a", "2027-02-30", "purchase"]], ":2:1: date:",
+         "'2027-02-30' is not a date"),
+        ([["user_id", "date", "event", "amount"], ["a", "2027-01-01", "purchase", "5"],
+          ["b", "2027-01-02", "purchase", "-3"]], ":3:1: amount:", "negative"),
+        ([["user_id", "date", "event"], ["a", "2027-01-01", "purchse"]], ":2:1: event:",
+         "unknown event 'purchse'"),
+        ([["user_id", "date", "event"], ["", "2027-01-01", "purchase"]], ":2:1: user_id:",
+         "empty user_id"),
+    ],
+)  # fmt: skip
+def test_bad_logs_name_file_row_and_column(
+    tmp_path: Path, rows: list[list[str]], where: str, message: str
+) -> None:
+    path = write_log(tmp_path / "log.csv", rows)
+    with pytest.raises(EventLogError) as info:
+        read_events(path, ["purchase"])
+    text = str(info.value)
+    assert f"{path}{where}" in text and message in text and "event log" in text
+
+
+def test_cli_fit_on_a_bad_log_exits_2_without_traceback(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = write_log(tmp_path / "log.csv", [["user_id", "day", "event"], ["a", "1", "x"]])
+    done = run_cli("fit", path, "--design", RECORD_STORE, "-o", tmp_path / "out.yaml")
+    assert done.returncode == 2
+    assert "missing column 'date'" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_dates_timestamps_and_compact_dates(tmp_path: Path) -> None:
+    path = write_log(
+        tmp_path / "log.csv",
+        [["user_id", "date", "event", "amount"], ["a", "19970101", "purchase", "10"],
+         ["a", "1997-01-03T10:15:00", "purchase", "5.5"], ["b", "1997-01-02", "purchase", ""]],
+    )  # fmt: skip
+    log = read_events(path, ["purchase"])
+    assert log.start == dt.date(1997, 1, 1)
+    assert log.day.tolist() == [0, 2, 1] and log.users == ("a", "b")
+    assert np.isnan(log.amount[2]) and log.amount[1] == 5.5
+
+
+# ------------------------------------------------------------------ BG/NBD
+
+
+def cdnow_sample_summary() -> bgnbd.Summary:
+    """The 2,357-customer CDNOW sample, calibration weeks 1–39, in weeks as the paper does."""
+    users: dict[str, list[int]] = {}
+    lines = cdnow("CDNOW_sample.txt").read_text().splitlines()
+    for line in lines:
+        p = line.split()
+        day = (dt.date(int(p[2][:4]), int(p[2][4:6]), int(p[2][6:])) - dt.date(1997, 1, 1)).days
+        users.setdefault(p[0], []).append(day)
+    end = (dt.date(1997, 9, 30) - dt.date(1997, 1, 1)).days
+    x, t_x, big_t = [], [], []
+    for days in users.values():
+        seen = sorted({d for d in days if d <= end})
+        x.append(len(seen) - 1)
+        t_x.append((seen[-1] - seen[0]) / 7)
+        big_t.append((end - seen[0]) / 7)
+    return bgnbd.Summary(np.array(x, float), np.array(t_x), np.array(big_t))
+
+
+def test_bgnbd_fit_reproduces_the_published_cdnow_estimates() -> None:
+    # Fader, Hardie & Lee (2005), "Counting your customers the easy way", table 1
+    fitted = bgnbd.fit(cdnow_sample_summary())
+    assert_allclose(fitted.params, [0.243, 4.414, 0.793, 2.426], rtol=2e-3)
+    assert_allclose(fitted.log_likelihood, -9582.4, rtol=1e-5)
+    # standard errors from the observed information, as lifetimes reports them
+    assert_allclose([fitted.se[k] for k in ("r", "alpha", "a", "b")],
+                    [0.0126, 0.378, 0.186, 0.705], rtol=0.05)  # fmt: skip
+
+
+def test_engine_repeat_buying_matches_the_bgnbd_expectation() -> None:
+    r, alpha, a, b, horizon = 0.5, 10.0, 2.0, 4.0, 180
+    buy = {"kind": "core", "points": 1, "unit": 1, "period_cap": 1000}
+    lifecycle = {
+        "enabled": True,
+        "dormant_after_days": 10000,
+        "activity_dormant": 1.0,
+        "repeat_buying": {"rate_shape": r, "dropout_a": a, "dropout_b": b},
+    }
+    s = tiny(
+        horizon_days=horizon,
+        design={
+            "behaviours": {"buy": buy},
+            "tiers": {"basic": {"core_share": 0.9, "uptake": {"sign_in": 1.0, "buy": 0.1}}},
+        },
+        population={
+            "users": 20000,
+            "tiers": {"basic": {"share": 1.0, "core": {"buy": {"frequency": r / alpha * 30}}}},
+            "lifecycle": lifecycle,
+        },
+    )
+    res = econsim.simulate(s, seed=3, replications=4)
+    col = res.labels["behaviours"].index("buy")
+    # every user's first purchase is on day 0; the repeats follow on days 1..179
+    repeats = res["occurrences"][:, 1:, col].sum(axis=1) / 20000
+    t = horizon - 1
+    z = t / (alpha + t)
+    expected = (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, z))
+    # daily steps put several purchases of a day before its drop-out draws: within 2%
+    assert_allclose(repeats.mean(), expected, rtol=0.02)
+    assert (res["occurrences"][:, 0, col] >= 20000).all()  # everyone bought on joining
+
+
+# ------------------------------------------------------------------ parameter recovery
+
+
+@pytest.fixture(scope="module")
+def record_store_fit(tmp_path_factory: pytest.TempPathFactory) -> tuple[econsim.Scenario, object]:
+    s = econsim.load_scenario(RECORD_STORE)
+    path = tmp_path_factory.mktemp("sim") / "events.csv"
+    write_events(path, econsim.simulate_events(s, seed=5))
+    return s, fit_history(read_events(path, list(s.design.behaviours)), s, initial_days=0)
+
+
+def test_lifecycle_and_amounts_are_recovered(
+    record_store_fit: tuple[econsim.Scenario, object],
+) -> None:
+    s, fitted = record_store_fit
+    f = fitted  # type: ignore[assignment]
+    truth = s.population.lifecycle.repeat_buying
+    assert truth is not None
+    m = f.lifecycle  # type: ignore[attr-defined]
+    for got, want, name in ((m.r, truth.rate_shape, "r"), (m.a, truth.dropout_a, "a"),
+                            (m.b, truth.dropout_b, "b")):  # fmt: skip
+        assert abs(got - want) < max(3 * m.se[name], 0.03 * want), name
+    # α folds into the frequency: r / α per day is the buying rate of the living
+    rate = s.population.tiers["customer"].core["purchase"].frequency / s.design.period_days
+    assert_allclose(m.mean_rate, rate, rtol=0.05)
+    (amount,) = f.amounts  # type: ignore[attr-defined]
+    assert amount.distribution == "lognormal"
+    assert_allclose(amount.cv, 1.0, rtol=0.03)
+    pop = f.population  # type: ignore[attr-defined]
+    assert_allclose(pop["tiers"]["customer"]["core"]["purchase"]["frequency"], 1.0, rtol=0.05)
+    assert_allclose(pop["tiers"]["customer"]["redemption_propensity"], 0.2, rtol=0.05)
+    assert_allclose(pop["acquisition_per_day"], 280, rtol=0.05)
+    assert pop["acquisition_days"] == 84
+
+
+def test_tier_shares_and_uptake_are_recovered(tmp_path: Path) -> None:
+    overrides = [
+        "population.users=5000",
+        "population.acquisition_per_day=0",
+        "population.lifecycle.enabled=false",
+    ]
+    s = econsim.load_scenario(COFFEE, overrides)
+    path = tmp_path / "events.csv"
+    write_events(path, econsim.simulate_events(s, seed=5))
+    truth = econsim.simulate(s, seed=5, replications=1)
+    f = fit_history(read_events(path, list(s.design.behaviours)), s)
+    est = {e.name: e for e in f.estimates}
+    final = truth["users"][0, -1] / truth["users"][0, -1].sum()
+    # the design's rule on the last 30 days vs the engine's tiers (which allow one grace review)
+    assert_allclose(est["share of tier gold"].value, final[1], atol=0.03)
+    for tier, behaviour in (("member", "sign_in"), ("member", "review"), ("gold", "sign_in")):
+        want = s.design.tiers[tier].uptake[behaviour]
+        assert_allclose(est[f"uptake of {behaviour}, tier {tier}"].value, want, rtol=0.08)
+    member = f.population["tiers"]["member"]
+    assert_allclose(member["core"]["purchase"]["frequency"], 6.0, rtol=0.05)
+    assert member["core"]["purchase"]["amount"]["distribution"] == "gamma"
+    assert_allclose(member["core"]["purchase"]["amount"]["cv"], 0.5, rtol=0.03)
+    assert_allclose(member["redemption_propensity"], 0.3, rtol=0.05)
+
+
+# ------------------------------------------------------------------ the command
+
+
+def test_cli_fit_writes_a_scenario_that_validates_and_simulates(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    s = econsim.load_scenario(RECORD_STORE, ["population.acquisition_per_day=30"])
+    events = tmp_path / "events.csv"
+    write_events(events, econsim.simulate_events(s, seed=2))
+    out = tmp_path / "fitted.yaml"
+    done = run_cli("fit", events, "--design", RECORD_STORE, "-o", out, "--initial-days", "0")
+    assert done.returncode == 0, done.stderr
+    assert "BG/NBD r" in done.stdout and "lognormal" in done.stdout
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# A mail-order record store")  # the design file's comments kept
+    fitted = econsim.load_scenario(out, ["population.acquisition_per_day=3", "horizon_days=60"])
+    assert fitted.population.lifecycle.repeat_buying is not None
+    assert econsim.simulate(fitted, replications=1).total("issued").sum() > 0
+    users = (tmp_path / "fitted.fit" / "users.csv").read_text(encoding="utf-8").splitlines()
+    assert users[0] == "user_id,tier,repeat_purchases,last_purchase_day,days_observed,p_alive"
+    assert (tmp_path / "fitted.fit" / "amounts-customer-purchase.png").exists()
+    again = run_cli("fit", events, "--design", RECORD_STORE, "-o", out)
+    assert again.returncode == 2 and "--force" in again.stderr
+
+
+# ------------------------------------------------------------------ segments
+
+
+def test_rfm_classes_on_a_hand_checked_log(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # as of day 9: recency (days since last) a=0, b=9, c=1, d=7 → mean 4.25: a, c recent
+    # frequency (active days) a=3, b=1, c=1, d=3 → mean 2: a, d frequent
+    # monetary a=300, b=500, c=10, d=20 → mean 207.5: a, b high
+    rows = [["user_id", "date", "event", "amount"]]
+    for user, days, amounts in (("a", (1, 5, 10), (100, 100, 100)), ("b", (1,), (500,)),
+                                ("c", (9,), (10,)), ("d", (1, 2, 2, 3), (5, 5, 5, 5))):  # fmt: skip
+        for d, a in zip(days, amounts, strict=True):
+            rows.append([user, f"2027-01-{d:02d}", "purchase", str(a)])
+    path = write_log(tmp_path / "log.csv", rows)
+    rfm = rfm_classes(read_events(path), as_of=9)
+    assert rfm.recency.tolist() == [0, 9, 1, 7]
+    assert rfm.frequency.tolist() == [3, 1, 1, 3]
+    assert dict(zip(rfm.users, rfm.classes, strict=True)) == {
+        "a": "important value",
+        "b": "important win-back",
+        "c": "general development",
+        "d": "general retention",
+    }
+    done = run_cli("segment", path, "-o", tmp_path / "seg", "--as-of", "2027-01-10")
+    assert done.returncode == 0, done.stderr
+    assert "important value" in done.stdout
+    summary_json = json.loads((tmp_path / "seg" / "segments.json").read_text(encoding="utf-8"))
+    assert summary_json["users"] == 4 and len(summary_json["segments"]) == 8
+    lines = (tmp_path / "seg" / "segments.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[1] == "a,0,3,300.0,True,True,True,important value"
+    assert (tmp_path / "seg" / "charts" / "segments.svg").exists()
+
+
+# ------------------------------------------------------------------ the real log
+
+
+@pytest.mark.slow
+def test_cdnow_fit_and_holdout(tmp_path: Path) -> None:
+    """Fit on weeks 1–39 of the real CDNOW log, simulate to week 78, compare the holdout.
+
+    The engine reproduces the fitted model's own forecast; the model (stationary BG/NBD)
+    under-forecasts CDNOW's holdout by about 18% — the figure is reported in
+    docs/history.md and kept here so that a change to either shows.
+    """
+    design = econsim.load_scenario(RECORD_STORE)
+    log = read_events(cdnow_log(tmp_path), ["purchase"])
+    end = (dt.date(1997, 9, 30) - log.start).days
+    f = fit_history(log, design, as_of=end, initial_days=0)
+    m = f.lifecycle
+    assert m is not None
+    assert_allclose(m.params, [0.2366, 27.45, 0.7292, 1.998], rtol=0.01)
+    s = f.scenario(design).model_copy(update={"horizon_days": 546, "replications": 4})
+    res = econsim.simulate(s, seed=1)
+    simulated = res["occurrences"][:, end + 1 :, 0].sum(axis=1).mean()
+    first = log.until(end).first_day()
+    forecast = float(np.sum(m.expected(545 - first) - m.expected(end - first)))  # type: ignore[operator]
+    assert_allclose(simulated, forecast, rtol=0.03)  # the engine is the model
+    real = int((log.day > end).sum())
+    assert_allclose(simulated / real - 1, -0.18, atol=0.03)  # the model's known shortfall
