@@ -1,7 +1,8 @@
 """Hypothesis strategies: valid scenarios across every feature, small enough to simulate fast.
 
 ``scenarios()`` draws tiers, behaviours (core and non-core), a catalog, budget (fixed or
-ratio, hard cap or not), expiry, campaigns, rule changes, every mechanic and the lifecycle,
+ratio, hard cap or not), expiry, campaigns, rule changes, every mechanic and the lifecycle
+(with BG/NBD repeat buying and an acquisition window),
 with 10–150 users over 5–75 days.
 """
 
@@ -205,6 +206,14 @@ def scenario_data(draw: st.DrawFn) -> dict[str, Any]:
             "reactivation_probability": draw(prob),
             "activity_dormant": draw(st.sampled_from([0, 0.1, 1])),
         }
+        if draw(st.booleans()):
+            population["lifecycle"]["repeat_buying"] = {
+                "rate_shape": draw(st.sampled_from([0.2, 1.0, 5.0])),
+                "dropout_a": draw(st.sampled_from([0.5, 1.0, 3.0])),
+                "dropout_b": draw(st.sampled_from([0.5, 2.0, 10.0])),
+            }
+    if population["acquisition_per_day"] and draw(st.booleans()):
+        population["acquisition_days"] = draw(st.integers(1, horizon))
     return {
         "name": "generated",
         "start_date": draw(st.sampled_from(["2027-01-01", "2027-11-20", "2028-02-15"])),

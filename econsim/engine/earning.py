@@ -190,10 +190,15 @@ def poisson_actors(
     return rows, k
 
 
-def _first_purchases(sim: Simulation, rows: I64, occ: I64) -> tuple[I64, I64]:
-    """BG/NBD: users are acquired by a purchase, so everyone joining today buys today."""
-    st = sim.state
-    joining = np.nonzero(st.joined[: st.n] == sim.day)[0]
+def _first_purchases(sim: Simulation, b: int, rows: I64, occ: I64) -> tuple[I64, I64]:
+    """BG/NBD: users are acquired by a purchase, so everyone joining today buys today
+    (in tiers where the behaviour has an amount to buy with)."""
+    st, m = sim.state, sim.model
+    n = st.n
+    # a user churned by today's lifecycle step before buying never was a customer
+    joining = np.nonzero(
+        (st.joined[:n] == sim.day) & (st.life[:n] != CHURNED) & (m.amount_mean[st.tier[:n], b] > 0)
+    )[0]
     extra = joining[~np.isin(joining, rows)]
     return np.concatenate([rows, extra]), np.concatenate([occ, np.ones(extra.size, np.int64)])
 
@@ -205,7 +210,7 @@ def _core(
     pace = st.buying[0, : st.n] if m.repeat_buying is not None else None
     rows, occ = poisson_actors(rng, rate, key, pace)
     if m.repeat_buying is not None and b == m.first_core:
-        rows, occ = _first_purchases(sim, rows, occ)
+        rows, occ = _first_purchases(sim, b, rows, occ)
     if rows.size == 0:
         return rows, occ, np.zeros(0)
     owner = np.repeat(np.arange(rows.size), occ)
@@ -325,7 +330,7 @@ def mark_active(sim: Simulation, acc: DayEarnings) -> None:
 
 def drop_out(sim: Simulation, acc: DayEarnings) -> None:
     """BG/NBD: after each repeat purchase a user drops out with their own chance p, so a
-    day with k repeat purchases ends it with chance 1 − (1 − p)^k."""
+    day with k repeat purchases ends it with chance 1 − (1 − p)^k (churned next morning)."""
     st, m = sim.state, sim.model
     core = [acc.occurrences[b] for b in acc.occurrences if m.is_core[b]]
     if not core:
@@ -336,5 +341,5 @@ def drop_out(sim: Simulation, acc: DayEarnings) -> None:
     repeats[np.nonzero(st.joined[: st.n] == sim.day)[0]] -= 1  # the first purchase is no repeat
     buyers = np.nonzero(repeats > 0)[0]
     stay = (1.0 - st.buying[1, buyers].astype(np.float64)) ** repeats[buyers]
-    gone = buyers[sim.rng.random(buyers.size) >= stay]
-    st.life[gone] = CHURNED
+    # they leave overnight: present (and able to redeem) for the rest of today
+    sim.leaving = buyers[sim.rng.random(buyers.size) >= stay]

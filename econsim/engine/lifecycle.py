@@ -20,6 +20,8 @@ def step(sim: Simulation) -> None:
     st, rng, day = sim.state, sim.rng, sim.day
     n = st.n
     life = st.life[:n]
+    life[sim.leaving] = CHURNED  # yesterday's BG/NBD drop-outs
+    sim.leaving = np.zeros(0, np.int64)
     if lc.churn_hazard > 0:
         alive = np.nonzero(life != CHURNED)[0]
         gone = alive[rng.random(alive.size) < lc.churn_hazard]

@@ -60,6 +60,7 @@ class Simulation:
         self.on_day: Callable[[int], None] | None = None  # progress hook
         self.ever_redeemed = 0  # distinct users who have redeemed (kept by redemption)
         self.recorder: EventRecorder | None = None  # an event log, when asked for
+        self.leaving = np.zeros(0, np.int64)  # users who drop out overnight (BG/NBD)
 
     def period_budget(self) -> float:
         """The current period's budget: fixed, or a ratio of the core amount realised so far."""

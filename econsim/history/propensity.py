@@ -6,7 +6,8 @@ draw a new one. A log shows balances (rebuilt from the design's point values) an
 item was redeemed when, not the item saved for — so each user's days form a hidden Markov
 chain over items, and p is the value that makes the observed redemptions most likely
 (forward algorithm, one tier at a time). Only days on which the user is known to be alive
-count: from the first event to the last (the last only if it holds a redemption).
+count: from the first event to the last (a user who drops out after a purchase leaves
+overnight, so can still redeem that day).
 """
 
 from __future__ import annotations
@@ -54,8 +55,7 @@ def user_days(u: Int, d: Int, before: F, end: F, item: Int, users: int, days: in
     np.minimum.at(first, u, d)
     last = np.full(users, -1)
     np.maximum.at(last, u, d)
-    last_redeems = redeemed[np.arange(users), np.maximum(last, 0)] >= 0
-    stop = np.where(last_redeems, last + 1, last)  # exclusive end
+    stop = last + 1  # a user is present through their last event day, then unknown
     day = np.arange(days)[None, :]
     counts = (day >= first[:, None]) & (day < stop[:, None])
     return Days(balance, redeemed, counts)
