@@ -337,9 +337,10 @@ def drop_out(sim: Simulation, acc: DayEarnings) -> None:
         return
     rows = np.concatenate([r for r, _ in core])
     occ = np.concatenate([o for _, o in core])
-    repeats = np.bincount(rows, weights=occ, minlength=st.n)
-    repeats[np.nonzero(st.joined[: st.n] == sim.day)[0]] -= 1  # the first purchase is no repeat
-    buyers = np.nonzero(repeats > 0)[0]
-    stay = (1.0 - st.buying[1, buyers].astype(np.float64)) ** repeats[buyers]
+    buyers, where = np.unique(rows, return_inverse=True)
+    repeats = np.bincount(where, weights=occ) - (st.joined[buyers] == sim.day)  # 1st: no repeat
+    keep = repeats > 0
+    buyers, repeats = buyers[keep], repeats[keep]
+    stay = (1.0 - st.buying[1, buyers].astype(np.float64)) ** repeats
     # they leave overnight: present (and able to redeem) for the rest of today
     sim.leaving = buyers[sim.rng.random(buyers.size) >= stay]

@@ -95,7 +95,7 @@ def write_fit(design_file: Path | str, fit: Fit, output: Path) -> list[Path]:
 
 def write_segments(rfm: RFM, folder: Path) -> list[Path]:
     """segments.csv, segments.json and charts/segments.png|svg into ``folder``."""
-    from econsim.report.charts import figure_bytes
+    from econsim.report.charts import write_charts
     from econsim.report.history_charts import plot_segments
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -119,9 +119,4 @@ def write_segments(rfm: RFM, folder: Path) -> list[Path]:
     }
     write_text(summary, json.dumps(data, indent=2) + "\n")
     written = [per_user, summary]
-    ax = plot_segments(rfm)
-    for fmt in ("png", "svg"):
-        path = folder / "charts" / f"segments.{fmt}"
-        write_bytes(path, figure_bytes(ax, fmt))
-        written.append(path)
-    return written
+    return written + write_charts({"segments": plot_segments(rfm)}, folder)

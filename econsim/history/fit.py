@@ -33,7 +33,8 @@ from econsim.scenario.schema import Scenario
 
 F = NDArray[np.float64]
 Int = NDArray[np.int64]
-DISTRIBUTIONS = ("lognormal", "gamma", "exponential")
+#: The amount families tried, by the names the scenario format uses.
+FAMILIES = {"lognormal": stats.lognorm, "gamma": stats.gamma, "exponential": stats.expon}
 #: Share of gaps between active days shorter than the dormancy threshold.
 DORMANCY_QUANTILE = 0.9
 
@@ -144,11 +145,7 @@ def _fit_amounts(x: F, tier: str, behaviour: str) -> AmountFit:
     """The best of lognormal, gamma and exponential by AIC (location fixed at 0)."""
     x = x[x > 0]
     best: tuple[float, str, Any] | None = None
-    for name, dist in (
-        ("lognormal", stats.lognorm),
-        ("gamma", stats.gamma),
-        ("exponential", stats.expon),
-    ):
+    for name, dist in FAMILIES.items():
         params = dist.fit(x, floc=0)
         k = len(params) - 1  # loc is fixed
         aic = 2 * k - 2 * float(np.sum(dist.logpdf(x, *params)))

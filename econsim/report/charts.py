@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,6 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from econsim.atomic import write_bytes
 from econsim.metrics.series import Series
 
 if TYPE_CHECKING:
@@ -41,6 +43,17 @@ def figure_bytes(ax: Axes, fmt: str, dpi: int = 110) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt, dpi=dpi)
     return buf.getvalue()
+
+
+def write_charts(charts: dict[str, Axes], folder: Path) -> list[Path]:
+    """Every chart as ``folder/charts/NAME.png`` and ``.svg``, each written atomically."""
+    written = []
+    for name, ax in charts.items():
+        for fmt in ("png", "svg"):
+            path = folder / "charts" / f"{name}.{fmt}"
+            write_bytes(path, figure_bytes(ax, fmt))
+            written.append(path)
+    return written
 
 
 def band(ax: Axes, series: Series, label: str, color: str, step: bool = False) -> None:

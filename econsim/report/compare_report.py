@@ -10,9 +10,9 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from econsim.atomic import write_bytes, write_text
-from econsim.report.charts import figure_bytes
-from econsim.report.html import STYLE, png_data_uri, table
+from econsim.atomic import write_text
+from econsim.report.charts import write_charts
+from econsim.report.html import STYLE, figures_html, table
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -68,11 +68,7 @@ def render_comparison(c: Comparison, charts: dict[str, Axes]) -> str:
     """The comparison report as one HTML string."""
     base = c.labels[0]
     heads = ["figure", *c.labels, *(f"{lab} − {base} [95%]" for lab in c.labels[1:])]
-    figures = "".join(
-        f"<figure id='chart-{name}'><img alt='{escape(name)} chart' src='{png_data_uri(ax)}'>"
-        "</figure>"
-        for name, ax in charts.items()
-    )
+    figures = figures_html(charts)
     first = c.runs[0].results
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -122,11 +118,7 @@ def write_comparison(c: Comparison, folder: Path) -> list[Path]:
     write_text(table_path, buf.getvalue(), encoding="utf-8-sig")
     written += [summary, table_path]
     charts = compare_charts(c)
-    for name, ax in charts.items():
-        for fmt in ("png", "svg"):
-            path = folder / "charts" / f"{name}.{fmt}"
-            write_bytes(path, figure_bytes(ax, fmt))
-            written.append(path)
+    written += write_charts(charts, folder)
     report = folder / "report.html"
     write_text(report, render_comparison(c, charts))
     written.append(report)

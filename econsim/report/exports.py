@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from econsim.atomic import write_bytes, write_text
+from econsim.atomic import write_text
 
 if TYPE_CHECKING:
     from econsim.pipeline import Run
@@ -72,7 +72,7 @@ def write_daily_csv(run: Run, path: Path) -> None:
 
 def write_all(run: Run, directory: Path) -> list[Path]:
     """Every output of a run into ``directory``; returns the paths written."""
-    from econsim.report.charts import all_charts, figure_bytes
+    from econsim.report.charts import all_charts, write_charts
     from econsim.report.html import render
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -85,11 +85,7 @@ def write_all(run: Run, directory: Path) -> list[Path]:
     written.append(daily)
     s = run.scenario
     charts = all_charts(run.metrics, s.health.consumption_threshold, s.currency)
-    for name, ax in charts.items():
-        for fmt in ("png", "svg"):
-            path = directory / "charts" / f"{name}.{fmt}"
-            write_bytes(path, figure_bytes(ax, fmt))
-            written.append(path)
+    written += write_charts(charts, directory)
     report = directory / "report.html"
     write_text(report, render(run, charts))
     written.append(report)

@@ -7,15 +7,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
-from scipy import stats
 
+from econsim.history.fit import FAMILIES
 from econsim.report.charts import PALETTE, new_axes
 
 if TYPE_CHECKING:
     from econsim.history.fit import AmountFit
     from econsim.history.rfm import RFM
-
-FAMILIES = {"lognormal": stats.lognorm, "gamma": stats.gamma, "exponential": stats.expon}
 
 
 def plot_amount_fit(a: AmountFit, ax: Axes | None = None) -> Axes:

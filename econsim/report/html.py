@@ -35,6 +35,15 @@ def png_data_uri(ax: Axes) -> str:
     return "data:image/png;base64," + base64.b64encode(figure_bytes(ax, "png")).decode("ascii")
 
 
+def figures_html(charts: dict[str, Axes]) -> str:
+    """Every chart as an embedded PNG ``<figure>``."""
+    return "".join(
+        f"<figure id='chart-{name}'><img alt='{escape(name)} chart' "
+        f"src='{png_data_uri(ax)}'></figure>"
+        for name, ax in charts.items()
+    )
+
+
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
@@ -89,11 +98,7 @@ def render(run: Run, charts: dict[str, Axes]) -> str:
         ["conversion coefficient", f"{cal.conversion_coefficient:,.4g}"],
         [f"usable budget per period ({s.currency})", f"{cal.usable_budget:,.0f}"],
     ]
-    figures = "".join(
-        f"<figure id='chart-{name}'><img alt='{escape(name)} chart' "
-        f"src='{png_data_uri(ax)}'></figure>"
-        for name, ax in charts.items()
-    )
+    figures = figures_html(charts)
     warnings = "".join(f"<li>{escape(w)}</li>" for w in cal.warnings)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

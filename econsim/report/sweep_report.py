@@ -7,9 +7,9 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from econsim.atomic import write_bytes, write_text
-from econsim.report.charts import figure_bytes
-from econsim.report.html import STYLE, png_data_uri, table
+from econsim.atomic import write_text
+from econsim.report.charts import write_charts
+from econsim.report.html import STYLE, figures_html, table
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -48,11 +48,7 @@ def render_sweep(s: Sweep, charts: dict[str, Axes]) -> str:
     """The sweep report as one HTML string."""
     headers = ["point", *s.paths, *SHOWN, "healthy", "within budget"]
     good = s.good()
-    figures = "".join(
-        f"<figure id='chart-{name}'><img alt='{escape(name)} chart' src='{png_data_uri(ax)}'>"
-        "</figure>"
-        for name, ax in charts.items()
-    )
+    figures = figures_html(charts)
     reps = s.rows[0]["replications"] if s.rows else 0
     params = "".join(
         f"<li><code>{escape(p.path)}</code>: {escape(', '.join(map(str, p.values)))}</li>"
@@ -84,11 +80,7 @@ def write_sweep_report(s: Sweep, folder: Path) -> list[Path]:
 
     written = []
     charts = sweep_charts(s)
-    for name, ax in charts.items():
-        for fmt in ("png", "svg"):
-            path = folder / "charts" / f"{name}.{fmt}"
-            write_bytes(path, figure_bytes(ax, fmt))
-            written.append(path)
+    written += write_charts(charts, folder)
     report = folder / "report.html"
     write_text(report, render_sweep(s, charts))
     written.append(report)
