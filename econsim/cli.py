@@ -461,7 +461,8 @@ def fit(
     and the lifecycle: the BG/NBD model of repeat buying with drop-out, dormancy and
     acquisition. Prints every estimate with its standard error; writes the scenario (the
     design file's comments kept) and, beside it, NAME.fit/ with estimates.csv, users.csv
-    (P(alive) per user) and goodness-of-fit charts.
+    (P(alive) per user), goodness-of-fit charts and cautions.txt. Fit on at least a full
+    year: a shorter window knows nothing of the seasons outside it (a caution says so).
     """
     from econsim.history.events import read_events
     from econsim.history.export import write_fit

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import io
 import os
 import re
 import shlex
 import subprocess
 import sys
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -37,12 +41,43 @@ def test_scenario_reference_is_current() -> None:
     )
 
 
+def shown(code: str) -> dict[int, str]:
+    """What the example says a ``print(...)  # OUTPUT`` shows, by the print's last line.
+
+    The comment up to two spaces is the output; anything after is a remark.
+    """
+    comments = {
+        tok.start[0]: tok.string[1:].strip().split("  ")[0]
+        for tok in tokenize.generate_tokens(io.StringIO(code).readline)
+        if tok.type == tokenize.COMMENT
+    }
+    out = {}
+    for node in ast.parse(code).body:
+        call = node.value if isinstance(node, ast.Expr) else None
+        if isinstance(call, ast.Call) and getattr(call.func, "id", "") == "print":
+            end = node.end_lineno or node.lineno
+            if end in comments:
+                out[node.lineno] = comments[end]
+    return out
+
+
 @pytest.mark.parametrize("path", [p for p in DOCS if blocks(p, "python")], ids=lambda p: p.name)
-def test_python_examples_run(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_python_examples_run_and_print_what_they_say(
+    path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(workdir(tmp_path))
     namespace: dict[str, object] = {"__name__": "__docs__"}
+    checked = 0
     for code in blocks(path, "python"):
-        exec(compile(code, str(path), "exec"), namespace)
+        expected = shown(code)
+        for node in ast.parse(code).body:
+            printed = io.StringIO()
+            with contextlib.redirect_stdout(printed):
+                exec(compile(ast.Module([node], []), str(path), "exec"), namespace)
+            if node.lineno in expected:
+                assert printed.getvalue().strip() == expected[node.lineno], ast.unparse(node)
+                checked += 1
+    assert checked > 0, f"{path.name}: no example shows its output (print(...)  # OUTPUT)"
 
 
 def commands(path: Path) -> list[list[str]]:

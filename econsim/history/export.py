@@ -2,8 +2,8 @@
 
 fit:      the scenario YAML (the design file with its comments, a fitted population and the
           log's first day as start date) and, beside it, ``<name>.fit/``: estimates.csv,
-          users.csv (tier, repeat purchases, P(alive)) and one goodness-of-fit chart per
-          fitted amount distribution.
+          users.csv (tier, repeat purchases, P(alive)), one goodness-of-fit chart per
+          fitted amount distribution, and cautions.txt when the fit has any.
 segment:  segments.csv (one row per user), segments.json (counts and shares) and the chart.
 """
 
@@ -86,6 +86,12 @@ def write_fit(design_file: Path | str, fit: Fit, output: Path) -> list[Path]:
         ),
     )
     written += [est, users]
+    cautions = folder / "cautions.txt"
+    if fit.cautions:
+        write_text(cautions, "".join(f"{c}\n" for c in fit.cautions))
+        written.append(cautions)
+    else:
+        cautions.unlink(missing_ok=True)  # from an earlier fit (--force) that had some
     for a in fit.amounts:
         path = folder / f"amounts-{a.tier}-{a.behaviour}.png"
         write_bytes(path, figure_bytes(plot_amount_fit(a), "png"))

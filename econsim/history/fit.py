@@ -37,6 +37,10 @@ Int = NDArray[np.int64]
 FAMILIES = {"lognormal": stats.lognorm, "gamma": stats.gamma, "exponential": stats.expon}
 #: Share of gaps between active days shorter than the dormancy threshold.
 DORMANCY_QUANTILE = 0.9
+#: A calibration window shorter than this misses part of the seasonal cycle.
+SEASON_DAYS = 365
+#: Users with repeat purchases needed to fit BG/NBD.
+MIN_REPEAT_BUYERS = 10
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ class Fit:
     p_alive: F
     summary: bgnbd.Summary  # each user's repeat purchases, last purchase and time observed
     tier_names: tuple[str, ...]
+    cautions: tuple[str, ...] = ()  # what the estimates cannot know, in words
 
     def scenario(self, design: Scenario) -> Scenario:
         """The design with this population, starting on the log's first day."""
@@ -337,7 +342,25 @@ def fit_history(
         p_alive,
         s,
         model.tiers,
+        _cautions(window, s, lifecycle),
     )
+
+
+def _cautions(window: int, s: bgnbd.Summary, lifecycle: bgnbd.BGNBD | None) -> tuple[str, ...]:
+    """What a user should know before trusting the fitted population."""
+    out = []
+    if window < SEASON_DAYS:
+        out.append(
+            f"fitted on {window} days, less than a year: the rates are this window's average "
+            "and know nothing of a season outside it (a December peak, a summer lull); fit "
+            "on a full year (--as-of) when the log has one"
+        )
+    if lifecycle is None:
+        out.append(
+            f"only {int((s.x > 0).sum())} users bought more than once (BG/NBD needs "
+            f"{MIN_REPEAT_BUYERS}): the lifecycle has no repeat buying or drop-out model"
+        )
+    return tuple(out)
 
 
 def _lifecycle(
@@ -391,7 +414,7 @@ def _lifecycle(
         )
     )
     fitted: bgnbd.BGNBD | None = None
-    if (s.x > 0).sum() >= 10:
+    if (s.x > 0).sum() >= MIN_REPEAT_BUYERS:
         fitted = bgnbd.fit(s)
         for name in bgnbd.NAMES:
             estimates.append(

@@ -118,6 +118,8 @@ def print_fit(fit: Fit, console: Console) -> None:
             f"average and drops out after a purchase with chance {m.mean_dropout:.1%}; "
             f"{float(fit.p_alive.mean()):.1%} of users are likely still alive"
         )
+    for caution in fit.cautions:
+        console.print(f"[yellow]caution:[/yellow] {caution}")
 
 
 def print_segments(rfm: RFM, console: Console) -> None:
