@@ -89,11 +89,12 @@ def scenario_data(draw: st.DrawFn) -> dict[str, Any]:
     non_core = [b for b, spec in bs.items() if spec["kind"] == "non_core"]
     core = [b for b, spec in bs.items() if spec["kind"] == "core"]
     metric = draw(st.sampled_from(["core_amount", "points_earned"]))
+    layers = draw(st.booleans())  # fixed layers: no entry rules, no reviews
     design_tiers = {
         t: {
             "core_share": draw(st.floats(0.05, 0.95).map(lambda x: round(x, 2))),
             "uptake": {b: draw(prob) for b in bs},
-            **({"entry": {"metric": metric, "threshold": 50.0 * i}} if i else {}),
+            **({"entry": {"metric": metric, "threshold": 50.0 * i}} if i and not layers else {}),
         }
         for i, t in enumerate(tiers)
     }

@@ -174,6 +174,33 @@ def test_tier_up_then_down_with_balances_moving() -> None:
         assert r["transferred"][0, down_day].tolist() == [held * 100, -held * 100]
 
 
+def test_fixed_layers_are_never_reviewed_and_newcomers_join_by_share() -> None:
+    uptake = {"sign_in": 1.0}
+    s = tiny(
+        horizon_days=90,
+        design={
+            "tiers": {
+                "basic": {"core_share": 0.5, "uptake": uptake},
+                "plus": {"core_share": 0.5, "uptake": uptake},
+                "top": {"core_share": 0.5, "uptake": uptake},
+            },
+            "tier_review": {"every_days": 30, "downgrade": True},
+        },
+        population={
+            "users": 1000,
+            "acquisition_per_day": 100,
+            "tiers": {"basic": {"share": 0.6}, "plus": {"share": 0.3}, "top": {"share": 0.1}},
+        },
+    )
+    r = simulate(s, replications=2)
+    assert r["tier_up"].sum() == 0 and r["tier_down"].sum() == 0
+    assert (r["transferred"] == 0).all()
+    users = r["users"][:, -1].sum(axis=0)
+    total = users.sum()
+    for got, share in zip(users, (0.6, 0.3, 0.1), strict=True):
+        assert abs(got - share * total) < 5 * math.sqrt(share * (1 - share) * total)
+
+
 def test_closed_loop_cost_only_when_used() -> None:
     catalog = {
         "coupon": {"points_price": 10, "cost": 10.0, "loop": "closed", "use_rate": 0.3},

@@ -91,7 +91,8 @@ def test_results_save_and_load(tmp_path: Path) -> None:
 
 
 def test_to_frame_has_a_row_per_replication_day() -> None:
-    pd = pytest.importorskip("pandas")
+    import pandas as pd  # the 'data' extra, part of 'dev'
+
     r = simulate(small(ROOT / "scenarios" / "ride-hailing.yaml", 300), replications=2)
     frame = r.to_frame()
     assert isinstance(frame, pd.DataFrame)

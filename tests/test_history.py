@@ -18,7 +18,7 @@ from econsim.history import bgnbd
 from econsim.history.events import EventLog, EventLogError, read_events, write_events
 from econsim.history.fit import Fit, fit_history
 from econsim.history.rfm import rfm_classes
-from tests.builders import tiny
+from tests.builders import BASE, merge, tiny
 from tests.conftest import ROOT
 
 RECORD_STORE = ROOT / "scenarios" / "record-store.yaml"
@@ -58,11 +58,11 @@ def write_log(path: Path, rows: list[list[str]]) -> Path:
     ("rows", "where", "message"),
     [
         ([["user_id", "date"], ["a", "2027-01-01"]], ":1:0: event:", "missing column 'event'"),
-        ([["user_id", "date", "event"], ["a", "2027-02-30", "purchase"]], ":2:1: date:",
+        ([["user_id", "date", "event"], ["a", "2027-02-30", "purchase"]], ":2:2: date:",
          "'2027-02-30' is not a date"),
         ([["user_id", "date", "event", "amount"], ["a", "2027-01-01", "purchase", "5"],
-          ["b", "2027-01-02", "purchase", "-3"]], ":3:1: amount:", "negative"),
-        ([["user_id", "date", "event"], ["a", "2027-01-01", "purchse"]], ":2:1: event:",
+          ["b", "2027-01-02", "purchase", "-3"]], ":3:4: amount:", "negative"),
+        ([["user_id", "date", "event"], ["a", "2027-01-01", "purchse"]], ":2:3: event:",
          "unknown event 'purchse'"),
         ([["user_id", "date", "event"], ["", "2027-01-01", "purchase"]], ":2:1: user_id:",
          "empty user_id"),
@@ -83,6 +83,49 @@ def test_cli_fit_on_a_bad_log_exits_2_without_traceback(run_cli, tmp_path: Path)
     done = run_cli("fit", path, "--design", RECORD_STORE, "-o", tmp_path / "out.yaml")
     assert done.returncode == 2
     assert "missing column 'date'" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_parquet_log_with_typed_columns_reads_like_its_csv(tmp_path: Path) -> None:
+    import pyarrow as pa  # the 'data' extra, part of 'dev'
+    import pyarrow.parquet as pq
+
+    csv_path = ROOT / "scenarios" / "history" / "record-store-events.csv"
+    names = ["purchase"]
+    expected = read_events(csv_path, names)
+    with csv_path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    table = pa.table(
+        {
+            "user_id": [r["user_id"] for r in rows],
+            "date": [dt.date.fromisoformat(r["date"]) for r in rows],  # a date32 column
+            "event": [r["event"] for r in rows],
+            "amount": [float(r["amount"]) if r["amount"] else None for r in rows],
+            "item": [r["item"] or None for r in rows],
+        }
+    )
+    path = tmp_path / "events.parquet"
+    pq.write_table(table, path)
+    got = read_events(path, names)
+    assert got.start == expected.start and got.users == expected.users
+    for name in ("user", "day", "event"):
+        assert (getattr(got, name) == getattr(expected, name)).all(), name
+    assert_allclose(got.amount, expected.amount, equal_nan=True)
+    assert got.item == expected.item
+
+
+def test_a_bad_parquet_log_names_row_and_column(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "events.parquet"
+    stamps = [dt.datetime(2027, 1, 1, 9, 30), dt.datetime(2027, 1, 2, 18, 0)]
+    pq.write_table(
+        pa.table({"user_id": ["a", "b"], "event": ["purchase", "purchse"], "date": stamps}), path
+    )
+    with pytest.raises(EventLogError) as info:
+        read_events(path, ["purchase"])
+    # rows count from 1 (no header line); columns by position in the file
+    assert f"{path}:2:2: event: unknown event 'purchse'" in str(info.value)
 
 
 def test_dates_timestamps_and_compact_dates(tmp_path: Path) -> None:
@@ -261,16 +304,23 @@ def test_cli_fit_on_less_than_a_year_cautions(run_cli, tmp_path: Path) -> None: 
 # ------------------------------------------------------------------ segments
 
 
-def test_rfm_classes_on_a_hand_checked_log(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    # as of day 9: recency (days since last) a=0, b=9, c=1, d=7 → mean 4.25: a, c recent
-    # frequency (active days) a=3, b=1, c=1, d=3 → mean 2: a, d frequent
-    # monetary a=300, b=500, c=10, d=20 → mean 207.5: a, b high
+def hand_checked_log(tmp_path: Path) -> Path:
+    """Four users over 2027-01-01..10 (day 9 is the last).
+
+    Recency (days since last) a=0, b=9, c=1, d=7 → mean 4.25: a, c recent; frequency
+    (active days) a=3, b=1, c=1, d=3 → mean 2: a, d frequent; monetary a=300, b=500, c=10,
+    d=20 → mean 207.5: a, b high.
+    """
     rows = [["user_id", "date", "event", "amount"]]
     for user, days, amounts in (("a", (1, 5, 10), (100, 100, 100)), ("b", (1,), (500,)),
                                 ("c", (9,), (10,)), ("d", (1, 2, 2, 3), (5, 5, 5, 5))):  # fmt: skip
         for d, a in zip(days, amounts, strict=True):
             rows.append([user, f"2027-01-{d:02d}", "purchase", str(a)])
-    path = write_log(tmp_path / "log.csv", rows)
+    return write_log(tmp_path / "log.csv", rows)
+
+
+def test_rfm_classes_on_a_hand_checked_log(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = hand_checked_log(tmp_path)
     rfm = rfm_classes(read_events(path), as_of=9)
     assert rfm.recency.tolist() == [0, 9, 1, 7]
     assert rfm.frequency.tolist() == [3, 1, 1, 3]
@@ -288,6 +338,24 @@ def test_rfm_classes_on_a_hand_checked_log(run_cli, tmp_path: Path) -> None:  # 
     lines = (tmp_path / "seg" / "segments.csv").read_text(encoding="utf-8").splitlines()
     assert lines[1] == "a,0,3,300.0,True,True,True,important value"
     assert (tmp_path / "seg" / "charts" / "segments.svg").exists()
+
+
+def test_without_tier_rules_tiers_are_filled_by_rfm_value(tmp_path: Path) -> None:
+    # the hand-checked log: a important value (rank 7 of 0..7), b important win-back (4),
+    # c general development (2), d general retention (1); three tiers get rank × 3 // 8
+    buy = {"kind": "core", "points": 1, "unit": 1, "period_cap": 1000}
+    uptake = {"sign_in": 0.5, "purchase": 0.1}
+    names = ("bronze", "silver", "gold")
+    data = merge(BASE, {"design": {"behaviours": {"purchase": buy}}})
+    data["design"]["tiers"] = {name: {"core_share": 0.5, "uptake": uptake} for name in names}
+    data["population"]["tiers"] = {"bronze": {"share": 0.5}, "silver": {"share": 0.3},
+                                   "gold": {"share": 0.2}}  # fmt: skip
+    design = econsim.scenario_from_dict(data)
+    log = read_events(hand_checked_log(tmp_path), ["sign_in", "purchase"])
+    f = fit_history(log, design)
+    assert dict(zip(f.users, f.user_tier.tolist(), strict=True)) == {"a": 2, "b": 1, "c": 0, "d": 0}
+    shares = {name: tier["share"] for name, tier in f.population["tiers"].items()}
+    assert shares == {"bronze": 0.5, "silver": 0.25, "gold": 0.25}
 
 
 # ------------------------------------------------------------------ the real log

@@ -108,6 +108,18 @@ def test_shares_not_summing_to_one(tmp_path: Path) -> None:
     assert "sum to 1.1" in text
 
 
+def test_entry_rules_on_some_tiers_above_the_lowest_but_not_all(tmp_path: Path) -> None:
+    gold = "    gold:\n      core_share: 0.8\n      uptake: {sign_in: 0.7, buy: 0.4}\n"
+    text = GOOD.replace("  catalog:", gold + "  catalog:", 1)
+    text = text.replace("plus: {share: 0.2}", "plus: {share: 0.1}\n    gold: {share: 0.1}")
+    line, path, message = only_problem(tmp_path, text)
+    assert (line, path) == (16, "design.tiers.gold")
+    assert "no entry rule but others above the lowest do" in message and "fixed layers" in message
+    # with no entry rule above the lowest at all, the tiers are fixed layers: valid
+    layers = text.replace("      entry: {metric: core_amount, threshold: 500}\n", "")
+    assert load_scenario(write(tmp_path, layers)).design.tiers["plus"].entry is None
+
+
 def test_dangling_reference(tmp_path: Path) -> None:
     text = GOOD.replace(
         "uptake: {sign_in: 0.6, buy: 0.3}", "uptake: {sign_in: 0.6, buy: 0.3, bye: 0.1}"
@@ -184,7 +196,8 @@ def test_round_trip_through_yaml() -> None:
 
 
 def test_json_schema_accepts_every_bundled_scenario() -> None:
-    jsonschema = pytest.importorskip("jsonschema")
+    import jsonschema  # dev dependency: the editors' validator of the published schema
+
     schema = scenario_json_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
     validator = jsonschema.Draft202012Validator(schema)

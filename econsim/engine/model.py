@@ -67,6 +67,7 @@ class Model:
     activity: F  # [4] rate multiplier by lifecycle state
     tier_thresholds: F  # [T]
     tier_metric_is_core: bool
+    fixed_tiers: bool  # no entry rules above the lowest: layers, never reviewed
     lot_count: int
     repeat_buying: RepeatBuying | None  # per-user pace and drop-out, when lifecycle is on
     first_core: int  # the core behaviour of a first purchase (-1: none)
@@ -220,6 +221,7 @@ def compile_model(s: Scenario) -> Model:
         activity=activity,
         tier_thresholds=np.array([e.threshold if e else 0.0 for e in entries]),
         tier_metric_is_core=metric_core,
+        fixed_tiers=len(tiers) > 1 and all(e is None for e in entries[1:]),
         lot_count=lot_count(s),
         repeat_buying=lc.repeat_buying if lc.enabled else None,
         first_core=int(np.argmax(is_core)) if is_core.any() else -1,

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import simpy
+from numpy.typing import NDArray
 
 from econsim.engine import earning, lifecycle, lots, redemption, tiers
 from econsim.engine.ledger import Ledger
@@ -72,8 +73,15 @@ class Simulation:
         return b.ratio * self.period_core_amount
 
     def add_users(self, count: int) -> np.ndarray:
-        """New users join the lowest tier today; returns their rows."""
-        self.state, rows = add_users(self.state, self.model, self.rng, count, self.day)
+        """New users join today, in the lowest tier (or, with fixed layers, one drawn by
+        share); returns their rows."""
+        m = self.model
+        layer: NDArray[np.int8] | None = None
+        if m.fixed_tiers:
+            shares = np.array([m.scenario.population.tiers[t].share for t in m.tiers])
+            drawn = self.rng.choice(len(m.tiers), size=count, p=shares / shares.sum())
+            layer = drawn.astype(np.int8)
+        self.state, rows = add_users(self.state, m, self.rng, count, self.day, layer)
         self.ledger.new_users[self.day] += count
         return rows
 
@@ -219,7 +227,7 @@ def _campaign_edges(env: simpy.Environment, sim: Simulation) -> Process:
 
 def _tier_reviews(env: simpy.Environment, sim: Simulation) -> Process:
     every = sim.model.scenario.design.tier_review.every_days
-    if len(sim.model.tiers) < 2:
+    if len(sim.model.tiers) < 2 or sim.model.fixed_tiers:
         return
     for d in range(every - 1, sim.model.horizon, every):
         yield _at(env, d + 0.7)

@@ -3,7 +3,8 @@
 CSV (UTF-8, a header row) or Parquet with the columns ``user_id``, ``date`` (``YYYY-MM-DD``,
 ``YYYYMMDD`` or an ISO timestamp), ``event`` (a behaviour name of the design, or
 ``redemption``), and optionally ``amount`` (core behaviours) and ``item`` (redemptions).
-Every problem is reported with its row; the log becomes integer arrays, one entry per event.
+Every problem is reported with its place (CSV line and column; Parquet row and column); the
+log becomes integer arrays, one entry per event.
 """
 
 from __future__ import annotations
@@ -90,46 +91,78 @@ class EventLog:
         )
 
 
-def _problem(source: str, row: int, column: str, message: str, hint: str) -> Problem:
-    # the header is line 1 of a CSV, so data row i (from 0) is line i + 2
-    return Problem(source, row + 2 if row >= 0 else 1, 1 if row >= 0 else 0, column, message, hint)
+@dataclass(frozen=True)
+class _Where:
+    """How to name a place in the log: CSV line and column, or Parquet row and column."""
+
+    source: str
+    first_line: int = 2  # a CSV's header is line 1; a Parquet file's rows count from 1
+    columns: tuple[str, ...] = ()
+
+    def __call__(self, row: int, column: str, message: str, hint: str = "") -> Problem:
+        """Data row ``row`` (from 0; -1: the file as a whole) of ``column``."""
+        if row < 0:
+            line, col = (1, 0) if self.first_line == 2 else (0, 0)
+        else:
+            line = row + self.first_line
+            col = self.columns.index(column) + 1 if column in self.columns else 0
+        return Problem(self.source, line, col, column, message, hint)
 
 
-def _columns(path: Path) -> dict[str, list[str]]:
-    if path.suffix == ".parquet":
-        try:
-            import pyarrow.parquet as pq
-        except ImportError:
-            raise EventLogError(
-                [
-                    _problem(
-                        str(path),
-                        -1,
-                        "",
-                        "reading Parquet needs pyarrow",
-                        "pip install 'econsim[data]', or give the log as CSV",
-                    )
-                ]
-            ) from None
+def _parquet(path: Path) -> tuple[dict[str, list[str]], _Where]:
+    where = _Where(str(path), first_line=1)
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise EventLogError(
+            [
+                where(
+                    -1,
+                    "",
+                    "reading Parquet needs pyarrow",
+                    "pip install 'econsim[data]', or give the log as CSV",
+                )
+            ]
+        ) from None
+    try:
         table = pq.read_table(path).to_pydict()
-        return {k: ["" if v is None else str(v) for v in vals] for k, vals in table.items()}
+    except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+        raise EventLogError([where(-1, "", f"cannot read the file ({exc})", "")]) from None
+    cols = {k: [_text(v) for v in vals] for k, vals in table.items()}
+    return cols, _Where(str(path), 1, tuple(cols))
+
+
+def _text(value: object) -> str:
+    """A typed Parquet cell as the text a CSV would hold (dates as YYYY-MM-DD)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _columns(path: Path) -> tuple[dict[str, list[str]], _Where]:
+    if path.suffix == ".parquet":
+        return _parquet(path)
+    where = _Where(str(path))
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.reader(fh))
     except (OSError, UnicodeDecodeError) as exc:
         raise EventLogError(
-            [_problem(str(path), -1, "", f"cannot read the file ({exc})", "give a UTF-8 CSV")]
+            [where(-1, "", f"cannot read the file ({exc})", "give a UTF-8 CSV")]
         ) from None
     if not rows:
-        raise EventLogError([_problem(str(path), -1, "", "the file is empty", "add a header")])
+        raise EventLogError([where(-1, "", "the file is empty", "add a header")])
     header = [h.strip() for h in rows[0]]
     body = rows[1:]
-    return {
+    cols = {
         name: [r[i].strip() if i < len(r) else "" for r in body] for i, name in enumerate(header)
     }
+    return cols, _Where(str(path), 2, tuple(header))
 
 
-def _dates(values: Sequence[str], source: str) -> tuple[NDArray[np.int64], list[Problem]]:
+def _dates(values: Sequence[str], where: _Where) -> tuple[NDArray[np.int64], list[Problem]]:
     """Days since the epoch; one problem per unparseable row (up to a limit)."""
     out = np.zeros(len(values), np.int64)
     problems: list[Problem] = []
@@ -146,8 +179,7 @@ def _dates(values: Sequence[str], source: str) -> tuple[NDArray[np.int64], list[
                 )
             except ValueError:
                 problems.append(
-                    _problem(
-                        source,
+                    where(
                         i,
                         "date",
                         f"'{text}' is not a date",
@@ -160,7 +192,7 @@ def _dates(values: Sequence[str], source: str) -> tuple[NDArray[np.int64], list[
     return out, problems
 
 
-def _amounts(values: Sequence[str], source: str) -> tuple[NDArray[np.float64], list[Problem]]:
+def _amounts(values: Sequence[str], where: _Where) -> tuple[NDArray[np.float64], list[Problem]]:
     out = np.full(len(values), np.nan)
     problems: list[Problem] = []
     for i, text in enumerate(values):
@@ -169,12 +201,11 @@ def _amounts(values: Sequence[str], source: str) -> tuple[NDArray[np.float64], l
         try:
             value = float(text)
         except ValueError:
-            problems.append(_problem(source, i, "amount", f"'{text}' is not a number", ""))
+            problems.append(where(i, "amount", f"'{text}' is not a number"))
             continue
         if not np.isfinite(value) or value < 0:
             problems.append(
-                _problem(
-                    source,
+                where(
                     i,
                     "amount",
                     f"amount {text} is negative or not finite",
@@ -193,14 +224,13 @@ def read_events(path: Path | str, known: Sequence[str] | None = None) -> EventLo
     path = Path(path)
     source = str(path)
     if not path.exists():
-        raise EventLogError([_problem(source, -1, "", "no such file", "check the path")])
-    cols = _columns(path)
+        raise EventLogError([_Where(source)(-1, "", "no such file", "check the path")])
+    cols, where = _columns(path)
     missing = [c for c in REQUIRED if c not in cols]
     if missing:
         raise EventLogError(
             [
-                _problem(
-                    source,
+                where(
                     -1,
                     c,
                     f"missing column '{c}'",
@@ -211,9 +241,9 @@ def read_events(path: Path | str, known: Sequence[str] | None = None) -> EventLo
         )
     n = len(cols["user_id"])
     problems: list[Problem] = []
-    days, bad = _dates(cols["date"], source)
+    days, bad = _dates(cols["date"], where)
     problems += bad
-    amount, bad = _amounts(cols.get("amount", [""] * n), source)
+    amount, bad = _amounts(cols.get("amount", [""] * n), where)
     problems += bad
     if known is None:
         known = sorted({e for e in cols["event"] if e and e != REDEMPTION})
@@ -223,8 +253,7 @@ def read_events(path: Path | str, known: Sequence[str] | None = None) -> EventLo
     for i, name in enumerate(cols["event"]):
         if name not in index:
             problems.append(
-                _problem(
-                    source,
+                where(
                     i,
                     "event",
                     f"unknown event '{name}'",
@@ -234,7 +263,7 @@ def read_events(path: Path | str, known: Sequence[str] | None = None) -> EventLo
         else:
             event[i] = index[name]
     problems += [
-        _problem(source, i, "user_id", "empty user_id", "every event needs its user")
+        where(i, "user_id", "empty user_id", "every event needs its user")
         for i, u in enumerate(cols["user_id"])
         if not u
     ]
@@ -245,7 +274,7 @@ def read_events(path: Path | str, known: Sequence[str] | None = None) -> EventLo
             shown.append(Problem(source, 0, 0, "", f"… and {more} more problems", ""))
         raise EventLogError(shown)
     if n == 0:
-        raise EventLogError([_problem(source, -1, "", "the log has no events", "")])
+        raise EventLogError([where(-1, "", "the log has no events")])
     users, user = np.unique(np.array(cols["user_id"], dtype=object), return_inverse=True)
     first = int(days.min())
     return EventLog(

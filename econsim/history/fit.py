@@ -126,7 +126,7 @@ def user_tiers(log: EventLog, model: Model, window: int) -> Int:
     nt = len(model.tiers)
     if nt == 1:
         return np.zeros(n_users, np.int64)
-    if all(s.design.tiers[t].entry is None for t in model.tiers[1:]):
+    if model.fixed_tiers:
         value = rfm_classes(log, window - 1).value  # 0 (lowest) … 7 (highest)
         return np.minimum(value * nt // 8, nt - 1).astype(np.int64)
     recent = log.day > window - 1 - s.design.tier_review.every_days

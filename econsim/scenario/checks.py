@@ -57,6 +57,9 @@ def _check_tiers(s: Scenario) -> Iterator[Finding]:
     behaviours = set(d.behaviours)
     previous = -1.0
     metrics = {t.entry.metric for t in d.tiers.values() if t.entry is not None}
+    # above the lowest tier, entry rules on all tiers (members move) or on none (fixed layers)
+    ruled = [t.entry is not None for t in list(d.tiers.values())[1:]]
+    mixed = any(ruled) and not all(ruled)
     if len(metrics) > 1:
         yield (
             ("design", "tiers"),
@@ -73,11 +76,12 @@ def _check_tiers(s: Scenario) -> Iterator[Finding]:
                 "give every behaviour an uptake (0 if this tier never does it)",
             )
         yield from _keys(tier.uptake, behaviours, (*loc, "uptake"), "behaviour")
-        if i > 0 and tier.entry is None:
+        if i > 0 and tier.entry is None and mixed:
             yield (
                 loc,
-                "a tier above the lowest needs an entry rule",
-                "add entry: {metric, threshold}",
+                "this tier has no entry rule but others above the lowest do",
+                "add entry: {metric, threshold}; or remove every entry rule to make the tiers "
+                "fixed layers (users keep the tier drawn for them by share)",
             )
         if tier.entry is not None:
             if tier.entry.threshold < previous:

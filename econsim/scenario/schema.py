@@ -77,7 +77,9 @@ class Tier(Model):
     """A member tier (domain step 2): entry rule, calibration target and uptake assumptions."""
 
     entry: TierEntry | None = Field(
-        default=None, description="Entry rule; the lowest tier needs none."
+        default=None,
+        description="Entry rule; the lowest tier needs none. Without any entry rule the tiers "
+        "are fixed layers (e.g. value segments): users keep the tier drawn for them by share.",
     )
     core_share: Probability = Field(
         description="Target share of a tier member's maximum points that comes from core "
