@@ -7,7 +7,6 @@ floored points with and without the campaign multiplier, booked to the campaign.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -67,12 +66,14 @@ class DayEarnings:
         self.points[rows] += points
 
 
-def _split_campaign(
-    raw: F64, camp_mult: F64, camp_source: I64, rows: I64, b: int, acc: DayEarnings
-) -> None:
+def _split_campaign(raw: F64, t: NDArray[np.int8], rows: I64, b: int, acc: DayEarnings) -> None:
+    sim = acc.sim
     base = np.floor(raw + 1e-9).astype(np.int64)
-    total = np.floor(raw * camp_mult + 1e-9).astype(np.int64)
     acc.add(b, rows, base)
+    if (sim.camp_mult[:, b] == 1.0).all():  # no campaign on this behaviour today
+        return
+    camp_mult, camp_source = sim.camp_mult[t, b], sim.camp_source[t, b]
+    total = np.floor(raw * camp_mult + 1e-9).astype(np.int64)
     extra = total - base
     for src in np.unique(camp_source[extra > 0]):
         sel = (camp_source == src) & (extra > 0)
@@ -105,7 +106,7 @@ def behaviours(sim: Simulation, acc: DayEarnings) -> None:
         acc.acted[rows] = True
         t = tier[rows]
         raw = raw * sim.rules.points[b] * m.tier_mult[t, b]
-        _split_campaign(raw, sim.camp_mult[t, b], sim.camp_source[t, b], rows, b, acc)
+        _split_campaign(raw, t, rows, b, acc)
 
 
 def _non_core(
@@ -126,23 +127,27 @@ def _non_core(
     return rows, occ, occ.astype(float)
 
 
-def _invert(u: F64, cdf: F64, step: Callable[[I64, I64], F64], limit: int | None) -> I64:
+def _invert(u: F64, p0: F64, scale: F64, n: int | None) -> I64:
     """Smallest k ≥ 1 with CDF(k) ≥ u, for users already known to have k ≥ 1.
 
-    ``cdf`` holds P(0) and is updated in place; ``step(todo, k)`` gives P(k)/P(k−1).
+    ``p0`` is P(0); P(k)/P(k−1) is ``(n − k + 1) / k × scale`` (binomial with ``n``
+    trials, ``scale`` = p/q) or ``scale / k`` (Poisson, ``n`` None, ``scale`` = λ). Every
+    user still walking is at the same k, so the arrays shrink to them as they go.
     """
-    k = np.zeros(u.size, np.int64)
-    pk = cdf.copy()
-    todo = np.arange(u.size)
-    while todo.size:
-        k[todo] += 1
-        pk[todo] *= step(todo, k[todo])
-        cdf[todo] += pk[todo]
-        more = (u[todo] > cdf[todo]) & (pk[todo] > 0)
-        if limit is not None:
-            more &= k[todo] < limit
-        todo = todo[more]
-    return k
+    out = np.ones(u.size, np.int64)
+    idx = np.arange(u.size)
+    pk, cdf = p0, p0
+    k = 0
+    while idx.size:
+        k += 1
+        pk = pk * (scale / k if n is None else (n - k + 1) / k * scale)
+        cdf = cdf + pk
+        out[idx] = k
+        if n is not None and k >= n:
+            break
+        more = (u > cdf) & (pk > 0)
+        idx, u, pk, cdf, scale = idx[more], u[more], pk[more], cdf[more], scale[more]
+    return out
 
 
 def binomial_actors(
@@ -158,12 +163,10 @@ def binomial_actors(
     u = rng.random(key.size)
     rows = np.nonzero(u > zero[key])[0]
     ratio_table = np.divide(p, q, out=np.zeros_like(p), where=q > 0)
-    ratio = ratio_table[key[rows]]
-    cdf = zero[key[rows]]
-    # p == 1: P(0..n−1) = 0 and pk stays 0, so the loop walks to k = n
-    full = np.nonzero(q[key[rows]] == 0)[0]
-    k = _invert(u[rows], cdf, lambda todo, k: (n - k + 1) / k * ratio[todo], n)
-    k[full] = n
+    at = key[rows]
+    k = _invert(u[rows], zero[at], ratio_table[at], n)
+    # p == 1: P(0..n−1) = 0, so the walk stops at once; every trial succeeds
+    k[q[at] == 0] = n
     return rows, k
 
 
@@ -186,8 +189,7 @@ def poisson_actors(
         rows = np.nonzero(u > np.exp(-lam_user))[0]
         lam_rows = lam_user[rows]
         start = np.exp(-lam_rows)
-    k = _invert(u[rows], start, lambda todo, k: lam_rows[todo] / k, None)
-    return rows, k
+    return rows, _invert(u[rows], start, lam_rows, None)
 
 
 def _first_purchases(sim: Simulation, b: int, rows: I64, occ: I64) -> tuple[I64, I64]:
