@@ -344,3 +344,55 @@ def test_churn_hazard() -> None:
     for day in (0, 9, 29):
         p = 1 - 0.99 ** (day + 1)
         assert abs(churned[day] - 10_000 * p) < 4 * math.sqrt(10_000 * p * (1 - p))
+
+
+# ------------------------------------------------------------------ the count samplers
+
+
+def assert_counts_follow(counts: np.ndarray, pmf: np.ndarray) -> None:
+    """Frequencies of 0, 1, … within 5 standard errors of the pmf (binomial SE per cell)."""
+    size = counts.size
+    freq = np.bincount(counts, minlength=pmf.size)
+    assert freq.size == pmf.size, f"a count beyond the support: {freq.size - 1}"
+    se = np.sqrt(size * pmf * (1 - pmf))
+    assert (np.abs(freq - size * pmf) <= 5 * se + 1e-9).all(), (freq, size * pmf)
+
+
+@pytest.mark.parametrize(
+    ("n", "p"), [(1, 0.3), (2, 0.25), (2, 0.9), (4, 0.5), (7, 0.05), (30, 0.2), (3, 1.0), (3, 0.0)]
+)
+def test_binomial_actors_draw_exact_binomial_counts(n: int, p: float) -> None:
+    from scipy import stats
+
+    from econsim.engine.earning import binomial_actors
+
+    size = 400_000
+    key = np.repeat(np.arange(2), size // 2)  # two table rows: p and p / 2
+    probs = np.array([p, p / 2])
+    rows, k = binomial_actors(np.random.default_rng(1), n, probs, key)
+    assert (k >= 1).all() and np.all(np.diff(rows) > 0)
+    for j in range(2):
+        counts = np.zeros(size // 2, np.int64)
+        mine = key[rows] == j
+        counts[rows[mine] - j * (size // 2)] = k[mine]
+        assert_counts_follow(counts, stats.binom.pmf(np.arange(n + 1), n, probs[j]))
+
+
+@pytest.mark.parametrize("lam", [0.01, 0.3, 2.5, 12.0])
+def test_poisson_actors_draw_exact_poisson_counts(lam: float) -> None:
+    from scipy import stats
+
+    from econsim.engine.earning import poisson_actors
+
+    size = 400_000
+    rng = np.random.default_rng(2)
+    for pace in (None, np.full(size, 0.5, np.float32)):
+        rows, k = poisson_actors(rng, np.array([lam]), np.zeros(size, np.intp), pace)
+        assert (k >= 1).all()
+        counts = np.zeros(size, np.int64)
+        counts[rows] = k
+        mean = lam * (1.0 if pace is None else 0.5)
+        support = int(stats.poisson.ppf(1 - 1e-12, mean)) + 1
+        freq_max = int(counts.max())
+        pmf = stats.poisson.pmf(np.arange(max(support, freq_max + 1)), mean)
+        assert_counts_follow(counts, pmf)
