@@ -152,6 +152,7 @@ def main() -> None:
     res["econsim_small"] = time_econsim(loy(mesa_users), replications=8)
     res["agreement"] = agreement(res["econsim_small"], res["mesa"])
     res["scaling"] = scaling(20_000 if args.quick else 200_000, 1 if args.quick else 5)
+    res["contention"] = contention((20_000,) if args.quick else (20_000, 50_000, 200_000))
     model = compile_model(loy(users))
     res["state_bytes_per_user"] = bytes_per_user(model)
     res["lot_bytes_per_user"] = 4 * model.lot_count
@@ -178,6 +179,34 @@ def scaling(users: int, rounds: int) -> dict[str, Any]:
         "efficiency": eff[len(eff) // 2],
         "efficiency_range": [eff[0], eff[-1]],
     }
+
+
+def timed_replication(task: tuple[Scenario, Any]) -> float:
+    """Seconds one replication takes inside whatever process runs it."""
+    from econsim.engine.run import run_replication
+
+    start = time.perf_counter()
+    run_replication(*task)
+    return time.perf_counter() - start
+
+
+def contention(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
+    """Per population size: a replication alone, each of two side by side (timed inside
+    their workers), and the wall time of the pair — which shows start-up and shared-cache
+    slow-down apart."""
+    import numpy as np
+
+    from econsim.engine.executors import LocalExecutor
+
+    out = []
+    for users in sizes:
+        tasks = [(loy(users), c) for c in np.random.SeedSequence(1).spawn(2)]
+        alone = [timed_replication(task) for task in tasks]
+        start = time.perf_counter()
+        together = [s for _, s in LocalExecutor(2).map(timed_replication, tasks)]
+        wall = time.perf_counter() - start
+        out.append({"users": users, "alone": alone, "together": together, "wall": wall})
+    return out
 
 
 def rate(x: dict[str, Any]) -> float:
@@ -220,6 +249,12 @@ def table(res: dict[str, Any], users: int, mesa_users: int) -> str:
         f"consumption rate {a['consumption_rate']['mesa']:.3f} vs "
         f"{a['consumption_rate']['econsim']:.3f}",
     ]
+    for c in res["contention"]:
+        lines.append(
+            f"- {c['users']:,} users: a replication alone {min(c['alone']):.2f} s, each of two "
+            f"at once {min(c['together']):.2f}–{max(c['together']):.2f} s, the pair's wall "
+            f"time {c['wall']:.2f} s"
+        )
     if "econsim_10m" in res:
         ten = res["econsim_10m"]
         lines.append(

@@ -28,6 +28,7 @@ def test_quick_benchmark_runs_and_mesa_agrees(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     for row in ("| econsim |", "| floor kernel (numpy) |", "| Mesa reference |"):
         assert row in done.stdout
+    assert "- 20,000 users: a replication alone" in done.stdout  # start-up vs shared cache
     res = json.loads((tmp_path / "quick.json").read_text(encoding="utf-8"))
     # Mesa and econsim simulate the same model: totals within Monte Carlo error.
     for key in ("issued", "consumed", "outstanding"):
