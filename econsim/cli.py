@@ -22,7 +22,7 @@ app = typer.Typer(
     help="Design and stress-test points economies (loyalty points, incentives) before launch.",
     no_args_is_help=True,
     add_completion=False,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",  # paragraphs re-flow to the terminal width
     pretty_exceptions_enable=False,
 )
 out = Console(highlight=False)
@@ -138,7 +138,7 @@ def schema(
     """Print the JSON Schema of the scenario format (for editor autocompletion).
 
     Hook it up in VS Code (YAML extension) with a first line in the scenario file:
-    # yaml-language-server: $schema=./scenario.schema.json
+    `# yaml-language-server: $schema=./scenario.schema.json`
     """
     if format_ == "markdown":
         from econsim.scenario.reference import scenario_reference
@@ -212,7 +212,7 @@ def run(
 ) -> None:
     """Calibrate, simulate and judge a scenario; write summary, daily CSV, charts and report.
 
-    Outputs (in -o DIR, default runs/<file name>): summary.json, daily.csv (UTF-8 with BOM),
+    Outputs (in -o DIR, default runs/NAME for NAME.yaml): summary.json, daily.csv (UTF-8 with BOM),
     charts/*.png|svg and report.html, one self-contained file to share.
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
