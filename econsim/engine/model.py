@@ -68,6 +68,7 @@ class Model:
     tier_thresholds: F  # [T]
     tier_metric_is_core: bool
     fixed_tiers: bool  # no entry rules above the lowest: layers, never reviewed
+    tier_share: F  # [T] population shares, normalised: day-0 users (and layers) by share
     lot_count: int
     repeat_buying: RepeatBuying | None  # per-user pace and drop-out, when lifecycle is on
     first_core: int  # the core behaviour of a first purchase (-1: none)
@@ -170,6 +171,7 @@ def compile_model(s: Scenario) -> Model:
     amount_mean = np.where(is_core[None, :], uptake * cap / freq, 0.0)
     # a core behaviour nobody takes up (uptake 0) has no occurrences, not zero-amount ones
     core_rate = np.where(is_core[None, :] & (amount_mean > 0), freq / d.period_days, 0.0)
+    shares = np.array([p.tiers[t].share for t in tiers])
     shape = [[p.tiers[t].core.get(b) for b in behaviours] for t in tiers]
     amount_cv = np.array([[c.amount.cv if c else 1.0 for c in row] for row in shape])
     amount_dist = np.array(
@@ -222,6 +224,7 @@ def compile_model(s: Scenario) -> Model:
         tier_thresholds=np.array([e.threshold if e else 0.0 for e in entries]),
         tier_metric_is_core=metric_core,
         fixed_tiers=len(tiers) > 1 and all(e is None for e in entries[1:]),
+        tier_share=shares / shares.sum(),  # shares sum to 1 within validation's tolerance
         lot_count=lot_count(s),
         repeat_buying=lc.repeat_buying if lc.enabled else None,
         first_core=int(np.argmax(is_core)) if is_core.any() else -1,

@@ -78,9 +78,7 @@ class Simulation:
         m = self.model
         layer: NDArray[np.int8] | None = None
         if m.fixed_tiers:
-            shares = np.array([m.scenario.population.tiers[t].share for t in m.tiers])
-            drawn = self.rng.choice(len(m.tiers), size=count, p=shares / shares.sum())
-            layer = drawn.astype(np.int8)
+            layer = self.rng.choice(len(m.tiers), size=count, p=m.tier_share).astype(np.int8)
         self.state, rows = add_users(self.state, m, self.rng, count, self.day, layer)
         self.ledger.new_users[self.day] += count
         return rows

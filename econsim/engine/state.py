@@ -102,8 +102,7 @@ def initial_state(model: Model, rng: np.random.Generator) -> State:
     expected_new = pop.acquisition_per_day * model.horizon * 1.2 + 64
     capacity = int(pop.users + expected_new)
     state = _alloc(model, capacity)
-    shares = np.array([pop.tiers[t].share for t in model.tiers])
-    tiers = rng.choice(len(model.tiers), size=pop.users, p=shares / shares.sum())
+    tiers = rng.choice(len(model.tiers), size=pop.users, p=model.tier_share)
     add_users(state, model, rng, pop.users, day=0, tiers=tiers.astype(np.int8))
     # users present at day 0 are established, not newcomers
     state.life[: state.n] = 1

@@ -65,6 +65,7 @@ class AmountFit:
     ks: float  # Kolmogorov–Smirnov distance between the data and the fitted distribution
     n: int
     amounts: F = field(repr=False)
+    fitted: Any = field(repr=False)  # the frozen scipy distribution
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,8 @@ def _fit_amounts(x: F, tier: str, behaviour: str) -> AmountFit:
     _, name, frozen = best
     mean, var = (float(v) for v in frozen.stats(moments="mv"))
     ks = float(stats.kstest(x, frozen.cdf).statistic)
-    return AmountFit(tier, behaviour, name, mean, math.sqrt(var) / mean, ks, int(x.size), x)
+    cv = math.sqrt(var) / mean
+    return AmountFit(tier, behaviour, name, mean, cv, ks, int(x.size), x, frozen)
 
 
 def _purchases(log: EventLog, model: Model) -> tuple[Int, Int]:

@@ -8,7 +8,6 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
-from econsim.history.fit import FAMILIES
 from econsim.report.charts import PALETTE, new_axes
 
 if TYPE_CHECKING:
@@ -23,10 +22,8 @@ def plot_amount_fit(a: AmountFit, ax: Axes | None = None) -> Axes:
     x = a.amounts
     bins = np.geomspace(max(float(x.min()), 1e-9), float(x.max()), 40)
     ax.hist(x, bins=bins.tolist(), density=True, color=PALETTE[0], alpha=0.5, label="history")
-    dist = FAMILIES[a.distribution]
-    params = dist.fit(x, floc=0)
     grid = np.geomspace(bins[0], bins[-1], 400)
-    ax.plot(grid, dist.pdf(grid, *params), color=PALETTE[1], label=f"fitted {a.distribution}")
+    ax.plot(grid, a.fitted.pdf(grid), color=PALETTE[1], label=f"fitted {a.distribution}")
     ax.set_xscale("log")
     ax.set_xlabel("amount per occurrence")
     ax.set_ylabel("density")

@@ -345,9 +345,9 @@ class RepeatBuying(Model):
 
     Each user's core behaviour rate is the tier's frequency times a personal pace drawn from
     a gamma distribution of shape ``rate_shape`` and mean 1 (the BG/NBD gamma(r, α) of
-    purchase rates, with α folded into the frequency); after every day with a core
-    behaviour the user drops out (churns) with a personal probability drawn from
-    beta(``dropout_a``, ``dropout_b``). `econsim fit` estimates all three from history.
+    purchase rates, with α folded into the frequency); after every repeat purchase the user
+    drops out (churns) with a personal probability drawn from beta(``dropout_a``,
+    ``dropout_b``). `econsim fit` estimates all three from history.
     """
 
     rate_shape: PositiveFloat = Field(
@@ -390,7 +390,9 @@ class Population(Model):
         default=1.0, description="Multiply every uptake (0.7 = a pessimistic population)."
     )
     acquisition_per_day: NonNegativeFloat = Field(
-        default=0.0, description="New users per day (Poisson mean); they join the lowest tier."
+        default=0.0,
+        description="New users per day (Poisson mean); they join the lowest tier (with fixed "
+        "layers, a tier drawn by share).",
     )
     acquisition_days: PositiveInt | None = Field(
         default=None,
