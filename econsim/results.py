@@ -142,7 +142,8 @@ class Results:
         if source.suffix == ".parquet":
             import pyarrow.parquet as pq
 
-            table = pq.read_table(source)
+            with source.open("rb") as fh:  # one snapshot even if the file is being replaced
+                table = pq.read_table(fh)
             meta = json.loads(table.schema.metadata[b"econsim"])
             cols = {name: table.column(name).to_numpy() for name in table.column_names}
             arrays = _unflatten(cols, meta)

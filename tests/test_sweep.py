@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import econsim
 from econsim.errors import ScenarioError
 from econsim.explore import sweep as sweep_module
 from econsim.explore.grid import Parameter, grid
-from econsim.explore.store import read_table
+from econsim.explore.store import read_table, write_table
 from econsim.metrics.figures import NAMES, key_figures
 from tests.conftest import ROOT
 
@@ -130,14 +131,16 @@ def test_5x5_sweep_resumes_after_kill_with_the_same_index(tmp_path: Path) -> Non
         _sweep_cli(killed), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True,
     )  # fmt: skip
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        index = list(killed.glob("index.*"))
-        if index and 3 <= len(read_table(index[0])["point"]) < 20:
-            break
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its workers, mid-way
-    proc.wait()
+    try:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            index = list(killed.glob("index.*"))
+            if index and 3 <= len(read_table(index[0])["point"]) < 20:
+                break
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its workers, mid-way
+        proc.wait()
     finished = _index(killed)["point"]
     assert 3 <= len(finished) < 25
 
@@ -151,6 +154,31 @@ def test_5x5_sweep_resumes_after_kill_with_the_same_index(tmp_path: Path) -> Non
     assert len(list((killed / "points").glob("p*"))) == 25
     assert (killed / "report.html").exists()
     assert (killed / "charts" / "consumption_rate.png").exists()
+
+
+def test_index_can_be_read_while_the_sweep_rewrites_it(tmp_path: Path) -> None:
+    # Watching a running sweep from a notebook reads the index while each finished point
+    # replaces it; every read must see one whole version, never one's footer with another's
+    # pages.
+    path = tmp_path / "index.parquet"
+    write_table(path, {"point": [0]})
+    done = threading.Event()
+
+    def rewrite() -> None:
+        n = 0
+        while not done.is_set():
+            n = n % 40 + 1
+            write_table(path, {"point": list(range(n)), "value": [0.5] * n})
+
+    writer = threading.Thread(target=rewrite)
+    writer.start()
+    try:
+        for _ in range(400):
+            points = read_table(path)["point"]
+            assert points == list(range(len(points)))
+    finally:
+        done.set()
+        writer.join()
 
 
 def test_resume_refuses_a_different_sweep(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

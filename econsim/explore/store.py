@@ -59,7 +59,12 @@ def read_table(path: Path) -> dict[str, list[Any]]:
     if path.suffix == ".parquet":
         import pyarrow.parquet as pq
 
-        return {k: list(v) for k, v in pq.read_table(path).to_pydict().items()}
+        # One open handle: pyarrow given a path opens it twice (footer, then pages), and a
+        # sweep replacing the file in between would pair one version's footer with another's
+        # pages.
+        with path.open("rb") as fh:
+            table = pq.read_table(fh)
+        return {k: list(v) for k, v in table.to_pydict().items()}
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
     header, body = rows[0], rows[1:]
