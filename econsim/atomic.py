@@ -1,4 +1,5 @@
-"""Atomic file output: a reader sees the old file or the new one, never half of one."""
+"""Atomic file output, and the Parquet read that goes with it: a reader sees the old file or
+the new one, never half of one."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 @contextlib.contextmanager
@@ -52,3 +56,15 @@ def write_bytes(path: Path | str, data: bytes) -> None:
     """Atomically write ``data`` to ``path``."""
     with atomic_open(path, "wb", encoding=None) as fh:
         fh.write(data)  # type: ignore[arg-type]
+
+
+def read_parquet(path: Path | str) -> pa.Table:
+    """Read a Parquet file through one open handle.
+
+    Given a path, pyarrow opens it twice (footer, then pages); a writer replacing the file in
+    between would pair one version's footer with the other's pages.
+    """
+    import pyarrow.parquet as pq
+
+    with Path(path).open("rb") as fh:
+        return pq.read_table(fh)

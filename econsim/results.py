@@ -140,10 +140,9 @@ class Results:
         """Read what ``save`` wrote."""
         source = Path(path)
         if source.suffix == ".parquet":
-            import pyarrow.parquet as pq
+            from econsim.atomic import read_parquet
 
-            with source.open("rb") as fh:  # one snapshot even if the file is being replaced
-                table = pq.read_table(fh)
+            table = read_parquet(source)
             meta = json.loads(table.schema.metadata[b"econsim"])
             cols = {name: table.column(name).to_numpy() for name in table.column_names}
             arrays = _unflatten(cols, meta)

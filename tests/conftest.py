@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -42,6 +44,24 @@ def small(path: Path | str, users: int = 2000, *extra: str) -> Scenario:
     return scenario.model_copy(
         update={"population": scenario.population.model_copy(update={"acquisition_per_day": acq})}
     )
+
+
+@contextlib.contextmanager
+def rewriting(write: Callable[[], None]) -> Iterator[None]:
+    """Call ``write`` over and over in a background thread while the block runs."""
+    done = threading.Event()
+
+    def loop() -> None:
+        while not done.is_set():
+            write()
+
+    writer = threading.Thread(target=loop)
+    writer.start()
+    try:
+        yield
+    finally:
+        done.set()
+        writer.join()
 
 
 @pytest.fixture

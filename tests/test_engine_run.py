@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +12,7 @@ from econsim import Results, SimulationError, calibrate, load_scenario, simulate
 from econsim.engine.ledger import check_invariants
 from econsim.engine.model import compile_model
 from econsim.engine.simulation import Simulation, run_calendar
-from tests.conftest import ROOT, SCENARIOS, small
+from tests.conftest import ROOT, SCENARIOS, rewriting, small
 
 EXAMPLE = ROOT / "scenarios" / "calibration-example.yaml"
 
@@ -91,21 +91,10 @@ def test_parquet_results_load_whole_while_being_replaced(tmp_path: Path) -> None
     runs = [simulate(s, seed=seed, replications=1) for seed in (1, 2)]
     path = runs[0].save(tmp_path / "run.parquet")
     issued = {float(r.total("issued").sum()) for r in runs}
-    done = threading.Event()
-
-    def rewrite() -> None:
-        while not done.is_set():
-            for r in runs:
-                r.save(path)
-
-    writer = threading.Thread(target=rewrite)
-    writer.start()
-    try:
+    turns = itertools.cycle(runs)
+    with rewriting(lambda: next(turns).save(path)):
         for _ in range(60):
             assert float(Results.load(path).total("issued").sum()) in issued
-    finally:
-        done.set()
-        writer.join()
 
 
 def test_to_frame_has_a_row_per_replication_day() -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from econsim.explore import sweep as sweep_module
 from econsim.explore.grid import Parameter, grid
 from econsim.explore.store import read_table, write_table
 from econsim.metrics.figures import NAMES, key_figures
-from tests.conftest import ROOT
+from tests.conftest import ROOT, rewriting
 
 COFFEE = ROOT / "scenarios" / "coffee-healthy.yaml"
 #: A test-sized coffee chain: 300 members over 60 days.
@@ -162,23 +162,16 @@ def test_index_can_be_read_while_the_sweep_rewrites_it(tmp_path: Path) -> None:
     # pages.
     path = tmp_path / "index.parquet"
     write_table(path, {"point": [0]})
-    done = threading.Event()
+    sizes = itertools.cycle(range(1, 41))
 
     def rewrite() -> None:
-        n = 0
-        while not done.is_set():
-            n = n % 40 + 1
-            write_table(path, {"point": list(range(n)), "value": [0.5] * n})
+        n = next(sizes)
+        write_table(path, {"point": list(range(n)), "value": [0.5] * n})
 
-    writer = threading.Thread(target=rewrite)
-    writer.start()
-    try:
+    with rewriting(rewrite):
         for _ in range(400):
             points = read_table(path)["point"]
             assert points == list(range(len(points)))
-    finally:
-        done.set()
-        writer.join()
 
 
 def test_resume_refuses_a_different_sweep(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

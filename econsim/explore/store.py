@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from econsim.atomic import write_bytes, write_text
+from econsim.atomic import read_parquet, write_bytes, write_text
 
 MANIFEST = "sweep.json"
 
@@ -57,14 +57,7 @@ def write_table(path: Path, columns: Mapping[str, Sequence[Any]]) -> None:
 def read_table(path: Path) -> dict[str, list[Any]]:
     """Columns of a table written by :func:`write_table` (CSV cells come back as text)."""
     if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        # One open handle: pyarrow given a path opens it twice (footer, then pages), and a
-        # sweep replacing the file in between would pair one version's footer with another's
-        # pages.
-        with path.open("rb") as fh:
-            table = pq.read_table(fh)
-        return {k: list(v) for k, v in table.to_pydict().items()}
+        return {k: list(v) for k, v in read_parquet(path).to_pydict().items()}
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
     header, body = rows[0], rows[1:]

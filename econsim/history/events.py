@@ -110,9 +110,11 @@ class _Where:
 
 
 def _parquet(path: Path) -> tuple[dict[str, list[str]], _Where]:
+    from econsim.atomic import read_parquet
+
     where = _Where(str(path), first_line=1)
     try:
-        import pyarrow.parquet as pq
+        import pyarrow  # noqa: F401 - only asking whether it is there
     except ImportError:
         raise EventLogError(
             [
@@ -125,7 +127,7 @@ def _parquet(path: Path) -> tuple[dict[str, list[str]], _Where]:
             ]
         ) from None
     try:
-        table = pq.read_table(path).to_pydict()
+        table = read_parquet(path).to_pydict()
     except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
         raise EventLogError([where(-1, "", f"cannot read the file ({exc})", "")]) from None
     cols = {k: [_text(v) for v in vals] for k, vals in table.items()}
