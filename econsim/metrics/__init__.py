@@ -2,27 +2,51 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from econsim.metrics.advice import PopulationOrigin
+from econsim.metrics.breakage import Breakage, BreakageBasis
 from econsim.metrics.finance import Finance, finance
-from econsim.metrics.health import Health, IssuanceCheck, Verdict, health
+from econsim.metrics.health import Health, IssuanceCheck, health
 from econsim.metrics.inflation import Inflation, inflation
 from econsim.metrics.series import Series
+from econsim.metrics.verdicts import (
+    DEFAULT_FAIL_ON,
+    KINDS,
+    FailOnError,
+    Status,
+    Verdict,
+    VerdictKind,
+    parse_fail_on,
+    status,
+)
 from econsim.results import Results
 
 __all__ = [
+    "DEFAULT_FAIL_ON",
+    "KINDS",
+    "Breakage",
+    "BreakageBasis",
+    "FailOnError",
     "Finance",
     "Health",
     "Inflation",
     "IssuanceCheck",
     "Metrics",
+    "PopulationOrigin",
     "Series",
+    "Status",
     "Verdict",
+    "VerdictKind",
     "evaluate",
     "finance",
     "health",
     "inflation",
+    "parse_fail_on",
+    "status",
 ]
 
 
@@ -33,66 +57,118 @@ class Metrics:
     health: Health
     inflation: Inflation
     finance: Finance
+    denied: float  # redemptions denied by a hard budget cap, mean over replications
+    stock_outs: float  # redemptions wanted but out of stock, mean over replications
 
     @property
     def verdicts(self) -> tuple[Verdict, ...]:
         return (*self.health.verdicts, self.inflation.verdict, self.finance.verdict)
 
+    def verdict(self, name: str) -> Verdict:
+        """The verdict called ``name`` (e.g. "consumer share"); verdicts have no fixed order."""
+        for v in self.verdicts:
+            if v.name == name:
+                return v
+        names = ", ".join(repr(v.name) for v in self.verdicts)
+        raise KeyError(f"no verdict {name!r}; the verdicts are {names}")
+
+    def status(self, fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON) -> Status:
+        """Healthy, healthy with warnings or unhealthy, with ``fail_on`` as gating classes."""
+        return status(self.verdicts, fail_on)
+
     @property
     def healthy(self) -> bool:
-        return self.health.healthy
+        """Not unhealthy under the default gating classes (health and budget)."""
+        return self.status() is not Status.UNHEALTHY
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self, fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON) -> dict[str, Any]:
         """Key figures and verdicts, JSON-ready (the content of summary.json)."""
-        h, i, f = self.health, self.inflation, self.finance
+        gating = frozenset(fail_on)
+        state = self.status(gating)
         return {
-            "healthy": self.healthy,
+            "status": state.value,
+            "healthy": state is not Status.UNHEALTHY,
+            "gating_classes": [k for k in KINDS if k in gating],
             "verdicts": [
                 {
                     "name": v.name,
+                    "kind": v.kind,
                     "passed": v.passed,
                     "value": v.value,
                     "threshold": v.threshold,
-                    "gating": v.gating,
+                    "gating": v.gates(gating),
                     "advice": v.advice,
                 }
                 for v in self.verdicts
             ],
-            "health": {
-                "consumption_rate": h.consumption_rate.final(),
-                "consumption_rate_30d": h.consumption_rate_30d.final(),
-                "consumer_share": h.verdicts[1].value,
-                "issuance": [
-                    {
-                        "tier": c.tier,
-                        "behaviour": c.behaviour,
-                        "predicted_per_user_period": c.predicted,
-                        "actual_per_user_period": c.actual,
-                        "deviation": c.deviation,
-                    }
-                    for c in h.issuance
-                ],
-            },
+            "health": self._health_summary(),
             "inflation": {
-                "price_index_final": i.price_index.final(),
-                "supply_growth_recent": i.verdict.value,
-                "issuance_consumption_ratio_final": i.issuance_consumption_ratio.final(),
+                "price_index_final": self.inflation.price_index.final(),
+                "supply_growth_recent": self.inflation.verdict.value,
+                "issuance_consumption_ratio_final": (
+                    self.inflation.issuance_consumption_ratio.final()
+                ),
             },
-            "finance": {
-                "total_budget": f.total_budget,
-                "total_cost": f.total_cost,
-                "budget_used": f.verdict.value,
-                "cost_per_point": f.cost_per_point,
-                "redemption_share": f.redemption_share,
-                "liability_final": f.liability.final(),
-                "breakage": f.breakage,
-                "cost_per_user": {
-                    c.tier: {"realised": c.realised, "planned": c.planned} for c in f.cost_per_user
-                },
+            "finance": self._finance_summary(),
+            "redemptions": {"denied": self.denied, "stock_outs": self.stock_outs},
+        }
+
+    def _health_summary(self) -> dict[str, Any]:
+        h = self.health
+        return {
+            "consumption_rate": h.consumption_rate.final(),
+            "consumption_rate_30d": h.consumption_rate_30d.final(),
+            # a flow ratio: the window's consumption may spend points earned before it
+            "consumption_rate_30d_can_exceed_1": True,
+            "consumer_share": self.verdict("consumer share").value,
+            "issuance": [
+                {
+                    "tier": c.tier,
+                    "behaviour": c.behaviour,
+                    "predicted_per_user_period": c.predicted,
+                    "actual_per_user_period": c.actual,
+                    "deviation": c.deviation,
+                }
+                for c in h.issuance
+            ],
+        }
+
+    def _finance_summary(self) -> dict[str, Any]:
+        f, b = self.finance, self.finance.breakage_estimate
+        return {
+            "total_budget": f.total_budget,
+            "total_cost": f.total_cost,
+            "budget_used": f.verdict.value,
+            "cost_per_point": f.cost_per_point,
+            "redemption_share": f.redemption_share,
+            "liability_final": f.liability.final(),
+            "breakage": _known(b.value),
+            "breakage_basis": b.basis,
+            "breakage_method": b.method,
+            "expirable_share": b.expirable_share,
+            "outstanding_redemption_share": _known(b.redemption_share),
+            "liability_at_estimated_redemption": b.liability,
+            "cost_per_user": {
+                c.tier: {"realised": c.realised, "planned": c.planned} for c in f.cost_per_user
             },
         }
 
 
-def evaluate(results: Results) -> Metrics:
-    """Compute every view of a run."""
-    return Metrics(health(results), inflation(results), finance(results))
+def _known(x: float) -> float | None:
+    """A figure that could not be estimated is null in JSON, never a number read as fact."""
+    return x if math.isfinite(x) else None
+
+
+def evaluate(results: Results, population_origin: PopulationOrigin = "designed") -> Metrics:
+    """Compute every view of a run.
+
+    ``population_origin``: "fitted" when the population was estimated from history (its
+    issuance gaps are then read as wrong uptake assumptions, not a wrong design).
+    """
+    return Metrics(
+        health(results, population_origin),
+        inflation(results),
+        finance(results),
+        denied=float(results.total("denied").sum(axis=1).mean()),
+        stock_outs=float(results.total("stock_outs").sum(axis=1).mean()),
+    )

@@ -10,7 +10,10 @@
   that have left the books, the share that was spent (1 until something expires);
 - **outstanding liability** = outstanding points × expected cost per point × expected
   redemption share;
-- **breakage** = (expired + outstanding × (1 − expected redemption share)) / issued.
+- **breakage**: share of issued points never redeemed, observed when most points could
+  expire within the horizon, else estimated or unobserved (metrics/breakage.py);
+- **liability at the estimated redemption share**: outstanding points × expected cost per
+  point × the share of them the breakage estimate expects to be redeemed.
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from econsim.calibration import predicted_issuance
-from econsim.metrics.health import Verdict, user_periods
+from econsim.metrics.breakage import Breakage, breakage
+from econsim.metrics.health import user_periods
 from econsim.metrics.series import Series, by_group, ratio
+from econsim.metrics.verdicts import Verdict
 from econsim.results import Results
 
 
@@ -45,9 +50,10 @@ class Finance:
     redemption_share: float
     liability: Series
     outstanding_by_tier: dict[str, Series]
-    breakage: float
+    breakage: float  # best figure: observed or estimated; NaN when unobserved
     breakage_by_replication: NDArray[np.float64]
     verdict: Verdict
+    breakage_estimate: Breakage  # the figure with its basis, method and implied liability
 
 
 def period_budgets(r: Results, periods: np.ndarray) -> np.ndarray:
@@ -72,14 +78,13 @@ def finance(r: Results) -> Finance:
     total_cost = float(cost.sum(axis=1).mean())
     consumed = r.total("redeemed").sum(axis=1).astype(float)
     expired = r.total("expired").sum(axis=1).astype(float)
-    issued = r.total("issued").sum(axis=1).astype(float)
     outstanding = r.total("outstanding").astype(float)
     spent = r.total("cost").sum(axis=1)
     per_point = ratio(spent, consumed)
     share = np.where(consumed + expired > 0, ratio(consumed, consumed + expired), 1.0)
     per_point = np.nan_to_num(per_point, nan=0.0)
     liability = outstanding * (per_point * share)[:, None]
-    breakage = ratio(expired + outstanding[:, -1] * (1 - share), issued)
+    broken = breakage(r, per_point)
     over = total_cost > total_budget
     verdict = Verdict(
         "within budget",
@@ -88,7 +93,7 @@ def finance(r: Results) -> Finance:
         not over,
         f"cost {total_cost:,.0f} {s.currency} is "
         f"{'over' if over else 'within'} the horizon budget {total_budget:,.0f}",
-        gating=False,
+        kind="budget",
     )
     return Finance(
         budget_per_period=Series("budget", "money", starts, budget),
@@ -104,9 +109,10 @@ def finance(r: Results) -> Finance:
             t: Series(f"outstanding {t}", "points", np.arange(r.days), r["outstanding"][:, :, i])
             for i, t in enumerate(r.tiers)
         },
-        breakage=float(np.nanmean(breakage)),
-        breakage_by_replication=breakage,
+        breakage=broken.value,
+        breakage_by_replication=broken.by_replication,
         verdict=verdict,
+        breakage_estimate=broken,
     )
 
 

@@ -3,7 +3,8 @@
 Definitions (docs/metrics.md):
 - **consumption rate** = points consumed (catalog redemptions and point games) / points
   issued; cumulative from day 0, and over the trailing 30 days. This is a *points* ratio;
-  it is not the share of members who redeemed, nor a coupon's use rate.
+  it is not the share of members who redeemed, nor a coupon's use rate. The 30-day rate
+  can exceed 100%: points consumed in the window may have been earned before it.
 - **consumer share** = users who consumed in the trailing 30 days / users who held points
   at the end of the day or consumed in those 30 days.
 """
@@ -15,26 +16,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from econsim.calibration import predicted_issuance
+from econsim.metrics.advice import (
+    PopulationOrigin,
+    consumption_advice,
+    issuance_findings,
+)
+from econsim.metrics.advice import (
+    issuance_advice as issuance_advice,  # re-exported: the single-cell rule
+)
 from econsim.metrics.series import Series, ratio, rolling_sum
+from econsim.metrics.verdicts import Verdict
 from econsim.results import Results
 
 WINDOW = 30
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """One judgement with the number behind it and plain advice."""
-
-    name: str
-    value: float
-    threshold: float
-    passed: bool
-    advice: str
-    gating: bool = True  # counts for --fail-on-unhealthy
-
-    @property
-    def mark(self) -> str:
-        return "✓" if self.passed else "✗"
 
 
 @dataclass(frozen=True)
@@ -63,11 +57,17 @@ class Health:
 
     @property
     def healthy(self) -> bool:
-        return all(v.passed for v in self.verdicts if v.gating)
+        """Every verdict of class ``health`` passes (the plan verdict is judged apart)."""
+        return all(v.passed for v in self.verdicts if v.kind == "health")
 
 
 def consumption(r: Results) -> tuple[Series, Series]:
-    """Cumulative and trailing-30-day consumption rate."""
+    """Cumulative and trailing-30-day consumption rate.
+
+    The trailing rate compares the window's consumption with the window's issuance, so it
+    exceeds 1 whenever members spend points saved before the window (a flow ratio, not a
+    share of the window's points).
+    """
     days = np.arange(r.days)
     issued, consumed = r.total("issued"), r.total("redeemed")
     cumulative = ratio(consumed.cumsum(axis=1), issued.cumsum(axis=1))
@@ -128,73 +128,65 @@ def issuance_paths(r: Results) -> tuple[Series, Series]:
     )
 
 
-def issuance_advice(check: IssuanceCheck, tolerance: float) -> str | None:
-    """Domain §5's rule as a sentence, or None when issuance is on plan."""
-    dev = check.deviation
-    if not np.isfinite(dev) or abs(dev) <= tolerance:
-        return None
-    where = f"issuance of '{check.behaviour}' in tier '{check.tier}' is {abs(dev):.0%}"
-    if dev > 0:
-        return f"{where} above prediction: earning is too easy — raise its threshold or cap"
-    return (
-        f"{where} below prediction: earning is too hard — lower its threshold or add "
-        "earning channels"
-    )
+def _consumption_verdict(r: Results, rate: Series) -> Verdict:
+    threshold = r.scenario.health.consumption_threshold
+    value = rate.final()
+    passed = value >= threshold
+    advice = "healthy"
+    if not passed:
+        issued = r.total("issued").sum(axis=1).astype(float)
+        consumed = r.total("redeemed").sum(axis=1).astype(float)
+        shortfall = float(np.mean(threshold * issued - consumed))
+        users = float(np.mean(r.total("users")[:, -1]))
+        advice = consumption_advice(value, threshold, shortfall, users)
+    return Verdict("consumption rate", value, threshold, passed, advice, kind="health")
 
 
-def health(r: Results) -> Health:
-    """The health view of a run: series, issuance checks and verdicts."""
-    h = r.scenario.health
-    rate, rate_30d = consumption(r)
-    share = consumer_share(r)
-    checks = issuance_checks(r)
+def _share_verdict(r: Results, share: Series) -> Verdict:
+    threshold = r.scenario.health.consumer_share_threshold
     window = slice(max(0, r.days - WINDOW), r.days)
-    share_value = float(np.nanmean(share.values[:, window]))
-    rate_value = rate.final()
-    verdicts = [
-        Verdict(
-            "consumption rate",
-            rate_value,
-            h.consumption_threshold,
-            rate_value >= h.consumption_threshold,
-            "healthy"
-            if rate_value >= h.consumption_threshold
-            else (
-                f"only {rate_value:.0%} of issued points are consumed (threshold "
-                f"{h.consumption_threshold:.0%}): add consumption channels, lower catalog prices "
-                "or change the catalog"
-            ),
-        ),
-        Verdict(
-            "consumer share",
-            share_value,
-            h.consumer_share_threshold,
-            share_value >= h.consumer_share_threshold,
-            "healthy"
-            if share_value >= h.consumer_share_threshold
-            else (
-                f"only {share_value:.0%} of point holders consumed in the last 30 days "
-                f"(threshold {h.consumer_share_threshold:.0%}): add cheaper items or point "
-                "games so more holders can spend"
-            ),
-        ),
-    ]
-    advice = [a for c in checks if (a := issuance_advice(c, h.issuance_tolerance))]
+    value = float(np.nanmean(share.values[:, window]))
+    passed = value >= threshold
+    advice = (
+        "healthy"
+        if passed
+        else (
+            f"only {value:.0%} of point holders consumed in the last 30 days "
+            f"(threshold {threshold:.0%}): add cheaper items or point games so more holders "
+            "can spend"
+        )
+    )
+    return Verdict("consumer share", value, threshold, passed, advice, kind="health")
+
+
+def _plan_verdict(
+    checks: tuple[IssuanceCheck, ...], tolerance: float, origin: PopulationOrigin
+) -> Verdict:
+    findings = issuance_findings(checks, tolerance, origin)
     total_pred = sum(c.predicted for c in checks)
     total_act = sum(c.actual for c in checks)
     dev = total_act / total_pred - 1.0 if total_pred else 0.0
-    verdicts.append(
-        Verdict(
-            "issuance on plan",
-            dev,
-            h.issuance_tolerance,
-            not advice,
-            "; ".join(advice)
-            if advice
-            else "actual issuance is within "
-            f"{h.issuance_tolerance:.0%} of prediction for every tier and behaviour",
-            gating=False,
-        )
+    advice = (
+        "; ".join(findings)
+        if findings
+        else f"actual issuance is within {tolerance:.0%} of prediction for every tier and behaviour"
+    )
+    return Verdict("issuance on plan", dev, tolerance, not findings, advice, kind="plan")
+
+
+def health(r: Results, population_origin: PopulationOrigin = "designed") -> Health:
+    """The health view of a run: series, issuance checks and verdicts.
+
+    ``population_origin`` says whether the population was designed or fitted from history
+    (``econsim fit``); it decides what the issuance advice recommends (metrics/advice.py).
+    """
+    rate, rate_30d = consumption(r)
+    share = consumer_share(r)
+    checks = issuance_checks(r)
+    verdicts = (
+        _consumption_verdict(r, rate),
+        _share_verdict(r, share),
+        _plan_verdict(checks, r.scenario.health.issuance_tolerance, population_origin),
     )
     actual, predicted = issuance_paths(r)
-    return Health(rate, rate_30d, share, checks, actual, predicted, tuple(verdicts))
+    return Health(rate, rate_30d, share, checks, actual, predicted, verdicts)

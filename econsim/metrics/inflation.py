@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from econsim.metrics.health import Verdict
 from econsim.metrics.series import Series, by_group, last_of_group, month_index, ratio
+from econsim.metrics.verdicts import Verdict
 from econsim.results import Results
 
 #: Average month-over-month growth of outstanding points that counts as inflating.
@@ -81,7 +81,7 @@ def inflation(r: Results) -> Inflation:
         if inflating
         else f"outstanding points per user grow {trend:.1%} a month over the last "
         f"{TRAILING_MONTHS} months",
-        gating=False,
+        kind="inflation",
     )
     return Inflation(
         price_index=price_index(r),
