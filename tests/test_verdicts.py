@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
+from numpy.testing import assert_allclose
 
 from econsim import Scenario, load_scenario, simulate
 from econsim.metrics import (
@@ -16,6 +18,7 @@ from econsim.metrics import (
     status,
 )
 from econsim.metrics.advice import issuance_findings
+from econsim.metrics.breakage import redeemed_by
 from econsim.metrics.health import IssuanceCheck
 from tests.builders import tiny
 from tests.conftest import ROOT
@@ -187,3 +190,13 @@ def test_breakage_without_expiry_is_estimated_from_the_flow_or_unobserved() -> N
     assert summary["finance"]["breakage"] is None
     assert summary["health"]["consumption_rate_30d_can_exceed_1"] is True
     assert summary["redemptions"] == {"denied": 0.0, "stock_outs": 0.0}
+
+
+def test_churn_competes_with_redemption_before_expiry() -> None:
+    days = np.array([0.0, 10.0, 100.0])
+    assert_allclose(redeemed_by(days, 0.05, 0.0), 1 - 0.95**days)
+    with_churn = redeemed_by(days, 0.05, 0.01)
+    assert (with_churn <= redeemed_by(days, 0.05, 0.0)).all()
+    # in the long run churn takes c / (h + c) of the points
+    assert_allclose(redeemed_by(np.array([10_000.0]), 0.05, 0.01), [0.05 / 0.06])
+    assert_allclose(redeemed_by(days, 0.0, 0.0), 0.0)

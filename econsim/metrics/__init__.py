@@ -147,7 +147,7 @@ class Metrics:
             "breakage_method": b.method,
             "expirable_share": b.expirable_share,
             "outstanding_redemption_share": _known(b.redemption_share),
-            "liability_at_estimated_redemption": b.liability,
+            "liability_at_estimated_redemption": _known(b.liability),
             "cost_per_user": {
                 c.tier: {"realised": c.realised, "planned": c.planned} for c in f.cost_per_user
             },

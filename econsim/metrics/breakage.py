@@ -13,7 +13,8 @@ artefact of the horizon. So (docs/metrics.md):
   outstanding at the horizon is aged first-in-first-out against the daily issuance (the
   newest points are the ones still held), each day's points are run forward to their
   expiry date at the daily redemption hazard of the last ``HAZARD_DAYS`` days (points
-  consumed / point-days outstanding), and what survives to its expiry date is breakage.
+  consumed / point-days outstanding), competing with the members' churn hazard (a churned
+  holder's points wait for expiry); what survives to its expiry date is breakage.
 - **estimated, "redemption flow"** (no expiry): points never leave the books except by
   redemption, so the long-run redeemed share of issued points is the recent flow ratio,
   points consumed / points issued over the last ``HAZARD_DAYS`` days (at most 1).
@@ -51,7 +52,7 @@ class Breakage:
     method: str  # "expired so far", "hazard to expiry", "redemption flow" or "" (unobserved)
     expirable_share: float  # issued points whose expiry date fell within the horizon
     redemption_share: float  # of the points outstanding at the horizon, the share redeemed
-    liability: float  # outstanding at the horizon × cost per point × redemption_share
+    liability: float  # outstanding × cost per point × redemption_share (NaN: nothing priced)
     by_replication: F
 
 
@@ -91,10 +92,32 @@ def _hazard(consumed: F, outstanding: F) -> float:
     return float(consumed[days].sum()) / exposure if exposure > 0 else 0.0
 
 
-def _estimate(
-    issued: F, consumed: F, expired: F, outstanding: F, last_day: np.ndarray
-) -> tuple[float, str]:
-    """One replication's estimated breakage and method (NaN when unobserved)."""
+def _churn(churned: F, users: F) -> float:
+    """Daily churn hazard of members over the trailing days (0 without a lifecycle)."""
+    days = slice(-HAZARD_DAYS, None)
+    exposure = float(users[days].sum())
+    gone = float(churned[-1] - churned[-min(HAZARD_DAYS + 1, churned.size)])
+    return gone / exposure if exposure > 0 else 0.0
+
+
+def redeemed_by(days_left: F, hazard: float, churn: float) -> F:
+    """Chance a held point is redeemed within ``days_left`` days (churn takes the rest).
+
+    Competing daily risks: redeemed at ``hazard``, or its holder churns at ``churn`` and
+    the point waits for expiry; without churn this is 1 − (1 − hazard)^days.
+    """
+    both = min(1.0, hazard + churn)
+    if both <= 0:
+        return np.zeros_like(days_left)
+    out: F = hazard / (hazard + churn) * (1.0 - (1.0 - both) ** days_left)
+    return out
+
+
+def _estimate(r: Results, i: int, last_day: np.ndarray) -> tuple[float, str]:
+    """Replication ``i``'s estimated breakage and method (NaN when unobserved)."""
+    issued = r.total("issued")[i].astype(float)
+    consumed = r.total("redeemed")[i].astype(float)
+    outstanding = r.total("outstanding")[i].astype(float)
     total = issued.sum()
     if total <= 0 or consumed[-HAZARD_DAYS:].sum() <= 0:
         return float("nan"), ""
@@ -103,8 +126,9 @@ def _estimate(
         return 1.0 - flow, "redemption flow"
     held = _held_by_day(issued, float(outstanding[-1]))
     remaining = np.clip(last_day - (issued.size - 1), 0, None).astype(float)
-    survive = (1.0 - min(1.0, _hazard(consumed, outstanding))) ** remaining
-    return float((expired.sum() + (held * survive).sum()) / total), "hazard to expiry"
+    churn = _churn(r["churned"][i].astype(float), r.total("users")[i].astype(float))
+    lost = held * (1.0 - redeemed_by(remaining, _hazard(consumed, outstanding), churn))
+    return float((r.total("expired")[i].sum() + lost.sum()) / total), "hazard to expiry"
 
 
 def _observed(consumed: F, expired: F, issued: F, outstanding: F) -> float:
@@ -131,7 +155,7 @@ def breakage(r: Results, cost_per_point: F) -> Breakage:
             values.append(_observed(consumed[i], expired[i], issued[i], outstanding[i]))
             methods.add("expired so far")
         else:
-            value, method = _estimate(issued[i], consumed[i], expired[i], outstanding[i], last_day)
+            value, method = _estimate(r, i, last_day)
             values.append(value)
             methods.add(method)
     by_rep = np.asarray(values, dtype=np.float64)

@@ -81,10 +81,10 @@ def finance(r: Results) -> Finance:
     outstanding = r.total("outstanding").astype(float)
     spent = r.total("cost").sum(axis=1)
     per_point = ratio(spent, consumed)
+    broken = breakage(r, per_point)  # NaN cost per point: that liability is unknown, not 0
     share = np.where(consumed + expired > 0, ratio(consumed, consumed + expired), 1.0)
     per_point = np.nan_to_num(per_point, nan=0.0)
     liability = outstanding * (per_point * share)[:, None]
-    broken = breakage(r, per_point)
     over = total_cost > total_budget
     verdict = Verdict(
         "within budget",
