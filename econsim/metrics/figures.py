@@ -29,7 +29,11 @@ class Figure:
 
 FIGURES = (
     Figure("consumption_rate", "share", "points consumed / points issued, over the horizon"),
-    Figure("consumption_rate_30d", "share", "consumption rate over the last 30 days"),
+    Figure(
+        "consumption_rate_30d",
+        "share",
+        "consumed / issued over the last 30 days (can exceed 100%: saved points spent)",
+    ),
     Figure("consumer_share", "share", "consumers / point holders, mean of the last 30 days"),
     Figure("issued", "points", "points issued over the horizon"),
     Figure("consumed", "points", "points consumed over the horizon"),
@@ -38,7 +42,11 @@ FIGURES = (
     Figure("cost", "money", "money realised over the horizon"),
     Figure("budget_used", "share", "money realised / budget over the horizon"),
     Figure("liability", "money", "outstanding liability at the horizon"),
-    Figure("breakage", "share", "expired and projected never-redeemed points / issued"),
+    Figure(
+        "breakage",
+        "share",
+        "share of issued points never redeemed: observed or estimated; NaN if unobserved",
+    ),
     Figure("supply_growth", "share", "monthly growth of outstanding points per user, last 3"),
     Figure("price_index", "index", "catalog price index at the horizon (day 0 = 1)"),
 )
