@@ -115,16 +115,9 @@ def _check_behaviours(s: Scenario) -> Iterator[Finding]:
 
 
 def _check_budget_expiry(s: Scenario) -> Iterator[Finding]:
-    budget = s.design.budget
-    loc: Loc = ("design", "budget")
-    if budget.method == "fixed_amount" and budget.amount is None:
-        yield loc, "method fixed_amount needs an amount", "add amount: <money per period>"
-    if budget.method == "fixed_ratio" and budget.ratio is None:
-        yield (
-            loc,
-            "method fixed_ratio needs a ratio",
-            "add ratio: <share of core amount, e.g. 0.01>",
-        )
+    missing = s.design.budget.missing_field()
+    if missing is not None:
+        yield ("design", "budget"), *missing
     expiries: list[tuple[Loc, Expiry]] = [(("design", "expiry"), s.design.expiry)]
     expiries += [
         (("design", "rule_changes", i, "expiry"), rc.expiry)
@@ -132,10 +125,9 @@ def _check_budget_expiry(s: Scenario) -> Iterator[Finding]:
         if rc.expiry is not None
     ]
     for eloc, e in expiries:
-        if e.policy == "rolling" and e.months is None:
-            yield eloc, "policy rolling needs months", "add months: <N>"
-        if e.policy == "end_of_year" and e.years is None:
-            yield eloc, "policy end_of_year needs years", "add years: <N>"
+        missing = e.missing_field()
+        if missing is not None:
+            yield eloc, *missing
     for name, item in s.design.catalog.items():
         if item.loop == "open" and item.use_rate != 1.0:
             yield (
