@@ -10,7 +10,7 @@ import math
 from typing import Annotated, Any, Literal
 
 from numpy.typing import NDArray
-from pydantic import Field
+from pydantic import Discriminator, Field, Tag
 
 from econsim.scenario.base import (
     Day,
@@ -186,45 +186,76 @@ class Budget(Model):
         return None
 
 
-class Expiry(Model):
-    """When earned points expire."""
+class NoExpiry(Model):
+    """Points never expire (`policy: none`, the default)."""
 
-    policy: Literal["none", "rolling", "end_of_year"] = Field(
-        default="none",
-        description="`rolling`: N months after the month earned; "
-        "`end_of_year`: 31 December, N years after the year earned.",
-    )
-    months: PositiveInt | None = Field(default=None, description="N for `rolling`.")
-    years: PositiveInt | None = Field(default=None, description="N for `end_of_year`.")
+    policy: Literal["none"] = Field(default="none", description="Points never expire.")
 
     def expires_by(self, key: int, start_month: int) -> int:
-        """Month key at whose end points earned in month ``key`` expire (:data:`NEVER` for none).
+        """Month key at whose end points earned in month ``key`` expire: never."""
+        return NEVER
+
+    def months_held(self) -> int:
+        """The most monthly lots a user needs: one, since nothing expires."""
+        return 1
+
+
+class RollingExpiry(Model):
+    """Points expire at the end of the N-th month after the month they were earned."""
+
+    policy: Literal["rolling"] = Field(description="`rolling`: N months after the month earned.")
+    months: PositiveInt = Field(description="N: months after the month earned (e.g. 12).")
+
+    def expires_by(self, key: int, start_month: int) -> int:
+        """Month key at whose end points earned in month ``key`` expire."""
+        return key + self.months
+
+    def months_held(self) -> int:
+        """The most monthly lots a user can hold before the oldest expires."""
+        return self.months + 1
+
+
+class YearEndExpiry(Model):
+    """Points expire on 31 December, N years after the year they were earned."""
+
+    policy: Literal["end_of_year"] = Field(
+        description="`end_of_year`: 31 December, N years after the year earned."
+    )
+    years: PositiveInt = Field(description="N: years after the year earned (e.g. 1).")
+
+    def expires_by(self, key: int, start_month: int) -> int:
+        """Month key at whose end points earned in month ``key`` expire.
 
         Month keys count from the scenario's first month (0); ``start_month`` is its calendar
         month (1–12), which places the year ends.
         """
-        if self.policy == "rolling" and self.months:
-            return key + self.months
-        if self.policy == "end_of_year" and self.years:
-            year = (start_month - 1 + key) // 12
-            return 12 * (year + self.years) + 11 - (start_month - 1)
-        return NEVER
+        year = (start_month - 1 + key) // 12
+        return 12 * (year + self.years) + 11 - (start_month - 1)
 
     def months_held(self) -> int:
-        """The most monthly lots a user can hold before the oldest expires (1 for none)."""
-        if self.policy == "rolling" and self.months:
-            return self.months + 1
-        if self.policy == "end_of_year" and self.years:
-            return 12 * (self.years + 1)
-        return 1
+        """The most monthly lots a user can hold before the oldest expires."""
+        return 12 * (self.years + 1)
 
-    def missing_field(self) -> tuple[str, str] | None:
-        """``(message, hint)`` when the policy's own field is absent, else None."""
-        if self.policy == "rolling" and self.months is None:
-            return "policy rolling needs months", "add months: <N>"
-        if self.policy == "end_of_year" and self.years is None:
-            return "policy end_of_year needs years", "add years: <N>"
-        return None
+
+def _policy(value: Any) -> str:
+    """The expiry variant of raw input or a model; no policy given means none."""
+    if isinstance(value, dict):
+        policy = value.get("policy", "none")
+        return policy if isinstance(policy, str) else repr(policy)
+    return str(getattr(value, "policy", "none"))
+
+
+#: When earned points expire: a tagged union on ``policy`` (none / rolling / end_of_year).
+Expiry = Annotated[
+    Annotated[NoExpiry, Tag("none")]
+    | Annotated[RollingExpiry, Tag("rolling")]
+    | Annotated[YearEndExpiry, Tag("end_of_year")],
+    Discriminator(
+        _policy,
+        custom_error_type="expiry_policy",
+        custom_error_message="policy should be 'none', 'rolling' or 'end_of_year'",
+    ),
+]
 
 
 class CalibrationTargets(Model):
@@ -362,7 +393,7 @@ class Design(Model):
     catalog: dict[str, CatalogItem] = Field(
         default_factory=dict, description="Items in the points mall, by name."
     )
-    expiry: Expiry = Field(default_factory=Expiry, description="When points expire.")
+    expiry: Expiry = Field(default_factory=NoExpiry, description="When points expire.")
     campaigns: dict[str, Campaign] = Field(
         default_factory=dict, description="Time-limited pushes, by name."
     )

@@ -90,13 +90,15 @@ def locate(tree: Any, loc: Sequence[str | int]) -> tuple[int, int, Loc]:
     line, col = 1, 1
     node = tree
     found: list[str | int] = []
-    for part in loc:
+    for i, part in enumerate(loc):
         if isinstance(node, CommentedMap) and part in node:
             kline, kcol = node.lc.key(part)
             line, col, node = kline + 1, kcol + 1, node[part]
         elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
             iline, icol = node.lc.item(part)
             line, col, node = iline + 1, icol + 1, node[part]
+        elif isinstance(node, dict) and part not in node and i < len(loc) - 1:
+            continue  # a union member's tag, which pydantic adds and the file does not have
         elif isinstance(node, dict):
             found.append(part)  # a missing key: name it, point at its parent
             break

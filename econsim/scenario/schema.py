@@ -33,15 +33,18 @@ from econsim.scenario.design import (
     Design,
     Expiry,
     Mechanics,
+    NoExpiry,
     PointGame,
     RandomReward,
     Referral,
+    RollingExpiry,
     RuleChange,
     SignInStreak,
     TaskBundle,
     Tier,
     TierEntry,
     TierReview,
+    YearEndExpiry,
 )
 from econsim.scenario.population import (
     AmountDistribution,
@@ -67,6 +70,7 @@ __all__ = [
     "Lifecycle",
     "Mechanics",
     "Model",
+    "NoExpiry",
     "NonNegativeFloat",
     "NonNegativeInt",
     "PerTier",
@@ -78,6 +82,7 @@ __all__ = [
     "RandomReward",
     "Referral",
     "RepeatBuying",
+    "RollingExpiry",
     "RuleChange",
     "Scenario",
     "SignInStreak",
@@ -86,6 +91,7 @@ __all__ = [
     "TierEntry",
     "TierPopulation",
     "TierReview",
+    "YearEndExpiry",
 ]
 
 
