@@ -1,4 +1,6 @@
-"""The design half of a scenario: what the operator controls (domain §2–§4, §7).
+"""The design half of a scenario: what the operator controls (domain §2–§4).
+
+Its incentive mechanics (§7) live in :mod:`econsim.scenario.mechanics`.
 
 The rules of the format live here beside the fields they read: a behaviour's cap for a
 tier, a budget's amount for a period, when an expiry policy lets points lapse.
@@ -22,6 +24,7 @@ from econsim.scenario.base import (
     PositiveInt,
     Probability,
 )
+from econsim.scenario.mechanics import Mechanics
 
 #: Default calibration step of a core behaviour's per-unit rate (non-core: whole points).
 CORE_POINTS_STEP = 0.01
@@ -310,69 +313,6 @@ class RuleChange(Model):
         default_factory=list, description="Behaviours affected; empty = all."
     )
     expiry: Expiry | None = Field(default=None, description="A new expiry policy from this day.")
-
-
-class SignInStreak(Model):
-    """Daily sign-in with streak rewards: the bonus grows with the streak, a miss resets it."""
-
-    behaviour: str = Field(description="The non-core behaviour that counts as a sign-in.")
-    bonus_by_day: list[NonNegativeInt] = Field(
-        min_length=1, description="Extra points on the 1st, 2nd, … consecutive day."
-    )
-    after_schedule: Literal["repeat_last", "restart"] = Field(
-        default="restart",
-        description="Past the schedule: keep paying the last bonus, or start a new cycle.",
-    )
-
-
-class TaskBundle(Model):
-    """Complete `count` occurrences of a behaviour in a period → a bonus."""
-
-    behaviour: str = Field(description="The behaviour whose occurrences count.")
-    count: PositiveInt = Field(description="Occurrences in one period that complete the bundle.")
-    bonus: PositiveInt = Field(description="Points paid once per period on completion.")
-
-
-class Referral(Model):
-    """Invite a friend: both get points."""
-
-    inviter_points: NonNegativeInt = Field(description="Points to the user who invites.")
-    invitee_points: NonNegativeInt = Field(description="Points to the friend who joins.")
-
-
-class RandomReward(Model):
-    """A surprise after a core behaviour: points drawn uniformly in [low, high]."""
-
-    after: str = Field(description="The behaviour that triggers the draw.")
-    probability: Probability = Field(description="Chance of a reward per occurrence.")
-    low: NonNegativeInt = Field(description="Smallest reward in points.")
-    high: PositiveInt = Field(description="Largest reward in points.")
-
-
-class PointGame(Model):
-    """A points sink: spend points for a chance at a prize."""
-
-    cost_points: PositiveInt = Field(description="Points one play costs.")
-    win_probability: Probability = Field(description="Chance one play wins the prize.")
-    prize_cost: PositiveFloat = Field(description="Operator's money cost of one prize.")
-
-
-class Mechanics(Model):
-    """Incentive mechanics (domain §7)."""
-
-    sign_in_streak: SignInStreak | None = Field(
-        default=None, description="Daily sign-in with streak bonuses."
-    )
-    task_bundles: dict[str, TaskBundle] = Field(
-        default_factory=dict, description="Bonuses for K occurrences in a period, by name."
-    )
-    referral: Referral | None = Field(default=None, description="Invite-a-friend rewards.")
-    random_rewards: dict[str, RandomReward] = Field(
-        default_factory=dict, description="Surprise points after a behaviour, by name."
-    )
-    point_games: dict[str, PointGame] = Field(
-        default_factory=dict, description="Draws and games that spend points, by name."
-    )
 
 
 class Design(Model):

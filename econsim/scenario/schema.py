@@ -3,8 +3,8 @@
 A scenario is frozen once validated. Cross-field rules (references, shares summing to 1,
 days inside the horizon) live in :mod:`econsim.scenario.checks` so that they are reported
 together with schema errors, each with its own location. The design types live in
-:mod:`econsim.scenario.design`, the population types in :mod:`econsim.scenario.population`;
-every one is re-exported here.
+:mod:`econsim.scenario.design` (its mechanics in :mod:`econsim.scenario.mechanics`), the
+population types in :mod:`econsim.scenario.population`; every one is re-exported here.
 """
 
 from __future__ import annotations
@@ -32,19 +32,21 @@ from econsim.scenario.design import (
     CatalogItem,
     Design,
     Expiry,
-    Mechanics,
     NoExpiry,
-    PointGame,
-    RandomReward,
-    Referral,
     RollingExpiry,
     RuleChange,
-    SignInStreak,
-    TaskBundle,
     Tier,
     TierEntry,
     TierReview,
     YearEndExpiry,
+)
+from econsim.scenario.mechanics import (
+    Mechanics,
+    PointGame,
+    RandomReward,
+    Referral,
+    SignInStreak,
+    TaskBundle,
 )
 from econsim.scenario.population import (
     AmountDistribution,
