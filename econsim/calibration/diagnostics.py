@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from econsim.calibration.result import Calibration
 from econsim.calibration.steps import Inputs
 from econsim.scenario.schema import Scenario
-
-if TYPE_CHECKING:
-    from econsim.calibration.calibrate import Calibration
 
 RATIO_DEVIATION_WARNING = 0.01
 

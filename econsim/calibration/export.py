@@ -6,7 +6,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
-from econsim.calibration.calibrate import Calibration
+from econsim.calibration.result import Calibration
 from econsim.scenario.load import dump_tree
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.scenario.earning import expected_quantity, max_points
+
 Array = NDArray[np.float64]
 
 
@@ -39,9 +41,9 @@ def per_user_maximum(inp: Inputs) -> tuple[Array, Array, Array]:
     The adjusted group is taken at base value (no multiplier): step 3 sets its multiplier.
     Returns ``(K, C, per_behaviour_base_max[t, b])``.
     """
-    base = inp.points[None, :] * inp.cap / inp.unit[None, :]
     adjusted = inp.is_core if inp.adjust == "core" else ~inp.is_core
-    scaled = np.where(adjusted[None, :], base, base * inp.multiplier)
+    kept = np.where(adjusted[None, :], 1.0, inp.multiplier)
+    scaled = max_points(inp.points[None, :], inp.cap, inp.unit[None, :], kept)
     non_core_max = (scaled * ~inp.is_core).sum(axis=1)
     core_max = (scaled * inp.is_core).sum(axis=1)
     return non_core_max, core_max, scaled
@@ -85,7 +87,7 @@ def predicted_per_user(inp: Inputs, max_by_behaviour: Array) -> Array:
 
 def predicted_core_amount(inp: Inputs) -> Array:
     """Predicted core amount per user per tier (for a fixed-ratio budget)."""
-    amount: Array = (inp.cap * inp.uptake * inp.is_core[None, :]).sum(axis=1)
+    amount: Array = (expected_quantity(inp.cap, inp.uptake) * inp.is_core[None, :]).sum(axis=1)
     return amount
 
 

@@ -40,16 +40,6 @@ def spend(state: State, rows: NDArray[np.int64], points: NDArray[np.int64], key:
     state.balance[rows] -= points
 
 
-def _expires_by(key: int, expiry: Expiry, start_month: int) -> int:
-    """Month key at whose end a lot earned in month ``key`` expires (huge for none)."""
-    if expiry.policy == "rolling" and expiry.months:
-        return key + expiry.months
-    if expiry.policy == "end_of_year" and expiry.years:
-        year = (start_month - 1 + key) // 12
-        return 12 * (year + expiry.years) + 11 - (start_month - 1)
-    return 2**40
-
-
 def expire(
     state: State, month: int, expiry: Expiry, start_month: int, n_tiers: int
 ) -> NDArray[np.int64]:
@@ -58,7 +48,7 @@ def expire(
     expired = np.zeros(n_tiers, np.int64)
     n = state.n
     for k in range(month - size + 1, month + 1):
-        if _expires_by(k, expiry, start_month) > month:
+        if expiry.expires_by(k, start_month) > month:
             continue
         slot = k % size
         lot = state.lots[slot, :n]

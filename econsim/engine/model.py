@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from econsim.scenario.schema import Behaviour, Expiry, RepeatBuying, Scenario
+from econsim.scenario.earning import expected_quantity
+from econsim.scenario.schema import Expiry, RepeatBuying, Scenario
 
 F = NDArray[np.float64]
 Int = NDArray[np.int64]
@@ -93,19 +94,6 @@ class Model:
         return self.sources.index(name)
 
 
-def _cap(b: Behaviour, tier: str) -> float:
-    return b.period_cap[tier] if isinstance(b.period_cap, dict) else b.period_cap
-
-
-def _daily_cap(b: Behaviour, period_days: int) -> int:
-    if b.kind == "core":
-        return 0
-    if b.daily_cap is not None:
-        return b.daily_cap
-    caps = b.period_cap.values() if isinstance(b.period_cap, dict) else [b.period_cap]
-    return max(1, int(np.ceil(max(caps) / period_days)))
-
-
 def _calendar(start: dt.date, days: int) -> tuple[Int, NDArray[np.bool_], NDArray[np.bool_]]:
     dates = [start + dt.timedelta(days=i) for i in range(days + 1)]
     keys = np.array([(x.year - start.year) * 12 + x.month - start.month for x in dates])
@@ -119,12 +107,7 @@ def lot_count(scenario: Scenario) -> int:
     policies = [scenario.design.expiry] + [
         rc.expiry for rc in scenario.design.rule_changes if rc.expiry is not None
     ]
-    months = 1
-    for e in policies:
-        if e.policy == "rolling" and e.months:
-            months = max(months, e.months + 1)
-        elif e.policy == "end_of_year" and e.years:
-            months = max(months, 12 * (e.years + 1))
+    months = max(e.months_held() for e in policies)
     horizon_months = scenario.horizon_days // 28 + 2
     return min(months, horizon_months)
 
@@ -148,7 +131,7 @@ def compile_model(s: Scenario) -> Model:
     tiers, behaviours = tuple(d.tiers), tuple(d.behaviours)
     bs = [d.behaviours[b] for b in behaviours]
     is_core = np.array([b.kind == "core" for b in bs])
-    cap = np.array([[_cap(b, t) for b in bs] for t in tiers], dtype=float)
+    cap = np.array([[b.cap_for(t) for b in bs] for t in tiers], dtype=float)
     uptake = np.array(
         [
             [p.tiers[t].uptake.get(b, d.tiers[t].uptake.get(b, 0.0)) for b in behaviours]
@@ -156,8 +139,8 @@ def compile_model(s: Scenario) -> Model:
         ]
     )
     uptake = np.minimum(uptake * p.uptake_scale, 1.0)
-    daily_cap = np.array([_daily_cap(b, d.period_days) for b in bs], dtype=np.int64)
-    per_day = uptake * cap / d.period_days
+    daily_cap = np.array([b.daily_limit(d.period_days) for b in bs], dtype=np.int64)
+    per_day = expected_quantity(cap, uptake) / d.period_days
     slot_p = np.where(is_core[None, :], 0.0, per_day / np.maximum(daily_cap, 1)[None, :])
     freq = np.array(
         [

@@ -65,12 +65,7 @@ class Simulation:
 
     def period_budget(self) -> float:
         """The current period's budget: fixed, or a ratio of the core amount realised so far."""
-        b = self.model.scenario.design.budget
-        if b.method == "fixed_amount":
-            assert b.amount is not None
-            return b.amount
-        assert b.ratio is not None
-        return b.ratio * self.period_core_amount
+        return self.model.scenario.design.budget.amount_for(self.period_core_amount)
 
     def add_users(self, count: int) -> np.ndarray:
         """New users join today, in the lowest tier (or, with fixed layers, one drawn by

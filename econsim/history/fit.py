@@ -29,6 +29,7 @@ from econsim.engine.model import Model, compile_model
 from econsim.history import bgnbd, propensity
 from econsim.history.events import REDEMPTION, EventLog
 from econsim.history.rfm import rfm_classes
+from econsim.scenario.earning import points_for, realised_uptake
 from econsim.scenario.schema import Scenario
 
 F = NDArray[np.float64]
@@ -109,13 +110,11 @@ def _points(log: EventLog, model: Model, tier: Int) -> F:
     b = np.minimum(log.event, nb - 1)
     behaviour = log.event < nb
     t = tier[log.user]
-    per = (
-        model.tier_mult[t, b]
-        * np.array([model.scenario.design.behaviours[x].points for x in model.behaviours])[b]
-    )
-    amount = np.nan_to_num(log.amount, nan=0.0)
-    core = model.is_core[b]
-    raw = np.where(core, np.floor(amount / model.unit[b] * per + 1e-9), per)
+    points = np.array([model.scenario.design.behaviours[x].points for x in model.behaviours])
+    # a non-core event is one occurrence; a core event earns by its amount, floored
+    quantity = np.where(model.is_core[b], np.nan_to_num(log.amount, nan=0.0), 1.0)
+    earned = points_for(quantity, model.unit[b], points[b], model.tier_mult[t, b])
+    raw = np.where(model.is_core[b], np.floor(earned + 1e-9), earned)
     out: F = np.where(behaviour, raw, 0.0)
     return out
 
@@ -298,7 +297,7 @@ def fit_history(
             else:
                 occ = np.bincount(log.user[in_tier], minlength=n_users)[members]
                 per_period = occ / periods[members]
-            uptake, uptake_se = _mean_se(np.minimum(per_period, cap) / cap)
+            uptake, uptake_se = _mean_se(realised_uptake(per_period, cap))
             estimates.append(
                 Estimate(f"uptake of {bname}, tier {tname}", uptake, uptake_se, int(members.sum()))
             )

@@ -61,10 +61,7 @@ def period_budgets(r: Results, periods: np.ndarray) -> np.ndarray:
     s = r.scenario
     ends = np.array([np.nonzero(periods == p)[0][-1] for p in range(int(periods.max()) + 1)])
     budget = r["budget"][:, ends].astype(float)
-    if s.design.budget.method == "fixed_amount":
-        lengths = np.bincount(periods)
-        budget = budget * lengths / s.design.period_days
-    return budget
+    return s.design.budget.prorated(budget, np.bincount(periods), s.design.period_days)
 
 
 def finance(r: Results) -> Finance:

@@ -9,7 +9,7 @@ import difflib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from econsim.scenario.schema import Expiry, Scenario
+from econsim.scenario.schema import Scenario
 
 Loc = tuple[str | int, ...]
 Finding = tuple[Loc, str, str]
@@ -45,7 +45,7 @@ def check_scenario(s: Scenario) -> list[Finding]:
     return [
         *_check_tiers(s),
         *_check_behaviours(s),
-        *_check_budget_expiry(s),
+        *_check_budget_catalog(s),
         *_check_schedule(s),
         *_check_mechanics(s),
         *_check_population(s),
@@ -114,28 +114,11 @@ def _check_behaviours(s: Scenario) -> Iterator[Finding]:
             yield (*loc, "unit"), "only core behaviours have a unit amount", "remove unit"
 
 
-def _check_budget_expiry(s: Scenario) -> Iterator[Finding]:
-    budget = s.design.budget
-    loc: Loc = ("design", "budget")
-    if budget.method == "fixed_amount" and budget.amount is None:
-        yield loc, "method fixed_amount needs an amount", "add amount: <money per period>"
-    if budget.method == "fixed_ratio" and budget.ratio is None:
-        yield (
-            loc,
-            "method fixed_ratio needs a ratio",
-            "add ratio: <share of core amount, e.g. 0.01>",
-        )
-    expiries: list[tuple[Loc, Expiry]] = [(("design", "expiry"), s.design.expiry)]
-    expiries += [
-        (("design", "rule_changes", i, "expiry"), rc.expiry)
-        for i, rc in enumerate(s.design.rule_changes)
-        if rc.expiry is not None
-    ]
-    for eloc, e in expiries:
-        if e.policy == "rolling" and e.months is None:
-            yield eloc, "policy rolling needs months", "add months: <N>"
-        if e.policy == "end_of_year" and e.years is None:
-            yield eloc, "policy end_of_year needs years", "add years: <N>"
+def _check_budget_catalog(s: Scenario) -> Iterator[Finding]:
+    # an expiry's own fields are checked by its tagged union in the schema
+    missing = s.design.budget.missing_field()
+    if missing is not None:
+        yield ("design", "budget"), *missing
     for name, item in s.design.catalog.items():
         if item.loop == "open" and item.use_rate != 1.0:
             yield (

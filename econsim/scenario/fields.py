@@ -9,7 +9,7 @@ import types
 from collections.abc import Sequence
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Tag
 from pydantic.fields import FieldInfo
 
 from econsim.scenario.checks import did_you_mean
@@ -26,7 +26,24 @@ def _unwrap(annotation: Any) -> list[Any]:
     return [annotation]
 
 
+def _tagged(annotation: Any, tag: str | int) -> Any:
+    """The member of a tagged union that pydantic names ``tag`` in error locations, or None."""
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) not in (Union, types.UnionType):
+        return None
+    for arg in get_args(annotation):
+        if get_origin(arg) is Annotated and any(
+            isinstance(m, Tag) and m.tag == tag for m in arg.__metadata__
+        ):
+            return get_args(arg)[0]
+    return None
+
+
 def _step(annotation: Any, part: str | int) -> tuple[Any, FieldInfo | None] | None:
+    member = _tagged(annotation, part)
+    if member is not None:
+        return member, None
     for t in _unwrap(annotation):
         if isinstance(t, type) and issubclass(t, BaseModel) and isinstance(part, str):
             info = t.model_fields.get(part)

@@ -14,41 +14,33 @@ from typing import Any
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from econsim.errors import Problem, ScenarioError
 from econsim.scenario.checks import check_scenario
 from econsim.scenario.fields import field_hint, unknown_key_hint
+from econsim.scenario.overrides import apply_overrides
 from econsim.scenario.schema import Scenario
+from econsim.scenario.yamlio import parse_yaml, yaml_round_trip
+
+__all__ = [
+    "dotted",
+    "dump_scenario",
+    "dump_tree",
+    "load_scenario",
+    "load_tree",
+    "loads_scenario",
+    "locate",
+    "parse_yaml",
+    "read_scenario_text",
+    "scenario_from_dict",
+    "to_plain",
+    "validate_tree",
+]
 
 Loc = tuple[str | int, ...]
 
 #: Deeper nesting than any scenario needs; deeper input is refused, not recursed into.
 MAX_DEPTH = 40
-
-
-def _yaml() -> YAML:
-    y = YAML(typ="rt")
-    y.allow_duplicate_keys = False
-    return y
-
-
-def parse_yaml(text: str, source: str) -> Any:
-    """Parse YAML text keeping positions; syntax errors become a ScenarioError."""
-    try:
-        return _yaml().load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        message = f"YAML syntax: {exc.problem or exc.context}"
-        hint = "check indentation, colons and quotes on this line or the one before"
-        if "duplicate key" in str(exc.problem or ""):
-            message = f"duplicate key: {exc.problem}"
-            hint = "each key may appear once in a mapping; remove or rename one"
-        raise ScenarioError([Problem(source, line, col, "", message, hint)]) from None
-    except (YAMLError, RecursionError, ValueError, TypeError) as exc:
-        message = f"cannot parse YAML: {type(exc).__name__}: {exc}"
-        raise ScenarioError([Problem(source, 1, 1, "", message, "")]) from None
 
 
 def read_scenario_text(path: Path | str) -> str:
@@ -98,13 +90,15 @@ def locate(tree: Any, loc: Sequence[str | int]) -> tuple[int, int, Loc]:
     line, col = 1, 1
     node = tree
     found: list[str | int] = []
-    for part in loc:
+    for i, part in enumerate(loc):
         if isinstance(node, CommentedMap) and part in node:
             kline, kcol = node.lc.key(part)
             line, col, node = kline + 1, kcol + 1, node[part]
         elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
             iline, icol = node.lc.item(part)
             line, col, node = iline + 1, icol + 1, node[part]
+        elif isinstance(node, dict) and part not in node and i < len(loc) - 1:
+            continue  # a union member's tag, which pydantic adds and the file does not have
         elif isinstance(node, dict):
             found.append(part)  # a missing key: name it, point at its parent
             break
@@ -196,8 +190,6 @@ def load_scenario(path: Path | str, overrides: Sequence[str] = ()) -> Scenario:
 
     Raises :class:`econsim.ScenarioError` listing every problem with its location.
     """
-    from econsim.scenario.overrides import apply_overrides
-
     source = str(path)
     tree = load_tree(path)
     overridden = apply_overrides(tree, overrides) if overrides else {}
@@ -217,7 +209,7 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<dict>") -> Scenario
 def dump_tree(tree: Any) -> str:
     """YAML text of a round-trip tree, comments kept."""
     buf = io.StringIO()
-    _yaml().dump(tree, buf)
+    yaml_round_trip().dump(tree, buf)
     return buf.getvalue()
 
 

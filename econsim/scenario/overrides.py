@@ -10,7 +10,7 @@ from ruamel.yaml.comments import CommentedMap
 from econsim.errors import Problem, ScenarioError
 from econsim.scenario.checks import did_you_mean
 from econsim.scenario.fields import allowed_keys, resolve
-from econsim.scenario.load import parse_yaml
+from econsim.scenario.yamlio import parse_yaml
 
 Loc = tuple[str | int, ...]
 
