@@ -14,14 +14,26 @@ population came from:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from econsim.metrics.health import IssuanceCheck
-
 PopulationOrigin = Literal["designed", "fitted"]
+
+
+@dataclass(frozen=True)
+class IssuanceCheck:
+    """Actual vs predicted points per user per period, for one tier and behaviour."""
+
+    tier: str
+    behaviour: str
+    predicted: float
+    actual: float
+
+    @property
+    def deviation(self) -> float:
+        return self.actual / self.predicted - 1.0 if self.predicted else float("nan")
 
 
 def issuance_advice(check: IssuanceCheck, tolerance: float) -> str | None:

@@ -30,7 +30,6 @@ from typing import Literal
 
 import numpy as np
 
-from econsim.engine.lots import _expires_by  # one rule for when a month's points expire
 from econsim.metrics.series import F, month_index
 from econsim.results import Results
 from econsim.scenario.schema import Expiry
@@ -73,7 +72,7 @@ def expiry_days(r: Results, policy: Expiry) -> np.ndarray:
     if policy.policy == "none":
         return out
     for key in np.unique(months):
-        k = int(_expires_by(int(key), policy, start.month)) + start.month  # months since Jan
+        k = policy.expires_by(int(key), start.month) + start.month  # months since Jan
         first_after = dt.date(start.year + k // 12, k % 12 + 1, 1)
         out[months == key] = (first_after - start).days - 1
     return out

@@ -17,6 +17,9 @@ import numpy as np
 
 from econsim.calibration import predicted_issuance
 from econsim.metrics.advice import (
+    IssuanceCheck as IssuanceCheck,  # re-exported: the data the verdict reads
+)
+from econsim.metrics.advice import (
     PopulationOrigin,
     consumption_advice,
     issuance_findings,
@@ -29,20 +32,6 @@ from econsim.metrics.verdicts import Verdict
 from econsim.results import Results
 
 WINDOW = 30
-
-
-@dataclass(frozen=True)
-class IssuanceCheck:
-    """Actual vs predicted points per user per period, for one tier and behaviour."""
-
-    tier: str
-    behaviour: str
-    predicted: float
-    actual: float
-
-    @property
-    def deviation(self) -> float:
-        return self.actual / self.predicted - 1.0 if self.predicted else float("nan")
 
 
 @dataclass(frozen=True)
