@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from econsim.calibration import steps
 from econsim.calibration.rounding import round_values
 from econsim.errors import Problem, ScenarioError
+from econsim.protocol import html_table, pandas
 from econsim.scenario.schema import Behaviour, Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Relative deviation of the exchange ratio after rounding that earns a warning.
 RATIO_DEVIATION_WARNING = 0.01
@@ -85,8 +89,8 @@ class Calibration:
     def tier(self, name: str) -> TierCalibration:
         return next(t for t in self.tiers if t.name == name)
 
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dictionary (the shape of ``econsim calibrate --json``)."""
+    def summary(self) -> dict[str, Any]:
+        """Every step's numbers, JSON-ready (the shape of ``econsim calibrate --json``)."""
         return {
             "scenario": self.scenario,
             "currency": self.currency,
@@ -108,6 +112,20 @@ class Calibration:
             "predicted_by_behaviour": self.predicted_by_behaviour,
             "warnings": list(self.warnings),
         }
+
+    def to_df(self) -> pd.DataFrame:
+        """One row per behaviour with its calibrated numbers (needs pandas)."""
+        return pandas().DataFrame([vars(b) for b in self.behaviours]).set_index("name")
+
+    def _repr_html_(self) -> str:
+        rows = [
+            ["target exchange ratio", f"{self.target_exchange_ratio:,.4g}"],
+            ["exchange ratio of the design", f"{self.exchange_ratio_before:,.4g}"],
+            ["conversion coefficient", f"{self.conversion_coefficient:,.4g}"],
+            [f"usable budget per period ({self.currency})", f"{self.usable_budget:,.0f}"],
+            *(["warning", w] for w in self.warnings),
+        ]
+        return html_table(f"Calibration of {self.scenario}", rows)
 
     def calibrated_scenario(self, scenario: Scenario) -> Scenario:
         """The scenario with calibrated point values and tier multipliers, ready to simulate."""
