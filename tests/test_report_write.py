@@ -78,6 +78,7 @@ def test_every_result_has_summary_table_and_view(kind: str, event_log: Any) -> N
 
 
 def test_write_refuses_an_existing_output_with_one_error(tmp_path: Path) -> None:
+    assert econsim.report.write is write  # reachable from a plain `import econsim`
     run = econsim.run(small(COFFEE, 300), replications=1)
     (tmp_path / "taken").mkdir()
     for result, target in ((run, tmp_path / "taken"), (run.results, tmp_path / "taken")):
@@ -106,3 +107,25 @@ def test_a_sweep_report_goes_into_its_own_streamed_folder(tmp_path: Path) -> Non
 def test_csv_helper_writes_a_bom_and_crlf(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "t.csv", ["name", "value"], [["café", 1.5], ["thé", ""]])
     assert path.read_bytes() == "\ufeffname,value\r\ncafé,1.5\r\nthé,\r\n".encode()
+
+
+def test_nothing_below_report_imports_it() -> None:
+    # results are data; report/ imports them, never the other way (not even lazily)
+    import ast
+
+    package = ROOT / "econsim"
+    upward = []
+    for path in package.rglob("*.py"):
+        rel = path.relative_to(package)
+        if rel.parts[0] in ("report", "cli.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            upward += [f"{rel}: {n}" for n in names if n.split(".")[:2] == ["econsim", "report"]]
+    assert upward == []
