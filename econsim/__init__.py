@@ -8,6 +8,7 @@ The pipeline, one call per step::
     run = econsim.run(scenario)                      # all of it, judged: run.healthy
     econsim.sweep(scenario, ["design.catalog.mug.points_price=2000:4000:5"])
     econsim.compare(["a.yaml", "b.yaml"])            # designs side by side, same seeds
+    econsim.report.write(run, "runs/mine")           # any result's files, one call
 
 Attributes load lazily so that importing econsim (and ``econsim --help``) stays fast.
 """
@@ -100,6 +101,8 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
+    if name == "report":  # econsim.report.write(result, folder): the one writer of files
+        return import_module("econsim.report")
     if name in _API:
         value = getattr(import_module(_API[name]), name)
         globals()[name] = value

@@ -59,6 +59,30 @@ ReplicationsOption = Annotated[
 SeedOption = Annotated[int | None, typer.Option(help="Root seed (default: the scenario's).")]
 
 
+def _write(result: Any, target: Path, force: bool = False, **options: Any) -> None:
+    """``econsim.report.write``; an existing output prints without a traceback and exits 2."""
+    from econsim.errors import OutputExistsError
+    from econsim.report import write
+
+    try:
+        write(result, target, force, **options)
+    except OutputExistsError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _check_target(target: Path, force: bool) -> None:
+    """Fail at once, before a long run, when the output is taken."""
+    from econsim.errors import OutputExistsError
+    from econsim.report import check_target
+
+    try:
+        check_target(target, force)
+    except OutputExistsError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
 def _version(value: bool) -> None:
     if value:
         out.print(f"econsim {__version__}")
@@ -176,20 +200,13 @@ def calibrate(
     scenario = load_scenario(file, set_ or ())
     result = run_calibration(scenario)
     if as_json:
-        sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(result.summary(), indent=2, ensure_ascii=False) + "\n")
     else:
         from econsim.report.calibration_tables import print_calibration
 
         print_calibration(result, out)
     if output is not None:
-        from econsim.atomic import write_text
-        from econsim.calibration.export import calibrated_yaml
-        from econsim.scenario.load import load_tree
-        from econsim.scenario.overrides import apply_overrides
-
-        tree = load_tree(file)
-        apply_overrides(tree, set_ or ())
-        write_text(output, calibrated_yaml(tree, result))
+        _write(result, output, force=True, design=file, overrides=set_ or ())
         err.print(f"wrote calibrated scenario to {output}")
 
 
@@ -218,15 +235,12 @@ def run(
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from econsim.engine.executors import DaskExecutor, default_workers
-    from econsim.pipeline import OutputExistsError
     from econsim.pipeline import run as run_pipeline
     from econsim.scenario.load import load_scenario
 
     scenario = load_scenario(file, set_ or ())
     target = output or Path("runs") / file.stem
-    if target.exists() and not force:
-        err.print(f"{target} exists; choose another folder with -o or use --force")
-        raise typer.Exit(EXIT_BAD_INPUT)
+    _check_target(target, force)
     reps = replications or scenario.replications
     columns = (
         TextColumn("simulating"),
@@ -244,11 +258,7 @@ def run(
             executor=DaskExecutor(scheduler) if scheduler else None,
             progress=lambda done: bar.update(task, completed=done),
         )
-    try:
-        result.write(target, force=force)
-    except OutputExistsError as exc:
-        err.print(str(exc))
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    _write(result, target, force)
     from econsim.report.terminal import print_verdicts
 
     print_verdicts(result, out)
@@ -336,6 +346,7 @@ def sweep(
         except SweepFolderError as exc:
             err.print(str(exc), markup=False)
             raise typer.Exit(EXIT_BAD_INPUT) from None
+    _write(result, output)  # charts and report.html beside the streamed index and points
     from econsim.report.terminal import print_sweep
 
     print_sweep(result, out)
@@ -367,14 +378,11 @@ def compare(
 
     from econsim.engine.executors import executor_for
     from econsim.explore.compare import compare as run_compare
-    from econsim.pipeline import OutputExistsError
 
     if len(files) < 2:
         err.print("compare needs at least two scenario files")
         raise typer.Exit(EXIT_BAD_INPUT)
-    if output.exists() and not force:
-        err.print(f"{output} exists; choose another folder with -o or use --force")
-        raise typer.Exit(EXIT_BAD_INPUT)
+    _check_target(output, force)
     with Progress(*_progress_columns("designs"), console=err, transient=True) as bar:
         task = bar.add_task("compare", total=len(files))
         result = run_compare(
@@ -385,11 +393,7 @@ def compare(
             executor=executor_for(workers, scheduler),
             progress=lambda done, total: bar.update(task, completed=done),
         )
-    try:
-        result.write(output, force=force)
-    except OutputExistsError as exc:
-        err.print(str(exc))
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    _write(result, output, force)
     from econsim.report.terminal import print_comparison
 
     print_comparison(result, out)
@@ -465,19 +469,16 @@ def fit(
     year: a shorter window knows nothing of the seasons outside it (a caution says so).
     """
     from econsim.history.events import read_events
-    from econsim.history.export import write_fit
     from econsim.history.fit import fit_history
     from econsim.report.terminal import print_fit
     from econsim.scenario.load import load_scenario
 
-    if output.exists() and not force:
-        err.print(f"{output} exists; choose another file with -o or use --force")
-        raise typer.Exit(EXIT_BAD_INPUT)
+    _check_target(output, force)
     scenario = load_scenario(design)
     log = read_events(events, list(scenario.design.behaviours))
     result = fit_history(log, scenario, _day_of(log.start, as_of, "--as-of"), initial_days)
     print_fit(result, out)
-    write_fit(design, result, output)
+    _write(result, output, force, design=design)
     out.print(f"wrote {output} and {output.parent / (output.stem + '.fit')}/")
 
 
@@ -496,7 +497,6 @@ def segment(
     segments.json and charts/segments.png|svg.
     """
     from econsim.history.events import read_events
-    from econsim.history.export import write_segments
     from econsim.history.rfm import rfm_classes
     from econsim.report.terminal import print_segments
 
@@ -507,7 +507,7 @@ def segment(
     day = _day_of(log.start, as_of, "--as-of")
     rfm = rfm_classes(log, log.days - 1 if day is None else day, split)  # type: ignore[arg-type]
     print_segments(rfm, out)
-    write_segments(rfm, output)
+    _write(rfm, output, force=True)  # segment has always written into its folder
     out.print(f"wrote {output}/segments.csv, segments.json and charts/")
 
 

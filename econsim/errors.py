@@ -1,4 +1,4 @@
-"""The one error type users see: a scenario problem with a location and a hint."""
+"""The errors users see: each is printed by the CLI without a traceback (exit 2)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,11 @@ class Problem:
         return f"{text}\n    hint: {self.hint}" if self.hint else text
 
 
-class ScenarioError(Exception):
+class EconsimError(Exception):
+    """A problem the user can fix (bad input, an existing output); never a bug."""
+
+
+class ScenarioError(EconsimError):
     """A scenario (file, override or Python object) that cannot be used, with every problem.
 
     The CLI prints ``str(error)`` and exits 2; no traceback is shown.
@@ -39,5 +43,9 @@ class ScenarioError(Exception):
         return "\n".join([head, *(str(p) for p in self.problems)])
 
 
-class SimulationError(Exception):
+class SimulationError(EconsimError):
     """The engine found a broken invariant or a scenario it cannot run (e.g. too big)."""
+
+
+class OutputExistsError(EconsimError, FileExistsError):
+    """An output folder or file exists and overwriting was not asked for (``force``)."""

@@ -1,7 +1,7 @@
-"""``econsim.run``: scenario → calibration + simulation → metrics → report, in one call.
+"""``econsim.run``: scenario → calibration + simulation → metrics, in one call.
 
-This is what ``econsim run`` does; in a notebook the returned :class:`Run` displays as a
-verdict table.
+This is what ``econsim run`` does before ``econsim.report.write`` writes its files; in a
+notebook the returned :class:`Run` displays as a verdict table.
 """
 
 from __future__ import annotations
@@ -9,19 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from numpy.typing import NDArray
 
 from econsim.calibration import Calibration, calibrate
 from econsim.engine.executors import Executor
 from econsim.engine.run import Progress, simulate
 from econsim.metrics import Metrics, evaluate
+from econsim.protocol import pandas
 from econsim.results import Results
 from econsim.scenario.load import load_scenario
 from econsim.scenario.schema import Scenario
 
-
-class OutputExistsError(FileExistsError):
-    """The output folder exists and overwriting was not asked for."""
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -55,17 +57,37 @@ class Run:
             },
         }
 
-    def write(self, directory: Path | str, force: bool = False) -> list[Path]:
-        """Write summary.json, daily.csv, charts/ and report.html (each file atomically).
+    def daily(self) -> dict[str, NDArray[Any]]:
+        """The key daily series (the columns of daily.csv), each ``[replication, day]``."""
+        r, m = self.results, self.metrics
+        return {
+            "users": r.total("users"),
+            "active": r.total("active"),
+            "holders": r.total("holders"),
+            "consumers_30d": r.total("consumers_30d"),
+            "issued": r.total("issued"),
+            "consumed": r.total("redeemed"),
+            "expired": r.total("expired"),
+            "outstanding": r.total("outstanding"),
+            "cost": r.total("cost"),
+            "budget": r["budget"],
+            "period_cost": r["period_cost"],
+            "denied": r["denied"],
+            "consumption_rate": m.health.consumption_rate.values,
+            "consumption_rate_30d": m.health.consumption_rate_30d.values,
+            "consumer_share": m.health.consumer_share.values,
+            "price_index": m.inflation.price_index.values,
+            "liability": m.finance.liability.values,
+        }
 
-        An existing folder is only written into with ``force=True``.
-        """
-        from econsim.report.exports import write_all
-
-        target = Path(directory)
-        if target.exists() and not force:
-            raise OutputExistsError(f"{target} exists; choose another folder or use --force")
-        return write_all(self, target)
+    def to_df(self) -> pd.DataFrame:
+        """The key daily series, one row per (replication, day) (needs pandas)."""
+        pd = pandas()
+        index = pd.MultiIndex.from_product(
+            [range(self.results.replications), range(self.results.days)],
+            names=["replication", "day"],
+        )
+        return pd.DataFrame({k: v.reshape(-1) for k, v in self.daily().items()}, index=index)
 
     def _repr_html_(self) -> str:
         rows = "".join(

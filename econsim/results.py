@@ -1,9 +1,9 @@
-"""Results: the daily ledger of every replication, as arrays, frames and files.
+"""Results: the daily ledger of every replication, as arrays and frames.
 
 Every array has a leading ``[replication, day]`` pair of axes, then its labelled axes
-(sources, sinks, tiers, items). ``to_frame`` flattens them into one wide table whose column
-names carry the labels (``issued|sign_in|gold``); ``save``/``load`` use that table as
-Parquet when pyarrow is installed, or compressed numpy otherwise.
+(sources, sinks, tiers, items). ``to_df`` flattens them into one wide table whose column
+names carry the labels (``issued|sign_in|gold``). ``econsim.report.write(results, path)``
+saves that table as Parquet (or compressed numpy for ``.npz``); ``Results.load`` reads it.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.protocol import pandas
 from econsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -96,18 +97,16 @@ class Results:
                 out["|".join([name, *parts])] = flat[:, i]
         return out
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_df(self) -> pd.DataFrame:
         """One row per (replication, day), one column per labelled series (needs pandas)."""
-        try:
-            import pandas as pd
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError("to_frame needs pandas: pip install 'econsim[data]'") from exc
+        pd = pandas()
         index = pd.MultiIndex.from_product(
             [range(self.replications), range(self.days)], names=["replication", "day"]
         )
         return pd.DataFrame(self.columns(), index=index)
 
-    def _meta(self) -> str:
+    def metadata(self) -> str:
+        """What a saved run needs besides its columns (JSON): scenario, seed, labels, shape."""
         return json.dumps(
             {
                 "scenario": self.scenario.model_dump(mode="json"),
@@ -117,27 +116,9 @@ class Results:
             }
         )
 
-    def save(self, path: Path | str) -> Path:
-        """Write to ``path``: ``.parquet`` (needs pyarrow) or ``.npz``; written atomically."""
-        from econsim.atomic import atomic_open
-
-        target = Path(path)
-        if target.suffix == ".parquet":
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            table = pa.table(self.columns()).replace_schema_metadata({"econsim": self._meta()})
-            with atomic_open(target, "wb", encoding=None) as fh:
-                pq.write_table(table, fh)
-            return target
-        payload: dict[str, Any] = {"__meta__": np.array(self._meta()), **self.arrays}
-        with atomic_open(target, "wb", encoding=None) as fh:
-            np.savez_compressed(fh, **payload)  # type: ignore[arg-type]  # binary handle
-        return target
-
     @classmethod
     def load(cls, path: Path | str) -> Results:
-        """Read what ``save`` wrote."""
+        """Read what ``econsim.report.write(results, path)`` wrote (.parquet or .npz)."""
         source = Path(path)
         if source.suffix == ".parquet":
             from econsim.atomic import read_parquet
@@ -157,7 +138,7 @@ class Results:
             arrays=arrays,
         )
 
-    def summary(self) -> dict[str, float]:
+    def summary(self) -> dict[str, Any]:
         """Horizon totals, averaged over replications (points, users and money)."""
         last = self.days - 1
         return {

@@ -54,7 +54,7 @@ def check_worked_example(d: dict) -> None:  # type: ignore[type-arg]
 
 
 def test_worked_example_api() -> None:
-    check_worked_example(calibrate(load_scenario(EXAMPLE)).to_dict())
+    check_worked_example(calibrate(load_scenario(EXAMPLE)).summary())
 
 
 def test_worked_example_cli_json(run_cli) -> None:  # type: ignore[no-untyped-def]

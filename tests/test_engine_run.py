@@ -12,6 +12,7 @@ from econsim import Results, SimulationError, calibrate, load_scenario, simulate
 from econsim.engine.ledger import check_invariants
 from econsim.engine.model import compile_model
 from econsim.engine.simulation import Simulation, run_calendar
+from econsim.report import write
 from tests.conftest import ROOT, SCENARIOS, rewriting, small
 
 EXAMPLE = ROOT / "scenarios" / "calibration-example.yaml"
@@ -78,7 +79,8 @@ def test_results_save_and_load(tmp_path: Path) -> None:
     s = small(ROOT / "scenarios" / "e-commerce.yaml", 500)
     r = simulate(s, replications=2)
     for suffix in (".npz", ".parquet"):  # pyarrow: the 'data' extra, part of 'dev'
-        back = Results.load(r.save(tmp_path / f"run{suffix}"))
+        (saved,) = write(r, tmp_path / f"run{suffix}")
+        back = Results.load(saved)
         assert back.scenario == s and back.labels == r.labels
         for name in r.arrays:
             np.testing.assert_array_equal(back[name], r[name], err_msg=f"{suffix}: {name}")
@@ -89,19 +91,19 @@ def test_parquet_results_load_whole_while_being_replaced(tmp_path: Path) -> None
     # whole run, not one version's footer with the other's pages.
     s = small(ROOT / "scenarios" / "e-commerce.yaml", 300)
     runs = [simulate(s, seed=seed, replications=1) for seed in (1, 2)]
-    path = runs[0].save(tmp_path / "run.parquet")
+    (path,) = write(runs[0], tmp_path / "run.parquet")
     issued = {float(r.total("issued").sum()) for r in runs}
     turns = itertools.cycle(runs)
-    with rewriting(lambda: next(turns).save(path)):
+    with rewriting(lambda: write(next(turns), path, force=True)):
         for _ in range(60):
             assert float(Results.load(path).total("issued").sum()) in issued
 
 
-def test_to_frame_has_a_row_per_replication_day() -> None:
+def test_to_df_has_a_row_per_replication_day() -> None:
     import pandas as pd  # the 'data' extra, part of 'dev'
 
     r = simulate(small(ROOT / "scenarios" / "ride-hailing.yaml", 300), replications=2)
-    frame = r.to_frame()
+    frame = r.to_df()
     assert isinstance(frame, pd.DataFrame)
     assert len(frame) == 2 * r.days
     assert frame["issued|trip|gold"].sum() == r["issued"][:, :, 0, 2].sum()

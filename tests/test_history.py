@@ -280,7 +280,7 @@ def test_cli_fit_writes_a_scenario_that_validates_and_simulates(run_cli, tmp_pat
     fitted = econsim.load_scenario(out, ["population.acquisition_per_day=3", "horizon_days=60"])
     assert fitted.population.lifecycle.repeat_buying is not None
     assert econsim.simulate(fitted, replications=1).total("issued").sum() > 0
-    users = (tmp_path / "fitted.fit" / "users.csv").read_text(encoding="utf-8").splitlines()
+    users = (tmp_path / "fitted.fit" / "users.csv").read_text(encoding="utf-8-sig").splitlines()
     assert users[0] == "user_id,tier,repeat_purchases,last_purchase_day,days_observed,p_alive"
     assert (tmp_path / "fitted.fit" / "amounts-customer-purchase.png").exists()
     again = run_cli("fit", events, "--design", RECORD_STORE, "-o", out)
@@ -335,7 +335,7 @@ def test_rfm_classes_on_a_hand_checked_log(run_cli, tmp_path: Path) -> None:  # 
     assert "important value" in done.stdout
     summary_json = json.loads((tmp_path / "seg" / "segments.json").read_text(encoding="utf-8"))
     assert summary_json["users"] == 4 and len(summary_json["segments"]) == 8
-    lines = (tmp_path / "seg" / "segments.csv").read_text(encoding="utf-8").splitlines()
+    lines = (tmp_path / "seg" / "segments.csv").read_text(encoding="utf-8-sig").splitlines()
     assert lines[1] == "a,0,3,300.0,True,True,True,important value"
     assert (tmp_path / "seg" / "charts" / "segments.svg").exists()
 

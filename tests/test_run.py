@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from econsim.atomic import atomic_open, write_text
-from econsim.pipeline import OutputExistsError, run
+from econsim.errors import OutputExistsError
+from econsim.pipeline import run
+from econsim.report import write
 from tests.conftest import ROOT, small
 
 HEALTHY = ROOT / "scenarios" / "coffee-healthy.yaml"
@@ -111,9 +113,9 @@ def test_existing_output_needs_force(run_cli, tmp_path: Path) -> None:  # type: 
 
 def test_api_write_refuses_existing_folder(tmp_path: Path) -> None:
     result = run(small(HEALTHY, 500), replications=1)
-    with pytest.raises(OutputExistsError):
-        result.write(tmp_path)
-    written = result.write(tmp_path / "new")
+    with pytest.raises(OutputExistsError, match="--force"):
+        write(result, tmp_path)
+    written = write(result, tmp_path / "new")
     assert {p.name for p in written} >= {"summary.json", "daily.csv", "report.html"}
     assert "consumption rate" in result._repr_html_()
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from econsim.protocol import html_table, pandas
 from econsim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,7 @@ class Calibration:
     def tier(self, name: str) -> TierCalibration:
         return next(t for t in self.tiers if t.name == name)
 
-    def to_dict(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, Any]:
         """A JSON-ready dictionary (the shape of ``econsim calibrate --json``)."""
         return {
             "scenario": self.scenario,
@@ -99,6 +103,20 @@ class Calibration:
             "predicted_by_behaviour": self.predicted_by_behaviour,
             "warnings": list(self.warnings),
         }
+
+    def to_df(self) -> pd.DataFrame:
+        """One row per behaviour with its calibrated numbers (needs pandas)."""
+        return pandas().DataFrame([vars(b) for b in self.behaviours]).set_index("name")
+
+    def _repr_html_(self) -> str:
+        rows = [
+            ["target exchange ratio", f"{self.target_exchange_ratio:,.4g}"],
+            ["exchange ratio of the design", f"{self.exchange_ratio_before:,.4g}"],
+            ["conversion coefficient", f"{self.conversion_coefficient:,.4g}"],
+            [f"usable budget per period ({self.currency})", f"{self.usable_budget:,.0f}"],
+            *(["warning", w] for w in self.warnings),
+        ]
+        return html_table(f"Calibration of {self.scenario}", rows)
 
     def calibrated_scenario(self, scenario: Scenario) -> Scenario:
         """The scenario with calibrated point values and tier multipliers, ready to simulate."""

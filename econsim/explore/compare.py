@@ -20,7 +20,8 @@ from scipy import stats
 
 from econsim.engine.executors import Executor, LocalExecutor, default_workers
 from econsim.metrics.figures import FIGURES, NAMES, key_figures
-from econsim.pipeline import OutputExistsError, Run, run
+from econsim.pipeline import Run, run
+from econsim.protocol import html_table, pandas
 from econsim.scenario.load import load_scenario
 from econsim.scenario.schema import Scenario
 
@@ -116,9 +117,7 @@ class Comparison:
 
     def to_df(self) -> pd.DataFrame:
         """:meth:`table` as a data frame (needs pandas)."""
-        import pandas as pd
-
-        return pd.DataFrame(self.table()).set_index("figure")
+        return pandas().DataFrame(self.table()).set_index("figure")
 
     def summary(self) -> dict[str, Any]:
         """Verdicts and figures of every design, and the differences (compare.json)."""
@@ -144,14 +143,17 @@ class Comparison:
             ],
         }
 
-    def write(self, directory: Path | str, force: bool = False) -> list[Path]:
-        """compare.json, compare.csv, charts/ and report.html, each written atomically."""
-        from econsim.report.compare_report import write_comparison
-
-        target = Path(directory)
-        if target.exists() and not force:
-            raise OutputExistsError(f"{target} exists; choose another folder or use --force")
-        return write_comparison(self, target)
+    def _repr_html_(self) -> str:
+        rows = [
+            [label, "healthy" if r.healthy else "unhealthy"]
+            for label, r in zip(self.labels, self.runs, strict=True)
+        ]
+        rows += [
+            [f"{d.figure}: {d.design} − {self.labels[0]}", f"{d.difference:,.4g}"]
+            for d in self.differences()
+            if d.significant
+        ]
+        return html_table(" vs ".join(self.labels), rows)
 
 
 def _run_design(task: tuple[Scenario, int, int]) -> Run:

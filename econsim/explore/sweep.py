@@ -20,6 +20,7 @@ from econsim.explore.grid import Parameter, Point, grid, point_scenarios, with_o
 from econsim.explore.points import STATS, PointTask, daily_columns, index_row, run_point
 from econsim.explore.store import fingerprint, open_folder, read_table, table_format, write_table
 from econsim.metrics.figures import NAMES
+from econsim.protocol import html_table, pandas
 from econsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -52,11 +53,29 @@ class Sweep:
         """The points that are healthy and within budget."""
         return [row for row in self.rows if row["healthy"] and row["within_budget"]]
 
-    def to_df(self) -> pd.DataFrame:
-        """The index as a data frame (needs pandas)."""
-        import pandas as pd
+    def summary(self) -> dict[str, Any]:
+        """The grid, the good points and every index row (plain values)."""
+        return {
+            "scenario": self.name,
+            "parameters": {p.path: list(p.values) for p in self.parameters},
+            "paired": self.paired,
+            "points": len(self.rows),
+            "good": [row["point"] for row in self.good()],
+            "rows": [dict(row) for row in self.rows],
+        }
 
-        return pd.DataFrame(list(self.rows))
+    def to_df(self) -> pd.DataFrame:
+        """The index as a data frame, one row per point (needs pandas)."""
+        return pandas().DataFrame(list(self.rows))
+
+    def _repr_html_(self) -> str:
+        rows = [
+            [row["point"], *(row[p] for p in self.paths), row["healthy"], row["within_budget"]]
+            for row in self.rows
+        ]
+        head = ["point", *self.paths, "healthy", "within budget"]
+        title = f"Sweep of {self.name}: {len(self.good())} of {len(self.rows)} point(s) good"
+        return html_table(title, [head, *rows])
 
 
 def _columns(rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
@@ -116,7 +135,8 @@ def sweep(
     """Run every grid point of ``parameters`` (``"PATH=800:1600:5"`` or :class:`Parameter`).
 
     With ``output``, each point's daily series and the index are written as points finish,
-    and ``resume=True`` skips the points already there. Points run on ``executor``, by
+    and ``resume=True`` skips the points already there; ``econsim.report.write(sweep,
+    output)`` then adds the charts and report.html. Points run on ``executor``, by
     default local processes on ``workers`` cores (all of them).
     """
     params = tuple(p if isinstance(p, Parameter) else Parameter.parse(p) for p in parameters)
@@ -156,12 +176,7 @@ def sweep(
         "budget_used": 1.0,
     }
     rows = tuple(done[i] for i in sorted(done))
-    result = Sweep(base.name, params, rows, thresholds, base.currency, paired, folder)
-    if folder is not None:
-        from econsim.report.sweep_report import write_sweep_report
-
-        write_sweep_report(result, folder)
-    return result
+    return Sweep(base.name, params, rows, thresholds, base.currency, paired, folder)
 
 
 def _manifest(

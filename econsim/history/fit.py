@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,8 +29,12 @@ from econsim.engine.model import Model, compile_model
 from econsim.history import bgnbd, propensity
 from econsim.history.events import REDEMPTION, EventLog
 from econsim.history.rfm import rfm_classes
+from econsim.protocol import html_table, pandas
 from econsim.scenario.earning import points_for, realised_uptake
 from econsim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 F = NDArray[np.float64]
 Int = NDArray[np.int64]
@@ -83,9 +87,32 @@ class Fit:
     users: tuple[str, ...]
     user_tier: Int
     p_alive: F
-    summary: bgnbd.Summary  # each user's repeat purchases, last purchase and time observed
+    buying: bgnbd.Summary  # each user's repeat purchases, last purchase and time observed
     tier_names: tuple[str, ...]
     cautions: tuple[str, ...] = ()  # what the estimates cannot know, in words
+
+    def summary(self) -> dict[str, Any]:
+        """Every estimate with its standard error, the fitted population and the cautions."""
+        return {
+            "source": self.source,
+            "start": self.start.isoformat(),
+            "window_days": self.window_days,
+            "users": len(self.users),
+            "estimates": {e.name: {"value": e.value, "se": e.se, "n": e.n} for e in self.estimates},
+            "population": self.population,
+            "cautions": list(self.cautions),
+        }
+
+    def to_df(self) -> pd.DataFrame:
+        """One row per estimate: value, standard error and users behind it (needs pandas)."""
+        rows = [[e.name, e.value, e.se, e.n] for e in self.estimates]
+        frame = pandas().DataFrame(rows, columns=["estimate", "value", "standard_error", "n"])
+        return frame.set_index("estimate")
+
+    def _repr_html_(self) -> str:
+        rows = [[e.name, f"{e.value:,.4g}", f"± {e.se:,.2g}"] for e in self.estimates]
+        rows += [["caution", c, ""] for c in self.cautions]
+        return html_table(f"Fit of {self.source} ({self.window_days} days)", rows)
 
     def scenario(self, design: Scenario) -> Scenario:
         """The design with this population, starting on the log's first day."""

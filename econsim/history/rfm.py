@@ -10,12 +10,16 @@ general value, general development, general retention, general win-back.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from econsim.history.events import REDEMPTION, EventLog
+from econsim.protocol import html_table, pandas
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Class names by (monetary high, frequency high, recency high).
 CLASSES: dict[tuple[bool, bool, bool], str] = {
@@ -61,6 +65,34 @@ class RFM:
         """Users per class, most valuable first (classes with no user included)."""
         found = self.classes
         return {name: found.count(name) for name in ORDER}
+
+    def summary(self) -> dict[str, Any]:
+        """Users, and users and share per class (the content of segments.json)."""
+        counts = self.counts()
+        total = max(sum(counts.values()), 1)
+        return {
+            "users": total,
+            "segments": [
+                {"segment": k, "users": counts[k], "share": counts[k] / total} for k in ORDER
+            ],
+        }
+
+    def to_df(self) -> pd.DataFrame:
+        """One row per user: recency, frequency, monetary, the three flags and the class."""
+        data = {
+            "recency_days": self.recency,
+            "frequency": self.frequency,
+            "monetary": self.monetary,
+            "r_high": self.r_high,
+            "f_high": self.f_high,
+            "m_high": self.m_high,
+            "segment": self.classes,
+        }
+        return pandas().DataFrame(data, index=pandas().Index(self.users, name="user_id"))
+
+    def _repr_html_(self) -> str:
+        rows = [[s["segment"], s["users"], f"{s['share']:.1%}"] for s in self.summary()["segments"]]
+        return html_table(f"RFM segments of {len(self.users)} user(s)", rows)
 
 
 def rfm_classes(log: EventLog, as_of: int, split: Literal["mean", "median"] = "mean") -> RFM:

@@ -1,1 +1,34 @@
-"""Tables, charts, HTML report and exports built from results and metrics."""
+"""Every file econsim writes for people: tables, charts, HTML reports and exports.
+
+``write(result, target, force=False)`` takes any result (Run, Comparison, Sweep, Results,
+Fit, RFM, Calibration) and writes its files; nothing outside this package writes one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from econsim.errors import OutputExistsError
+
+
+def check_target(target: Path | str, force: bool = False) -> Path:
+    """The one "output exists" check: ``target`` as a Path, or :class:`OutputExistsError`.
+
+    The CLI calls it before a long run too, so that a taken folder fails at once.
+    """
+    path = Path(target)
+    if path.exists() and not force:
+        raise OutputExistsError(f"{path} exists; choose another output or use --force")
+    return path
+
+
+def write(result: Any, target: Path | str, force: bool = False, **options: Any) -> list[Path]:
+    """See :func:`econsim.report.dispatch.write`."""
+    # the writers pull in matplotlib: imported on first use to keep start-up fast
+    from econsim.report.dispatch import write as dispatch
+
+    return dispatch(result, target, force, **options)
+
+
+__all__ = ["OutputExistsError", "check_target", "write"]

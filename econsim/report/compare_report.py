@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from html import escape
@@ -11,13 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from econsim.atomic import write_text
+from econsim.explore.compare import Comparison
 from econsim.report.charts import write_charts
+from econsim.report.csvfile import write_csv
+from econsim.report.explore_charts import compare_charts
 from econsim.report.html import STYLE, figures_html, table
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-
-    from econsim.explore.compare import Comparison
 
 
 def _fmt(value: float, unit: str) -> str:
@@ -102,20 +101,13 @@ def _finite(x: Any) -> Any:
 
 def write_comparison(c: Comparison, folder: Path) -> list[Path]:
     """Every output of a comparison into ``folder``; returns the paths written."""
-    from econsim.report.explore_charts import compare_charts
-
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     summary = folder / "compare.json"
     text = json.dumps(_finite(c.summary()), indent=2, ensure_ascii=False, allow_nan=False)
     write_text(summary, text + "\n")
     rows = c.table()
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    table_path = folder / "compare.csv"
-    write_text(table_path, buf.getvalue(), encoding="utf-8-sig")
+    table_path = write_csv(folder / "compare.csv", list(rows[0]), [list(r.values()) for r in rows])
     written += [summary, table_path]
     charts = compare_charts(c)
     written += write_charts(charts, folder)

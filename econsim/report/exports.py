@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from econsim.atomic import write_text
-
-if TYPE_CHECKING:
-    from econsim.pipeline import Run
+from econsim.pipeline import Run
+from econsim.report.charts import all_charts, write_charts
+from econsim.report.csvfile import write_csv
+from econsim.report.html import render
 
 DAILY_COLUMNS = (
     "replication", "day", "date", "users", "active", "holders", "consumers_30d", "issued",
@@ -25,30 +24,11 @@ DAILY_COLUMNS = (
 
 def daily_rows(run: Run) -> list[list[Any]]:
     """One row per replication and day with the key daily series."""
-    r, m = run.results, run.metrics
-    cols = {
-        "users": r.total("users"),
-        "active": r.total("active"),
-        "holders": r.total("holders"),
-        "consumers_30d": r.total("consumers_30d"),
-        "issued": r.total("issued"),
-        "consumed": r.total("redeemed"),
-        "expired": r.total("expired"),
-        "outstanding": r.total("outstanding"),
-        "cost": r.total("cost"),
-        "budget": r["budget"],
-        "period_cost": r["period_cost"],
-        "denied": r["denied"],
-        "consumption_rate": m.health.consumption_rate.values,
-        "consumption_rate_30d": m.health.consumption_rate_30d.values,
-        "consumer_share": m.health.consumer_share.values,
-        "price_index": m.inflation.price_index.values,
-        "liability": m.finance.liability.values,
-    }
+    cols = run.daily()
     start = run.scenario.start_date
     rows = []
-    for rep in range(r.replications):
-        for day in range(r.days):
+    for rep in range(run.results.replications):
+        for day in range(run.results.days):
             date = (start + dt.timedelta(days=day)).isoformat()
             values = [_cell(cols[c][rep, day]) for c in DAILY_COLUMNS[3:]]
             rows.append([rep, day, date, *values])
@@ -61,28 +41,14 @@ def _cell(x: Any) -> Any:
     return int(x) if isinstance(x, np.integer) else x
 
 
-def write_daily_csv(run: Run, path: Path) -> None:
-    """daily.csv in UTF-8 with a byte-order mark, so Excel opens it with the right encoding."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(DAILY_COLUMNS)
-    writer.writerows(daily_rows(run))
-    write_text(path, buf.getvalue(), encoding="utf-8-sig")
-
-
-def write_all(run: Run, directory: Path) -> list[Path]:
+def write_run(run: Run, directory: Path) -> list[Path]:
     """Every output of a run into ``directory``; returns the paths written."""
-    from econsim.report.charts import all_charts, write_charts
-    from econsim.report.html import render
-
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     summary = directory / "summary.json"
     write_text(summary, json.dumps(run.summary(), indent=2, ensure_ascii=False) + "\n")
     written.append(summary)
-    daily = directory / "daily.csv"
-    write_daily_csv(run, daily)
-    written.append(daily)
+    written.append(write_csv(directory / "daily.csv", DAILY_COLUMNS, daily_rows(run)))
     s = run.scenario
     charts = all_charts(run.metrics, s.health.consumption_threshold, s.currency)
     written += write_charts(charts, directory)

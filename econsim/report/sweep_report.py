@@ -1,5 +1,5 @@
-"""A sweep's charts and its self-contained report.html (the index files are written as
-points finish, by the sweep itself)."""
+"""A sweep's charts and its self-contained report.html, written after the sweep into its
+folder (the index and point files are streamed there by the sweep itself, explore/store)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from econsim.atomic import write_text
+from econsim.explore.sweep import Sweep
 from econsim.report.charts import write_charts
+from econsim.report.explore_charts import sweep_charts
 from econsim.report.html import STYLE, figures_html, table
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-
-    from econsim.explore.sweep import Sweep
 
 NONE_GOOD = "<p>No point is both healthy and within budget.</p>"
 SHOWN = ("consumption_rate", "consumer_share", "budget_used", "cost", "liability")
@@ -76,8 +76,6 @@ figures are means with the 5–95% range of replications in brackets.</p>
 
 def write_sweep_report(s: Sweep, folder: Path) -> list[Path]:
     """charts/*.png|svg and report.html into the sweep's folder."""
-    from econsim.report.explore_charts import sweep_charts
-
     written = []
     charts = sweep_charts(s)
     written += write_charts(charts, folder)

@@ -1,0 +1,68 @@
+"""``econsim.report.write``: every result type to its files, behind one "exists" check.
+
+Results are pure data; this table says which writer turns each type into files. A new
+result type adds one line here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from econsim.atomic import write_text
+from econsim.calibration.calibrate import Calibration
+from econsim.calibration.export import calibrated_yaml
+from econsim.explore.compare import Comparison
+from econsim.explore.sweep import Sweep
+from econsim.history.fit import Fit
+from econsim.history.rfm import RFM
+from econsim.pipeline import Run
+from econsim.report import check_target
+from econsim.report.compare_report import write_comparison
+from econsim.report.exports import write_run
+from econsim.report.history import write_fit, write_segments
+from econsim.report.saved import write_results
+from econsim.report.sweep_report import write_sweep_report
+from econsim.results import Results
+from econsim.scenario.load import load_tree
+from econsim.scenario.overrides import apply_overrides
+
+
+def write_calibrated(
+    cal: Calibration, output: Path, design: Path | str, overrides: Sequence[str] = ()
+) -> list[Path]:
+    """The design file (with ``overrides`` applied) with calibrated point values, as YAML."""
+    tree = load_tree(design)
+    apply_overrides(tree, overrides)
+    write_text(output, calibrated_yaml(tree, cal))
+    return [output]
+
+
+#: Result type → writer(result, target, **options) → paths written.
+WRITERS: dict[type, Callable[..., list[Path]]] = {
+    Run: write_run,
+    Comparison: write_comparison,
+    Sweep: write_sweep_report,
+    Results: write_results,
+    Fit: write_fit,
+    RFM: write_segments,
+    Calibration: write_calibrated,
+}
+
+
+def write(result: Any, target: Path | str, force: bool = False, **options: Any) -> list[Path]:
+    """Write ``result``'s files to ``target`` (a folder, or a file for Results, Fit and
+    Calibration); returns the paths written, each written atomically.
+
+    An existing ``target`` is refused with ``OutputExistsError`` unless ``force``; a
+    sweep's report goes into the folder the sweep streamed to, which the sweep itself
+    checked. Options: ``design=`` (the scenario file) for Fit and Calibration,
+    ``overrides=`` for Calibration.
+    """
+    writer = WRITERS.get(type(result))
+    if writer is None:
+        known = ", ".join(sorted(t.__name__ for t in WRITERS))
+        raise TypeError(f"cannot write a {type(result).__name__}; econsim writes {known}")
+    streamed = isinstance(result, Sweep) and result.output == Path(target)
+    return writer(result, check_target(target, force or streamed), **options)
