@@ -122,3 +122,38 @@ def test_an_unreachable_uptake_is_a_located_error(tmp_path: Path) -> None:
     assert p.source == str(path) and p.line > 0 and p.column > 0
     assert p.path.endswith(".uptake.purchase")
     assert f"at most {reachable_uptake(4.0, 'lognormal', 1.0):.3f}" in p.hint
+
+
+NON_CORE = {"t1": 0.2, "t2": 0.5, "t3": 0.7, "t4": 0.9, "t5": 1.0}
+
+
+def test_non_core_counts_cut_at_a_tight_period_cap_issue_the_prediction() -> None:
+    # a review at most once a day and 4 times a period: the period cap binds well before 30
+    s = scenario_from_dict(
+        {
+            "name": "non-core",
+            "horizon_days": 30,
+            "seed": 1,
+            "replications": 1,
+            "design": {
+                "period_days": 30,
+                "budget": {"method": "fixed_amount", "amount": 1_000_000},
+                "calibration": {"target_exchange_ratio": 100},
+                "behaviours": {
+                    "review": {"kind": "non_core", "points": 10, "period_cap": 4, "daily_cap": 1}
+                },
+                "tiers": {
+                    t: {"core_share": 0.5, "uptake": {"review": u}} for t, u in NON_CORE.items()
+                },
+            },
+            "population": {"users": 25_000, "tiers": {t: {"share": 0.2} for t in NON_CORE}},
+        }
+    )
+    pred = predicted_issuance(s)
+    r = simulate(s, seed=5, replications=1)
+    issued = r["issued"][0].sum(axis=(0, 1))
+    members = r["users"][0, 0]
+    for i, (t, u) in enumerate(NON_CORE.items()):
+        per_user = issued[i] / members[i]
+        error = np.sqrt(u * (1 - u)) * 40 / np.sqrt(members[i])  # 40 = the cap in points
+        assert abs(per_user - pred[t]["review"]) <= 4 * error + 1e-9, (t, per_user)

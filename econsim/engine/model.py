@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from econsim.scenario.amounts import DEFAULT_FREQUENCY, core_means
+from econsim.scenario.amounts import DEFAULT_FREQUENCY, core_means, slot_probabilities
 from econsim.scenario.schema import Behaviour, Expiry, RepeatBuying, Scenario
 
 F = NDArray[np.float64]
@@ -157,8 +157,8 @@ def compile_model(s: Scenario) -> Model:
     )
     uptake = np.minimum(uptake * p.uptake_scale, 1.0)
     daily_cap = np.array([_daily_cap(b, d.period_days) for b in bs], dtype=np.int64)
-    per_day = uptake * cap / d.period_days
-    slot_p = np.where(is_core[None, :], 0.0, per_day / np.maximum(daily_cap, 1)[None, :])
+    # non-core counts cut at the period cap still realise the uptake (issue 24)
+    slot_p = slot_probabilities(uptake, cap, np.maximum(daily_cap, 1), d.period_days, is_core)
     freq = np.array(
         [
             [

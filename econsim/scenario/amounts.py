@@ -137,3 +137,53 @@ def core_means(
             float(uptake[t, b]), float(cap[t, b]), float(frequency[t, b]), *DEFAULT_SHAPE
         )
     return out
+
+
+def capped_count(p: float, trials: int, cap: int) -> float:
+    """E[min(X, cap)] for X ~ Binomial(trials, p): the sum of P(X > j) for j < cap."""
+    from scipy import special  # see _counts
+
+    j = np.arange(min(cap, trials))
+    return float((1.0 - special.bdtr(j, trials, p)).sum())
+
+
+@lru_cache(maxsize=1024)
+def slot_probability(uptake: float, cap: float, daily_cap: int, period_days: int) -> float:
+    """Chance per daily slot of a non-core behaviour whose capped period count has mean
+    ``uptake × cap``.
+
+    A period has ``period_days × daily_cap`` slots, each taken with the same chance, and the
+    count is cut at the period cap. Where the cap is never binding (or the uptake cannot be
+    reached even with every slot taken) this is the uncapped ``uptake × cap / slots``.
+    """
+    slots = period_days * daily_cap
+    plain = uptake * cap / period_days / daily_cap  # as written before issue 24, bit for bit
+    whole = int(np.floor(cap))
+    if uptake <= 0 or plain >= 1 or slots <= whole:
+        return plain
+    if capped_count(plain, slots, whole) >= uptake * cap * (1 - 1e-12):
+        return plain  # the cap (practically) never binds: keep the plain rate exactly
+    if capped_count(1.0, slots, whole) < uptake * cap:
+        return plain  # out of reach; the engine takes every slot it can, as before
+    from scipy import optimize  # see _counts
+
+    p = optimize.brentq(
+        lambda q: capped_count(q, slots, whole) - uptake * cap, plain, 1.0, xtol=1e-14
+    )
+    return float(p)
+
+
+def slot_probabilities(
+    uptake: F64,
+    cap: F64,
+    daily_cap: NDArray[np.int64],
+    period_days: int,
+    is_core: NDArray[np.bool_],
+) -> F64:
+    """:func:`slot_probability` for a [tier, behaviour] table (0 for core behaviours)."""
+    out = np.zeros_like(uptake)
+    for t, b in zip(*np.nonzero(~is_core[None, :] & (uptake > 0)), strict=True):
+        out[t, b] = slot_probability(
+            float(uptake[t, b]), float(cap[t, b]), int(daily_cap[b]), period_days
+        )
+    return out
