@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from econsim.scenario.earning import expected_quantity
+from econsim.scenario.amounts import DEFAULT_FREQUENCY, core_means, slot_probabilities
 from econsim.scenario.schema import Expiry, RepeatBuying, Scenario
 
 F = NDArray[np.float64]
@@ -20,7 +20,6 @@ Int = NDArray[np.int64]
 
 NEW, ACTIVE, DORMANT, CHURNED = 0, 1, 2, 3
 STATE_NAMES = ("new", "active", "dormant", "churned")
-DEFAULT_FREQUENCY = 4.0
 DIST_CODES = {"lognormal": 0, "gamma": 1, "exponential": 2, "fixed": 3}
 
 
@@ -140,8 +139,8 @@ def compile_model(s: Scenario) -> Model:
     )
     uptake = np.minimum(uptake * p.uptake_scale, 1.0)
     daily_cap = np.array([b.daily_limit(d.period_days) for b in bs], dtype=np.int64)
-    per_day = expected_quantity(cap, uptake) / d.period_days
-    slot_p = np.where(is_core[None, :], 0.0, per_day / np.maximum(daily_cap, 1)[None, :])
+    # non-core counts cut at the period cap still realise the uptake (issue 24)
+    slot_p = slot_probabilities(uptake, cap, np.maximum(daily_cap, 1), d.period_days, is_core)
     freq = np.array(
         [
             [
@@ -151,7 +150,9 @@ def compile_model(s: Scenario) -> Model:
             for t in tiers
         ]
     )
-    amount_mean = np.where(is_core[None, :], uptake * cap / freq, 0.0)
+    # the default population's capped core amount realises the uptake (issue 24)
+    stated = np.array([[b in p.tiers[t].core for b in behaviours] for t in tiers])
+    amount_mean = core_means(uptake, cap, freq, is_core, ~stated)
     # a core behaviour nobody takes up (uptake 0) has no occurrences, not zero-amount ones
     core_rate = np.where(is_core[None, :] & (amount_mean > 0), freq / d.period_days, 0.0)
     shares = np.array([p.tiers[t].share for t in tiers])

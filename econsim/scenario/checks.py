@@ -9,6 +9,7 @@ import difflib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from econsim.scenario.amounts import DEFAULT_FREQUENCY, DEFAULT_SHAPE, reachable_uptake
 from econsim.scenario.schema import Scenario
 
 Loc = tuple[str | int, ...]
@@ -49,6 +50,7 @@ def check_scenario(s: Scenario) -> list[Finding]:
         *_check_schedule(s),
         *_check_mechanics(s),
         *_check_population(s),
+        *check_core_uptake(s),
     ]
 
 
@@ -228,3 +230,29 @@ def _check_population(s: Scenario) -> Iterator[Finding]:
             "referral_rate has no effect without design.mechanics.referral",
             "add design.mechanics.referral or set referral_rate: 0",
         )
+
+
+def check_core_uptake(s: Scenario) -> Iterator[Finding]:
+    """A default-population core uptake the capped amount distribution cannot reach."""
+    d, p = s.design, s.population
+    for t, tier in d.tiers.items():
+        tp = p.tiers.get(t)
+        if tp is None:
+            continue
+        for b, behaviour in d.behaviours.items():
+            if behaviour.kind != "core" or b in tp.core:
+                continue  # a population stating its own core activity keeps it
+            own = b in tp.uptake
+            uptake = min((tp.uptake if own else tier.uptake).get(b, 0.0) * p.uptake_scale, 1.0)
+            top = reachable_uptake(DEFAULT_FREQUENCY, *DEFAULT_SHAPE)
+            if uptake > top:
+                where = ("population", "tiers", t) if own else ("design", "tiers", t)
+                yield (
+                    (*where, "uptake", b),
+                    f"core uptake {uptake:g} cannot be reached by the default population",
+                    f"at most {top:.3f}: with {DEFAULT_FREQUENCY:g} occurrences per period and "
+                    f"{DEFAULT_SHAPE[0]} amounts of cv {DEFAULT_SHAPE[1]:g}, even a mean amount "
+                    "per occurrence equal to the whole period cap leaves members below it "
+                    f"(no occurrence in a period, or spending cut at the cap); lower the uptake "
+                    f"or state population.tiers.{t}.core.{b}",
+                )
