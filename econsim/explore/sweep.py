@@ -144,20 +144,24 @@ def sweep(
             write_table(_point_path(folder, point.index), daily_columns(point))
             write_table(_index_path(folder), _columns([done[i] for i in sorted(done)]))
         opts.report(len(done), len(points))
-    health = base.health
-    thresholds = {
-        "consumption_rate": health.consumption_threshold,
-        "consumption_rate_30d": health.consumption_threshold,
-        "consumer_share": health.consumer_share_threshold,
-        "budget_used": 1.0,
-    }
     rows = tuple(done[i] for i in sorted(done))
-    result = Sweep(base.name, params, rows, thresholds, base.currency, paired, folder)
+    result = Sweep(base.name, params, rows, _thresholds(base), base.currency, paired, folder)
     if folder is not None:
         from econsim.report.sweep_report import write_sweep_report
 
         write_sweep_report(result, folder)
     return result
+
+
+def _thresholds(base: Scenario) -> dict[str, float]:
+    """The value each judged figure must reach (budget_used: stay under)."""
+    health = base.health
+    return {
+        "consumption_rate": health.consumption_threshold,
+        "consumption_rate_30d": health.consumption_threshold,
+        "consumer_share": health.consumer_share_threshold,
+        "budget_used": 1.0,
+    }
 
 
 def _manifest(

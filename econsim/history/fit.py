@@ -116,18 +116,21 @@ def fit_history(
     periods = np.maximum(window - first, 1) / design.design.period_days
     found = tier_estimates(log, model, tier, periods)
     propensity_estimates(log, model, tier, found)
-    pop: dict[str, Any] = {"tiers": found.tiers}
     s = summary(log, model, window)
-    means = {(a.tier, a.behaviour): a.mean for a in found.amounts}
-    estimates = found.estimates
-    lifecycle = _lifecycle(
-        log, model, s, window, first, estimates, pop, found.rates, means, initial_days
-    )
-    p_alive = lifecycle.p_alive(s) if lifecycle is not None else np.ones(len(log.users))
+    dormant_after, gaps = _dormancy(log)
+    cutoff = dormant_after if initial_days is None else initial_days
+    joins, join_estimates = _acquisition(first, window, cutoff, cohort=initial_days == 0)
+    lifecycle, fit_estimates, fitted = _repeat_buying(s, dormant_after, gaps)
+    pop: dict[str, Any] = {"tiers": found.tiers, **joins, "lifecycle": lifecycle}
+    if fitted is not None:
+        means = {(a.tier, a.behaviour): a.mean for a in found.amounts}
+        _alive_rates(model, pop, found.rates, fitted, means)
     pop |= _kept(design)
+    estimates = [*found.estimates, *join_estimates, *fit_estimates]
+    p_alive = fitted.p_alive(s) if fitted is not None else np.ones(len(log.users))
     return Fit(
-        log.source, log.start, window, pop, tuple(estimates), tuple(found.amounts), lifecycle,
-        log.users, tier, p_alive, s, model.tiers, _cautions(window, s, lifecycle),
+        log.source, log.start, window, pop, tuple(estimates), tuple(found.amounts), fitted,
+        log.users, tier, p_alive, s, model.tiers, _cautions(window, s, fitted),
     )  # fmt: skip
 
 
@@ -176,71 +179,64 @@ def _cautions(window: int, s: bgnbd.Summary, lifecycle: bgnbd.BGNBD | None) -> t
     return tuple(out)
 
 
-def _lifecycle(
-    log: EventLog,
-    model: Model,
-    s: bgnbd.Summary,
-    window: int,
-    first: Int,
-    estimates: list[Estimate],
-    pop: dict[str, Any],
-    rates: dict[tuple[int, int], float],
-    means: dict[tuple[str, str], float],
-    initial_days: int | None,
-) -> bgnbd.BGNBD | None:
-    """BG/NBD, dormancy and acquisition; core frequencies become rates while alive."""
+def _dormancy(log: EventLog) -> tuple[int, int]:
+    """Days of silence after which a member counts as dormant (90% of gaps are shorter),
+    and the number of gaps between active days behind it."""
     order = np.lexsort((log.day, log.user))
     u, d = log.user[order], log.day[order]
     same = u[1:] == u[:-1]
     gaps = (d[1:] - d[:-1])[same & (d[1:] > d[:-1])]
     dormant_after = int(np.ceil(np.quantile(gaps, DORMANCY_QUANTILE))) if gaps.size else 30
-    cutoff = dormant_after if initial_days is None else initial_days
+    return dormant_after, int(gaps.size)
+
+
+def _acquisition(
+    first: Int, window: int, cutoff: int, cohort: bool
+) -> tuple[dict[str, Any], list[Estimate]]:
+    """Initial users (first seen by ``cutoff``) and acquisitions per day after it."""
     initial = int((first <= cutoff).sum())
     later = first[first > cutoff]
     last_join = int(later.max()) if later.size else cutoff
     span = max(last_join - cutoff, 1)
     rate = later.size / span if later.size else 0.0
-    pop["users"] = max(initial, 1)
-    if initial_days == 0 and later.size:
+    pop: dict[str, Any] = {"users": max(initial, 1)}
+    if cohort and later.size:
         # a cohort: day 0's first events are arrivals too (the engine acquires on day 0)
         rate = (later.size + initial) / (last_join + 1)
         pop["users"] = max(round(initial - rate), 1)
     pop["acquisition_per_day"] = round(rate, 6)
     if later.size and last_join < window - 30:
         pop["acquisition_days"] = last_join + 1  # arrivals stopped well before the log's end
-    estimates.append(Estimate("initial users", float(pop["users"]), float("nan"), initial))
-    estimates.append(
-        Estimate("new users per day", rate, math.sqrt(later.size) / span, int(later.size))
-    )
+    return pop, [
+        Estimate("initial users", float(pop["users"]), float("nan"), initial),
+        Estimate("new users per day", rate, math.sqrt(later.size) / span, int(later.size)),
+    ]
+
+
+def _repeat_buying(
+    s: bgnbd.Summary, dormant_after: int, gaps: int
+) -> tuple[dict[str, Any], list[Estimate], bgnbd.BGNBD | None]:
+    """The lifecycle section: dormancy, and BG/NBD when enough users bought again."""
     lifecycle: dict[str, Any] = {
         "enabled": True,
         "dormant_after_days": max(dormant_after, 1),
         "activity_dormant": 1.0,  # BG/NBD drop-out explains the slow-down; no second penalty
         "activity_new": 1.0,
     }
-    estimates.append(
-        Estimate(
-            "dormant after days (90% of gaps are shorter)",
-            float(dormant_after),
-            float("nan"),
-            int(gaps.size),
-        )
-    )
-    fitted: bgnbd.BGNBD | None = None
-    if (s.x > 0).sum() >= MIN_REPEAT_BUYERS:
-        fitted = bgnbd.fit(s)
-        for name in bgnbd.NAMES:
-            estimates.append(
-                Estimate(f"BG/NBD {name}", getattr(fitted, name), fitted.se[name], fitted.users)
-            )
-        lifecycle["repeat_buying"] = {
-            "rate_shape": round(fitted.r, 6),
-            "dropout_a": round(fitted.a, 6),
-            "dropout_b": round(fitted.b, 6),
-        }
-        _alive_rates(model, pop, rates, fitted, means)
-    pop["lifecycle"] = lifecycle
-    return fitted
+    name = "dormant after days (90% of gaps are shorter)"
+    estimates = [Estimate(name, float(dormant_after), float("nan"), gaps)]
+    if (s.x > 0).sum() < MIN_REPEAT_BUYERS:
+        return lifecycle, estimates, None
+    fitted = bgnbd.fit(s)
+    estimates += [
+        Estimate(f"BG/NBD {n}", getattr(fitted, n), fitted.se[n], fitted.users) for n in bgnbd.NAMES
+    ]
+    lifecycle["repeat_buying"] = {
+        "rate_shape": round(fitted.r, 6),
+        "dropout_a": round(fitted.a, 6),
+        "dropout_b": round(fitted.b, 6),
+    }
+    return lifecycle, estimates, fitted
 
 
 def _alive_rates(
