@@ -9,6 +9,11 @@ The pipeline, one call per step::
     econsim.sweep(scenario, ["design.catalog.mug.points_price=2000:4000:5"])
     econsim.compare(["a.yaml", "b.yaml"])            # designs side by side, same seeds
     econsim.report.write(run, "runs/mine")           # any result's files, one call
+    fit = econsim.fit("events.csv", "design.yaml")   # a population learnt from history
+    econsim.segment("events.csv")                    # RFM value classes of its users
+
+run, sweep and compare share their options (overrides, seed, replications, workers,
+executor, progress) with one meaning: see :mod:`econsim.options`.
 
 Attributes load lazily so that importing econsim (and ``econsim --help``) stays fast.
 """
@@ -44,20 +49,28 @@ _API = {
     "LocalExecutor": "econsim.engine.executors",
     "simulate_events": "econsim.engine.run",
     "read_events": "econsim.history.events",
+    "fit": "econsim.history.fit",
+    "Fit": "econsim.history.fit",
     "fit_history": "econsim.history.fit",
+    "segment": "econsim.history.rfm",
+    "RFM": "econsim.history.rfm",
     "rfm_classes": "econsim.history.rfm",
+    "RunOptions": "econsim.options",
     "DaskExecutor": "econsim.engine.executors",
 }
 
 __all__ = [
+    "RFM",
     "Calibration",
     "Comparison",
     "DaskExecutor",
+    "Fit",
     "LocalExecutor",
     "Parameter",
     "Problem",
     "Results",
     "Run",
+    "RunOptions",
     "Scenario",
     "ScenarioError",
     "SimulationError",
@@ -66,6 +79,7 @@ __all__ = [
     "compare",
     "dump_scenario",
     "estimate_memory",
+    "fit",
     "fit_history",
     "load_scenario",
     "loads_scenario",
@@ -73,6 +87,7 @@ __all__ = [
     "rfm_classes",
     "run",
     "scenario_from_dict",
+    "segment",
     "simulate",
     "simulate_events",
     "sweep",
@@ -87,8 +102,9 @@ if TYPE_CHECKING:
     from econsim.explore.grid import Parameter
     from econsim.explore.sweep import Sweep, sweep
     from econsim.history.events import read_events
-    from econsim.history.fit import fit_history
-    from econsim.history.rfm import rfm_classes
+    from econsim.history.fit import Fit, fit, fit_history
+    from econsim.history.rfm import RFM, rfm_classes, segment
+    from econsim.options import RunOptions
     from econsim.pipeline import Run, run
     from econsim.results import Results
     from econsim.scenario.load import (

@@ -9,12 +9,27 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
-from rich.console import Console
 
 from econsim import __version__
+from econsim.cli_options import (
+    EXIT_BAD_INPUT,
+    EXIT_UNHEALTHY,
+    AsOfOption,
+    EventsFile,
+    ReplicationsOption,
+    ScenarioFile,
+    SchedulerOption,
+    SeedOption,
+    SetOption,
+    WorkersOption,
+    err,
+    out,
+    progress_bar,
+)
+from econsim.cli_scenario import init, schema, validate
 from econsim.errors import ScenarioError, SimulationError
 
 app = typer.Typer(
@@ -25,38 +40,6 @@ app = typer.Typer(
     rich_markup_mode="markdown",  # paragraphs re-flow to the terminal width
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
-
-EXIT_BAD_INPUT = 2
-EXIT_UNHEALTHY = 3
-
-ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
-SetOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--set",
-        help="Override a field, e.g. --set design.budget.amount=90000 (repeatable).",
-        show_default=False,
-    ),
-]
-
-
-WorkersOption = Annotated[
-    int | None,
-    typer.Option(help="Local processes (default: every core).", min=1, show_default=False),
-]
-SchedulerOption = Annotated[
-    str | None,
-    typer.Option(
-        help="Run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (needs econsim\\[dask]).",
-        show_default=False,
-    ),
-]
-ReplicationsOption = Annotated[
-    int | None, typer.Option(help="Replications (default: the scenario's).", min=1)
-]
-SeedOption = Annotated[int | None, typer.Option(help="Root seed (default: the scenario's).")]
 
 
 def _write(result: Any, target: Path, force: bool = False, **options: Any) -> None:
@@ -98,89 +81,8 @@ def _root(
     """econsim: calibrate, simulate and judge a points economy from one scenario file."""
 
 
-@app.command()
-def validate(
-    files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
-    set_: SetOption = None,
-) -> None:
-    """Check scenario files; print every problem as FILE:LINE:COL: field: message."""
-    from econsim.scenario import load_scenario
-
-    failed = False
-    for path in files:
-        try:
-            scenario = load_scenario(path, set_ or ())
-        except ScenarioError as exc:
-            err.print(str(exc), markup=False)
-            failed = True
-            continue
-        out.print(f"✓ {path}: '{scenario.name}' is valid", markup=False)
-    if failed:
-        raise typer.Exit(EXIT_BAD_INPUT)
-
-
-@app.command()
-def init(
-    path: Annotated[Path, typer.Argument(help="Where to write the new scenario.")],
-    template: Annotated[
-        str, typer.Option(help="Starter to copy: see `econsim init --list`.")
-    ] = "starter",
-    list_: Annotated[bool, typer.Option("--list", help="List the templates and exit.")] = False,
-    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
-) -> None:
-    """Write a commented starter scenario that validates."""
-    from econsim.templates import template_names, template_text
-
-    if list_:
-        for name in template_names():
-            out.print(name)
-        return
-    if template not in template_names():
-        err.print(f"unknown template '{template}'; choose one of: {', '.join(template_names())}")
-        raise typer.Exit(EXIT_BAD_INPUT)
-    if path.exists() and not force:
-        err.print(f"{path} exists; use --force to overwrite it")
-        raise typer.Exit(EXIT_BAD_INPUT)
-    from econsim.atomic import write_text
-
-    write_text(path, template_text(template))
-    out.print(f"wrote {path} (template '{template}'); next: econsim validate {path}")
-
-
-@app.command()
-def schema(
-    output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write to a file instead of stdout.")
-    ] = None,
-    format_: Annotated[
-        str,
-        typer.Option(
-            "--format", help="json: JSON Schema for editors; markdown: the field reference."
-        ),
-    ] = "json",
-) -> None:
-    """Print the JSON Schema of the scenario format (for editor autocompletion).
-
-    Hook it up in VS Code (YAML extension) with a first line in the scenario file:
-    `# yaml-language-server: $schema=./scenario.schema.json`
-    """
-    if format_ == "markdown":
-        from econsim.scenario.reference import scenario_reference
-
-        text = scenario_reference()
-    elif format_ == "json":
-        from econsim.scenario.jsonschema import scenario_json_schema
-
-        text = json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False) + "\n"
-    else:
-        err.print(f"unknown format '{format_}'; choose json or markdown")
-        raise typer.Exit(EXIT_BAD_INPUT)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        from econsim.atomic import write_text
-
-        write_text(output, text)
+for _command in (validate, init, schema):
+    app.command()(_command)
 
 
 @app.command()
@@ -232,31 +134,19 @@ def run(
     Outputs (in -o DIR, default runs/NAME for NAME.yaml): summary.json, daily.csv (UTF-8 with BOM),
     charts/*.png|svg and report.html, one self-contained file to share.
     """
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from econsim.engine.executors import DaskExecutor, default_workers
+    from econsim.engine.executors import executor_for
     from econsim.pipeline import run as run_pipeline
-    from econsim.scenario.load import load_scenario
 
-    scenario = load_scenario(file, set_ or ())
     target = output or Path("runs") / file.stem
     _check_target(target, force)
-    reps = replications or scenario.replications
-    columns = (
-        TextColumn("simulating"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task("run", total=reps * scenario.horizon_days)
+    with progress_bar("simulating", err, counted=False) as progress:
         result = run_pipeline(
-            scenario,
+            file,
+            overrides=set_ or (),
             seed=seed,
-            replications=reps,
-            workers=workers or default_workers(),
-            executor=DaskExecutor(scheduler) if scheduler else None,
-            progress=lambda done: bar.update(task, completed=done),
+            replications=replications,
+            executor=executor_for(workers, scheduler),
+            progress=progress,
         )
     _write(result, target, force)
     from econsim.report.terminal import print_verdicts
@@ -265,25 +155,6 @@ def run(
     out.print(f"wrote {target}/report.html, summary.json, daily.csv and charts/")
     if fail_on_unhealthy and not result.healthy:
         raise typer.Exit(EXIT_UNHEALTHY)
-
-
-def _progress_columns(what: str) -> tuple[Any, ...]:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    return (
-        TextColumn(what),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-    )
 
 
 @app.command()
@@ -321,14 +192,11 @@ def sweep(
     verdicts); CSV when pyarrow is not installed. At the end: charts/ and report.html. A
     killed sweep loses only the points in flight; --resume finishes it.
     """
-    from rich.progress import Progress
-
     from econsim.engine.executors import executor_for
     from econsim.explore.store import SweepFolderError
     from econsim.explore.sweep import sweep as run_sweep
 
-    with Progress(*_progress_columns("points"), console=err, transient=True) as bar:
-        task = bar.add_task("sweep", total=None)
+    with progress_bar("points", err) as progress:
         try:
             result = run_sweep(
                 file,
@@ -341,7 +209,7 @@ def sweep(
                 resume=resume,
                 force=force,
                 executor=executor_for(workers, scheduler),
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                progress=progress,
             )
         except SweepFolderError as exc:
             err.print(str(exc), markup=False)
@@ -374,8 +242,6 @@ def compare(
     intervals, paired by replication), charts/*.png|svg and report.html. --set applies to
     every design.
     """
-    from rich.progress import Progress
-
     from econsim.engine.executors import executor_for
     from econsim.explore.compare import compare as run_compare
 
@@ -383,56 +249,20 @@ def compare(
         err.print("compare needs at least two scenario files")
         raise typer.Exit(EXIT_BAD_INPUT)
     _check_target(output, force)
-    with Progress(*_progress_columns("designs"), console=err, transient=True) as bar:
-        task = bar.add_task("compare", total=len(files))
+    with progress_bar("designs", err) as progress:
         result = run_compare(
             files,
             overrides=set_ or (),
             seed=seed,
             replications=replications,
             executor=executor_for(workers, scheduler),
-            progress=lambda done, total: bar.update(task, completed=done),
+            progress=progress,
         )
     _write(result, output, force)
     from econsim.report.terminal import print_comparison
 
     print_comparison(result, out)
     out.print(f"wrote {output}/report.html, compare.json, compare.csv and charts/")
-
-
-def _day_of(log_start: object, text: str | None, option: str) -> int | None:
-    """--as-of DATE as a day number of the log (None: the log's last day)."""
-    import datetime as dt
-
-    if text is None:
-        return None
-    try:
-        day = int((dt.date.fromisoformat(text) - log_start).days)  # type: ignore[operator]
-    except ValueError:
-        err.print(f"{option} '{text}' is not a date; write YYYY-MM-DD")
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    if day < 0:
-        err.print(f"{option} {text} is before the log's first day ({log_start})")
-        raise typer.Exit(EXIT_BAD_INPUT)
-    return day
-
-
-EventsFile = Annotated[
-    Path,
-    typer.Argument(
-        help="Event log: CSV or Parquet with user_id, date, event [, amount, item] "
-        "(docs/history.md).",
-        show_default=False,
-    ),
-]
-AsOfOption = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        help="Last day of history to use, YYYY-MM-DD (default: the log's last day).",
-        show_default=False,
-    ),
-]
 
 
 @app.command()
@@ -468,15 +298,11 @@ def fit(
     (P(alive) per user), goodness-of-fit charts and cautions.txt. Fit on at least a full
     year: a shorter window knows nothing of the seasons outside it (a caution says so).
     """
-    from econsim.history.events import read_events
-    from econsim.history.fit import fit_history
+    from econsim.history.fit import fit as fit_log
     from econsim.report.terminal import print_fit
-    from econsim.scenario.load import load_scenario
 
     _check_target(output, force)
-    scenario = load_scenario(design)
-    log = read_events(events, list(scenario.design.behaviours))
-    result = fit_history(log, scenario, _day_of(log.start, as_of, "--as-of"), initial_days)
+    result = fit_log(events, design, as_of=as_of, initial_days=initial_days)
     print_fit(result, out)
     _write(result, output, force, design=design)
     out.print(f"wrote {output} and {output.parent / (output.stem + '.fit')}/")
@@ -488,7 +314,8 @@ def segment(
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder for the outputs.")],
     as_of: AsOfOption = None,
     split: Annotated[
-        str, typer.Option(help="High/low against the 'mean' (usual) or the 'median'.")
+        Literal["mean", "median"],
+        typer.Option(help="High/low against the 'mean' (usual) or the 'median'."),
     ] = "mean",
 ) -> None:
     """RFM layering: recency, frequency, monetary → 8 value classes (domain §6).
@@ -496,16 +323,10 @@ def segment(
     Prints users and shares per class; writes segments.csv (one row per user),
     segments.json and charts/segments.png|svg.
     """
-    from econsim.history.events import read_events
-    from econsim.history.rfm import rfm_classes
+    from econsim.history.rfm import segment as segment_log
     from econsim.report.terminal import print_segments
 
-    if split not in ("mean", "median"):
-        err.print(f"--split '{split}' must be 'mean' or 'median'")
-        raise typer.Exit(EXIT_BAD_INPUT)
-    log = read_events(events)
-    day = _day_of(log.start, as_of, "--as-of")
-    rfm = rfm_classes(log, log.days - 1 if day is None else day, split)  # type: ignore[arg-type]
+    rfm = segment_log(events, as_of=as_of, split=split)
     print_segments(rfm, out)
     _write(rfm, output, force=True)  # segment has always written into its folder
     out.print(f"wrote {output}/segments.csv, segments.json and charts/")

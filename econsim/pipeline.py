@@ -6,6 +6,7 @@ notebook the returned :class:`Run` displays as a verdict table.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -14,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 from numpy.typing import NDArray
 
 from econsim.calibration import Calibration, calibrate
-from econsim.engine.executors import Executor
-from econsim.engine.run import Progress, simulate
+from econsim.engine.executors import Executor, LocalExecutor
+from econsim.engine.run import simulate
 from econsim.metrics import Metrics, evaluate
+from econsim.options import Progress, RunOptions
 from econsim.protocol import pandas
 from econsim.results import Results
-from econsim.scenario.load import load_scenario
 from econsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -105,26 +106,34 @@ class Run:
 def run(
     scenario: Scenario | Path | str,
     *,
-    overrides: tuple[str, ...] | list[str] = (),
+    overrides: Sequence[str] = (),
     seed: int | None = None,
     replications: int | None = None,
-    workers: int = 1,
-    progress: Progress | None = None,
+    workers: int | None = None,
     executor: Executor | None = None,
+    progress: Progress | None = None,
 ) -> Run:
     """Calibrate, simulate and judge a scenario (a Scenario or a path to its YAML).
 
-    Replications run in ``workers`` local processes, or on ``executor`` when given.
+    The options mean what they mean for every call (:mod:`econsim.options`): replications
+    run in ``workers`` local processes (default: every core) or on ``executor``;
+    ``progress(done, total)`` counts replication-days.
     """
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario, overrides)
+    opts = RunOptions(overrides, seed, replications, workers, executor, progress)
+    scenario = opts.scenario(scenario)
+    reps = opts.replications_for(scenario)
+    total = reps * scenario.horizon_days
+    opts.report(0, total)
     calibration = calibrate(scenario)
+    runner = opts.runner()
+    # local processes go to simulate as a count: it checks their memory and reports daily
+    local = runner if isinstance(runner, LocalExecutor) else None
     results = simulate(
         scenario,
-        seed=seed,
-        replications=replications,
-        workers=workers,
-        progress=progress,
-        executor=executor,
+        seed=opts.seed_for(scenario),
+        replications=reps,
+        workers=local.workers if local else 1,
+        progress=(lambda done: opts.report(done, total)) if progress else None,
+        executor=None if local else runner,
     )
     return Run(scenario, calibration, results, evaluate(results))

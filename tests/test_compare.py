@@ -39,7 +39,7 @@ def test_expensive_catalog_consumes_less_on_the_same_seeds() -> None:
     # behaviour is the same in both designs: same seeds, same points issued
     assert diffs["issued"].difference == 0.0
     # the baseline's figures are exactly those of a run on the same seed
-    alone = econsim.run(HEALTHY, overrides=SMALL, replications=4)
+    alone = econsim.run(HEALTHY, overrides=SMALL, replications=4, workers=1)
     expected = key_figures(alone.results, alone.metrics)
     assert_allclose(c.figures(0)["consumption_rate"], expected["consumption_rate"], rtol=0)
     assert c.runs[0].healthy and not c.runs[1].healthy

@@ -22,8 +22,8 @@ SMALL = ("--set", "population.users=3000", "--set", "population.acquisition_per_
 
 
 def test_healthy_design_passes_and_expensive_catalog_fails_with_advice() -> None:
-    good = run(small(HEALTHY, 4000), replications=2)
-    bad = run(small(UNHEALTHY, 4000), replications=2)
+    good = run(small(HEALTHY, 4000), replications=2, workers=1)
+    bad = run(small(UNHEALTHY, 4000), replications=2, workers=1)
     assert good.healthy, good.summary()["verdicts"]
     assert not bad.healthy
     share = next(v for v in bad.metrics.verdicts if v.name == "consumer share")
@@ -112,7 +112,7 @@ def test_existing_output_needs_force(run_cli, tmp_path: Path) -> None:  # type: 
 
 
 def test_api_write_refuses_existing_folder(tmp_path: Path) -> None:
-    result = run(small(HEALTHY, 500), replications=1)
+    result = run(small(HEALTHY, 500), replications=1, workers=1)
     with pytest.raises(OutputExistsError, match="--force"):
         write(result, tmp_path)
     written = write(result, tmp_path / "new")

@@ -77,7 +77,7 @@ def test_every_point_is_validated_before_anything_runs(tmp_path: Path) -> None:
 
 def test_a_point_is_the_run_of_its_scenario_on_the_common_seed() -> None:
     s = econsim.sweep(COFFEE, [f"{CUP}=100,300"], overrides=SMALL, replications=3, workers=1)
-    alone = econsim.run(COFFEE, overrides=[*SMALL, f"{CUP}=300"], replications=3)
+    alone = econsim.run(COFFEE, overrides=[*SMALL, f"{CUP}=300"], replications=3, workers=1)
     figures = key_figures(alone.results, alone.metrics)
     row = s.rows[1]
     for name in NAMES:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
 from econsim.calibration.result import Calibration
-from econsim.scenario.load import dump_tree
+from econsim.scenario.load import dump_tree, load_tree
+from econsim.scenario.overrides import apply_overrides
 
 
 def _number(x: float) -> int | float:
@@ -28,3 +31,15 @@ def calibrated_yaml(tree: Any, cal: Calibration) -> str:
         elif "tier_multipliers" in node:
             del node["tier_multipliers"]
     return dump_tree(tree)
+
+
+def calibrated_scenario_text(
+    path: Path | str, calibration: Calibration, overrides: Sequence[str] = ()
+) -> str:
+    """The scenario file, with ``overrides`` and the calibrated values, as YAML (comments kept).
+
+    ``calibration`` is the calibration of that file with those overrides.
+    """
+    tree = load_tree(path)
+    apply_overrides(tree, overrides)
+    return calibrated_yaml(tree, calibration)

@@ -132,7 +132,10 @@ def _connect(distributed: Any, address: str, timeout: str) -> Any:
 
 
 def executor_for(workers: int | None = None, scheduler: str | None = None) -> Executor:
-    """The executor the CLI options ask for: a Dask scheduler, else local processes."""
+    """Where work runs, decided in this one place for the CLI and the Python API.
+
+    A Dask ``scheduler`` address, else ``workers`` local processes (``None``: every core).
+    """
     if scheduler:
         return DaskExecutor(scheduler)
     return LocalExecutor(workers or default_workers())

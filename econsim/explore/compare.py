@@ -9,7 +9,7 @@ of the noise the designs share; its 95% interval uses Student's t over the repli
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,11 +18,11 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from econsim.engine.executors import Executor, LocalExecutor, default_workers
+from econsim.engine.executors import Executor
 from econsim.metrics.figures import FIGURES, NAMES, key_figures
+from econsim.options import Progress, RunOptions
 from econsim.pipeline import Run, run
 from econsim.protocol import html_table, pandas
-from econsim.scenario.load import load_scenario
 from econsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -158,7 +158,7 @@ class Comparison:
 
 def _run_design(task: tuple[Scenario, int, int]) -> Run:
     scenario, seed, reps = task
-    return run(scenario, seed=seed, replications=reps)
+    return run(scenario, seed=seed, replications=reps, workers=1)  # designs run in parallel
 
 
 def unique_labels(scenarios: Sequence[Scenario], sources: Sequence[Any]) -> tuple[str, ...]:
@@ -183,19 +183,23 @@ def compare(
     replications: int | None = None,
     workers: int | None = None,
     executor: Executor | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> Comparison:
-    """Run every design on the same seed and replications (default: the first design's)."""
+    """Run every design on the same seed and replications (default: the first design's).
+
+    ``overrides`` apply to every design, file or Scenario. The options mean what they mean
+    for every call (:mod:`econsim.options`); ``progress(done, total)`` counts designs.
+    """
     if len(designs) < 2:
         raise ValueError("compare needs at least two designs")
-    scenarios = [d if isinstance(d, Scenario) else load_scenario(d, overrides) for d in designs]
-    seed = scenarios[0].seed if seed is None else seed
-    reps = scenarios[0].replications if replications is None else replications
-    runner = executor or LocalExecutor(workers or default_workers())
+    opts = RunOptions(overrides, seed, replications, workers, executor, progress)
+    scenarios = [opts.scenario(d) for d in designs]
+    seed = opts.seed_for(scenarios[0])
+    reps = opts.replications_for(scenarios[0])
     runs: list[Run | None] = [None] * len(scenarios)
     tasks = [(s, seed, reps) for s in scenarios]
-    for done, (i, result) in enumerate(runner.map(_run_design, tasks), start=1):
+    opts.report(0, len(tasks))
+    for done, (i, result) in enumerate(opts.runner().map(_run_design, tasks), start=1):
         runs[i] = result
-        if progress:
-            progress(done, len(tasks))
+        opts.report(done, len(tasks))
     return Comparison(unique_labels(scenarios, designs), tuple(r for r in runs if r is not None))

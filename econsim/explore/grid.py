@@ -18,9 +18,10 @@ import numpy as np
 from econsim.errors import Problem, ScenarioError
 from econsim.scenario.checks import did_you_mean
 from econsim.scenario.fields import allowed_keys, resolve
-from econsim.scenario.load import load_scenario, parse_yaml, validate_tree
-from econsim.scenario.overrides import apply_overrides, parse_path
+from econsim.scenario.load import parse_yaml
+from econsim.scenario.overrides import parse_path
 from econsim.scenario.schema import Scenario
+from econsim.scenario.variants import with_overrides
 
 #: A grid larger than this is almost certainly a typo in a range.
 MAX_POINTS = 100_000
@@ -129,15 +130,6 @@ def grid(parameters: Sequence[Parameter], paired: bool = False) -> list[Point]:
             raise _error("", f"the grid has {size:,} points", f"keep it under {MAX_POINTS:,}")
         combos = list(itertools.product(*(p.values for p in parameters)))
     return [Point(i, tuple(c)) for i, c in enumerate(combos)]
-
-
-def with_overrides(base: Scenario | Path | str, overrides: Sequence[str]) -> Scenario:
-    """A scenario file, or a Scenario object, with ``--set`` style overrides applied."""
-    if not isinstance(base, Scenario):
-        return load_scenario(base, overrides)
-    tree = base.model_dump(mode="json", exclude_defaults=True)
-    applied = apply_overrides(tree, overrides)
-    return validate_tree(tree, f"<scenario '{base.name}'>", applied)
 
 
 def point_scenarios(

@@ -45,7 +45,7 @@ class PointResult:
 
 def run_point(task: PointTask) -> PointResult:
     """Calibrate, simulate and judge one point (replications run serially here)."""
-    result = run(task.scenario, seed=task.seed, replications=task.replications)
+    result = run(task.scenario, seed=task.seed, replications=task.replications, workers=1)
     r, m = result.results, result.metrics
     daily = {
         "consumption_rate": m.health.consumption_rate.values,

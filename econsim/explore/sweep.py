@@ -8,25 +8,24 @@ points come from the design, not from noise. Points stream to disk as they finis
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from econsim.engine.executors import Executor, LocalExecutor, default_workers
-from econsim.explore.grid import Parameter, Point, grid, point_scenarios, with_overrides
+from econsim.engine.executors import Executor
+from econsim.explore.grid import Parameter, Point, grid, point_scenarios
 from econsim.explore.points import STATS, PointTask, daily_columns, index_row, run_point
 from econsim.explore.store import fingerprint, open_folder, read_table, table_format, write_table
 from econsim.metrics.figures import NAMES
+from econsim.options import Progress, RunOptions
 from econsim.protocol import html_table, pandas
 from econsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd
-
-SweepProgress = Callable[[int, int], None]  # (points done, points in all)
 
 
 @dataclass(frozen=True)
@@ -122,29 +121,31 @@ def sweep(
     parameters: Sequence[Parameter | str],
     *,
     paired: bool = False,
-    overrides: Sequence[str] = (),
-    seed: int | None = None,
-    replications: int | None = None,
     output: Path | str | None = None,
     resume: bool = False,
     force: bool = False,
+    overrides: Sequence[str] = (),
+    seed: int | None = None,
+    replications: int | None = None,
     workers: int | None = None,
     executor: Executor | None = None,
-    progress: SweepProgress | None = None,
+    progress: Progress | None = None,
 ) -> Sweep:
     """Run every grid point of ``parameters`` (``"PATH=800:1600:5"`` or :class:`Parameter`).
 
     With ``output``, each point's daily series and the index are written as points finish,
     and ``resume=True`` skips the points already there; ``econsim.report.write(sweep,
     output)`` then adds the charts and report.html. Points run on ``executor``, by
-    default local processes on ``workers`` cores (all of them).
+    default local processes on every core.
+    The options mean what they mean for every call (:mod:`econsim.options`);
+    ``progress(done, total)`` counts points.
     """
+    opts = RunOptions(overrides, seed, replications, workers, executor, progress)
     params = tuple(p if isinstance(p, Parameter) else Parameter.parse(p) for p in parameters)
     points = grid(params, paired)
-    scenarios = point_scenarios(scenario, params, points, overrides)
-    base = with_overrides(scenario, overrides)
-    seed = base.seed if seed is None else seed
-    reps = base.replications if replications is None else replications
+    scenarios = point_scenarios(scenario, params, points, opts.overrides)
+    base = opts.scenario(scenario)
+    seed, reps = opts.seed_for(base), opts.replications_for(base)
     folder = Path(output) if output is not None else None
     done: dict[int, dict[str, Any]] = {}
     if folder is not None:
@@ -157,26 +158,27 @@ def sweep(
         for p, s in zip(points, scenarios, strict=True)
         if p.index not in done
     ]
-    if progress:
-        progress(len(done), len(points))
-    runner = executor or LocalExecutor(workers or default_workers())
-    for _, point in runner.map(run_point, tasks):
+    opts.report(len(done), len(points))
+    for _, point in opts.runner().map(run_point, tasks):
         row = index_row(point, tuple(p.path for p in params), points[point.index].values, reps)
         done[point.index] = row
         if folder is not None:
             write_table(_point_path(folder, point.index), daily_columns(point))
             write_table(_index_path(folder), _columns([done[i] for i in sorted(done)]))
-        if progress:
-            progress(len(done), len(points))
+        opts.report(len(done), len(points))
+    rows = tuple(done[i] for i in sorted(done))
+    return Sweep(base.name, params, rows, _thresholds(base), base.currency, paired, folder)
+
+
+def _thresholds(base: Scenario) -> dict[str, float]:
+    """The value each judged figure must reach (budget_used: stay under)."""
     health = base.health
-    thresholds = {
+    return {
         "consumption_rate": health.consumption_threshold,
         "consumption_rate_30d": health.consumption_threshold,
         "consumer_share": health.consumer_share_threshold,
         "budget_used": 1.0,
     }
-    rows = tuple(done[i] for i in sorted(done))
-    return Sweep(base.name, params, rows, thresholds, base.currency, paired, folder)
 
 
 def _manifest(

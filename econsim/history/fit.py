@@ -18,59 +18,35 @@ fit with errors from the observed information:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 from econsim.engine.model import Model, compile_model
-from econsim.history import bgnbd, propensity
-from econsim.history.events import REDEMPTION, EventLog
-from econsim.history.rfm import rfm_classes
+from econsim.history import bgnbd
+from econsim.history.estimates import AmountFit as AmountFit
+from econsim.history.estimates import Estimate, propensity_estimates, tier_estimates, user_tiers
+from econsim.history.events import EventLog
+from econsim.history.window import AsOf, as_of_day, open_log
 from econsim.protocol import html_table, pandas
-from econsim.scenario.earning import points_for, realised_uptake
 from econsim.scenario.schema import Scenario
+from econsim.scenario.variants import with_overrides
 
 if TYPE_CHECKING:
     import pandas as pd
 
 F = NDArray[np.float64]
 Int = NDArray[np.int64]
-#: The amount families tried, by the names the scenario format uses.
-FAMILIES = {"lognormal": stats.lognorm, "gamma": stats.gamma, "exponential": stats.expon}
 #: Share of gaps between active days shorter than the dormancy threshold.
 DORMANCY_QUANTILE = 0.9
 #: A calibration window shorter than this misses part of the seasonal cycle.
 SEASON_DAYS = 365
 #: Users with repeat purchases needed to fit BG/NBD.
 MIN_REPEAT_BUYERS = 10
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """One estimated figure with its standard error."""
-
-    name: str
-    value: float
-    se: float
-    n: int  # users (or observations) behind it
-
-
-@dataclass(frozen=True)
-class AmountFit:
-    """The fitted distribution of one core behaviour's amount per occurrence in one tier."""
-
-    tier: str
-    behaviour: str
-    distribution: str
-    mean: float
-    cv: float
-    ks: float  # Kolmogorov–Smirnov distance between the data and the fitted distribution
-    n: int
-    amounts: F = field(repr=False)
-    fitted: Any = field(repr=False)  # the frozen scipy distribution
 
 
 @dataclass(frozen=True)
@@ -124,73 +100,6 @@ class Fit:
         return scenario_from_dict(data, f"<fit of {self.source}>")
 
 
-def _mean_se(values: F) -> tuple[float, float]:
-    if values.size == 0:
-        return float("nan"), float("nan")
-    se = float(values.std(ddof=1) / math.sqrt(values.size)) if values.size > 1 else float("nan")
-    return float(values.mean()), se
-
-
-def _points(log: EventLog, model: Model, tier: Int) -> F:
-    """Points each event earned under the design (caps and campaigns aside)."""
-    nb = len(model.behaviours)
-    b = np.minimum(log.event, nb - 1)
-    behaviour = log.event < nb
-    t = tier[log.user]
-    points = np.array([model.scenario.design.behaviours[x].points for x in model.behaviours])
-    # a non-core event is one occurrence; a core event earns by its amount, floored
-    quantity = np.where(model.is_core[b], np.nan_to_num(log.amount, nan=0.0), 1.0)
-    earned = points_for(quantity, model.unit[b], points[b], model.tier_mult[t, b])
-    raw = np.where(model.is_core[b], np.floor(earned + 1e-9), earned)
-    out: F = np.where(behaviour, raw, 0.0)
-    return out
-
-
-def user_tiers(log: EventLog, model: Model, window: int) -> Int:
-    """Each user's tier at the end of the log, by the design's rules (or RFM classes)."""
-    s = model.scenario
-    n_users = len(log.users)
-    nt = len(model.tiers)
-    if nt == 1:
-        return np.zeros(n_users, np.int64)
-    if model.fixed_tiers:
-        value = rfm_classes(log, window - 1).value  # 0 (lowest) … 7 (highest)
-        return np.minimum(value * nt // 8, nt - 1).astype(np.int64)
-    recent = log.day > window - 1 - s.design.tier_review.every_days
-    if model.tier_metric_is_core:
-        core = np.zeros(log.event.size, bool)
-        nb = len(model.behaviours)
-        core[log.event < nb] = model.is_core[log.event[log.event < nb]]
-        metric = np.bincount(
-            log.user[recent & core],
-            weights=np.nan_to_num(log.amount[recent & core]),
-            minlength=n_users,
-        )
-    else:
-        pts = _points(log, model, np.zeros(n_users, np.int64))
-        metric = np.bincount(log.user[recent], weights=pts[recent], minlength=n_users)
-    tier = np.searchsorted(model.tier_thresholds, metric, side="right") - 1
-    return np.maximum(tier, 0).astype(np.int64)
-
-
-def _fit_amounts(x: F, tier: str, behaviour: str) -> AmountFit:
-    """The best of lognormal, gamma and exponential by AIC (location fixed at 0)."""
-    x = x[x > 0]
-    best: tuple[float, str, Any] | None = None
-    for name, dist in FAMILIES.items():
-        params = dist.fit(x, floc=0)
-        k = len(params) - 1  # loc is fixed
-        aic = 2 * k - 2 * float(np.sum(dist.logpdf(x, *params)))
-        if best is None or aic < best[0]:
-            best = (aic, name, dist(*params))
-    assert best is not None
-    _, name, frozen = best
-    mean, var = (float(v) for v in frozen.stats(moments="mv"))
-    ks = float(stats.kstest(x, frozen.cdf).statistic)
-    cv = math.sqrt(var) / mean
-    return AmountFit(tier, behaviour, name, mean, cv, ks, int(x.size), x, frozen)
-
-
 def _purchases(log: EventLog, model: Model) -> tuple[Int, Int]:
     """(user, day) of every core event: the purchases BG/NBD counts (several a day count
     as several, as the engine simulates them)."""
@@ -215,53 +124,6 @@ def summary(log: EventLog, model: Model, window: int) -> bgnbd.Summary:
     return bgnbd.Summary(x, t_x, (window - 1) - first)
 
 
-def _propensity(log: EventLog, model: Model, tier: Int) -> tuple[F, F, Int]:
-    """Redemption propensity per tier by maximum likelihood (econsim.history.propensity).
-
-    Balances are rebuilt from the design's point values, day by day.
-    Returns (value, se, user-days behind it) per tier.
-    """
-    nt = len(model.tiers)
-    red = log.of(REDEMPTION)
-    prices = np.array([model.scenario.design.catalog[k].points_price for k in model.items], float)
-    code = {k: i for i, k in enumerate(model.items)}
-    cheapest = int(np.argmin(prices))
-    item = np.array(
-        [code.get(it, cheapest) if r else -1 for it, r in zip(log.item, red, strict=True)]
-    )
-    earned = _points(log, model, tier)
-    key = log.user * (log.days + 1) + log.day  # one entry per user-day with events
-    days_key, inv = np.unique(key, return_inverse=True)
-    u, d = days_key // (log.days + 1), days_key % (log.days + 1)
-    earn = np.bincount(inv, weights=earned, minlength=u.size)
-    spent = np.where(item >= 0, prices[np.maximum(item, 0)], 0.0)
-    spend = np.bincount(inv, weights=spent, minlength=u.size)
-    day_item = np.full(u.size, -1, np.int64)
-    day_item[inv[item >= 0]] = item[item >= 0]
-    end = np.cumsum(earn - spend)
-    starts = np.r_[0, np.nonzero(np.diff(u))[0] + 1]
-    end -= np.repeat(np.r_[0.0, end[starts[1:] - 1]], np.diff(np.r_[starts, u.size]))
-    before = end + spend  # the balance when the day's redemption is decided
-    retarget = model.scenario.population.retarget_probability
-    out = np.full(nt, np.nan), np.full(nt, np.nan), np.zeros(nt, np.int64)
-    for t in range(nt):
-        members = np.nonzero(tier == t)[0]
-        if members.size * log.days > propensity.MAX_CELLS:
-            # a fixed random sample of the tier's users keeps the user-day grid in memory
-            keep = propensity.MAX_CELLS // max(log.days, 1)
-            members = np.sort(np.random.default_rng(0).choice(members, keep, replace=False))
-        index = np.full(tier.size, -1)
-        index[members] = np.arange(members.size)
-        rows = index[u] >= 0
-        days = propensity.user_days(
-            index[u[rows]], d[rows], before[rows], end[rows], day_item[rows],
-            members.size, log.days,
-        )  # fmt: skip
-        value, se = propensity.fit_propensity(days, prices, model.item_pref, retarget)
-        out[0][t], out[1][t], out[2][t] = value, se, int(days.counts.sum())
-    return out
-
-
 def fit_history(
     log: EventLog, design: Scenario, as_of: int | None = None, initial_days: int | None = None
 ) -> Fit:
@@ -276,102 +138,55 @@ def fit_history(
     log = log.until(last)
     window = last + 1
     model = compile_model(design)
-    period = design.design.period_days
     tier = user_tiers(log, model, window)
-    n_users = len(log.users)
     first = log.first_day()
-    periods = np.maximum(window - first, 1) / period
-    estimates: list[Estimate] = []
-    pop: dict[str, Any] = {"tiers": {}}
-    counts = np.bincount(tier, minlength=len(model.tiers))
-    for t, name in enumerate(model.tiers):
-        share = counts[t] / n_users
-        se = math.sqrt(share * (1 - share) / n_users)
-        estimates.append(Estimate(f"share of tier {name}", share, se, n_users))
-    amount_fits: list[AmountFit] = []
-    rates: dict[tuple[int, int], float] = {}
-    for t, tname in enumerate(model.tiers):
-        members = tier == t
-        entry: dict[str, Any] = {
-            "share": round(float(counts[t] / n_users), 6),
-            "uptake": {},
-            "core": {},
-        }
-        for b, bname in enumerate(model.behaviours):
-            ev = log.event == b
-            in_tier = ev & members[log.user]
-            cap = float(model.cap[t, b])
-            if model.is_core[b]:
-                amount = np.bincount(
-                    log.user[in_tier], weights=np.nan_to_num(log.amount[in_tier]), minlength=n_users
-                )[members]
-                occ = np.bincount(log.user[in_tier], minlength=n_users)[members]
-                freq, freq_se = _mean_se(occ / periods[members])
-                rates[(t, b)] = freq
-                estimates.append(
-                    Estimate(f"{bname} per period, tier {tname}", freq, freq_se, int(members.sum()))
-                )
-                fit_b = (
-                    _fit_amounts(log.amount[in_tier], tname, bname) if in_tier.sum() >= 5 else None
-                )
-                if fit_b is not None:
-                    amount_fits.append(fit_b)
-                    entry["core"][bname] = {
-                        "frequency": max(freq, 1e-9),
-                        "amount": {"distribution": fit_b.distribution, "cv": round(fit_b.cv, 6)},
-                    }
-                per_period = amount / periods[members]
-            else:
-                occ = np.bincount(log.user[in_tier], minlength=n_users)[members]
-                per_period = occ / periods[members]
-            uptake, uptake_se = _mean_se(realised_uptake(per_period, cap))
-            estimates.append(
-                Estimate(f"uptake of {bname}, tier {tname}", uptake, uptake_se, int(members.sum()))
-            )
-            entry["uptake"][bname] = round(float(np.clip(np.nan_to_num(uptake), 0.0, 1.0)), 6)
-        pop["tiers"][tname] = entry
-    if log.of(REDEMPTION).any():
-        p, p_se, days = _propensity(log, model, tier)
-        for t, tname in enumerate(model.tiers):
-            estimates.append(
-                Estimate(
-                    f"redemption propensity, tier {tname}",
-                    float(p[t]),
-                    float(p_se[t]),
-                    int(days[t]),
-                )
-            )
-            if np.isfinite(p[t]):
-                pop["tiers"][tname]["redemption_propensity"] = round(float(p[t]), 6)
+    periods = np.maximum(window - first, 1) / design.design.period_days
+    found = tier_estimates(log, model, tier, periods)
+    propensity_estimates(log, model, tier, found)
     s = summary(log, model, window)
-    means = {(a.tier, a.behaviour): a.mean for a in amount_fits}
-    lifecycle = _lifecycle(log, model, s, window, first, estimates, pop, rates, means, initial_days)
-    p_alive = lifecycle.p_alive(s) if lifecycle is not None else np.ones(n_users)
-    base = design.population.model_dump(mode="json", exclude_defaults=True)
-    for key in (
-        "catalog_preference",
-        "game_play_probability",
-        "retarget_probability",
-        "referral_rate",
-        "uptake_scale",
-    ):
-        if key in base:
-            pop[key] = base[key]
+    dormant_after, gaps = _dormancy(log)
+    cutoff = dormant_after if initial_days is None else initial_days
+    joins, join_estimates = _acquisition(first, window, cutoff, cohort=initial_days == 0)
+    lifecycle, fit_estimates, fitted = _repeat_buying(s, dormant_after, gaps)
+    pop: dict[str, Any] = {"tiers": found.tiers, **joins, "lifecycle": lifecycle}
+    if fitted is not None:
+        means = {(a.tier, a.behaviour): a.mean for a in found.amounts}
+        _alive_rates(model, pop, found.rates, fitted, means)
+    pop |= _kept(design)
+    estimates = [*found.estimates, *join_estimates, *fit_estimates]
+    p_alive = fitted.p_alive(s) if fitted is not None else np.ones(len(log.users))
     return Fit(
-        log.source,
-        log.start,
-        window,
-        pop,
-        tuple(estimates),
-        tuple(amount_fits),
-        lifecycle,
-        log.users,
-        tier,
-        p_alive,
-        s,
-        model.tiers,
-        _cautions(window, s, lifecycle),
-    )
+        log.source, log.start, window, pop, tuple(estimates), tuple(found.amounts), fitted,
+        log.users, tier, p_alive, s, model.tiers, _cautions(window, s, fitted),
+    )  # fmt: skip
+
+
+def _kept(design: Scenario) -> dict[str, Any]:
+    """The design's population fields a log cannot tell (catalog taste, games, referrals)."""
+    base = design.population.model_dump(mode="json", exclude_defaults=True)
+    keys = ("catalog_preference", "game_play_probability", "retarget_probability",
+            "referral_rate", "uptake_scale")  # fmt: skip
+    return {key: base[key] for key in keys if key in base}
+
+
+def fit(
+    events: EventLog | Path | str,
+    design: Scenario | Path | str,
+    *,
+    as_of: AsOf = None,
+    initial_days: int | None = None,
+    overrides: Sequence[str] = (),
+) -> Fit:
+    """``econsim fit``: the population of ``design`` estimated from an event log.
+
+    ``events`` is a CSV/Parquet path or a log from :func:`~econsim.read_events`;
+    ``design`` a scenario file or Scenario, with ``overrides`` applied as everywhere;
+    ``as_of`` the last day of history to use (a date or ``YYYY-MM-DD``; default the log's
+    last day); ``initial_days`` as for :func:`fit_history`.
+    """
+    scenario = with_overrides(design, overrides)
+    log = open_log(events, list(scenario.design.behaviours))
+    return fit_history(log, scenario, as_of_day(log, as_of), initial_days)
 
 
 def _cautions(window: int, s: bgnbd.Summary, lifecycle: bgnbd.BGNBD | None) -> tuple[str, ...]:
@@ -391,71 +206,64 @@ def _cautions(window: int, s: bgnbd.Summary, lifecycle: bgnbd.BGNBD | None) -> t
     return tuple(out)
 
 
-def _lifecycle(
-    log: EventLog,
-    model: Model,
-    s: bgnbd.Summary,
-    window: int,
-    first: Int,
-    estimates: list[Estimate],
-    pop: dict[str, Any],
-    rates: dict[tuple[int, int], float],
-    means: dict[tuple[str, str], float],
-    initial_days: int | None,
-) -> bgnbd.BGNBD | None:
-    """BG/NBD, dormancy and acquisition; core frequencies become rates while alive."""
+def _dormancy(log: EventLog) -> tuple[int, int]:
+    """Days of silence after which a member counts as dormant (90% of gaps are shorter),
+    and the number of gaps between active days behind it."""
     order = np.lexsort((log.day, log.user))
     u, d = log.user[order], log.day[order]
     same = u[1:] == u[:-1]
     gaps = (d[1:] - d[:-1])[same & (d[1:] > d[:-1])]
     dormant_after = int(np.ceil(np.quantile(gaps, DORMANCY_QUANTILE))) if gaps.size else 30
-    cutoff = dormant_after if initial_days is None else initial_days
+    return dormant_after, int(gaps.size)
+
+
+def _acquisition(
+    first: Int, window: int, cutoff: int, cohort: bool
+) -> tuple[dict[str, Any], list[Estimate]]:
+    """Initial users (first seen by ``cutoff``) and acquisitions per day after it."""
     initial = int((first <= cutoff).sum())
     later = first[first > cutoff]
     last_join = int(later.max()) if later.size else cutoff
     span = max(last_join - cutoff, 1)
     rate = later.size / span if later.size else 0.0
-    pop["users"] = max(initial, 1)
-    if initial_days == 0 and later.size:
+    pop: dict[str, Any] = {"users": max(initial, 1)}
+    if cohort and later.size:
         # a cohort: day 0's first events are arrivals too (the engine acquires on day 0)
         rate = (later.size + initial) / (last_join + 1)
         pop["users"] = max(round(initial - rate), 1)
     pop["acquisition_per_day"] = round(rate, 6)
     if later.size and last_join < window - 30:
         pop["acquisition_days"] = last_join + 1  # arrivals stopped well before the log's end
-    estimates.append(Estimate("initial users", float(pop["users"]), float("nan"), initial))
-    estimates.append(
-        Estimate("new users per day", rate, math.sqrt(later.size) / span, int(later.size))
-    )
+    return pop, [
+        Estimate("initial users", float(pop["users"]), float("nan"), initial),
+        Estimate("new users per day", rate, math.sqrt(later.size) / span, int(later.size)),
+    ]
+
+
+def _repeat_buying(
+    s: bgnbd.Summary, dormant_after: int, gaps: int
+) -> tuple[dict[str, Any], list[Estimate], bgnbd.BGNBD | None]:
+    """The lifecycle section: dormancy, and BG/NBD when enough users bought again."""
     lifecycle: dict[str, Any] = {
         "enabled": True,
         "dormant_after_days": max(dormant_after, 1),
         "activity_dormant": 1.0,  # BG/NBD drop-out explains the slow-down; no second penalty
         "activity_new": 1.0,
     }
-    estimates.append(
-        Estimate(
-            "dormant after days (90% of gaps are shorter)",
-            float(dormant_after),
-            float("nan"),
-            int(gaps.size),
-        )
-    )
-    fitted: bgnbd.BGNBD | None = None
-    if (s.x > 0).sum() >= MIN_REPEAT_BUYERS:
-        fitted = bgnbd.fit(s)
-        for name in bgnbd.NAMES:
-            estimates.append(
-                Estimate(f"BG/NBD {name}", getattr(fitted, name), fitted.se[name], fitted.users)
-            )
-        lifecycle["repeat_buying"] = {
-            "rate_shape": round(fitted.r, 6),
-            "dropout_a": round(fitted.a, 6),
-            "dropout_b": round(fitted.b, 6),
-        }
-        _alive_rates(model, pop, rates, fitted, means)
-    pop["lifecycle"] = lifecycle
-    return fitted
+    name = "dormant after days (90% of gaps are shorter)"
+    estimates = [Estimate(name, float(dormant_after), float("nan"), gaps)]
+    if (s.x > 0).sum() < MIN_REPEAT_BUYERS:
+        return lifecycle, estimates, None
+    fitted = bgnbd.fit(s)
+    estimates += [
+        Estimate(f"BG/NBD {n}", getattr(fitted, n), fitted.se[n], fitted.users) for n in bgnbd.NAMES
+    ]
+    lifecycle["repeat_buying"] = {
+        "rate_shape": round(fitted.r, 6),
+        "dropout_a": round(fitted.a, 6),
+        "dropout_b": round(fitted.b, 6),
+    }
+    return lifecycle, estimates, fitted
 
 
 def _alive_rates(

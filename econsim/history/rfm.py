@@ -10,12 +10,14 @@ general value, general development, general retention, general win-back.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from econsim.history.events import REDEMPTION, EventLog
+from econsim.history.window import AsOf, as_of_day, open_log
 from econsim.protocol import html_table, pandas
 
 if TYPE_CHECKING:
@@ -95,8 +97,27 @@ class RFM:
         return html_table(f"RFM segments of {len(self.users)} user(s)", rows)
 
 
-def rfm_classes(log: EventLog, as_of: int, split: Literal["mean", "median"] = "mean") -> RFM:
-    """RFM of every user seen up to day ``as_of`` (redemptions do not count as activity)."""
+Split = Literal["mean", "median"]
+
+
+def segment(events: EventLog | Path | str, *, as_of: AsOf = None, split: Split = "mean") -> RFM:
+    """``econsim segment``: the RFM classes of a log's users on ``as_of``.
+
+    ``events`` is a CSV/Parquet path or a log from :func:`~econsim.read_events`; ``as_of``
+    a date or ``YYYY-MM-DD`` (default: the log's last day).
+    """
+    if split not in ("mean", "median"):
+        raise ValueError(f"split is 'mean' or 'median', not {split!r}")
+    log = open_log(events)
+    return rfm_classes(log, as_of_day(log, as_of), split)
+
+
+def rfm_classes(log: EventLog, as_of: int | None = None, split: Split = "mean") -> RFM:
+    """RFM of every user seen up to day ``as_of`` (default: the log's last day).
+
+    Redemptions do not count as activity.
+    """
+    as_of = log.days - 1 if as_of is None else as_of
     log = log.until(as_of)
     n = len(log.users)
     act = ~log.of(REDEMPTION)

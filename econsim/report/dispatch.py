@@ -12,7 +12,7 @@ from typing import Any
 
 from econsim.atomic import write_text
 from econsim.calibration.calibrate import Calibration
-from econsim.calibration.export import calibrated_yaml
+from econsim.calibration.export import calibrated_scenario_text
 from econsim.explore.compare import Comparison
 from econsim.explore.sweep import Sweep
 from econsim.history.fit import Fit
@@ -25,17 +25,13 @@ from econsim.report.history import write_fit, write_segments
 from econsim.report.saved import write_results
 from econsim.report.sweep_report import write_sweep_report
 from econsim.results import Results
-from econsim.scenario.load import load_tree
-from econsim.scenario.overrides import apply_overrides
 
 
 def write_calibrated(
     cal: Calibration, output: Path, design: Path | str, overrides: Sequence[str] = ()
 ) -> list[Path]:
     """The design file (with ``overrides`` applied) with calibrated point values, as YAML."""
-    tree = load_tree(design)
-    apply_overrides(tree, overrides)
-    write_text(output, calibrated_yaml(tree, cal))
+    write_text(output, calibrated_scenario_text(design, cal, overrides))
     return [output]
 
 

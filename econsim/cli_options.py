@@ -1,0 +1,89 @@
+"""What the ``econsim`` commands share: consoles, exit codes, options and the progress bar.
+
+Kept apart from the commands (econsim/cli.py) so that each command reads as its own
+arguments, one library call and the printing; rich.progress is imported inside
+:func:`progress_bar` for start-up speed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from econsim.options import Progress
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+EXIT_BAD_INPUT = 2
+EXIT_UNHEALTHY = 3
+
+ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Override a field, e.g. --set design.budget.amount=90000 (repeatable).",
+        show_default=False,
+    ),
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(help="Local processes (default: every core).", min=1, show_default=False),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (needs econsim\\[dask]).",
+        show_default=False,
+    ),
+]
+ReplicationsOption = Annotated[
+    int | None, typer.Option(help="Replications (default: the scenario's).", min=1)
+]
+SeedOption = Annotated[int | None, typer.Option(help="Root seed (default: the scenario's).")]
+EventsFile = Annotated[
+    Path,
+    typer.Argument(
+        help="Event log: CSV or Parquet with user_id, date, event [, amount, item] "
+        "(docs/history.md).",
+        show_default=False,
+    ),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Last day of history to use, YYYY-MM-DD (default: the log's last day).",
+        show_default=False,
+    ),
+]
+
+
+@contextmanager
+def progress_bar(what: str, console: Console, counted: bool = True) -> Iterator[Progress]:
+    """A transient bar on ``console``; yields the ``progress(done, total)`` callback.
+
+    ``counted``: show "done/total" (points, designs); else a percentage (replication-days).
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.progress import Progress as Bar
+
+    amount = MofNCompleteColumn() if counted else TextColumn("{task.percentage:>3.0f}%")
+    columns = (TextColumn(what), BarColumn(), amount, TimeElapsedColumn(), TextColumn("ETA"),
+               TimeRemainingColumn())  # fmt: skip
+    with Bar(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(what, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)

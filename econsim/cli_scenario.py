@@ -1,0 +1,99 @@
+"""The ``econsim`` commands that read or write scenario files without running them.
+
+Registered on the app in econsim/cli.py; each parses its arguments, makes one library call
+and prints or writes what it returns (heavy modules imported inside, for start-up speed).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from econsim.cli_options import EXIT_BAD_INPUT, SetOption, err, out
+from econsim.errors import ScenarioError
+
+
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
+    set_: SetOption = None,
+) -> None:
+    """Check scenario files; print every problem as FILE:LINE:COL: field: message."""
+    from econsim.scenario import load_scenario
+
+    failed = False
+    for path in files:
+        try:
+            scenario = load_scenario(path, set_ or ())
+        except ScenarioError as exc:
+            err.print(str(exc), markup=False)
+            failed = True
+            continue
+        out.print(f"✓ {path}: '{scenario.name}' is valid", markup=False)
+    if failed:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the new scenario.")],
+    template: Annotated[
+        str, typer.Option(help="Starter to copy: see `econsim init --list`.")
+    ] = "starter",
+    list_: Annotated[bool, typer.Option("--list", help="List the templates and exit.")] = False,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter scenario that validates."""
+    from econsim.templates import template_names, template_text
+
+    if list_:
+        for name in template_names():
+            out.print(name)
+        return
+    if template not in template_names():
+        err.print(f"unknown template '{template}'; choose one of: {', '.join(template_names())}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if path.exists() and not force:
+        err.print(f"{path} exists; use --force to overwrite it")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    from econsim.atomic import write_text
+
+    write_text(path, template_text(template))
+    out.print(f"wrote {path} (template '{template}'); next: econsim validate {path}")
+
+
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to a file instead of stdout.")
+    ] = None,
+    format_: Annotated[
+        str,
+        typer.Option(
+            "--format", help="json: JSON Schema for editors; markdown: the field reference."
+        ),
+    ] = "json",
+) -> None:
+    """Print the JSON Schema of the scenario format (for editor autocompletion).
+
+    Hook it up in VS Code (YAML extension) with a first line in the scenario file:
+    `# yaml-language-server: $schema=./scenario.schema.json`
+    """
+    if format_ == "markdown":
+        from econsim.scenario.reference import scenario_reference
+
+        text = scenario_reference()
+    elif format_ == "json":
+        from econsim.scenario.jsonschema import scenario_json_schema
+
+        text = json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    else:
+        err.print(f"unknown format '{format_}'; choose json or markdown")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        from econsim.atomic import write_text
+
+        write_text(output, text)

@@ -1,0 +1,31 @@
+"""A scenario with ``--set`` style overrides applied, whether it is a file or a Scenario.
+
+Kept apart from load.py so that overrides.py (which imports load.py) is never imported
+back by it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from econsim.scenario.load import dump_scenario, load_scenario, parse_yaml, validate_tree
+from econsim.scenario.overrides import apply_overrides
+from econsim.scenario.schema import Scenario
+
+
+def with_overrides(scenario: Scenario | Path | str, overrides: Sequence[str] = ()) -> Scenario:
+    """A scenario file, or a Scenario object, with ``PATH=VALUE`` overrides applied.
+
+    A Scenario is dumped to YAML, overridden and validated again, so problems are located
+    as ``--set PATH=VALUE`` like those of the command line (other lines refer to
+    ``econsim.dump_scenario(scenario)``). No overrides: the same object.
+    """
+    if not isinstance(scenario, Scenario):
+        return load_scenario(scenario, overrides)
+    if not overrides:
+        return scenario
+    source = f"<scenario '{scenario.name}'>"
+    tree = parse_yaml(dump_scenario(scenario), source)  # a tree that knows its positions
+    applied = apply_overrides(tree, overrides)
+    return validate_tree(tree, source, applied)
