@@ -221,60 +221,28 @@ def _amounts(values: Sequence[str], where: _Where) -> tuple[NDArray[np.float64],
 def read_events(path: Path | str, known: Sequence[str] | None = None) -> EventLog:
     """Read and check an event log against the behaviour names ``known`` (and redemption).
 
-    ``known=None`` accepts any event name (for segmenting a log without a design).
+    ``known=None`` accepts any event name (for segmenting a log without a design). Every
+    problem is reported at once, each at its row and column.
     """
     path = Path(path)
     source = str(path)
     if not path.exists():
         raise EventLogError([_Where(source)(-1, "", "no such file", "check the path")])
     cols, where = _columns(path)
-    missing = [c for c in REQUIRED if c not in cols]
-    if missing:
-        raise EventLogError(
-            [
-                where(
-                    -1,
-                    c,
-                    f"missing column '{c}'",
-                    f"the log needs columns {', '.join(REQUIRED)} (found: {', '.join(cols)})",
-                )
-                for c in missing
-            ]
-        )
+    _require_columns(cols, where)
     n = len(cols["user_id"])
-    problems: list[Problem] = []
-    days, bad = _dates(cols["date"], where)
-    problems += bad
-    amount, bad = _amounts(cols.get("amount", [""] * n), where)
-    problems += bad
+    days, bad_dates = _dates(cols["date"], where)
+    amount, bad_amounts = _amounts(cols.get("amount", [""] * n), where)
     if known is None:
         known = sorted({e for e in cols["event"] if e and e != REDEMPTION})
     names = (*known, REDEMPTION)
-    index = {name: i for i, name in enumerate(names)}
-    event = np.zeros(n, np.int64)
-    for i, name in enumerate(cols["event"]):
-        if name not in index:
-            problems.append(
-                where(
-                    i,
-                    "event",
-                    f"unknown event '{name}'",
-                    f"events are the design's behaviours or '{REDEMPTION}': {', '.join(names)}",
-                )
-            )
-        else:
-            event[i] = index[name]
-    problems += [
+    event, bad_events = _events(cols["event"], names, where)
+    empty = [
         where(i, "user_id", "empty user_id", "every event needs its user")
         for i, u in enumerate(cols["user_id"])
         if not u
     ]
-    if problems:
-        shown = problems[:MAX_PROBLEMS]
-        if len(problems) > MAX_PROBLEMS:
-            more = len(problems) - MAX_PROBLEMS
-            shown.append(Problem(source, 0, 0, "", f"… and {more} more problems", ""))
-        raise EventLogError(shown)
+    _raise_problems([*bad_dates, *bad_amounts, *bad_events, *empty], source)
     if n == 0:
         raise EventLogError([where(-1, "", "the log has no events")])
     users, user = np.unique(np.array(cols["user_id"], dtype=object), return_inverse=True)
@@ -290,6 +258,41 @@ def read_events(path: Path | str, known: Sequence[str] | None = None) -> EventLo
         amount=amount,
         item=tuple(cols.get("item", [""] * n)),
     )
+
+
+def _require_columns(cols: dict[str, list[str]], where: _Where) -> None:
+    missing = [c for c in REQUIRED if c not in cols]
+    if missing:
+        found = ", ".join(cols)
+        hint = f"the log needs columns {', '.join(REQUIRED)} (found: {found})"
+        raise EventLogError([where(-1, c, f"missing column '{c}'", hint) for c in missing])
+
+
+def _events(
+    column: Sequence[str], names: Sequence[str], where: _Where
+) -> tuple[NDArray[np.int64], list[Problem]]:
+    """Each row's event as an index into ``names``, and the rows naming no known event."""
+    index = {name: i for i, name in enumerate(names)}
+    event = np.zeros(len(column), np.int64)
+    problems: list[Problem] = []
+    hint = f"events are the design's behaviours or '{REDEMPTION}': {', '.join(names)}"
+    for i, name in enumerate(column):
+        if name in index:
+            event[i] = index[name]
+        else:
+            problems.append(where(i, "event", f"unknown event '{name}'", hint))
+    return event, problems
+
+
+def _raise_problems(problems: list[Problem], source: str) -> None:
+    """One error with the first ``MAX_PROBLEMS`` problems (and how many more there were)."""
+    if not problems:
+        return
+    shown = problems[:MAX_PROBLEMS]
+    if len(problems) > MAX_PROBLEMS:
+        more = len(problems) - MAX_PROBLEMS
+        shown.append(Problem(source, 0, 0, "", f"… and {more} more problems", ""))
+    raise EventLogError(shown)
 
 
 def write_events(path: Path | str, columns: dict[str, list[object]]) -> None:
