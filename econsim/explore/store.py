@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from econsim.atomic import read_parquet, write_bytes, write_text
+from econsim.errors import OutputExistsError
 
 MANIFEST = "sweep.json"
 
 
-class SweepFolderError(Exception):
-    """The output folder holds something other than this sweep."""
+class SweepFolderError(OutputExistsError):
+    """The output folder holds something other than this sweep (the one "exists" error)."""
 
 
 def table_format() -> str:
