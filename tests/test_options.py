@@ -86,7 +86,7 @@ def test_fit_from_python_is_what_the_cli_writes(run_cli, tmp_path: Path) -> None
     done = run_cli("fit", EVENTS, "--design", RECORD_STORE, "-o", out, "--as-of", "1997-06-30")
     assert done.returncode == 0, done.stderr
     fit = econsim.fit(EVENTS, RECORD_STORE, as_of="1997-06-30")
-    with (tmp_path / "fitted.fit" / "estimates.csv").open(encoding="utf-8") as fh:
+    with (tmp_path / "fitted.fit" / "estimates.csv").open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["estimate"] for r in rows] == [e.name for e in fit.estimates]
     for row, e in zip(rows, fit.estimates, strict=True):
@@ -113,7 +113,7 @@ def test_segment_from_python_is_what_the_cli_writes(run_cli, tmp_path: Path) -> 
     done = run_cli("segment", path, "-o", tmp_path / "seg", "--as-of", "2027-01-09")
     assert done.returncode == 0, done.stderr
     rfm = econsim.segment(path, as_of="2027-01-09")
-    with (tmp_path / "seg" / "segments.csv").open(encoding="utf-8") as fh:
+    with (tmp_path / "seg" / "segments.csv").open(encoding="utf-8-sig") as fh:
         written = {row["user_id"]: row["segment"] for row in csv.DictReader(fh)}
     assert written == dict(zip(rfm.users, rfm.classes, strict=True))
     assert int(rfm.recency[rfm.users.index("c")]) == 0  # 2027-01-09 is c's only day
