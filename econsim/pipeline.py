@@ -40,6 +40,27 @@ class Run:
     def healthy(self) -> bool:
         return self.metrics.healthy
 
+    @property
+    def simulated(self) -> Scenario:
+        """The scenario the engine ran: calibrated point values, or the file's as written."""
+        return self.results.scenario
+
+    def point_values(self) -> dict[str, Any]:
+        """Which point values were simulated, with the written and calibrated ones beside."""
+        written = self.scenario.design.behaviours
+        simulated = self.simulated.design.behaviours
+        return {
+            "simulated": self.scenario.design.calibration.point_values,
+            "behaviours": {
+                b.name: {
+                    "as_written": written[b.name].points,
+                    "calibrated": b.points_after,
+                    "simulated": simulated[b.name].points,
+                }
+                for b in self.calibration.behaviours
+            },
+        }
+
     def summary(self) -> dict[str, Any]:
         """Key figures and verdicts (the content of summary.json)."""
         return {
@@ -56,6 +77,7 @@ class Run:
                 "conversion_coefficient": self.calibration.conversion_coefficient,
                 "warnings": list(self.calibration.warnings),
             },
+            "point_values": self.point_values(),
         }
 
     def daily(self) -> dict[str, NDArray[Any]]:
@@ -125,15 +147,27 @@ def run(
     total = reps * scenario.horizon_days
     opts.report(0, total)
     calibration = calibrate(scenario)
+    simulated = simulated_scenario(scenario, calibration)
     runner = opts.runner()
     # local processes go to simulate as a count: it checks their memory and reports daily
     local = runner if isinstance(runner, LocalExecutor) else None
     results = simulate(
-        scenario,
+        simulated,
         seed=opts.seed_for(scenario),
         replications=reps,
         workers=local.workers if local else 1,
         progress=(lambda done: opts.report(done, total)) if progress else None,
         executor=None if local else runner,
     )
-    return Run(scenario, calibration, results, evaluate(results))
+    mode = scenario.design.calibration.point_values
+    metrics = evaluate(results, planned_cost=calibration.planned_cost_per_user(mode))
+    return Run(scenario, calibration, results, metrics)
+
+
+def simulated_scenario(scenario: Scenario, calibration: Calibration) -> Scenario:
+    """What a run simulates (issue 14: a run tests the programme the calibration describes):
+    the calibrated point values and tier multipliers by default, the file's own values
+    with ``design.calibration.point_values: as_written``."""
+    if scenario.design.calibration.point_values == "as_written":
+        return scenario
+    return calibration.calibrated_scenario(scenario)

@@ -60,13 +60,19 @@ def predicted_issuance(scenario: Scenario) -> dict[str, dict[str, float]]:
     correction: this is the issuance the operator plans, to compare with what users do.
     """
     inp = inputs(scenario)
-    per_user = expected_points(
-        inp.points[None, :], inp.cap, inp.unit[None, :], inp.multiplier, inp.uptake
-    )
+    per_user = _as_written(inp)
     return {
         t: {b: float(per_user[i, j]) for j, b in enumerate(inp.behaviours)}
         for i, t in enumerate(inp.tiers)
     }
+
+
+def _as_written(inp: steps.Inputs) -> Array:
+    """Predicted points per user per period ``[tier, behaviour]`` at the written values."""
+    per_user: Array = expected_points(
+        inp.points[None, :], inp.cap, inp.unit[None, :], inp.multiplier, inp.uptake
+    )
+    return per_user
 
 
 @dataclass(frozen=True)
@@ -197,6 +203,8 @@ def _tiers(
 ) -> tuple[TierCalibration, ...]:
     cost = steps.cost_per_user(per.predicted_points, k, target)
     max_cost = steps.cost_per_user(per.max_points, k, target)
+    # what the programme would cost with the point values as written (no correction)
+    written_cost = steps.cost_per_user(_as_written(inp).sum(axis=1), 1.0, target)
     core_amount = steps.predicted_core_amount(inp)
     m = per.multiplier
     return tuple(
@@ -212,6 +220,7 @@ def _tiers(
             predicted_points_per_user=float(per.predicted_points[i]),
             cost_per_user=float(cost[i]),
             max_cost_per_user=float(max_cost[i]),
+            cost_per_user_as_written=float(written_cost[i]),
             predicted_core_amount_per_user=float(core_amount[i]),
         )
         for i, t in enumerate(inp.tiers)

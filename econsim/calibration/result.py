@@ -27,6 +27,8 @@ class TierCalibration:
     predicted_points_per_user: float
     cost_per_user: float
     max_cost_per_user: float
+    #: predicted cost per user per period with the point values as written (no correction)
+    cost_per_user_as_written: float
     predicted_core_amount_per_user: float
 
 
@@ -79,6 +81,13 @@ class Calibration:
 
     def tier(self, name: str) -> TierCalibration:
         return next(t for t in self.tiers if t.name == name)
+
+    def planned_cost_per_user(self, point_values: str) -> dict[str, float]:
+        """Cost per user per period per tier for the values a run simulates: the calibrated
+        ones (``"calibrated"``) or the ones written in the file (``"as_written"``)."""
+        if point_values == "calibrated":
+            return {t.name: t.cost_per_user for t in self.tiers}
+        return {t.name: t.cost_per_user_as_written for t in self.tiers}
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready dictionary (the shape of ``econsim calibrate --json``)."""

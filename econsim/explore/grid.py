@@ -8,6 +8,7 @@ a grid is the full product of the parameters' values, or their position-wise pai
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,6 +131,44 @@ def grid(parameters: Sequence[Parameter], paired: bool = False) -> list[Point]:
             raise _error("", f"the grid has {size:,} points", f"keep it under {MAX_POINTS:,}")
         combos = list(itertools.product(*(p.values for p in parameters)))
     return [Point(i, tuple(c)) for i, c in enumerate(combos)]
+
+
+#: Fields the calibration replaces: swept under calibrated point values, they change nothing
+#: the engine sees (or only the split that step 3 then restores).
+RESCALED = re.compile(r"design\.behaviours\.[^.]+\.(points|unit|tier_multipliers(\..+)?)$")
+
+
+def check_not_rescaled(
+    parameters: Sequence[Parameter], points: Sequence[Point], base: Scenario
+) -> None:
+    """A swept point value under calibrated simulation is an error, not a silent no-op."""
+    if any(_mode(pt.overrides(parameters), base) == "as_written" for pt in points):
+        return
+    bad = [p for p in parameters if RESCALED.match(p.path)]
+    if bad:
+        raise ScenarioError(
+            [
+                Problem(
+                    f"--param {p.path}",
+                    0,
+                    0,
+                    "",
+                    "runs simulate the calibrated point values, so the calibration rescales "
+                    "this parameter away: every point would test the same programme",
+                    "add --as-written to test point values as written (a live programme), or "
+                    "sweep design.calibration.target_exchange_ratio or a tier's core_share",
+                )
+                for p in bad
+            ]
+        )
+
+
+def _mode(overrides: Sequence[str], base: Scenario) -> str:
+    for o in overrides:
+        path, _, value = o.partition("=")
+        if path.strip() == "design.calibration.point_values":
+            return value.strip()
+    return base.design.calibration.point_values
 
 
 def point_scenarios(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from econsim.engine.executors import Executor
-from econsim.explore.grid import Parameter, Point, grid, point_scenarios
+from econsim.explore.grid import Parameter, Point, check_not_rescaled, grid, point_scenarios
 from econsim.explore.points import STATS, PointTask, daily_columns, index_row, run_point
 from econsim.explore.store import fingerprint, open_folder, read_table, table_format, write_table
 from econsim.metrics.figures import NAMES
@@ -143,8 +143,9 @@ def sweep(
     opts = RunOptions(overrides, seed, replications, workers, executor, progress)
     params = tuple(p if isinstance(p, Parameter) else Parameter.parse(p) for p in parameters)
     points = grid(params, paired)
-    scenarios = point_scenarios(scenario, params, points, opts.overrides)
     base = opts.scenario(scenario)
+    check_not_rescaled(params, points, base)
+    scenarios = point_scenarios(scenario, params, points, opts.overrides)
     seed, reps = opts.seed_for(base), opts.replications_for(base)
     folder = Path(output) if output is not None else None
     done: dict[int, dict[str, Any]] = {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,16 +159,22 @@ def _known(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def evaluate(results: Results, population_origin: PopulationOrigin = "designed") -> Metrics:
+def evaluate(
+    results: Results,
+    population_origin: PopulationOrigin = "designed",
+    planned_cost: Mapping[str, float] | None = None,
+) -> Metrics:
     """Compute every view of a run.
 
     ``population_origin``: "fitted" when the population was estimated from history (its
     issuance gaps are then read as wrong uptake assumptions, not a wrong design).
+    ``planned_cost``: the calibration's cost per user per tier for the simulated values
+    (``econsim.run`` passes it, so the finance view and ``econsim calibrate`` agree).
     """
     return Metrics(
         health(results, population_origin),
         inflation(results),
-        finance(results),
+        finance(results, planned_cost),
         denied=float(results.total("denied").sum(axis=1).mean()),
         stock_outs=float(results.total("stock_outs").sum(axis=1).mean()),
     )

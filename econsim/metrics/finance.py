@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,8 +65,13 @@ def period_budgets(r: Results, periods: np.ndarray) -> np.ndarray:
     return s.design.budget.prorated(budget, np.bincount(periods), s.design.period_days)
 
 
-def finance(r: Results) -> Finance:
-    """The finance view of a run."""
+def finance(r: Results, planned: Mapping[str, float] | None = None) -> Finance:
+    """The finance view of a run.
+
+    ``planned``: cost per user per period per tier as the calibration states it for the
+    values simulated (``Calibration.planned_cost_per_user``); by default the prediction for
+    the simulated scenario's own point values at the target exchange ratio.
+    """
     s = r.scenario
     periods = np.arange(r.days) // s.design.period_days
     starts = np.unique(periods) * s.design.period_days
@@ -98,7 +104,7 @@ def finance(r: Results) -> Finance:
         burn=Series("burn", "share", starts, ratio(cost, budget)),
         total_budget=total_budget,
         total_cost=total_cost,
-        cost_per_user=_tier_costs(r),
+        cost_per_user=_tier_costs(r, planned),
         cost_per_point=float(np.mean(per_point)),
         redemption_share=float(np.mean(share)),
         liability=Series("liability", "money", np.arange(r.days), liability),
@@ -113,17 +119,18 @@ def finance(r: Results) -> Finance:
     )
 
 
-def _tier_costs(r: Results) -> tuple[TierCost, ...]:
-    s = r.scenario
+def _tier_costs(r: Results, planned: Mapping[str, float] | None) -> tuple[TierCost, ...]:
     exposure = user_periods(r).mean(axis=0)
     realised = r["cost_by_tier"].sum(axis=1).mean(axis=0)
-    predicted = predicted_issuance(s)
-    target = s.design.calibration.target_exchange_ratio
+    if planned is None:
+        predicted = predicted_issuance(r.scenario)
+        target = r.scenario.design.calibration.target_exchange_ratio
+        planned = {t: sum(predicted[t].values()) / target for t in r.tiers}
     return tuple(
         TierCost(
             tier=t,
             realised=float(realised[i] / exposure[i]) if exposure[i] else 0.0,
-            planned=sum(predicted[t].values()) / target,
+            planned=float(planned[t]),
         )
         for i, t in enumerate(r.tiers)
     )

@@ -283,6 +283,12 @@ class CalibrationTargets(Model):
         default=0.2,
         description="Integer adjustment may move a point value at most this share of its value.",
     )
+    point_values: Literal["calibrated", "as_written"] = Field(
+        default="calibrated",
+        description="What a run simulates: `calibrated` — the five-step point values after "
+        "integer adjustment (the programme the calibration describes); `as_written` — the "
+        "point values in this file (a live programme whose values are fixed).",
+    )
 
 
 class Campaign(Model):
