@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from econsim.engine.model import ACTIVE, CHURNED, DORMANT, NEW, Model
+from econsim.engine.model import ACTIVE, CHURNED, DORMANT, N_STATES, NEW, Model
 from econsim.engine.world import World
 
 I64 = NDArray[np.int64]
@@ -83,14 +83,14 @@ def behaviours(world: World, acc: DayEarnings) -> None:
     tier = st.tier[:n]
     # rates depend only on tier and lifecycle state: one small table per behaviour, one
     # lookup key per user for the day
-    key = tier.astype(np.intp) * 4 + st.life[:n]
-    factor = np.tile(m.activity, len(m.tiers)) * world.uptake_factor
+    key = tier.astype(np.intp) * N_STATES + st.life[:n]
+    factor = np.tile(m.activity, len(m.tiers))
     for b in range(len(m.behaviours)):
         if m.is_core[b]:
-            rate = np.repeat(m.core_rate[:, b], 4) * factor
+            rate = np.repeat(m.core_rate[:, b], N_STATES) * factor
             rows, occ, raw = _core(world, b, tier, rate, key)
         else:
-            p = np.minimum(np.repeat(m.slot_p[:, b], 4) * factor, 1.0)
+            p = np.minimum(np.repeat(m.slot_p[:, b], N_STATES) * factor, 1.0)
             rows, occ, raw = _non_core(world, b, tier, p, key)
         if rows.size == 0:
             continue

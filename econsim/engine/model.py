@@ -18,8 +18,8 @@ from econsim.scenario.schema import Expiry, RepeatBuying, Scenario
 F = NDArray[np.float64]
 Int = NDArray[np.int64]
 
-NEW, ACTIVE, DORMANT, CHURNED = 0, 1, 2, 3
-STATE_NAMES = ("new", "active", "dormant", "churned")
+NEW, ACTIVE, DORMANT, CHURNED = 0, 1, 2, 3  # lifecycle states, the index of ``activity``
+N_STATES = CHURNED + 1
 DIST_CODES = {"lognormal": 0, "gamma": 1, "exponential": 2, "fixed": 3}
 
 
@@ -64,7 +64,7 @@ class Model:
     game_prize_cost: F
     game_play_p: F
     propensity: F  # [T]
-    activity: F  # [4] rate multiplier by lifecycle state
+    activity: F  # [N_STATES] rate multiplier by lifecycle state
     tier_thresholds: F  # [T]
     tier_metric_is_core: bool
     fixed_tiers: bool  # no entry rules above the lowest: layers, never reviewed

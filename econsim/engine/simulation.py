@@ -21,7 +21,7 @@ import numpy as np
 import simpy
 
 from econsim.engine import earning, lifecycle, lots, redemption, tiers
-from econsim.engine.model import CHURNED, DORMANT, Model
+from econsim.engine.model import CHURNED, DORMANT, N_STATES, Model
 from econsim.engine.world import World
 from econsim.scenario.schema import RuleChange
 
@@ -35,7 +35,6 @@ class Simulation(World):
 
     def __init__(self, model: Model, rng: np.random.Generator) -> None:
         super().__init__(model, rng)
-        self.uptake_factor = 1.0  # population.uptake_scale is already in the model's uptake
         self.on_day: Callable[[int], None] | None = None  # progress hook
 
     # ------------------------------------------------------------------ daily tick
@@ -118,9 +117,9 @@ class Simulation(World):
         # one count over (tier, lifecycle state, holds points, redeemed in 30 days, today)
         # instead of one pass per statistic
         recent = last > d - CONSUMER_WINDOW
-        key = ((tier.astype(np.intp) * 4 + st.life[:n]) * 2 + (bal > 0)) * 2 + recent
+        key = ((tier.astype(np.intp) * N_STATES + st.life[:n]) * 2 + (bal > 0)) * 2 + recent
         key = key * 2 + (last == d)
-        c = np.bincount(key, minlength=nt * 32).reshape(nt, 4, 2, 2, 2)
+        c = np.bincount(key, minlength=nt * N_STATES * 8).reshape(nt, N_STATES, 2, 2, 2)
         led.users[d] = c[:, :CHURNED].sum(axis=(1, 2, 3, 4))
         led.holders[d] = c[:, :, 1].sum(axis=(1, 2, 3))
         led.redeemers[d] = c[..., 1].sum(axis=(1, 2, 3))
