@@ -7,15 +7,11 @@ floored points with and without the campaign multiplier, booked to the campaign.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 from numpy.typing import NDArray
 
-from econsim.engine.model import ACTIVE, CHURNED, DORMANT, NEW, Model
-
-if TYPE_CHECKING:
-    from econsim.engine.simulation import Simulation
+from econsim.engine.model import ACTIVE, CHURNED, DORMANT, N_STATES, NEW, Model
+from econsim.engine.world import World
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -45,9 +41,9 @@ def draw_amounts(rng: np.random.Generator, model: Model, b: int, tiers: NDArray[
 class DayEarnings:
     """Collects the day's points by user and source, then books and credits them once."""
 
-    def __init__(self, sim: Simulation, day: int) -> None:
-        self.sim, self.day = sim, day
-        n = sim.state.n
+    def __init__(self, world: World, day: int) -> None:
+        self.world, self.day = world, day
+        n = world.state.n
         self.points = np.zeros(n, np.int64)
         self.occurrences: dict[int, tuple[I64, I64]] = {}  # behaviour → (rows, occurrences)
         self.acted = np.zeros(n, bool)
@@ -58,21 +54,21 @@ class DayEarnings:
         rows, points = rows[keep], points[keep]
         if rows.size == 0:
             return
-        sim = self.sim
-        tiers = sim.state.tier[rows]
-        sim.ledger.issued[self.day, source] += np.bincount(
-            tiers, weights=points, minlength=len(sim.model.tiers)
+        world = self.world
+        tiers = world.state.tier[rows]
+        world.ledger.issued[self.day, source] += np.bincount(
+            tiers, weights=points, minlength=len(world.model.tiers)
         ).astype(np.int64)
         self.points[rows] += points
 
 
 def _split_campaign(raw: F64, t: NDArray[np.int8], rows: I64, b: int, acc: DayEarnings) -> None:
-    sim = acc.sim
+    world = acc.world
     base = np.floor(raw + 1e-9).astype(np.int64)
     acc.add(b, rows, base)
-    if (sim.camp_mult[:, b] == 1.0).all():  # no campaign on this behaviour today
+    if (world.camp_mult[:, b] == 1.0).all():  # no campaign on this behaviour today
         return
-    camp_mult, camp_source = sim.camp_mult[t, b], sim.camp_source[t, b]
+    camp_mult, camp_source = world.camp_mult[t, b], world.camp_source[t, b]
     total = np.floor(raw * camp_mult + 1e-9).astype(np.int64)
     extra = total - base
     for src in np.unique(camp_source[extra > 0]):
@@ -80,39 +76,39 @@ def _split_campaign(raw: F64, t: NDArray[np.int8], rows: I64, b: int, acc: DayEa
         acc.add(int(src), rows[sel], extra[sel])
 
 
-def behaviours(sim: Simulation, acc: DayEarnings) -> None:
+def behaviours(world: World, acc: DayEarnings) -> None:
     """Non-core counts and core amounts for every behaviour; caps per day and per period."""
-    m, st = sim.model, sim.state
+    m, st = world.model, world.state
     n = st.n
     tier = st.tier[:n]
     # rates depend only on tier and lifecycle state: one small table per behaviour, one
     # lookup key per user for the day
-    key = tier.astype(np.intp) * 4 + st.life[:n]
-    factor = np.tile(m.activity, len(m.tiers)) * sim.uptake_factor
+    key = tier.astype(np.intp) * N_STATES + st.life[:n]
+    factor = np.tile(m.activity, len(m.tiers))
     for b in range(len(m.behaviours)):
         if m.is_core[b]:
-            rate = np.repeat(m.core_rate[:, b], 4) * factor
-            rows, occ, raw = _core(sim, b, tier, rate, key)
+            rate = np.repeat(m.core_rate[:, b], N_STATES) * factor
+            rows, occ, raw = _core(world, b, tier, rate, key)
         else:
-            p = np.minimum(np.repeat(m.slot_p[:, b], 4) * factor, 1.0)
-            rows, occ, raw = _non_core(sim, b, tier, p, key)
+            p = np.minimum(np.repeat(m.slot_p[:, b], N_STATES) * factor, 1.0)
+            rows, occ, raw = _non_core(world, b, tier, p, key)
         if rows.size == 0:
             continue
         acc.occurrences[b] = (rows, occ)
-        if sim.recorder is not None and not m.is_core[b]:
-            sim.recorder.add(np.repeat(rows, occ), sim.day, b)
-        sim.ledger.occurrences[sim.day, b] = int(occ.sum())
-        sim.ledger.actors[sim.day, b] = rows.size
+        if world.recorder is not None and not m.is_core[b]:
+            world.recorder.add(np.repeat(rows, occ), world.day, b)
+        world.ledger.occurrences[world.day, b] = int(occ.sum())
+        world.ledger.actors[world.day, b] = rows.size
         acc.acted[rows] = True
         t = tier[rows]
-        raw = raw * sim.rules.points[b] * m.tier_mult[t, b]
+        raw = raw * world.rules.points[b] * m.tier_mult[t, b]
         _split_campaign(raw, t, rows, b, acc)
 
 
 def _non_core(
-    sim: Simulation, b: int, tier: NDArray[np.int8], p: F64, key: NDArray[np.intp]
+    world: World, b: int, tier: NDArray[np.int8], p: F64, key: NDArray[np.intp]
 ) -> tuple[I64, I64, F64]:
-    m, st, rng = sim.model, sim.state, sim.rng
+    m, st, rng = world.model, world.state, world.rng
     cap = int(m.daily_cap[b])
     if cap == 1:
         rows = np.nonzero(rng.random(key.size, dtype=np.float32) < p.astype(np.float32)[key])[0]
@@ -192,79 +188,81 @@ def poisson_actors(
     return rows, _invert(u[rows], start, lam_rows, None)
 
 
-def _first_purchases(sim: Simulation, b: int, rows: I64, occ: I64) -> tuple[I64, I64]:
+def _first_purchases(world: World, b: int, rows: I64, occ: I64) -> tuple[I64, I64]:
     """BG/NBD: users are acquired by a purchase, so everyone joining today buys today
     (in tiers where the behaviour has an amount to buy with)."""
-    st, m = sim.state, sim.model
+    st, m = world.state, world.model
     n = st.n
     # a user churned by today's lifecycle step before buying never was a customer
     joining = np.nonzero(
-        (st.joined[:n] == sim.day) & (st.life[:n] != CHURNED) & (m.amount_mean[st.tier[:n], b] > 0)
+        (st.joined[:n] == world.day)
+        & (st.life[:n] != CHURNED)
+        & (m.amount_mean[st.tier[:n], b] > 0)
     )[0]
     extra = joining[~np.isin(joining, rows)]
     return np.concatenate([rows, extra]), np.concatenate([occ, np.ones(extra.size, np.int64)])
 
 
 def _core(
-    sim: Simulation, b: int, tier: NDArray[np.int8], rate: F64, key: NDArray[np.intp]
+    world: World, b: int, tier: NDArray[np.int8], rate: F64, key: NDArray[np.intp]
 ) -> tuple[I64, I64, F64]:
-    m, st, rng = sim.model, sim.state, sim.rng
+    m, st, rng = world.model, world.state, world.rng
     pace = st.buying[0, : st.n] if m.repeat_buying is not None else None
     rows, occ = poisson_actors(rng, rate, key, pace)
     if m.repeat_buying is not None and b == m.first_core:
-        rows, occ = _first_purchases(sim, b, rows, occ)
+        rows, occ = _first_purchases(world, b, rows, occ)
     if rows.size == 0:
         return rows, occ, np.zeros(0)
     owner = np.repeat(np.arange(rows.size), occ)
     amounts = draw_amounts(rng, m, b, tier[rows][owner])
-    if sim.recorder is not None:
-        sim.recorder.add(rows[owner], sim.day, b, amounts)
+    if world.recorder is not None:
+        world.recorder.add(rows[owner], world.day, b, amounts)
     total = np.bincount(owner, weights=amounts, minlength=rows.size)
     t = tier[rows]
     room = np.maximum(m.cap[t, b] - st.amount[b, rows], 0.0)
     eligible = np.minimum(total, room)
     st.amount[b, rows] += eligible
-    sim.ledger.core_amount[sim.day] += np.bincount(t, weights=total, minlength=len(m.tiers))
-    sim.period_core_amount += float(total.sum())
+    world.ledger.core_amount[world.day] += np.bincount(t, weights=total, minlength=len(m.tiers))
+    world.period_core_amount += float(total.sum())
     if m.tier_metric_is_core:
         st.review_metric[rows] += total
     return rows, occ, eligible / m.unit[b]
 
 
-def mechanics(sim: Simulation, acc: DayEarnings) -> None:
+def mechanics(world: World, acc: DayEarnings) -> None:
     """Streak bonus, task bundles, random rewards and campaign bonuses for today's actors."""
-    mech = sim.model.scenario.design.mechanics
+    mech = world.model.scenario.design.mechanics
     if mech.sign_in_streak is not None:
-        _streak(sim, acc)
+        _streak(world, acc)
     for i, (name, bundle) in enumerate(mech.task_bundles.items()):
-        b = sim.model.behaviours.index(bundle.behaviour)
-        st = sim.state
+        b = world.model.behaviours.index(bundle.behaviour)
+        st = world.state
         done = (st.count[b, : st.n] >= bundle.count) & ~st.bundle_done[i, : st.n]
         rows = np.nonzero(done)[0]
         st.bundle_done[i, rows] = True
         acc.add(
-            sim.model.source(f"bundle:{name}"), rows, np.full(rows.size, bundle.bonus, np.int64)
+            world.model.source(f"bundle:{name}"), rows, np.full(rows.size, bundle.bonus, np.int64)
         )
     for name, rr in mech.random_rewards.items():
-        found = acc.occurrences.get(sim.model.behaviours.index(rr.after))
+        found = acc.occurrences.get(world.model.behaviours.index(rr.after))
         if found is None:
             continue
         rows, occ = found
-        wins = sim.rng.binomial(occ, rr.probability)
+        wins = world.rng.binomial(occ, rr.probability)
         keep = wins > 0
         rows, wins = rows[keep], wins[keep]
         owner = np.repeat(np.arange(rows.size), wins)
-        draws = sim.rng.integers(rr.low, rr.high + 1, owner.size)
+        draws = world.rng.integers(rr.low, rr.high + 1, owner.size)
         pts = np.bincount(owner, weights=draws, minlength=rows.size).astype(np.int64)
-        acc.add(sim.model.source(f"random:{name}"), rows, pts)
-    _campaign_bonus(sim, acc)
+        acc.add(world.model.source(f"random:{name}"), rows, pts)
+    _campaign_bonus(world, acc)
 
 
-def _streak(sim: Simulation, acc: DayEarnings) -> None:
-    cfg = sim.model.scenario.design.mechanics.sign_in_streak
+def _streak(world: World, acc: DayEarnings) -> None:
+    cfg = world.model.scenario.design.mechanics.sign_in_streak
     assert cfg is not None
-    st = sim.state
-    found = acc.occurrences.get(sim.model.behaviours.index(cfg.behaviour))
+    st = world.state
+    found = acc.occurrences.get(world.model.behaviours.index(cfg.behaviour))
     rows = found[0] if found is not None else np.zeros(0, np.int64)
     streak = st.streak[: st.n]
     kept = streak[rows] + 1
@@ -276,11 +274,11 @@ def _streak(sim: Simulation, acc: DayEarnings) -> None:
         pos = pos % schedule.size
     else:
         pos = np.minimum(pos, schedule.size - 1)
-    acc.add(sim.model.source("streak"), rows, schedule[pos])
+    acc.add(world.model.source("streak"), rows, schedule[pos])
 
 
-def _campaign_bonus(sim: Simulation, acc: DayEarnings) -> None:
-    m, st, day = sim.model, sim.state, sim.day
+def _campaign_bonus(world: World, acc: DayEarnings) -> None:
+    m, st, day = world.model, world.state, world.day
     for i, (name, c) in enumerate(m.scenario.design.campaigns.items()):
         if c.bonus == 0 or not c.start_day <= day <= c.end_day:
             continue
@@ -296,53 +294,53 @@ def _campaign_bonus(sim: Simulation, acc: DayEarnings) -> None:
         acc.add(m.source(f"campaign:{name}"), rows, np.full(rows.size, c.bonus, np.int64))
 
 
-def referrals(sim: Simulation, acc: DayEarnings) -> None:
+def referrals(world: World, acc: DayEarnings) -> None:
     """Active users bring friends: a new user joins, inviter and invitee get points."""
-    ref = sim.model.scenario.design.mechanics.referral
-    rate = sim.model.scenario.population.referral_rate
+    ref = world.model.scenario.design.mechanics.referral
+    rate = world.model.scenario.population.referral_rate
     if ref is None or rate == 0:
         return
-    st = sim.state
+    st = world.state
     life = st.life[: acc.points.size]
     can = (life == NEW) | (life == ACTIVE)
-    p = rate * sim.model.activity[life] * can
-    inviters = np.nonzero(sim.rng.random(life.size) < p)[0]
+    p = rate * world.model.activity[life] * can
+    inviters = np.nonzero(world.rng.random(life.size) < p)[0]
     if inviters.size == 0:
         return
-    src = sim.model.source("referral")
+    src = world.model.source("referral")
     acc.add(src, inviters, np.full(inviters.size, ref.inviter_points, np.int64))
-    invitees = sim.add_users(inviters.size)
+    invitees = world.add_users(inviters.size)
     acc.points = np.concatenate([acc.points, np.zeros(invitees.size, np.int64)])
     acc.acted = np.concatenate([acc.acted, np.zeros(invitees.size, bool)])
     acc.add(src, invitees, np.full(invitees.size, ref.invitee_points, np.int64))
 
 
-def mark_active(sim: Simulation, acc: DayEarnings) -> None:
+def mark_active(world: World, acc: DayEarnings) -> None:
     """Users who did something today are active; dormant ones wake up."""
-    st = sim.state
+    st = world.state
     rows = np.nonzero(acc.acted)[0]
-    st.last_active[rows] = sim.day
+    st.last_active[rows] = world.day
     woke = rows[st.life[rows] == DORMANT]
     st.life[woke] = ACTIVE
-    sim.ledger.active[sim.day] = np.bincount(st.tier[rows], minlength=len(sim.model.tiers))
+    world.ledger.active[world.day] = np.bincount(st.tier[rows], minlength=len(world.model.tiers))
     assert not (st.life[rows] == CHURNED).any()
-    if sim.model.repeat_buying is not None:
-        drop_out(sim, acc)
+    if world.model.repeat_buying is not None:
+        drop_out(world, acc)
 
 
-def drop_out(sim: Simulation, acc: DayEarnings) -> None:
+def drop_out(world: World, acc: DayEarnings) -> None:
     """BG/NBD: after each repeat purchase a user drops out with their own chance p, so a
     day with k repeat purchases ends it with chance 1 − (1 − p)^k (churned next morning)."""
-    st, m = sim.state, sim.model
+    st, m = world.state, world.model
     core = [acc.occurrences[b] for b in acc.occurrences if m.is_core[b]]
     if not core:
         return
     rows = np.concatenate([r for r, _ in core])
     occ = np.concatenate([o for _, o in core])
     buyers, where = np.unique(rows, return_inverse=True)
-    repeats = np.bincount(where, weights=occ) - (st.joined[buyers] == sim.day)  # 1st: no repeat
+    repeats = np.bincount(where, weights=occ) - (st.joined[buyers] == world.day)  # 1st: no repeat
     keep = repeats > 0
     buyers, repeats = buyers[keep], repeats[keep]
     stay = (1.0 - st.buying[1, buyers].astype(np.float64)) ** repeats
     # they leave overnight: present (and able to redeem) for the rest of today
-    sim.leaving = buyers[sim.rng.random(buyers.size) >= stay]
+    world.leaving = buyers[world.rng.random(buyers.size) >= stay]

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from econsim.engine.model import ACTIVE, CHURNED, DORMANT, NEW
-
-if TYPE_CHECKING:
-    from econsim.engine.simulation import Simulation
+from econsim.engine.world import World
 
 
-def step(sim: Simulation) -> None:
+def step(world: World) -> None:
     """Churn hazard, newcomers settling in, dormancy after idle days, reactivation."""
-    lc = sim.model.scenario.population.lifecycle
+    lc = world.model.scenario.population.lifecycle
     if not lc.enabled:
         return
-    st, rng, day = sim.state, sim.rng, sim.day
+    st, rng, day = world.state, world.rng, world.day
     n = st.n
     life = st.life[:n]
-    life[sim.leaving] = CHURNED  # yesterday's BG/NBD drop-outs
-    sim.leaving = np.zeros(0, np.int64)
+    life[world.leaving] = CHURNED  # yesterday's BG/NBD drop-outs
+    world.leaving = np.zeros(0, np.int64)
     if lc.churn_hazard > 0:
         alive = np.nonzero(life != CHURNED)[0]
         gone = alive[rng.random(alive.size) < lc.churn_hazard]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,8 +19,8 @@ from econsim.scenario.schema import Expiry, RepeatBuying, Scenario
 F = NDArray[np.float64]
 Int = NDArray[np.int64]
 
-NEW, ACTIVE, DORMANT, CHURNED = 0, 1, 2, 3
-STATE_NAMES = ("new", "active", "dormant", "churned")
+NEW, ACTIVE, DORMANT, CHURNED = 0, 1, 2, 3  # lifecycle states, the index of ``activity``
+N_STATES = CHURNED + 1
 DIST_CODES = {"lognormal": 0, "gamma": 1, "exponential": 2, "fixed": 3}
 
 
@@ -64,7 +65,7 @@ class Model:
     game_prize_cost: F
     game_play_p: F
     propensity: F  # [T]
-    activity: F  # [4] rate multiplier by lifecycle state
+    activity: F  # [N_STATES] rate multiplier by lifecycle state
     tier_thresholds: F  # [T]
     tier_metric_is_core: bool
     fixed_tiers: bool  # no entry rules above the lowest: layers, never reviewed
@@ -124,23 +125,25 @@ def _sources(s: Scenario) -> tuple[str, ...]:
     return tuple(names)
 
 
-def compile_model(s: Scenario) -> Model:
-    """Compile a validated scenario into the engine's lookup tables."""
+def _uptake(s: Scenario, tiers: tuple[str, ...], behaviours: tuple[str, ...]) -> F:
+    """[T, B] actual uptake: the population's, else the design's, scaled and capped at 1."""
     d, p = s.design, s.population
-    tiers, behaviours = tuple(d.tiers), tuple(d.behaviours)
-    bs = [d.behaviours[b] for b in behaviours]
-    is_core = np.array([b.kind == "core" for b in bs])
-    cap = np.array([[b.cap_for(t) for b in bs] for t in tiers], dtype=float)
     uptake = np.array(
         [
             [p.tiers[t].uptake.get(b, d.tiers[t].uptake.get(b, 0.0)) for b in behaviours]
             for t in tiers
         ]
     )
-    uptake = np.minimum(uptake * p.uptake_scale, 1.0)
-    daily_cap = np.array([b.daily_limit(d.period_days) for b in bs], dtype=np.int64)
-    # non-core counts cut at the period cap still realise the uptake (issue 24)
-    slot_p = slot_probabilities(uptake, cap, np.maximum(daily_cap, 1), d.period_days, is_core)
+    out: F = np.minimum(uptake * p.uptake_scale, 1.0)
+    return out
+
+
+def _core_tables(
+    s: Scenario, tiers: tuple[str, ...], behaviours: tuple[str, ...], uptake: F, cap: F
+) -> dict[str, Any]:
+    """Core behaviours: occurrences per day and the amount distribution per occurrence."""
+    d, p = s.design, s.population
+    is_core = np.array([d.behaviours[b].kind == "core" for b in behaviours])
     freq = np.array(
         [
             [
@@ -153,36 +156,86 @@ def compile_model(s: Scenario) -> Model:
     # the default population's capped core amount realises the uptake (issue 24)
     stated = np.array([[b in p.tiers[t].core for b in behaviours] for t in tiers])
     amount_mean = core_means(uptake, cap, freq, is_core, ~stated)
-    # a core behaviour nobody takes up (uptake 0) has no occurrences, not zero-amount ones
-    core_rate = np.where(is_core[None, :] & (amount_mean > 0), freq / d.period_days, 0.0)
-    shares = np.array([p.tiers[t].share for t in tiers])
     shape = [[p.tiers[t].core.get(b) for b in behaviours] for t in tiers]
-    amount_cv = np.array([[c.amount.cv if c else 1.0 for c in row] for row in shape])
-    amount_dist = np.array(
-        [[DIST_CODES[c.amount.distribution] if c else 0 for c in row] for row in shape]
-    )
+    return {
+        # a core behaviour nobody takes up (uptake 0) has no occurrences, not zero-amount ones
+        "core_rate": np.where(is_core[None, :] & (amount_mean > 0), freq / d.period_days, 0.0),
+        "amount_mean": amount_mean,
+        "amount_cv": np.array([[c.amount.cv if c else 1.0 for c in row] for row in shape]),
+        "amount_dist": np.array(
+            [[DIST_CODES[c.amount.distribution] if c else 0 for c in row] for row in shape]
+        ),
+    }
+
+
+def _sink_tables(s: Scenario) -> dict[str, Any]:
+    """Catalog items and point games: what a redemption or a play costs and returns."""
+    d, p = s.design, s.population
     items = tuple(d.catalog)
     pref = np.array([p.catalog_preference.get(k, 1.0) for k in items], dtype=float)
     games = tuple(d.mechanics.point_games)
     gm = [d.mechanics.point_games[g] for g in games]
-    lc = p.lifecycle
-    activity = (
-        np.array([lc.activity_new, 1.0, lc.activity_dormant, 0.0])
-        if lc.enabled
-        else np.array([1.0, 1.0, 1.0, 0.0])
-    )
+    return {
+        "items": items,
+        "games": games,
+        "sinks": items + tuple(f"game:{g}" for g in games),
+        "item_cost": np.array([d.catalog[k].cost for k in items]),
+        "item_closed": np.array([d.catalog[k].loop == "closed" for k in items], dtype=bool),
+        "item_use_rate": np.array([d.catalog[k].use_rate for k in items]),
+        "item_stock": np.array(
+            [d.catalog[k].stock_per_period or -1 for k in items], dtype=np.int64
+        ),
+        "item_pref": pref / pref.sum() if pref.sum() > 0 else pref,
+        "game_cost_points": np.array([g.cost_points for g in gm], dtype=np.int64),
+        "game_win_p": np.array([g.win_probability for g in gm]),
+        "game_prize_cost": np.array([g.prize_cost for g in gm]),
+        "game_play_p": np.array([p.game_play_probability[g] for g in games]),
+    }
+
+
+def _tier_tables(s: Scenario, tiers: tuple[str, ...]) -> dict[str, Any]:
+    """Tier entry rules, shares and redemption propensity."""
+    d, p = s.design, s.population
     entries = [d.tiers[t].entry for t in tiers]
-    metric_core = next((e.metric == "core_amount" for e in entries if e is not None), True)
+    shares = np.array([p.tiers[t].share for t in tiers])
+    return {
+        "propensity": np.array([p.tiers[t].redemption_propensity for t in tiers]),
+        "tier_thresholds": np.array([e.threshold if e else 0.0 for e in entries]),
+        "tier_metric_is_core": next(
+            (e.metric == "core_amount" for e in entries if e is not None), True
+        ),
+        "fixed_tiers": len(tiers) > 1 and all(e is None for e in entries[1:]),
+        # shares sum to 1 within validation's tolerance
+        "tier_share": shares / shares.sum(),
+    }
+
+
+def _activity(s: Scenario) -> F:
+    """[N_STATES] rate multiplier by lifecycle state (churned users do nothing)."""
+    lc = s.population.lifecycle
+    if not lc.enabled:
+        return np.array([1.0, 1.0, 1.0, 0.0])
+    return np.array([lc.activity_new, 1.0, lc.activity_dormant, 0.0])
+
+
+def compile_model(s: Scenario) -> Model:
+    """Compile a validated scenario into the engine's lookup tables."""
+    d = s.design
+    tiers, behaviours = tuple(d.tiers), tuple(d.behaviours)
+    bs = [d.behaviours[b] for b in behaviours]
+    is_core = np.array([b.kind == "core" for b in bs])
+    cap = np.array([[b.cap_for(t) for b in bs] for t in tiers], dtype=float)
+    uptake = _uptake(s, tiers, behaviours)
+    daily_cap = np.array([b.daily_limit(d.period_days) for b in bs], dtype=np.int64)
+    # non-core counts cut at the period cap still realise the uptake (issue 24)
+    slot_p = slot_probabilities(uptake, cap, np.maximum(daily_cap, 1), d.period_days, is_core)
     month_key, month_end, year_end = _calendar(s.start_date, s.horizon_days)
-    sources = _sources(s)
+    lc = s.population.lifecycle
     return Model(
         scenario=s,
         tiers=tiers,
         behaviours=behaviours,
-        items=items,
-        games=games,
-        sources=sources,
-        sinks=items + tuple(f"game:{g}" for g in games),
+        sources=_sources(s),
         is_core=is_core,
         unit=np.array([b.unit for b in bs]),
         cap=cap,
@@ -190,25 +243,10 @@ def compile_model(s: Scenario) -> Model:
         tier_mult=np.array([[b.tier_multipliers.get(t, 1.0) for b in bs] for t in tiers]),
         uptake=uptake,
         slot_p=slot_p,
-        core_rate=core_rate,
-        amount_mean=amount_mean,
-        amount_cv=amount_cv,
-        amount_dist=amount_dist,
-        item_cost=np.array([d.catalog[k].cost for k in items]),
-        item_closed=np.array([d.catalog[k].loop == "closed" for k in items], dtype=bool),
-        item_use_rate=np.array([d.catalog[k].use_rate for k in items]),
-        item_stock=np.array([d.catalog[k].stock_per_period or -1 for k in items], dtype=np.int64),
-        item_pref=pref / pref.sum() if pref.sum() > 0 else pref,
-        game_cost_points=np.array([g.cost_points for g in gm], dtype=np.int64),
-        game_win_p=np.array([g.win_probability for g in gm]),
-        game_prize_cost=np.array([g.prize_cost for g in gm]),
-        game_play_p=np.array([p.game_play_probability[g] for g in games]),
-        propensity=np.array([p.tiers[t].redemption_propensity for t in tiers]),
-        activity=activity,
-        tier_thresholds=np.array([e.threshold if e else 0.0 for e in entries]),
-        tier_metric_is_core=metric_core,
-        fixed_tiers=len(tiers) > 1 and all(e is None for e in entries[1:]),
-        tier_share=shares / shares.sum(),  # shares sum to 1 within validation's tolerance
+        **_core_tables(s, tiers, behaviours, uptake, cap),
+        **_sink_tables(s),
+        **_tier_tables(s, tiers),
+        activity=_activity(s),
         lot_count=lot_count(s),
         repeat_buying=lc.repeat_buying if lc.enabled else None,
         first_core=int(np.argmax(is_core)) if is_core.any() else -1,

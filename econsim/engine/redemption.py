@@ -8,17 +8,13 @@ stock, or more cost than budget is left, a random subset is served and the rest 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 from numpy.typing import NDArray
 
 from econsim.engine import lots
 from econsim.engine.model import CHURNED
 from econsim.engine.state import NEVER
-
-if TYPE_CHECKING:
-    from econsim.engine.simulation import Simulation
+from econsim.engine.world import World
 
 I64 = NDArray[np.int64]
 
@@ -33,17 +29,17 @@ def _rank_within(groups: I64) -> I64:
     return rank
 
 
-def _within_budget(sim: Simulation, cost: NDArray[np.float64]) -> NDArray[np.bool_]:
+def _within_budget(world: World, cost: NDArray[np.float64]) -> NDArray[np.bool_]:
     """Which of the (randomly ordered) requests fit in the budget left, under a hard cap."""
-    if not sim.model.scenario.design.budget.hard_cap:
+    if not world.model.scenario.design.budget.hard_cap:
         return np.ones(cost.size, bool)
-    left = sim.period_budget() - sim.period_cost
+    left = world.period_budget() - world.period_cost
     return np.cumsum(cost) <= left + 1e-9
 
 
-def retarget(sim: Simulation) -> None:
+def retarget(world: World) -> None:
     """Some users change the item they save for (re-drawn by preference weights)."""
-    m, st, rng = sim.model, sim.state, sim.spend_rng
+    m, st, rng = world.model, world.state, world.spend_rng
     p = m.scenario.population.retarget_probability
     if not m.items or p == 0 or st.n == 0:
         return
@@ -52,46 +48,44 @@ def retarget(sim: Simulation) -> None:
     st.target[rows] = rng.choice(len(m.items), size=rows.size, p=m.item_pref)
 
 
-def redeem_catalog(sim: Simulation) -> None:
+def redeem_catalog(world: World) -> None:
     """Affordable targets redeemed with the tier's propensity, within stock and budget."""
-    m, st, rng, day = sim.model, sim.state, sim.spend_rng, sim.day
+    m, st, rng, day = world.model, world.state, world.spend_rng, world.day
     if not m.items:
         return
     n = st.n
     life = st.life[:n]
     target = st.target[:n].astype(np.int64)
-    price = sim.rules.prices[target]
+    price = world.rules.prices[target]
     idx = np.nonzero((life != CHURNED) & (st.balance[:n] >= price))[0]
     p = m.propensity[st.tier[idx]] * m.activity[life[idx]]
     go = idx[rng.random(idx.size) < p]
     go = go[rng.permutation(go.size)]
     items = target[go]
     in_stock = np.ones(go.size, bool)
-    limited = sim.stock_left >= 0
+    limited = world.stock_left >= 0
     if limited.any():
-        in_stock = ~limited[items] | (_rank_within(items) < sim.stock_left[items])
-    sim.ledger.stock_outs[day] += int((~in_stock).sum())
+        in_stock = ~limited[items] | (_rank_within(items) < world.stock_left[items])
+    world.ledger.stock_outs[day] += int((~in_stock).sum())
     go, items = go[in_stock], items[in_stock]
     used = ~m.item_closed[items] | (rng.random(go.size) < m.item_use_rate[items])
     cost = np.where(used, m.item_cost[items], 0.0)
-    ok = _within_budget(sim, cost)
-    sim.ledger.denied[day] += int((~ok).sum())
+    ok = _within_budget(world, cost)
+    world.ledger.denied[day] += int((~ok).sum())
     go, items, cost = go[ok], items[ok], cost[ok]
     if go.size == 0:
         return
-    pts = sim.rules.prices[items]
-    _book_spend(sim, go, items, pts, cost)
-    if sim.recorder is not None:
-        sim.recorder.add(go, day, len(m.behaviours), items=items)
+    pts = world.rules.prices[items]
+    _book_spend(world, go, items, pts, cost)
+    if world.recorder is not None:
+        world.recorder.add(go, day, len(m.behaviours), items=items)
     counts = np.bincount(items, minlength=len(m.items))
-    sim.stock_left = np.where(limited, sim.stock_left - counts, -1)
+    world.stock_left = np.where(limited, world.stock_left - counts, -1)
     st.target[go] = rng.choice(len(m.items), size=go.size, p=m.item_pref)
 
 
-def _book_spend(
-    sim: Simulation, rows: I64, sinks: I64, pts: I64, cost: NDArray[np.float64]
-) -> None:
-    m, st, day, led = sim.model, sim.state, sim.day, sim.ledger
+def _book_spend(world: World, rows: I64, sinks: I64, pts: I64, cost: NDArray[np.float64]) -> None:
+    m, st, day, led = world.model, world.state, world.day, world.ledger
     nt, nk = len(m.tiers), len(m.sinks)
     tiers = st.tier[rows].astype(np.int64)
     key = sinks * nt + tiers
@@ -101,15 +95,15 @@ def _book_spend(
     led.redemptions[day] += np.bincount(sinks, minlength=nk)
     led.cost[day] += np.bincount(sinks, weights=cost, minlength=nk)
     led.cost_by_tier[day] += np.bincount(tiers, weights=cost, minlength=nt)
-    sim.period_cost += float(cost.sum())
+    world.period_cost += float(cost.sum())
     lots.spend(st, rows, pts, int(m.month_key[day]))
-    sim.ever_redeemed += int((st.last_redeem[rows] == NEVER).sum())
+    world.ever_redeemed += int((st.last_redeem[rows] == NEVER).sum())
     st.last_redeem[rows] = day
 
 
-def play_games(sim: Simulation) -> None:
+def play_games(world: World) -> None:
     """Point games: holders who can afford a play do so with the population's probability."""
-    m, st, rng = sim.model, sim.state, sim.spend_rng
+    m, st, rng = world.model, world.state, world.spend_rng
     n = st.n
     for g in range(len(m.games)):
         life = st.life[:n]
@@ -119,10 +113,10 @@ def play_games(sim: Simulation) -> None:
         play = play[rng.permutation(play.size)]
         win = rng.random(play.size) < m.game_win_p[g]
         cost = np.where(win, m.game_prize_cost[g], 0.0)
-        ok = _within_budget(sim, cost)
-        sim.ledger.denied[sim.day] += int((~ok).sum())
+        ok = _within_budget(world, cost)
+        world.ledger.denied[world.day] += int((~ok).sum())
         play, cost = play[ok], cost[ok]
         if play.size == 0:
             continue
         sink = np.full(play.size, len(m.items) + g, np.int64)
-        _book_spend(sim, play, sink, np.full(play.size, price, np.int64), cost)
+        _book_spend(world, play, sink, np.full(play.size, price, np.int64), cost)

@@ -19,64 +19,23 @@ from typing import Any
 
 import numpy as np
 import simpy
-from numpy.typing import NDArray
 
 from econsim.engine import earning, lifecycle, lots, redemption, tiers
-from econsim.engine.ledger import Ledger
-from econsim.engine.model import CHURNED, DORMANT, Model
-from econsim.engine.recorder import EventRecorder
-from econsim.engine.state import add_users, initial_state
+from econsim.engine.model import CHURNED, DORMANT, N_STATES, Model
+from econsim.engine.world import World
 from econsim.scenario.schema import RuleChange
 
 Process = Generator[Any, Any, None]
 CONSUMER_WINDOW = 30
 
 
-def spend_seed(rng: np.random.Generator) -> np.random.SeedSequence:
-    """A child of the generator's seed sequence, independent of every other stream."""
-    seq = rng.bit_generator.seed_seq
-    assert isinstance(seq, np.random.SeedSequence)
-    return np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, 2**31 - 1))
-
-
-class Simulation:
-    """The mutable world of one replication."""
+class Simulation(World):
+    """One replication's world with the calendar's actions on it: the daily tick and the
+    scheduled events. The kernels see only the ``World``."""
 
     def __init__(self, model: Model, rng: np.random.Generator) -> None:
-        self.model, self.rng = model, rng
-        # Spending draws from a stream of its own, so that two designs run on one seed see
-        # the same earning, lifecycle and acquisition draws whatever their catalogs do
-        # (common random numbers for sweeps and comparisons).
-        self.spend_rng = np.random.default_rng(spend_seed(rng))
-        self.rules = model.initial_rules()
-        self.state = initial_state(model, rng)
-        self.ledger = Ledger.empty(model)
-        self.day = 0
-        self.uptake_factor = 1.0  # population.uptake_scale is already in the model's uptake
-        self.stock_left = model.item_stock.copy()
-        self.period_cost = 0.0
-        self.period_core_amount = 0.0
-        self.camp_mult = np.ones((len(model.tiers), len(model.behaviours)))
-        self.camp_source = np.full((len(model.tiers), len(model.behaviours)), -1, np.int64)
+        super().__init__(model, rng)
         self.on_day: Callable[[int], None] | None = None  # progress hook
-        self.ever_redeemed = 0  # distinct users who have redeemed (kept by redemption)
-        self.recorder: EventRecorder | None = None  # an event log, when asked for
-        self.leaving = np.zeros(0, np.int64)  # users who drop out overnight (BG/NBD)
-
-    def period_budget(self) -> float:
-        """The current period's budget: fixed, or a ratio of the core amount realised so far."""
-        return self.model.scenario.design.budget.amount_for(self.period_core_amount)
-
-    def add_users(self, count: int) -> np.ndarray:
-        """New users join today, in the lowest tier (or, with fixed layers, one drawn by
-        share); returns their rows."""
-        m = self.model
-        layer: NDArray[np.int8] | None = None
-        if m.fixed_tiers:
-            layer = self.rng.choice(len(m.tiers), size=count, p=m.tier_share).astype(np.int8)
-        self.state, rows = add_users(self.state, m, self.rng, count, self.day, layer)
-        self.ledger.new_users[self.day] += count
-        return rows
 
     # ------------------------------------------------------------------ daily tick
     def tick(self) -> None:
@@ -158,9 +117,9 @@ class Simulation:
         # one count over (tier, lifecycle state, holds points, redeemed in 30 days, today)
         # instead of one pass per statistic
         recent = last > d - CONSUMER_WINDOW
-        key = ((tier.astype(np.intp) * 4 + st.life[:n]) * 2 + (bal > 0)) * 2 + recent
+        key = ((tier.astype(np.intp) * N_STATES + st.life[:n]) * 2 + (bal > 0)) * 2 + recent
         key = key * 2 + (last == d)
-        c = np.bincount(key, minlength=nt * 32).reshape(nt, 4, 2, 2, 2)
+        c = np.bincount(key, minlength=nt * N_STATES * 8).reshape(nt, N_STATES, 2, 2, 2)
         led.users[d] = c[:, :CHURNED].sum(axis=(1, 2, 3, 4))
         led.holders[d] = c[:, :, 1].sum(axis=(1, 2, 3))
         led.redeemers[d] = c[..., 1].sum(axis=(1, 2, 3))

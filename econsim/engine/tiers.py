@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-if TYPE_CHECKING:
-    from econsim.engine.simulation import Simulation
+from econsim.engine.world import World
 
 
-def review(sim: Simulation) -> None:
+def review(world: World) -> None:
     """Move users to the tier their metric qualifies for; book the balances that move."""
-    m, st, day, led = sim.model, sim.state, sim.day, sim.ledger
+    m, st, day, led = world.model, world.state, world.day, world.ledger
     review_cfg = m.scenario.design.tier_review
     n, nt = st.n, len(m.tiers)
     cur = st.tier[:n].astype(np.int64)

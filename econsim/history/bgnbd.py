@@ -73,18 +73,6 @@ class BGNBD:
         )
         return float(value) if value.ndim == 0 else value
 
-    def conditional(self, s: Summary, t: float) -> F:
-        """Each user's expected purchases in the next ``t`` days, given their history."""
-        r, alpha, a, b = self.params
-        x, T = s.x, s.T
-        head = (a + b + x - 1) / (a - 1)
-        z = t / (alpha + T + t)
-        body = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(
-            r + x, b + x, a + b + x - 1, z
-        )
-        out: F = head * body * self.p_alive(s)  # p_alive is 1 / the model's denominator
-        return out
-
 
 def log_likelihood(params: F, s: Summary) -> F:
     """Each user's log-likelihood under (r, α, a, b)."""

@@ -21,7 +21,6 @@ from numpy.typing import NDArray
 from econsim.errors import Problem, ScenarioError
 
 REQUIRED = ("user_id", "date", "event")
-OPTIONAL = ("amount", "item")
 REDEMPTION = "redemption"
 #: Problems listed before the rest are summarised: a log with a wrong column has thousands.
 MAX_PROBLEMS = 20

@@ -1,0 +1,80 @@
+"""The mutable world of one replication: what the daily kernels read and change.
+
+The kernels (earning, redemption, lifecycle, tiers) take a ``World`` and the compiled
+model it holds; the simulation owns one and drives it with its calendar. Keeping the
+world below the simulation lets the kernels know nothing of the calendar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from econsim.engine.ledger import Ledger
+from econsim.engine.model import Model, Rules
+from econsim.engine.recorder import EventRecorder
+from econsim.engine.state import State, add_users, initial_state
+
+
+def spend_seed(rng: np.random.Generator) -> np.random.SeedSequence:
+    """A child of the generator's seed sequence, independent of every other stream."""
+    seq = rng.bit_generator.seed_seq
+    assert isinstance(seq, np.random.SeedSequence)
+    return np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, 2**31 - 1))
+
+
+@dataclass(init=False, eq=False)  # arrays: no field-wise equality
+class World:
+    """Population state, ledger, the day's rules and the period's running totals."""
+
+    model: Model
+    rng: np.random.Generator
+    spend_rng: np.random.Generator
+    rules: Rules
+    state: State
+    ledger: Ledger
+    day: int
+    stock_left: NDArray[np.int64]
+    period_cost: float
+    period_core_amount: float
+    camp_mult: NDArray[np.float64]  # [T, B] today's campaign multiplier
+    camp_source: NDArray[np.int64]  # [T, B] the campaign source it is booked to (-1: none)
+    ever_redeemed: int  # distinct users who have redeemed (kept by redemption)
+    recorder: EventRecorder | None  # an event log, when asked for
+    leaving: NDArray[np.int64]  # users who drop out overnight (BG/NBD)
+
+    def __init__(self, model: Model, rng: np.random.Generator) -> None:
+        self.model, self.rng = model, rng
+        # Spending draws from a stream of its own, so that two designs run on one seed see
+        # the same earning, lifecycle and acquisition draws whatever their catalogs do
+        # (common random numbers for sweeps and comparisons).
+        self.spend_rng = np.random.default_rng(spend_seed(rng))
+        self.rules = model.initial_rules()
+        self.state = initial_state(model, rng)
+        self.ledger = Ledger.empty(model)
+        self.day = 0
+        self.stock_left = model.item_stock.copy()
+        self.period_cost = 0.0
+        self.period_core_amount = 0.0
+        self.camp_mult = np.ones((len(model.tiers), len(model.behaviours)))
+        self.camp_source = np.full((len(model.tiers), len(model.behaviours)), -1, np.int64)
+        self.ever_redeemed = 0
+        self.recorder = None
+        self.leaving = np.zeros(0, np.int64)
+
+    def period_budget(self) -> float:
+        """The current period's budget: fixed, or a ratio of the core amount realised so far."""
+        return self.model.scenario.design.budget.amount_for(self.period_core_amount)
+
+    def add_users(self, count: int) -> NDArray[np.int64]:
+        """New users join today, in the lowest tier (or, with fixed layers, one drawn by
+        share); returns their rows."""
+        m = self.model
+        layer: NDArray[np.int8] | None = None
+        if m.fixed_tiers:
+            layer = self.rng.choice(len(m.tiers), size=count, p=m.tier_share).astype(np.int8)
+        self.state, rows = add_users(self.state, m, self.rng, count, self.day, layer)
+        self.ledger.new_users[self.day] += count
+        return rows
