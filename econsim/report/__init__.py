@@ -10,17 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from econsim.errors import OutputExistsError
-
-
-def check_target(target: Path | str, force: bool = False) -> Path:
-    """The one "output exists" check: ``target`` as a Path, or :class:`OutputExistsError`.
-
-    The CLI calls it before a long run too, so that a taken folder fails at once.
-    """
-    path = Path(target)
-    if path.exists() and not force:
-        raise OutputExistsError(f"{path} exists; choose another output or use --force")
-    return path
+from econsim.report.target import check_target
 
 
 def write(result: Any, target: Path | str, force: bool = False, **options: Any) -> list[Path]:

@@ -18,12 +18,12 @@ from econsim.explore.sweep import Sweep
 from econsim.history.fit import Fit
 from econsim.history.rfm import RFM
 from econsim.pipeline import Run
-from econsim.report import check_target
 from econsim.report.compare_report import write_comparison
 from econsim.report.exports import write_run
 from econsim.report.history import write_fit, write_segments
 from econsim.report.saved import write_results
 from econsim.report.sweep_report import write_sweep_report
+from econsim.report.target import check_target
 from econsim.results import Results
 
 
