@@ -17,25 +17,8 @@ def print_calibration(cal: Calibration, console: Console) -> None:
     console.print(
         f"[bold]Calibration of '{cal.scenario}'[/] — per period of {cal.period_days} days"
     )
-    steps12 = Table(title="Steps 1–2: behaviours and tier targets", title_justify="left")
-    for col in ("behaviour", "kind", "points before"):
-        steps12.add_column(col)
-    for b in cal.behaviours:
-        steps12.add_row(b.name, b.kind.replace("_", "-"), _n(b.points_before))
-    console.print(steps12)
-    tiers = Table(title="Steps 2–4: per tier, per user", title_justify="left")
-    for col in ("tier", "users", "core share", "core multiplier", "max points", "predicted points"):
-        tiers.add_column(col, justify="right")
-    for t in cal.tiers:
-        tiers.add_row(
-            t.name,
-            _n(t.users),
-            f"{t.core_share:.0%}",
-            f"{t.core_multiplier:.4g}",
-            _n(t.max_points_per_user),
-            _n(t.predicted_points_per_user),
-        )
-    console.print(tiers)
+    console.print(_behaviours(cal))
+    console.print(_tiers(cal))
     console.print(
         f"Step 4 totals: max {_n(cal.total_max_points)} points, "
         f"predicted {_n(cal.total_predicted_points)} points"
@@ -46,30 +29,86 @@ def print_calibration(cal: Calibration, console: Console) -> None:
         f"target {cal.target_exchange_ratio:g}; conversion coefficient "
         f"{cal.conversion_coefficient:.6g}"
     )
-    points = Table(title="Step 5: point values", title_justify="left")
-    for col in ("behaviour", "before", "× k", "after rounding", "allowed range"):
-        points.add_column(col, justify="right")
+    console.print(_point_values(cal))
+    console.print(_costs(cal))
+    console.print(
+        f"Total predicted cost {_n(cal.total_cost)} {cal.currency}; exchange ratio after "
+        f"rounding {cal.exchange_ratio_after_rounding:.6g} ({cal.ratio_deviation:+.2%})"
+    )
+    for w in cal.warnings:
+        console.print(f"[yellow]⚠ {w}[/]", markup=True, highlight=False)
+    if not cal.warnings:
+        console.print("[green]✓ no warnings[/]")
+
+
+def _table(title: str, *columns: str, justify: str = "right") -> Table:
+    table = Table(title=title, title_justify="left")
+    for col in columns:
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]  # rich's Literal
+    return table
+
+
+def _behaviours(cal: Calibration) -> Table:
+    table = _table(
+        "Steps 1–2: behaviours and tier targets",
+        "behaviour",
+        "kind",
+        "points before",
+        justify="left",
+    )
     for b in cal.behaviours:
-        points.add_row(
+        table.add_row(b.name, b.kind.replace("_", "-"), _n(b.points_before))
+    return table
+
+
+def _tiers(cal: Calibration) -> Table:
+    table = _table(
+        "Steps 2–4: per tier, per user",
+        "tier",
+        "users",
+        "core share",
+        "core multiplier",
+        "max points",
+        "predicted points",
+    )
+    for t in cal.tiers:
+        table.add_row(
+            t.name,
+            _n(t.users),
+            f"{t.core_share:.0%}",
+            f"{t.core_multiplier:.4g}",
+            _n(t.max_points_per_user),
+            _n(t.predicted_points_per_user),
+        )
+    return table
+
+
+def _point_values(cal: Calibration) -> Table:
+    table = _table(
+        "Step 5: point values", "behaviour", "before", "× k", "after rounding", "allowed range"
+    )
+    for b in cal.behaviours:
+        table.add_row(
             b.name,
             _n(b.points_before),
             f"{b.points_exact:.6g}",
             f"{b.points_after:g}",
             f"{b.low:g}–{b.high:g}",
         )
-    console.print(points)
-    cost = Table(title=f"Step 5: cost per user ({cal.currency})", title_justify="left")
-    for col in ("tier", "predicted cost", "maximum cost"):
-        cost.add_column(col, justify="right")
-    for t in cal.tiers:
-        cost.add_row(t.name, _n(t.cost_per_user), _n(t.max_cost_per_user))
-    console.print(cost)
-    console.print(
-        f"Total predicted cost {_n(cal.total_cost)} {cal.currency}; exchange ratio after "
-        f"rounding {cal.exchange_ratio_after_rounding:.6g} ({cal.ratio_deviation:+.2%})"
+    return table
+
+
+def _costs(cal: Calibration) -> Table:
+    """Cost per user: calibrated (what `econsim run` simulates by default) and as written."""
+    table = _table(
+        f"Step 5: cost per user ({cal.currency})",
+        "tier",
+        "predicted cost",
+        "maximum cost",
+        "as written",
     )
-    if cal.warnings:
-        for w in cal.warnings:
-            console.print(f"[yellow]⚠ {w}[/]", markup=True, highlight=False)
-    else:
-        console.print("[green]✓ no warnings[/]")
+    for t in cal.tiers:
+        table.add_row(
+            t.name, _n(t.cost_per_user), _n(t.max_cost_per_user), _n(t.cost_per_user_as_written)
+        )
+    return table
