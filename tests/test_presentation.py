@@ -19,6 +19,7 @@ from rich.console import Console
 from econsim.metrics import Breakage
 from econsim.report.exports import strict_json
 from econsim.report.point_values import point_values_html, print_point_values
+from econsim.report.terminal import _fmt as terminal_fmt
 from econsim.report.wording import breakage_text, signed_share
 from tests.conftest import ROOT
 
@@ -139,6 +140,8 @@ def test_share_differences_are_percentage_points() -> None:
     assert signed_share(0.032) == "+3.2 pp"
     assert signed_share(-0.1) == "-10.0 pp"
     assert signed_share(float("nan")) == "–"
+    assert terminal_fmt(0.25, "share", signed=True) == "+25.0 pp"
+    assert terminal_fmt(float("nan"), "share") == "–", "an unobserved figure is never nan%"
 
 
 def _breakage(value: float, basis: str, method: str, expirable: float) -> Breakage:

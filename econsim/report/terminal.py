@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -114,6 +115,8 @@ def _tick(ok: bool) -> str:
 
 def _fmt(x: float, unit: str, signed: bool = False) -> str:
     """A figure, or a difference of figures: shares differ by percentage points (pp)."""
+    if not math.isfinite(x):
+        return "–"  # e.g. breakage unobserved, or an interval from one replication
     if unit == "share":
         return signed_share(x) if signed else f"{x:.1%}"
     if unit == "index":
