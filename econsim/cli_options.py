@@ -67,9 +67,11 @@ AsOfOption = Annotated[
 ]
 
 FAIL_ON_HELP = (
-    "Verdict classes that gate, comma-separated from health, budget, inflation, plan "
-    "(default: health,budget): a failing verdict of one of them makes the status unhealthy "
-    "and exits 3; a failing verdict of another class is a warning (exit 0)."
+    "Exit 3 when a verdict of one of these classes fails: comma-separated from health, "
+    "budget, inflation, plan, e.g. health,budget,inflation. The report shows them as gating "
+    "(unhealthy) and a failing verdict of another class as a warning (healthy with "
+    "warnings). Without it or --fail-on-unhealthy nothing exits 3; the report gates on "
+    "health,budget."
 )
 FailOnOption = Annotated[
     str | None,
