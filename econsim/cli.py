@@ -18,7 +18,10 @@ from econsim.cli_options import (
     EXIT_BAD_INPUT,
     EXIT_UNHEALTHY,
     AsOfOption,
+    AsWrittenOption,
     EventsFile,
+    FailOnOption,
+    FailOnUnhealthyOption,
     ReplicationsOption,
     ScenarioFile,
     SchedulerOption,
@@ -26,8 +29,10 @@ from econsim.cli_options import (
     SetOption,
     WorkersOption,
     err,
+    gating_classes,
     out,
     progress_bar,
+    with_as_written,
 )
 from econsim.cli_scenario import init, schema, validate
 from econsim.errors import ScenarioError, SimulationError
@@ -124,36 +129,44 @@ def run(
     scheduler: SchedulerOption = None,
     set_: SetOption = None,
     force: Annotated[bool, typer.Option(help="Write into an existing output folder.")] = False,
-    fail_on_unhealthy: Annotated[
-        bool,
-        typer.Option("--fail-on-unhealthy", help="Exit 3 when a health verdict fails (CI gate)."),
-    ] = False,
+    fail_on: FailOnOption = None,
+    fail_on_unhealthy: FailOnUnhealthyOption = False,
+    as_written: AsWrittenOption = False,
 ) -> None:
     """Calibrate, simulate and judge a scenario; write summary, daily CSV, charts and report.
 
     Outputs (in -o DIR, default runs/NAME for NAME.yaml): summary.json, daily.csv (UTF-8 with BOM),
     charts/*.png|svg and report.html, one self-contained file to share.
+
+    What gates: every verdict has a class (health, budget, inflation, plan). The status is
+    unhealthy when a verdict of a gating class fails (default: health and budget), healthy
+    with warnings when only others fail, else healthy; the badge, the last line and
+    summary.json show it. With --fail-on CLASSES or --fail-on-unhealthy the command exits 3
+    when the status is unhealthy.
     """
     from econsim.engine.executors import executor_for
+    from econsim.metrics import DEFAULT_FAIL_ON, Status
     from econsim.pipeline import run as run_pipeline
 
+    gate = gating_classes(fail_on, fail_on_unhealthy)
+    gating = gate or DEFAULT_FAIL_ON
     target = output or Path("runs") / file.stem
     _check_target(target, force)
     with progress_bar("simulating", err, counted=False) as progress:
         result = run_pipeline(
             file,
-            overrides=set_ or (),
+            overrides=with_as_written(set_, as_written),
             seed=seed,
             replications=replications,
             executor=executor_for(workers, scheduler),
             progress=progress,
         )
-    _write(result, target, force)
+    _write(result, target, force, fail_on=gating)
     from econsim.report.terminal import print_verdicts
 
-    print_verdicts(result, out)
     out.print(f"wrote {target}/report.html, summary.json, daily.csv and charts/")
-    if fail_on_unhealthy and not result.healthy:
+    print_verdicts(result, out, gating)  # its last line is the status the exit code reads
+    if gate is not None and result.metrics.status(gate) is Status.UNHEALTHY:
         raise typer.Exit(EXIT_UNHEALTHY)
 
 
@@ -184,6 +197,18 @@ def sweep(
         bool, typer.Option(help="Finish a sweep in -o DIR, skipping its finished points.")
     ] = False,
     force: Annotated[bool, typer.Option(help="Start over in an existing -o DIR.")] = False,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            metavar="CLASSES",
+            help="health,budget or budget: exit 3 if any point fails a verdict of these "
+            "classes (the sweep index records only these two).",
+            show_default=False,
+        ),
+    ] = None,
+    fail_on_unhealthy: FailOnUnhealthyOption = False,
+    as_written: AsWrittenOption = False,
 ) -> None:
     """Run a scenario over a grid of parameter values, on common random numbers.
 
@@ -191,10 +216,22 @@ def sweep(
     DIR/index.parquet (one row per point: mean, sd, 5% and 95% of every key figure, and the
     verdicts); CSV when pyarrow is not installed. At the end: charts/ and report.html. A
     killed sweep loses only the points in flight; --resume finishes it.
+
+    What gates: a point passes when no health or budget verdict fails (with --fail-on
+    budget: when it is within budget). With --fail-on or --fail-on-unhealthy the command
+    exits 3 if any point fails.
     """
     from econsim.engine.executors import executor_for
     from econsim.explore.store import SweepFolderError
     from econsim.explore.sweep import sweep as run_sweep
+    from econsim.metrics import DEFAULT_FAIL_ON
+    from econsim.report.sweep_report import passing, sweep_fail_on_error
+
+    gate = gating_classes(fail_on, fail_on_unhealthy)
+    gating = gate or DEFAULT_FAIL_ON
+    problem = sweep_fail_on_error(gating)
+    if problem is not None:
+        raise typer.BadParameter(problem, param_hint="--fail-on")
 
     with progress_bar("points", err) as progress:
         try:
@@ -202,7 +239,7 @@ def sweep(
                 file,
                 param,
                 paired=zip_,
-                overrides=set_ or (),
+                overrides=with_as_written(set_, as_written),
                 seed=seed,
                 replications=replications,
                 output=output,
@@ -214,11 +251,14 @@ def sweep(
         except SweepFolderError as exc:
             err.print(str(exc), markup=False)
             raise typer.Exit(EXIT_BAD_INPUT) from None
-    _write(result, output)  # charts and report.html beside the streamed index and points
+    # charts and report.html beside the streamed index and points
+    _write(result, output, fail_on=gating)
     from econsim.report.terminal import print_sweep
 
-    print_sweep(result, out)
     out.print(f"wrote {output}/index, points/, charts/ and report.html")
+    print_sweep(result, out, gating)
+    if gate is not None and not all(passing(row, gate) for row in result.rows):
+        raise typer.Exit(EXIT_UNHEALTHY)
 
 
 @app.command()
@@ -235,16 +275,26 @@ def compare(
     scheduler: SchedulerOption = None,
     set_: SetOption = None,
     force: Annotated[bool, typer.Option(help="Write into an existing output folder.")] = False,
+    fail_on: FailOnOption = None,
+    fail_on_unhealthy: FailOnUnhealthyOption = False,
+    as_written: AsWrittenOption = False,
 ) -> None:
     """Run designs on the same seeds and put them side by side.
 
     Writes compare.json, compare.csv (key figures, differences to the first design with 95%
-    intervals, paired by replication), charts/*.png|svg and report.html. --set applies to
-    every design.
+    intervals, paired by replication; differences of shares in percentage points),
+    charts/*.png|svg and report.html. --set applies to every design.
+
+    What gates: each design gets its own status from its verdicts' classes (default gating:
+    health and budget). With --fail-on CLASSES or --fail-on-unhealthy the command exits 3
+    if any compared design is unhealthy.
     """
     from econsim.engine.executors import executor_for
     from econsim.explore.compare import compare as run_compare
+    from econsim.metrics import DEFAULT_FAIL_ON, Status
 
+    gate = gating_classes(fail_on, fail_on_unhealthy)
+    gating = gate or DEFAULT_FAIL_ON
     if len(files) < 2:
         err.print("compare needs at least two scenario files")
         raise typer.Exit(EXIT_BAD_INPUT)
@@ -252,17 +302,20 @@ def compare(
     with progress_bar("designs", err) as progress:
         result = run_compare(
             files,
-            overrides=set_ or (),
+            overrides=with_as_written(set_, as_written),
             seed=seed,
             replications=replications,
             executor=executor_for(workers, scheduler),
             progress=progress,
         )
-    _write(result, output, force)
+    _write(result, output, force, fail_on=gating)
     from econsim.report.terminal import print_comparison
 
-    print_comparison(result, out)
     out.print(f"wrote {output}/report.html, compare.json, compare.csv and charts/")
+    print_comparison(result, out, gating)
+    failing = [r for r in result.runs if r.metrics.status(gating) is Status.UNHEALTHY]
+    if gate is not None and failing:
+        raise typer.Exit(EXIT_UNHEALTHY)
 
 
 @app.command()

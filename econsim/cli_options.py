@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from econsim.metrics import VerdictKind
     from econsim.options import Progress
 
 out = Console(highlight=False)
@@ -64,6 +65,61 @@ AsOfOption = Annotated[
         show_default=False,
     ),
 ]
+
+FAIL_ON_HELP = (
+    "Exit 3 when a verdict of one of these classes fails: comma-separated from health, "
+    "budget, inflation, plan, e.g. health,budget,inflation. The report shows them as gating "
+    "(unhealthy) and a failing verdict of another class as a warning (healthy with "
+    "warnings). Without it or --fail-on-unhealthy nothing exits 3; the report gates on "
+    "health,budget."
+)
+FailOnOption = Annotated[
+    str | None,
+    typer.Option("--fail-on", metavar="CLASSES", help=FAIL_ON_HELP, show_default=False),
+]
+FailOnUnhealthyOption = Annotated[
+    bool,
+    typer.Option(
+        "--fail-on-unhealthy",
+        help="Same as --fail-on health,budget: exit 3 when a health or budget verdict fails.",
+    ),
+]
+AS_WRITTEN = "design.calibration.point_values=as_written"
+AsWrittenOption = Annotated[
+    bool,
+    typer.Option(
+        "--as-written",
+        help="Simulate the point values as written in the file (a live programme whose "
+        "values are fixed) instead of the calibrated ones; same as --set " + AS_WRITTEN + ".",
+    ),
+]
+
+
+def gating_classes(fail_on: str | None, fail_on_unhealthy: bool) -> frozenset[VerdictKind] | None:
+    """The classes that gate the exit code, or None when no gate was asked for.
+
+    The report and summary.json use the default classes when no gate was asked for, so
+    what they show is what ``--fail-on-unhealthy`` would gate on.
+    """
+    from econsim.metrics import DEFAULT_FAIL_ON, FailOnError, parse_fail_on
+
+    if fail_on is None:
+        return DEFAULT_FAIL_ON if fail_on_unhealthy else None
+    try:
+        chosen = parse_fail_on(fail_on)
+    except FailOnError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--fail-on") from None
+    if fail_on_unhealthy and chosen != DEFAULT_FAIL_ON:
+        raise typer.BadParameter(
+            "--fail-on-unhealthy means --fail-on health,budget; give one or the other",
+            param_hint="--fail-on",
+        )
+    return chosen
+
+
+def with_as_written(overrides: list[str] | None, as_written: bool) -> list[str]:
+    """The --set overrides, plus the one --as-written stands for."""
+    return [*(overrides or ()), *([AS_WRITTEN] if as_written else [])]
 
 
 @contextmanager

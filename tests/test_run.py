@@ -70,7 +70,9 @@ def test_cli_run_writes_every_output(run_cli, tmp_path: Path) -> None:  # type: 
     assert all(src.startswith("data:image/png;base64,") for src in parser.sources)
     assert parser.links == [], "the report must not need the network"
     assert not re.search(r"https?://", html.replace("http://www.w3.org", ""))
-    assert "HEALTHY" in html and "Coffee chain" in html
+    # the health verdicts pass; at this size points may still inflate (a warning)
+    assert summary["status"] in ("healthy", "healthy_with_warnings")
+    assert f'class="badge {summary["status"]}"' in html and "Coffee chain" in html
 
 
 def test_fail_on_unhealthy_exit_codes(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -124,7 +124,7 @@ def test_5x5_sweep_resumes_after_kill_with_the_same_index(tmp_path: Path) -> Non
         _sweep_cli(tmp_path / "whole"), capture_output=True, text=True, env=env, timeout=900
     )
     assert whole.returncode == 0, whole.stderr
-    assert "of 25 points are healthy and within budget" in whole.stdout
+    assert "of 25 points pass every gating verdict (health, budget)" in whole.stdout
 
     killed = tmp_path / "killed"
     proc = subprocess.Popen(

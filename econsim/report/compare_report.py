@@ -4,31 +4,41 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from econsim.atomic import write_text
 from econsim.explore.compare import Comparison
+from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind
 from econsim.report.charts import write_charts
 from econsim.report.csvfile import write_csv
 from econsim.report.explore_charts import compare_charts
-from econsim.report.html import STYLE, figures_html, table
+from econsim.report.exports import strict_json
+from econsim.report.html import STYLE, figures_html, status_badge, table
+from econsim.report.wording import (
+    RATE_30D_NOTE,
+    classes,
+    gate_note,
+    role,
+    signed_share,
+    verdict_value,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 
-def _fmt(value: float, unit: str) -> str:
+def _fmt(value: float, unit: str, signed: bool = False) -> str:
+    """A figure; a difference of shares in percentage points (pp), never "%"."""
     if not math.isfinite(value):
         return "–"
-    return (
-        f"{value:.1%}"
-        if unit == "share"
-        else f"{value:,.4g}"
-        if unit == "index"
-        else (f"{value:,.0f}")
-    )
+    if unit == "share":
+        return signed_share(value) if signed else f"{value:.1%}"
+    if unit == "index":
+        return f"{value:+,.4g}" if signed else f"{value:,.4g}"
+    return f"{value:+,.0f}" if signed else f"{value:,.0f}"
 
 
 def figure_rows(c: Comparison) -> list[list[str]]:
@@ -37,34 +47,44 @@ def figure_rows(c: Comparison) -> list[list[str]]:
     out = []
     for row in c.table():
         unit = row["unit"]
-        cells = [escape(row["figure"])]
+        name = row["figure"] + ("¹" if row["figure"] == "consumption_rate_30d" else "")
+        cells = [escape(name)]
         for label in c.labels:
             cells.append(f"{_fmt(row[f'{label} mean'], unit)} <small>± "
                          f"{_fmt(row[f'{label} sd'], unit)}</small>")  # fmt: skip
         for label in c.labels[1:]:
             d, lo, hi = (row[f"{label} − {base}{s}"] for s in ("", " 95% low", " 95% high"))
             sure = math.isfinite(lo) and (lo > 0 or hi < 0)
-            text = f"{_fmt(d, unit)} <small>[{_fmt(lo, unit)}, {_fmt(hi, unit)}]</small>"
+            text = (f"{_fmt(d, unit, True)} <small>[{_fmt(lo, unit, True)}, "
+                    f"{_fmt(hi, unit, True)}]</small>")  # fmt: skip
             cells.append(f"<b>{text}</b>" if sure else text)
         out.append(cells)
     return out
 
 
-def verdict_rows(c: Comparison) -> list[list[str]]:
-    names = [v.name for v in c.runs[0].metrics.verdicts]
+def verdict_rows(c: Comparison, fail_on: frozenset[VerdictKind]) -> list[list[str]]:
+    """One row per verdict, read by name (designs need not list verdicts in one order)."""
+    first = c.runs[0].metrics.verdicts
     rows = []
-    for i, name in enumerate(names):
-        cells = [escape(name)]
+    for name in [v.name for v in first]:
+        kind = c.runs[0].metrics.verdict(name)
+        cells = [escape(name), escape(role(kind, fail_on))]
         for r in c.runs:
-            v = r.metrics.verdicts[i]
+            v = r.metrics.verdict(name)
             css = "pass" if v.passed else "fail"
-            cells.append(f"<span class='{css}'>{v.mark}</span> {v.value:.1%}")
+            cells.append(f"<span class='{css}'>{v.mark}</span> {verdict_value(v)}")
         rows.append(cells)
+    cells = ["overall", escape(classes(fail_on))]
+    cells += [status_badge(r.metrics.status(fail_on)) for r in c.runs]
+    rows.append(cells)
     return rows
 
 
-def render_comparison(c: Comparison, charts: dict[str, Axes]) -> str:
-    """The comparison report as one HTML string."""
+def render_comparison(
+    c: Comparison, charts: dict[str, Axes], fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON
+) -> str:
+    """The comparison report as one HTML string; each design's badge is its status."""
+    gating = frozenset(fail_on)
     base = c.labels[0]
     heads = ["figure", *c.labels, *(f"{lab} − {base} [95%]" for lab in c.labels[1:])]
     figures = figures_html(charts)
@@ -78,9 +98,11 @@ def render_comparison(c: Comparison, charts: dict[str, Axes]) -> str:
 {first.seed}); values are mean ± sd over replications; differences are paired by
 replication with a 95% interval, in bold where the interval excludes zero.</p>
 <h2>Verdicts</h2>
-{table(["verdict", *c.labels], verdict_rows(c))}
+<p>{escape(gate_note(gating))}.</p>
+{table(["verdict", "class", *c.labels], verdict_rows(c, gating))}
 <h2>Key figures</h2>
 {table(heads, figure_rows(c))}
+<p class="sub">Differences of shares are in percentage points (pp). ¹ {escape(RATE_30D_NOTE)}</p>
 <h2>Charts</h2>
 {figures}
 <p class="sub">Made by econsim. Definitions: docs/metrics.md; comparisons: docs/exploring.md.</p>
@@ -88,23 +110,14 @@ replication with a 95% interval, in bold where the interval excludes zero.</p>
 """
 
 
-def _finite(x: Any) -> Any:
-    """JSON has no NaN: undefined numbers (e.g. an interval from one replication) are null."""
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if isinstance(x, dict):
-        return {k: _finite(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_finite(v) for v in x]
-    return x
-
-
-def write_comparison(c: Comparison, folder: Path) -> list[Path]:
+def write_comparison(
+    c: Comparison, folder: Path, fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON
+) -> list[Path]:
     """Every output of a comparison into ``folder``; returns the paths written."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     summary = folder / "compare.json"
-    text = json.dumps(_finite(c.summary()), indent=2, ensure_ascii=False, allow_nan=False)
+    text = json.dumps(strict_json(c.summary()), indent=2, ensure_ascii=False, allow_nan=False)
     write_text(summary, text + "\n")
     rows = c.table()
     table_path = write_csv(folder / "compare.csv", list(rows[0]), [list(r.values()) for r in rows])
@@ -112,6 +125,6 @@ def write_comparison(c: Comparison, folder: Path) -> list[Path]:
     charts = compare_charts(c)
     written += write_charts(charts, folder)
     report = folder / "report.html"
-    write_text(report, render_comparison(c, charts))
+    write_text(report, render_comparison(c, charts, fail_on))
     written.append(report)
     return written

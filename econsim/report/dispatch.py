@@ -54,7 +54,8 @@ def write(result: Any, target: Path | str, force: bool = False, **options: Any) 
     An existing ``target`` is refused with ``OutputExistsError`` unless ``force``; a
     sweep's report goes into the folder the sweep streamed to, which the sweep itself
     checked. Options: ``design=`` (the scenario file) for Fit and Calibration,
-    ``overrides=`` for Calibration.
+    ``overrides=`` for Calibration, ``fail_on=`` (the gating verdict classes, default
+    health and budget) for Run, Comparison and Sweep.
     """
     writer = WRITERS.get(type(result))
     if writer is None:

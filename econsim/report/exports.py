@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from econsim.atomic import write_text
+from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind
 from econsim.pipeline import Run
 from econsim.report.charts import all_charts, write_charts
 from econsim.report.csvfile import write_csv
@@ -41,18 +44,44 @@ def _cell(x: Any) -> Any:
     return int(x) if isinstance(x, np.integer) else x
 
 
-def write_run(run: Run, directory: Path) -> list[Path]:
-    """Every output of a run into ``directory``; returns the paths written."""
+def strict_json(x: Any) -> Any:
+    """JSON has no NaN or infinity: a figure that is not a number is null."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: strict_json(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [strict_json(v) for v in x]
+    return x
+
+
+def run_summary(run: Run, fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON) -> dict[str, Any]:
+    """summary.json's content, its status and verdicts judged with ``fail_on`` gating."""
+    summary = run.summary()
+    summary.update(run.metrics.summary(fail_on))  # same keys, same order: only gating moves
+    return dict(strict_json(summary))
+
+
+def write_run(
+    run: Run, directory: Path, fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON
+) -> list[Path]:
+    """Every output of a run into ``directory``; returns the paths written.
+
+    summary.json, the badge of report.html and the CLI's exit code read one status:
+    ``run.metrics.status(fail_on)``.
+    """
+    gating = frozenset(fail_on)
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     summary = directory / "summary.json"
-    write_text(summary, json.dumps(run.summary(), indent=2, ensure_ascii=False) + "\n")
+    text = json.dumps(run_summary(run, gating), indent=2, ensure_ascii=False, allow_nan=False)
+    write_text(summary, text + "\n")
     written.append(summary)
     written.append(write_csv(directory / "daily.csv", DAILY_COLUMNS, daily_rows(run)))
     s = run.scenario
     charts = all_charts(run.metrics, s.health.consumption_threshold, s.currency)
     written += write_charts(charts, directory)
     report = directory / "report.html"
-    write_text(report, render(run, charts))
+    write_text(report, render(run, charts, gating))
     written.append(report)
     return written

@@ -13,7 +13,18 @@ from typing import TYPE_CHECKING
 
 from matplotlib.axes import Axes
 
+from econsim.metrics import DEFAULT_FAIL_ON, Status, VerdictKind
 from econsim.report.charts import figure_bytes
+from econsim.report.point_values import point_values_html
+from econsim.report.wording import (
+    COLOURS,
+    RATE_30D_NOTE,
+    breakage_text,
+    gate_note,
+    liability_text,
+    role,
+    verdict_value,
+)
 
 if TYPE_CHECKING:
     from econsim.pipeline import Run
@@ -50,15 +61,15 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def verdict_rows(run: Run) -> list[list[str]]:
+def verdict_rows(run: Run, fail_on: frozenset[VerdictKind] = DEFAULT_FAIL_ON) -> list[list[str]]:
     rows = []
     for v in run.metrics.verdicts:
         css = "pass" if v.passed else "fail"
-        value = f"{v.value:.1%}" if abs(v.value) < 10 else f"{v.value:,.2f}"
         rows.append(
             [
                 f"<span class='{css}'>{v.mark}</span> {escape(v.name)}",
-                value,
+                escape(role(v, fail_on)),
+                verdict_value(v),
                 f"{v.threshold:.0%}",
                 f"<span class='advice'>{escape(v.advice)}</span>",
             ]
@@ -67,7 +78,8 @@ def verdict_rows(run: Run) -> list[list[str]]:
 
 
 def key_figures(run: Run) -> list[list[str]]:
-    r, f = run.results.summary(), run.metrics.finance
+    r, m = run.results.summary(), run.metrics
+    f, b = m.finance, m.finance.breakage_estimate
     cur = run.scenario.currency
     return [
         ["points issued", f"{r['issued']:,.0f}"],
@@ -77,16 +89,30 @@ def key_figures(run: Run) -> list[list[str]]:
         [f"cost realised ({cur})", f"{f.total_cost:,.0f}"],
         [f"budget over the horizon ({cur})", f"{f.total_budget:,.0f}"],
         [f"outstanding liability ({cur})", f"{f.liability.final():,.0f}"],
-        ["breakage", f"{f.breakage:.1%}"],
+        ["liability at the estimated redemption share", escape(liability_text(b, cur))],
+        ["breakage", escape(breakage_text(b).removeprefix("breakage "))],
         ["users at horizon", f"{r['users']:,.0f}"],
-        ["redemptions denied by the budget cap", f"{r['denied']:,.0f}"],
+        ["redemptions denied by the budget cap", f"{m.denied:,.0f}"],
+        ["redemptions out of stock", f"{m.stock_outs:,.0f}"],
     ]
 
 
-def render(run: Run, charts: dict[str, Axes]) -> str:
-    """The report as one HTML string."""
+def status_badge(state: Status) -> str:
+    """The status badge: green healthy, amber healthy with warnings, red unhealthy."""
+    return (
+        f'<span class="badge {state.value}" style="background:{COLOURS[state]}">'
+        f"{state.label.upper()}</span>"
+    )
+
+
+def render(
+    run: Run, charts: dict[str, Axes], fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON
+) -> str:
+    """The report as one HTML string; the badge is ``run.metrics.status(fail_on)``."""
     s, m, cal = run.scenario, run.metrics, run.calibration
-    badge = ("#2ca02c", "HEALTHY") if m.healthy else ("#d62728", "UNHEALTHY")
+    gating = frozenset(fail_on)
+    values = run.summary().get("point_values")
+    point_values = point_values_html(values) if isinstance(values, dict) else ""
     issuance = [
         [c.tier, c.behaviour, f"{c.predicted:,.1f}", f"{c.actual:,.1f}", f"{c.deviation:+.1%}"]
         for c in m.health.issuance
@@ -104,17 +130,20 @@ def render(run: Run, charts: dict[str, Axes]) -> str:
 <html lang="en"><head><meta charset="utf-8">
 <title>{escape(s.name)} — econsim report</title><style>{STYLE}</style></head>
 <body>
-<h1>{escape(s.name)} <span class="badge" style="background:{badge[0]}">{badge[1]}</span></h1>
+<h1>{escape(s.name)} {status_badge(m.status(gating))}</h1>
 <p class="sub">{escape(s.description)}</p>
 <p>{run.results.replications} replication(s) × {s.horizon_days} days from {s.start_date},
 seed {run.results.seed}; {s.population.users:,} users at day 0; figures are means over
 replications, charts show the median and the 5–95% band.</p>
 <h2>Verdicts</h2>
-{table(["verdict", "value", "threshold", "advice"], verdict_rows(run))}
+<p>{escape(gate_note(gating))}.</p>
+{table(["verdict", "class", "value", "threshold", "advice"], verdict_rows(run, gating))}
 <h2>Key figures</h2>
 {table(["figure", "value"], key_figures(run))}
 <h2>Charts</h2>
 {figures}
+<p class="sub">{escape(RATE_30D_NOTE)}</p>
+{point_values}
 <h2>Issuance: predicted vs actual (points per user per period)</h2>
 {table(["tier", "behaviour", "predicted", "actual", "deviation"], issuance)}
 <h2>Cost per user per period ({escape(s.currency)})</h2>

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+
+from econsim.metrics import DEFAULT_FAIL_ON, Status, VerdictKind
+from econsim.report.point_values import print_point_values
+from econsim.report.wording import (
+    RATE_30D_NOTE,
+    STYLES,
+    breakage_text,
+    classes,
+    gate_note,
+    liability_text,
+    role,
+    signed_share,
+    verdict_value,
+)
 
 if TYPE_CHECKING:
     from econsim.explore.compare import Comparison
@@ -15,23 +32,45 @@ if TYPE_CHECKING:
     from econsim.pipeline import Run
 
 
-def print_verdicts(run: Run, console: Console) -> None:
-    """✓/✗ per verdict with its value and advice, then the overall state."""
+def print_verdicts(
+    run: Run, console: Console, fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON
+) -> None:
+    """✓/✗ per verdict with its class, value and advice; key figures; the overall status.
+
+    The last line is the status the badge, summary.json and the exit code read.
+    """
+    gating = frozenset(fail_on)
     table = Table(title=f"{run.scenario.name}", title_justify="left")
-    for col in ("", "verdict", "value", "threshold", "advice"):
+    for col in ("", "verdict", "class", "value", "threshold", "advice"):
         table.add_column(col, overflow="fold")
     for v in run.metrics.verdicts:
-        value = f"{v.value:.1%}" if abs(v.value) < 10 else f"{v.value:,.2f}"
         mark = f"[green]{v.mark}[/]" if v.passed else f"[red]{v.mark}[/]"
-        table.add_row(mark, v.name, value, f"{v.threshold:.0%}", v.advice)
+        table.add_row(mark, v.name, role(v, gating), verdict_value(v), f"{v.threshold:.0%}",
+                      escape(v.advice))  # fmt: skip
     console.print(table)
-    f = run.metrics.finance
+    print_key_figures(run, console)
+    state = run.metrics.status(gating)
+    console.print(gate_note(gating), markup=False)
+    console.print(f"overall: [{STYLES[state]}]{state.label}[/]")
+
+
+def print_key_figures(run: Run, console: Console) -> None:
+    """Money, liability, breakage with its basis, denied redemptions, stock-outs, values."""
+    m, cur = run.metrics, run.scenario.currency
+    f = m.finance
     console.print(
-        f"cost {f.total_cost:,.0f} of budget {f.total_budget:,.0f} {run.scenario.currency}; "
-        f"liability {f.liability.final():,.0f}; breakage {f.breakage:.1%}"
+        f"cost {f.total_cost:,.0f} of budget {f.total_budget:,.0f} {cur}; "
+        f"{breakage_text(f.breakage_estimate)}; {liability_text(f.breakage_estimate, cur)}",
+        markup=False,
     )
-    state = "[green]healthy[/]" if run.healthy else "[red]unhealthy[/]"
-    console.print(f"overall: {state}")
+    console.print(
+        f"redemptions denied by the budget cap: {m.denied:,.0f}; "
+        f"stock-outs: {m.stock_outs:,.0f} (means over replications)",
+        markup=False,
+    )
+    values = run.summary().get("point_values")
+    if isinstance(values, dict):
+        print_point_values(values, console)
 
 
 def short_path(path: str) -> str:
@@ -39,13 +78,18 @@ def short_path(path: str) -> str:
     return ".".join(path.split(".")[-2:])
 
 
-def print_sweep(s: Sweep, console: Console) -> None:
-    """Every point with its key figures and verdicts; the healthy, within-budget count."""
+def print_sweep(
+    s: Sweep, console: Console, fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON
+) -> None:
+    """Every point with its key figures and verdicts; how many pass the gating classes."""
+    from econsim.report.sweep_report import passing
+
+    gating = frozenset(fail_on)
     table = Table(title=f"sweep of {s.name}", title_justify="left")
     table.add_column("point", justify="right")
     for p in s.paths:
         table.add_column(short_path(p), justify="right")
-    for col in ("consumption", "consumer share", "budget used", "healthy", "in budget"):
+    for col in ("consumption", "consumer share", "budget used", "passes gates", "in budget"):
         table.add_column(col, justify="right")
     for row in s.rows:
         table.add_row(
@@ -54,17 +98,39 @@ def print_sweep(s: Sweep, console: Console) -> None:
             f"{row['consumption_rate_mean']:.1%}",
             f"{row['consumer_share_mean']:.1%}",
             f"{row['budget_used_mean']:.1%}",
-            "[green]✓[/]" if row["healthy"] else "[red]✗[/]",
-            "[green]✓[/]" if row["within_budget"] else "[red]✗[/]",
+            _tick(passing(row, gating)),
+            _tick(row["within_budget"]),
         )
     console.print(table)
-    console.print(f"{len(s.good())} of {len(s.rows)} points are healthy and within budget")
+    good = sum(passing(row, gating) for row in s.rows)
+    console.print(
+        f"{good} of {len(s.rows)} points pass every gating verdict ({classes(gating)})",
+        markup=False,
+    )
 
 
-def print_comparison(c: Comparison, console: Console) -> None:
+def _tick(ok: bool) -> str:
+    return "[green]✓[/]" if ok else "[red]✗[/]"
+
+
+def _fmt(x: float, unit: str, signed: bool = False) -> str:
+    """A figure, or a difference of figures: shares differ by percentage points (pp)."""
+    if not math.isfinite(x):
+        return "–"  # e.g. breakage unobserved, or an interval from one replication
+    if unit == "share":
+        return signed_share(x) if signed else f"{x:.1%}"
+    if unit == "index":
+        return f"{x:+.4g}" if signed else f"{x:.4g}"
+    return f"{x:+,.0f}" if signed else f"{x:,.0f}"
+
+
+def print_comparison(
+    c: Comparison, console: Console, fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON
+) -> None:
     """Key figures side by side, with each difference to the baseline and its interval."""
     from econsim.metrics.figures import FIGURES
 
+    gating = frozenset(fail_on)
     units = {f.name: f.unit for f in FIGURES}
     base = c.labels[0]
     table = Table(title=" vs ".join(c.labels), title_justify="left")
@@ -74,26 +140,29 @@ def print_comparison(c: Comparison, console: Console) -> None:
     for label in c.labels[1:]:
         head = "Δ vs the first [95%]" if len(c.labels) == 2 else f"Δ {label} [95%]"
         table.add_column(head, justify="right")
-
-    def fmt(x: float, unit: str, signed: bool = False) -> str:
-        if unit == "share":
-            return f"{x:+.1%}" if signed else f"{x:.1%}"
-        if unit == "index":
-            return f"{x:+.4g}" if signed else f"{x:.4g}"
-        return f"{x:+,.0f}" if signed else f"{x:,.0f}"
-
     for row in c.table():
         unit = units[row["figure"]]
-        cells = [fmt(row[f"{label} mean"], unit) for label in c.labels]
+        cells = [_fmt(row[f"{label} mean"], unit) for label in c.labels]
         for label in c.labels[1:]:
             d, lo, hi = (row[f"{label} − {base}{x}"] for x in ("", " 95% low", " 95% high"))
-            cells.append(f"{fmt(d, unit, True)} [{fmt(lo, unit, True)}, {fmt(hi, unit, True)}]")
-        table.add_row(row["figure"], *cells)
+            cells.append(f"{_fmt(d, unit, True)} [{_fmt(lo, unit, True)}, {_fmt(hi, unit, True)}]")
+        name = row["figure"] + ("¹" if row["figure"] == "consumption_rate_30d" else "")
+        table.add_row(name, *cells)
     console.print(table)
+    console.print(f"¹ {RATE_30D_NOTE} Differences of shares are in percentage points (pp).",
+                  markup=False)  # fmt: skip
     for label, r in zip(c.labels, c.runs, strict=True):
-        state = "[green]healthy[/]" if r.healthy else "[red]unhealthy[/]"
-        money = "within budget" if r.metrics.finance.verdict.passed else "over budget"
-        console.print(f"{label}: {state}, {money}")
+        state = r.metrics.status(gating)
+        failed = [v.name for v in r.metrics.verdicts if not v.passed]
+        detail = f" (failing: {', '.join(failed)})" if failed else ""
+        console.print(f"{escape(label)}: [{STYLES[state]}]{state.label}[/]{escape(detail)}")
+    worst = max((r.metrics.status(gating) for r in c.runs), key=_rank)
+    console.print(gate_note(gating), markup=False)
+    console.print(f"overall: [{STYLES[worst]}]{worst.label}[/] (the worst design)")
+
+
+def _rank(state: Status) -> int:
+    return (Status.HEALTHY, Status.WARNINGS, Status.UNHEALTHY).index(state)
 
 
 def print_fit(fit: Fit, console: Console) -> None:

@@ -1,0 +1,185 @@
+"""What people see agrees with one status: badge, last line, summary.json and exit code.
+
+Also: --fail-on parsing and gating on run, sweep and compare; percentage points; breakage
+with its basis; strict JSON; the point-values table.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from rich.console import Console
+
+from econsim.metrics import Breakage
+from econsim.report.exports import strict_json
+from econsim.report.point_values import point_values_html, print_point_values
+from econsim.report.terminal import _fmt as terminal_fmt
+from econsim.report.wording import breakage_text, signed_share
+from tests.conftest import ROOT
+
+COFFEE = ROOT / "scenarios" / "coffee-healthy.yaml"
+EXPENSIVE = ROOT / "scenarios" / "coffee-too-expensive.yaml"
+ECOMMERCE = ROOT / "scenarios" / "e-commerce.yaml"
+COFFEE_SMALL = ("--set", "population.users=1500", "--set", "population.acquisition_per_day=1.5")
+# four months of a growing membership: outstanding points per user still climb fast
+SHORT = ("--set", "horizon_days=120")
+# e-commerce's budget is 2.4 times too small for its cost per user at any size
+ECOMMERCE_SMALL = ("--set", "population.users=2000")
+ONE = ("--replications", "1", "--seed", "7", "--workers", "1")
+BADGE = re.compile(r'class="badge (\w+)"')
+
+
+def _parse_strict(text: str) -> Any:
+    def refuse(name: str) -> None:
+        raise AssertionError(f"summary.json holds {name}: not strict JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def _outcome(run_cli, out: Path, scenario: Path, *args: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    done = run_cli("run", scenario, "-o", out, *ONE, *args)
+    assert done.returncode in (0, 3), done.stderr
+    summary = _parse_strict((out / "summary.json").read_text(encoding="utf-8"))
+    html = (out / "report.html").read_text(encoding="utf-8")
+    badges = BADGE.findall(html)
+    assert len(badges) == 1
+    return {
+        "code": done.returncode,
+        "last": done.stdout.strip().splitlines()[-1],
+        "badge": badges[0],
+        "status": summary["status"],
+        "summary": summary,
+        "stdout": done.stdout,
+    }
+
+
+CASES = [
+    ("healthy", COFFEE, COFFEE_SMALL, 0),
+    ("healthy_with_warnings", COFFEE, (*COFFEE_SMALL, *SHORT), 0),
+    ("unhealthy", ECOMMERCE, ECOMMERCE_SMALL, 3),
+]
+
+
+@pytest.mark.parametrize(("state", "scenario", "extra", "code"), CASES)
+def test_badge_last_line_summary_and_exit_code_agree(  # type: ignore[no-untyped-def]
+    run_cli, tmp_path: Path, state: str, scenario: Path, extra: tuple[str, ...], code: int
+) -> None:
+    seen = _outcome(run_cli, tmp_path / "run", scenario, "--fail-on-unhealthy", *extra)
+    label = state.replace("_", " ")
+    assert seen["last"] == f"overall: {label}"
+    assert seen["badge"] == state and seen["status"] == state
+    assert seen["code"] == code
+    verdicts = seen["summary"]["verdicts"]
+    failing = [v for v in verdicts if not v["passed"]]
+    # no green badge above a failing row, no red one without a failing gating row
+    assert (state == "healthy") == (not failing)
+    assert (state == "unhealthy") == any(v["gating"] for v in failing)
+    for v in verdicts:
+        assert f"{v['kind']} · {'gates' if v['gating'] else 'warns'}" in seen["stdout"]
+
+
+def test_fail_on_inflation_turns_warnings_into_exit_3(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    args = ("--fail-on", "health,budget,inflation", *COFFEE_SMALL, *SHORT)
+    seen = _outcome(run_cli, tmp_path / "run", COFFEE, *args)
+    assert seen["code"] == 3 and seen["last"] == "overall: unhealthy"
+    assert seen["badge"] == "unhealthy"
+    assert seen["summary"]["gating_classes"] == ["health", "budget", "inflation"]
+    assert "inflation · gates" in seen["stdout"]
+
+
+@pytest.mark.parametrize("command", ["run", "sweep", "compare"])
+def test_bad_fail_on_exits_2_with_the_valid_names(run_cli, tmp_path: Path, command: str) -> None:  # type: ignore[no-untyped-def]
+    files = [COFFEE, EXPENSIVE] if command == "compare" else [COFFEE]
+    extra = ["--param", "population.users=300"] if command == "sweep" else []
+    done = run_cli(command, *files, "-o", tmp_path / "x", *extra, "--fail-on", "helth")
+    assert done.returncode == 2, done.stdout
+    assert "health, budget, inflation, plan" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_sweep_refuses_classes_its_index_does_not_record(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    done = run_cli(
+        "sweep", COFFEE, "--param", "population.users=300", "-o", tmp_path / "x",
+        "--fail-on", "health,budget,inflation",
+    )  # fmt: skip
+    assert done.returncode == 2 and "health,budget or on budget alone" in done.stderr
+
+
+def test_compare_exits_3_when_any_design_fails(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    args = ("--replications", "2", "--workers", "1", *COFFEE_SMALL, "--fail-on-unhealthy")
+    done = run_cli("compare", COFFEE, EXPENSIVE, "-o", tmp_path / "c", *args)
+    assert done.returncode == 3, done.stderr
+    assert done.stdout.strip().splitlines()[-1].startswith("overall: unhealthy")
+    html = (tmp_path / "c" / "report.html").read_text(encoding="utf-8")
+    assert BADGE.findall(html)[1] == "unhealthy"
+    assert " pp" in done.stdout and "can exceed 100%" in done.stdout
+
+
+def test_sweep_exits_3_when_any_point_fails(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    args = ("--param", "population.users=1000,2000", *ONE, "--fail-on", "budget")
+    done = run_cli("sweep", ECOMMERCE, "-o", tmp_path / "s", *args)
+    assert done.returncode == 3, done.stderr
+    assert "0 of 2 points pass every gating verdict (budget)" in done.stdout
+
+
+def test_help_says_what_gates(run_cli) -> None:  # type: ignore[no-untyped-def]
+    for command in ("run", "sweep", "compare"):
+        text = " ".join(run_cli(command, "--help").stdout.split())
+        assert "--fail-on" in text and "--as-written" in text, command
+        assert "exit" in text and "health" in text and "budget" in text, command
+
+
+def test_share_differences_are_percentage_points() -> None:
+    assert signed_share(0.032) == "+3.2 pp"
+    assert signed_share(-0.1) == "-10.0 pp"
+    assert signed_share(float("nan")) == "–"
+    assert terminal_fmt(0.25, "share", signed=True) == "+25.0 pp"
+    assert terminal_fmt(float("nan"), "share") == "–", "an unobserved figure is never nan%"
+
+
+def _breakage(value: float, basis: str, method: str, expirable: float) -> Breakage:
+    return Breakage(value, basis, method, expirable, 1.0, 10.0, np.array([value]))  # type: ignore[arg-type]
+
+
+def test_breakage_is_printed_with_its_basis_never_bare() -> None:
+    unobserved = breakage_text(_breakage(float("nan"), "unobserved", "", 0.0))
+    assert unobserved.startswith("breakage unobserved — nothing could expire")
+    estimated = breakage_text(_breakage(0.12, "estimated", "hazard to expiry", 0.1))
+    assert estimated == "breakage ~12.0% (estimated: hazard to expiry)"
+    observed = breakage_text(_breakage(0.0, "observed", "expired so far", 0.9))
+    assert observed == "breakage 0.0% (observed: expired so far)"
+    for text in (unobserved, estimated, observed):
+        assert "nan" not in text.lower()
+
+
+def test_strict_json_turns_nan_and_inf_into_null() -> None:
+    data = {"a": float("nan"), "b": [1.0, float("inf")], "c": ({"d": -math.inf},)}
+    text = json.dumps(strict_json(data), allow_nan=False)
+    assert json.loads(text) == {"a": None, "b": [1.0, None], "c": [{"d": None}]}
+
+
+POINT_VALUES = {
+    "simulated": "calibrated",
+    "behaviours": {
+        "purchase": {"as_written": 1.0, "calibrated": 5.56, "simulated": 5.56},
+        "review": {"as_written": 20.0, "calibrated": 111.2, "simulated": 111.0},
+    },
+}
+
+
+def test_point_values_render_as_a_table_and_a_terminal_block() -> None:
+    html = point_values_html(POINT_VALUES)
+    assert "simulated: calibrated point values (as written → calibrated)" in html
+    assert "<td>review</td><td>20</td><td>111.2</td><td>111</td>" in html
+    console = Console(record=True, width=120)
+    print_point_values({**POINT_VALUES, "simulated": "as_written"}, console)
+    text = console.export_text()
+    assert text.splitlines()[0].startswith("simulated: point values as written")
+    assert "purchase: 1 → 5.56 (simulated 5.56)" in text
