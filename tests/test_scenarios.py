@@ -7,6 +7,7 @@ and held to that status and to exactly the verdicts it names as failing.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,27 @@ def test_sweeping_a_point_value_that_calibration_rescales_is_an_error() -> None:
     )
     issued = [row["issued_mean"] for row in swept.rows]
     assert issued[1] > issued[0]  # as written, the swept value reaches the engine
+
+
+def test_cli_as_written_over_budget_exits_3_with_a_red_badge(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """e-commerce's written point values cost ~2.5x its budget: as written it must fail."""
+    out = tmp_path / "as-written"
+    args = ("--set", "population.users=3000", "--set", "population.acquisition_per_day=8")
+    done = run_cli(
+        "run",
+        ROOT / "scenarios" / "e-commerce.yaml",
+        "-o",
+        out,
+        "--replications",
+        "1",
+        "--as-written",
+        "--fail-on-unhealthy",
+        *args,
+    )
+    assert done.returncode == 3, done.stderr
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["point_values"]["simulated"] == "as_written"
+    assert summary["status"] == "unhealthy"
+    assert not next(v for v in summary["verdicts"] if v["name"] == "within budget")["passed"]
+    assert 'class="badge unhealthy"' in (out / "report.html").read_text(encoding="utf-8")
+    assert "overall: unhealthy" in done.stdout.splitlines()[-3:]
