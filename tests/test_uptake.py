@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from econsim import ScenarioError, load_scenario, scenario_from_dict, simulate
+from econsim import Scenario, ScenarioError, load_scenario, scenario_from_dict, simulate
 from econsim.calibration import predicted_issuance
 from econsim.scenario.amounts import capped_share, pre_cap_mean, reachable_uptake
+from tests.builders import BASE, merge
 
 CAP = 1000.0
 
@@ -74,26 +76,25 @@ def test_solved_mean_realises_the_uptake_in_an_independent_simulation(
 UPTAKES = {"t1": 0.1, "t2": 0.3, "t3": 0.5, "t4": 0.7, "t5": 0.9}
 
 
-def _tiered(users: int) -> object:
-    return scenario_from_dict(
-        {
-            "name": "uptake",
-            "horizon_days": 30,
-            "seed": 1,
-            "replications": 1,
-            "design": {
-                "period_days": 30,
-                "budget": {"method": "fixed_amount", "amount": 1_000_000},
-                "calibration": {"target_exchange_ratio": 100},
-                # many points per unit: flooring to whole points per day moves nothing
-                "behaviours": {
-                    "buy": {"kind": "core", "points": 100, "unit": 1, "period_cap": CAP}
-                },
-                "tiers": {t: {"core_share": 1.0, "uptake": {"buy": u}} for t, u in UPTAKES.items()},
-            },
-            "population": {"users": users, "tiers": {t: {"share": 0.2} for t in UPTAKES}},
-        }
-    )
+def _one_behaviour(
+    name: str, behaviour: dict[str, Any], uptakes: dict[str, float], users: int
+) -> Scenario:
+    """builders.BASE with one behaviour in five equal tiers of the given uptakes."""
+    tiers = {
+        t: {"core_share": 1.0 if behaviour["kind"] == "core" else 0.5, "uptake": {name: u}}
+        for t, u in uptakes.items()
+    }
+    data = merge(BASE, {"design": {}, "population": {"users": users}})
+    data["design"]["behaviours"] = {name: behaviour}
+    data["design"]["tiers"] = tiers
+    data["population"]["tiers"] = {t: {"share": 1 / len(uptakes)} for t in uptakes}
+    return scenario_from_dict(data)
+
+
+def _tiered(users: int) -> Scenario:
+    # many points per unit: flooring to whole points per day moves nothing
+    buy = {"kind": "core", "points": 100, "unit": 1, "period_cap": CAP}
+    return _one_behaviour("buy", buy, UPTAKES, users)
 
 
 def test_one_period_issues_the_prediction_per_tier() -> None:
@@ -129,26 +130,8 @@ NON_CORE = {"t1": 0.2, "t2": 0.5, "t3": 0.7, "t4": 0.9, "t5": 1.0}
 
 def test_non_core_counts_cut_at_a_tight_period_cap_issue_the_prediction() -> None:
     # a review at most once a day and 4 times a period: the period cap binds well before 30
-    s = scenario_from_dict(
-        {
-            "name": "non-core",
-            "horizon_days": 30,
-            "seed": 1,
-            "replications": 1,
-            "design": {
-                "period_days": 30,
-                "budget": {"method": "fixed_amount", "amount": 1_000_000},
-                "calibration": {"target_exchange_ratio": 100},
-                "behaviours": {
-                    "review": {"kind": "non_core", "points": 10, "period_cap": 4, "daily_cap": 1}
-                },
-                "tiers": {
-                    t: {"core_share": 0.5, "uptake": {"review": u}} for t, u in NON_CORE.items()
-                },
-            },
-            "population": {"users": 25_000, "tiers": {t: {"share": 0.2} for t in NON_CORE}},
-        }
-    )
+    review = {"kind": "non_core", "points": 10, "period_cap": 4, "daily_cap": 1}
+    s = _one_behaviour("review", review, NON_CORE, 25_000)
     pred = predicted_issuance(s)
     r = simulate(s, seed=5, replications=1)
     issued = r["issued"][0].sum(axis=(0, 1))
