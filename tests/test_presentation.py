@@ -29,8 +29,8 @@ ECOMMERCE = ROOT / "scenarios" / "e-commerce.yaml"
 COFFEE_SMALL = ("--set", "population.users=1500", "--set", "population.acquisition_per_day=1.5")
 # four months of a growing membership: outstanding points per user still climb fast
 SHORT = ("--set", "horizon_days=120")
-# e-commerce's budget is 2.4 times too small for its cost per user at any size
-ECOMMERCE_SMALL = ("--set", "population.users=2000")
+# e-commerce's point values as written cost 2.4 times what its budget allows, at any size
+ECOMMERCE_SMALL = ("--set", "population.users=2000", "--as-written")
 ONE = ("--replications", "1", "--seed", "7", "--workers", "1")
 BADGE = re.compile(r'class="badge (\w+)"')
 
@@ -123,7 +123,7 @@ def test_compare_exits_3_when_any_design_fails(run_cli, tmp_path: Path) -> None:
 
 
 def test_sweep_exits_3_when_any_point_fails(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    args = ("--param", "population.users=1000,2000", *ONE, "--fail-on", "budget")
+    args = ("--param", "population.users=1000,2000", *ONE, "--fail-on", "budget", "--as-written")
     done = run_cli("sweep", ECOMMERCE, "-o", tmp_path / "s", *args)
     assert done.returncode == 3, done.stderr
     assert "0 of 2 points pass every gating verdict (budget)" in done.stdout
@@ -183,3 +183,20 @@ def test_point_values_render_as_a_table_and_a_terminal_block() -> None:
     text = console.export_text()
     assert text.splitlines()[0].startswith("simulated: point values as written")
     assert "purchase: 1 → 5.56 (simulated 5.56)" in text
+
+
+def test_as_written_simulates_the_written_values_and_says_so(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    seen = {}
+    for name, flag in (("calibrated", ()), ("as_written", ("--as-written",))):
+        done = run_cli("run", COFFEE, "-o", tmp_path / name, *ONE, *COFFEE_SMALL, *flag)
+        assert done.returncode == 0, done.stderr
+        summary = _parse_strict((tmp_path / name / "summary.json").read_text(encoding="utf-8"))
+        values = summary["point_values"]
+        assert values["simulated"] == name
+        for v in values["behaviours"].values():
+            assert v["simulated"] == v[name]
+        html = (tmp_path / name / "report.html").read_text(encoding="utf-8")
+        assert "<h2>Point values</h2>" in html
+        seen[name] = done.stdout
+    assert "simulated: calibrated point values (as written → calibrated)" in seen["calibrated"]
+    assert "simulated: point values as written" in seen["as_written"]

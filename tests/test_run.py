@@ -14,6 +14,7 @@ from econsim.atomic import atomic_open, write_text
 from econsim.errors import OutputExistsError
 from econsim.pipeline import run
 from econsim.report import write
+from econsim.scenario import load_scenario
 from tests.conftest import ROOT, small
 
 HEALTHY = ROOT / "scenarios" / "coffee-healthy.yaml"
@@ -59,7 +60,7 @@ def test_cli_run_writes_every_output(run_cli, tmp_path: Path) -> None:  # type: 
     assert raw.startswith(b"\xef\xbb\xbf"), "daily.csv needs a BOM for Excel"
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
     assert rows[0][:4] == ["replication", "day", "date", "users"]
-    assert len(rows) == 1 + 2 * 180
+    assert len(rows) == 1 + 2 * load_scenario(HEALTHY).horizon_days
     for name in ("health", "issuance", "inflation", "budget_burn", "liability", "balances"):
         for fmt in ("png", "svg"):
             assert (out / "charts" / f"{name}.{fmt}").stat().st_size > 1000
