@@ -86,15 +86,19 @@ def test_a_point_is_the_run_of_its_scenario_on_the_common_seed() -> None:
 
 
 def test_common_random_numbers_across_points() -> None:
-    # the budget ratio changes what the operator may spend, not what users do: with common
-    # random numbers every point issues exactly the same points
-    s = econsim.sweep(
-        COFFEE, ["design.budget.ratio=0.02:0.04:3"], overrides=SMALL, replications=3, workers=1
-    )
+    # with point values as written, the budget ratio changes what the operator may spend,
+    # not what users do: with common random numbers every point issues exactly the same points
+    written = (*SMALL, "design.calibration.point_values=as_written")
+    ratios = ["design.budget.ratio=0.02:0.04:3"]
+    s = econsim.sweep(COFFEE, ratios, overrides=written, replications=3, workers=1)
     issued = s.column("issued_mean")
     assert issued[0] == issued[1] == issued[2]
     used = s.column("budget_used_mean")
     assert used[0] > used[1] > used[2]  # same cost, growing budget
+    # calibrated (the default), a larger budget buys more points per member
+    calibrated = econsim.sweep(COFFEE, ratios, overrides=SMALL, replications=3, workers=1)
+    more = calibrated.column("issued_mean")
+    assert more[0] < more[1] < more[2]
 
 
 def test_cheaper_catalog_consumes_more() -> None:

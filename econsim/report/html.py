@@ -9,13 +9,13 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable, Sequence
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from matplotlib.axes import Axes
 
 from econsim.metrics import DEFAULT_FAIL_ON, Status, VerdictKind
 from econsim.report.charts import figure_bytes
-from econsim.report.point_values import point_values_html
+from econsim.report.point_values import headline, rows
 from econsim.report.wording import (
     COLOURS,
     RATE_30D_NOTE,
@@ -59,6 +59,13 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def point_values_html(values: dict[str, Any]) -> str:
+    """An HTML section: which values were simulated, and the table beside the written ones."""
+    heads = ["behaviour", "as written", "calibrated", "simulated"]
+    body = [[escape(c) for c in row] for row in rows(values)]
+    return f"<h2>Point values</h2><p>{escape(headline(values))}</p>{table(heads, body)}"
 
 
 def verdict_rows(run: Run, fail_on: frozenset[VerdictKind] = DEFAULT_FAIL_ON) -> list[list[str]]:

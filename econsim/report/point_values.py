@@ -36,15 +36,6 @@ def rows(values: dict[str, Any]) -> list[list[str]]:
     ]
 
 
-def point_values_html(values: dict[str, Any]) -> str:
-    """An HTML section: which values were simulated, and the table beside the written ones."""
-    from econsim.report.html import table
-
-    heads = ["behaviour", "as written", "calibrated", "simulated"]
-    body = [[escape(c) for c in row] for row in rows(values)]
-    return f"<h2>Point values</h2><p>{escape(headline(values))}</p>{table(heads, body)}"
-
-
 def print_point_values(values: dict[str, Any], console: Console) -> None:
     """The short terminal block: the headline and one line per behaviour."""
     console.print(headline(values), markup=False)
