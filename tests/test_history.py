@@ -244,6 +244,9 @@ def test_tier_shares_and_uptake_are_recovered(tmp_path: Path) -> None:
         "population.users=5000",
         "population.acquisition_per_day=0",
         "population.lifecycle.enabled=false",
+        # half a year, as the estimates were validated on: uptake is estimated per member's
+        # final tier over the whole window, so a longer log mixes in more tier moves
+        "horizon_days=180",
     ]
     s = econsim.load_scenario(COFFEE, overrides)
     path = tmp_path / "events.csv"
