@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from econsim.engine.model import ACTIVE, CHURNED, DORMANT, N_STATES, NEW, Model
 from econsim.engine.world import World
+from econsim.scenario.earning import points_for
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -101,7 +102,8 @@ def behaviours(world: World, acc: DayEarnings) -> None:
         world.ledger.actors[world.day, b] = rows.size
         acc.acted[rows] = True
         t = tier[rows]
-        raw = raw * world.rules.points[b] * m.tier_mult[t, b]
+        unit = m.unit[b] if m.is_core[b] else 1.0  # a non-core quantity is a count
+        raw = points_for(raw, unit, world.rules.points[b], m.tier_mult[t, b])
         _split_campaign(raw, t, rows, b, acc)
 
 
@@ -226,7 +228,7 @@ def _core(
     world.period_core_amount += float(total.sum())
     if m.tier_metric_is_core:
         st.review_metric[rows] += total
-    return rows, occ, eligible / m.unit[b]
+    return rows, occ, eligible
 
 
 def mechanics(world: World, acc: DayEarnings) -> None:

@@ -37,9 +37,15 @@ def points_per_value(cap: X, unit: X, multiplier: X, uptake: X) -> X:
     return cap / unit * uptake * multiplier
 
 
-def points_for(quantity: X, unit: X, points: X, multiplier: X) -> X:
+def points_for(
+    quantity: NDArray[np.float64],
+    unit: float | NDArray[np.float64],
+    points: float | NDArray[np.float64],
+    multiplier: float | NDArray[np.float64],
+) -> NDArray[np.float64]:
     """Points earned by ``quantity`` occurrences (non-core, unit 1) or amount (core)."""
-    return quantity / unit * points * multiplier
+    earned: NDArray[np.float64] = quantity / unit * points * multiplier
+    return earned
 
 
 def realised_uptake(
