@@ -50,7 +50,8 @@ def _lognormal_unit_sums(cv: float, top: int) -> tuple[F64, F64]:
     sorted, with its running totals, so a capped mean is one binary search per count."""
     sigma2 = np.log1p(cv * cv)
     rng = np.random.default_rng(LOGNORMAL_SEED)
-    z = rng.standard_normal((LOGNORMAL_DRAWS, top))
+    # drawn count by count, so a sample for more counts starts with the same columns
+    z = rng.standard_normal((top, LOGNORMAL_DRAWS)).T
     sums = np.sort(np.cumsum(np.exp(np.sqrt(sigma2) * z - sigma2 / 2), axis=1), axis=0)
     running = np.vstack([np.zeros(top), np.cumsum(sums, axis=0)])
     return sums, running
@@ -58,7 +59,8 @@ def _lognormal_unit_sums(cv: float, top: int) -> tuple[F64, F64]:
 
 def _lognormal_capped(mean: float, cv: float, n: NDArray[np.int64]) -> F64:
     """Sample mean of min(mean × U_n, 1) for each count n: draws below 1/mean count whole."""
-    sums, running = _lognormal_unit_sums(cv, int(n[-1]))
+    # one sample per cv serves every frequency up to the next multiple of 64 occurrences
+    sums, running = _lognormal_unit_sums(cv, -(-int(n[-1]) // 64) * 64)
     below = np.array([np.searchsorted(sums[:, j], 1.0 / mean) for j in range(sums.shape[1])])
     cols = np.arange(sums.shape[1])
     capped: F64 = (mean * running[below, cols] + (LOGNORMAL_DRAWS - below)) / LOGNORMAL_DRAWS
