@@ -114,14 +114,15 @@ class Run:
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><td>{v.mark} {escape(v.name)}</td><td>{v.value:.3g}</td>"
+            f"<tr><td>{v.mark} {escape(v.name)}</td><td>{v.kind}</td><td>{v.value:.3g}</td>"
             f"<td style='text-align:left'>{escape(v.advice)}</td></tr>"
             for v in self.metrics.verdicts
         )
-        state = "healthy" if self.healthy else "unhealthy"
+        # the same status as the report's badge and the terminal's last line
+        state = self.metrics.status().label
+        head = "<tr><th>verdict</th><th>class</th><th>value</th><th>advice</th></tr>"
         return (
-            f"<div><b>{escape(self.scenario.name)}</b> — {state}"
-            f"<table><tr><th>verdict</th><th>value</th><th>advice</th></tr>{rows}</table></div>"
+            f"<div><b>{escape(self.scenario.name)}</b> — {state}<table>{head}{rows}</table></div>"
         )
 
 

@@ -58,6 +58,7 @@ def test_a_run_shows_what_the_description_says(path: Path) -> None:
     status, failing = EXPECTED[path.stem]
     run = econsim.run(shrunk(path), replications=2, workers=1)
     assert run.metrics.status().label == status
+    assert f"— {status}<table>" in run._repr_html_()  # the notebook view says the same
     assert {v.name for v in run.metrics.verdicts if not v.passed} == failing
 
 
