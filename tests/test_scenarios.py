@@ -24,10 +24,14 @@ USERS = 3000
 #: status, and the verdicts that fail, for every bundled scenario.
 EXPECTED: dict[str, tuple[str, set[str]]] = {
     "calibration-example": ("unhealthy", {"consumption rate", "consumer share"}),
+    "coffee-festival": (
+        "healthy with warnings",
+        {"points not inflating", "every period within budget"},
+    ),
     "coffee-healthy": ("healthy", set()),
     "coffee-too-expensive": ("unhealthy", {"consumer share"}),
     "content-community": ("unhealthy", {"consumer share", "points not inflating"}),
-    "e-commerce": ("healthy", set()),
+    "e-commerce": ("healthy with warnings", {"every period within budget"}),
     "record-store": ("unhealthy", {"consumer share", "issuance on plan"}),
     "ride-hailing": ("healthy with warnings", {"points not inflating"}),
     "wealth-management": ("unhealthy", {"consumer share"}),

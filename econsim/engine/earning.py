@@ -87,11 +87,12 @@ def behaviours(world: World, acc: DayEarnings) -> None:
     key = tier.astype(np.intp) * N_STATES + st.life[:n]
     factor = np.tile(m.activity, len(m.tiers))
     for b in range(len(m.behaviours)):
+        season = 1.0 if m.season is None else m.season[world.day, b]
         if m.is_core[b]:
-            rate = np.repeat(m.core_rate[:, b], N_STATES) * factor
+            rate = np.repeat(m.core_rate[:, b], N_STATES) * factor * season
             rows, occ, raw = _core(world, b, tier, rate, key)
         else:
-            p = np.minimum(np.repeat(m.slot_p[:, b], N_STATES) * factor, 1.0)
+            p = np.minimum(np.repeat(m.slot_p[:, b], N_STATES) * factor * season, 1.0)
             rows, occ, raw = _non_core(world, b, tier, p, key)
         if rows.size == 0:
             continue

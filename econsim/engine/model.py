@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from econsim.scenario.amounts import DEFAULT_FREQUENCY, core_means, slot_probabilities
 from econsim.scenario.schema import Expiry, RepeatBuying, Scenario
+from econsim.scenario.season import daily_multipliers, redemption_multipliers
 
 F = NDArray[np.float64]
 Int = NDArray[np.int64]
@@ -76,6 +77,8 @@ class Model:
     month_key: Int  # [D] month index of each day
     month_end: NDArray[np.bool_]  # [D]
     year_end: NDArray[np.bool_]  # [D]
+    season: F | None  # [D, B] the calendar's multiplier on each rate (None: flat)
+    season_redeem: F | None  # [D] festivals' multiplier on redemption propensity
     extra_sources: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -253,4 +256,6 @@ def compile_model(s: Scenario) -> Model:
         month_key=month_key,
         month_end=month_end,
         year_end=year_end,
+        season=daily_multipliers(s),
+        season_redeem=redemption_multipliers(s),
     )

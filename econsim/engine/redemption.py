@@ -33,7 +33,7 @@ def _within_budget(world: World, cost: NDArray[np.float64]) -> NDArray[np.bool_]
     """Which of the (randomly ordered) requests fit in the budget left, under a hard cap."""
     if not world.model.scenario.design.budget.hard_cap:
         return np.ones(cost.size, bool)
-    left = world.period_budget() - world.period_cost
+    left = world.period_cap() - world.period_cost
     return np.cumsum(cost) <= left + 1e-9
 
 
@@ -59,6 +59,8 @@ def redeem_catalog(world: World) -> None:
     price = world.rules.prices[target]
     idx = np.nonzero((life != CHURNED) & (st.balance[:n] >= price))[0]
     p = m.propensity[st.tier[idx]] * m.activity[life[idx]]
+    if m.season_redeem is not None:  # a festival that draws redemptions too
+        p = np.minimum(p * m.season_redeem[day], 1.0)
     go = idx[rng.random(idx.size) < p]
     go = go[rng.permutation(go.size)]
     items = target[go]

@@ -68,6 +68,15 @@ class World:
         """The current period's budget: fixed, or a ratio of the core amount realised so far."""
         return self.model.scenario.design.budget.amount_for(self.period_core_amount)
 
+    def period_cap(self) -> float:
+        """What a hard cap holds the period's cost to: its budget, pro-rated when the horizon
+        cuts the period short (as the finance view reads a short period's budget)."""
+        d = self.model.scenario.design
+        start = self.day - self.day % d.period_days
+        days = min(d.period_days, self.model.horizon - start)
+        full = np.array([self.period_budget()])
+        return float(d.budget.prorated(full, np.array([days]), d.period_days)[0])
+
     def add_users(self, count: int) -> NDArray[np.int64]:
         """New users join today, in the lowest tier (or, with fixed layers, one drawn by
         share); returns their rows."""

@@ -107,19 +107,26 @@ def _hessian(fn: Callable[[F], float], x: F, step: float = 1e-4) -> F:
     return h
 
 
-def fit(s: Summary) -> BGNBD:
-    """Maximum-likelihood (r, α, a, b), with standard errors from the observed information."""
+def fit(s: Summary, near: BGNBD | None = None) -> BGNBD:
+    """Maximum-likelihood (r, α, a, b), with standard errors from the observed information.
+
+    ``near``: a fit of nearly the same data (e.g. the previous round of the season fit), from
+    which a gradient search alone converges; otherwise a simplex search finds the basin first.
+    """
     if s.x.size < 10:
         raise ValueError("fitting BG/NBD needs at least 10 users")
-    start = np.log([1.0, max(float(np.mean(s.T)), 1.0), 1.0, 1.0])
-    best = optimize.minimize(
-        _negative,
-        start,
-        args=(s,),
-        method="Nelder-Mead",
-        options={"maxiter": 4000, "xatol": 1e-8, "fatol": 1e-10},
-    )
-    best = optimize.minimize(_negative, best.x, args=(s,), method="BFGS")
+    if near is not None:
+        x0 = np.log(near.params)
+    else:
+        start = np.log([1.0, max(float(np.mean(s.T)), 1.0), 1.0, 1.0])
+        x0 = optimize.minimize(
+            _negative,
+            start,
+            args=(s,),
+            method="Nelder-Mead",
+            options={"maxiter": 4000, "xatol": 1e-8, "fatol": 1e-10},
+        ).x
+    best = optimize.minimize(_negative, x0, args=(s,), method="BFGS")
     log_params = best.x
     params = np.exp(log_params)
     h = _hessian(lambda v: _negative(v, s), log_params)

@@ -18,7 +18,7 @@ fit with errors from the observed information:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +31,7 @@ from econsim.history import bgnbd
 from econsim.history.estimates import AmountFit as AmountFit
 from econsim.history.estimates import Estimate, propensity_estimates, tier_estimates, user_tiers
 from econsim.history.events import EventLog
+from econsim.history.season import fit_season, operational
 from econsim.history.window import AsOf, as_of_day, open_log
 from econsim.protocol import html_table, pandas
 from econsim.scenario.schema import Scenario
@@ -125,7 +126,13 @@ def summary(log: EventLog, model: Model, window: int) -> bgnbd.Summary:
 
 
 def fit_history(
-    log: EventLog, design: Scenario, as_of: int | None = None, initial_days: int | None = None
+    log: EventLog,
+    design: Scenario,
+    as_of: int | None = None,
+    initial_days: int | None = None,
+    *,
+    season: bool = True,
+    festivals: Mapping[str, str] | None = None,
 ) -> Fit:
     """Estimate the population of ``design`` from ``log`` (up to day ``as_of``, inclusive).
 
@@ -133,6 +140,10 @@ def fit_history(
     later first events are acquisitions. By default that is the dormancy threshold (a
     member rarely stays quiet longer); ``initial_days=0`` reads the log as a cohort whose
     members join with their first event (like CDNOW's customers).
+
+    With a year or more of history (and ``season``), monthly and weekday multipliers of
+    repeat buying are fitted, and a festival effect for each of ``festivals`` (name →
+    ``MM-DD:MM-DD``); with less, none (history/season.py says why).
     """
     last = log.days - 1 if as_of is None else as_of
     log = log.until(last)
@@ -148,16 +159,28 @@ def fit_history(
     cutoff = dormant_after if initial_days is None else initial_days
     joins, join_estimates = _acquisition(first, window, cutoff, cohort=initial_days == 0)
     lifecycle, fit_estimates, fitted = _repeat_buying(s, dormant_after, gaps)
+    seasonal = None
+    if season and fitted is not None and window >= SEASON_DAYS:
+        # the season and BG/NBD in operational time, fitted together (history/season.py)
+        seasonal = fit_season(_purchases(log, model), first, s, log.start, fitted, festivals)
+        lifecycle, fit_estimates, fitted = _repeat_buying(
+            s, dormant_after, gaps, seasonal.lifecycle
+        )
     pop: dict[str, Any] = {"tiers": found.tiers, **joins, "lifecycle": lifecycle}
     if fitted is not None:
         means = {(a.tier, a.behaviour): a.mean for a in found.amounts}
         _alive_rates(model, pop, found.rates, fitted, means)
     pop |= _kept(design)
     estimates = [*found.estimates, *join_estimates, *fit_estimates]
-    p_alive = fitted.p_alive(s) if fitted is not None else np.ones(len(log.users))
+    if seasonal is not None:
+        pop["seasonality"] = seasonal.section
+        estimates += seasonal.estimates
+    alive = s if seasonal is None else operational(s, first, seasonal.clock)
+    p_alive = fitted.p_alive(alive) if fitted is not None else np.ones(len(log.users))
     return Fit(
         log.source, log.start, window, pop, tuple(estimates), tuple(found.amounts), fitted,
-        log.users, tier, p_alive, s, model.tiers, _cautions(window, s, fitted),
+        log.users, tier, p_alive, s, model.tiers,
+        _cautions(window, s, fitted, season, festivals or {}),
     )  # fmt: skip
 
 
@@ -176,32 +199,47 @@ def fit(
     as_of: AsOf = None,
     initial_days: int | None = None,
     overrides: Sequence[str] = (),
+    season: bool = True,
+    festivals: Mapping[str, str] | None = None,
 ) -> Fit:
     """``econsim fit``: the population of ``design`` estimated from an event log.
 
     ``events`` is a CSV/Parquet path or a log from :func:`~econsim.read_events`;
     ``design`` a scenario file or Scenario, with ``overrides`` applied as everywhere;
     ``as_of`` the last day of history to use (a date or ``YYYY-MM-DD``; default the log's
-    last day); ``initial_days`` as for :func:`fit_history`.
+    last day); ``initial_days``, ``season`` and ``festivals`` (name → ``MM-DD:MM-DD``) as
+    for :func:`fit_history`.
     """
     scenario = with_overrides(design, overrides)
     log = open_log(events, list(scenario.design.behaviours))
-    return fit_history(log, scenario, as_of_day(log, as_of), initial_days)
+    day = as_of_day(log, as_of)
+    return fit_history(log, scenario, day, initial_days, season=season, festivals=festivals)
 
 
-def _cautions(window: int, s: bgnbd.Summary, lifecycle: bgnbd.BGNBD | None) -> tuple[str, ...]:
+def _cautions(
+    window: int,
+    s: bgnbd.Summary,
+    lifecycle: bgnbd.BGNBD | None,
+    season: bool,
+    festivals: Mapping[str, str],
+) -> tuple[str, ...]:
     """What a user should know before trusting the fitted population."""
     out = []
     if window < SEASON_DAYS:
+        named = f" nor the festivals named ({', '.join(festivals)})" if festivals else ""
         out.append(
             f"fitted on {window} days, less than a year: the rates are this window's average "
-            "and know nothing of a season outside it (a December peak, a summer lull); fit "
-            "on a full year (--as-of) when the log has one"
+            "and know nothing of a season outside it (a December peak, a summer lull); no "
+            f"monthly or weekday multipliers{named} were fitted; fit on a full year "
+            "(--as-of) when the log has one"
         )
+    elif festivals and not season:
+        out.append("--festival is ignored without the season fit (--no-season was given)")
     if lifecycle is None:
         out.append(
             f"only {int((s.x > 0).sum())} users bought more than once (BG/NBD needs "
             f"{MIN_REPEAT_BUYERS}): the lifecycle has no repeat buying or drop-out model"
+            + (" and no season was fitted" if window >= SEASON_DAYS and season else "")
         )
     return tuple(out)
 
@@ -241,9 +279,10 @@ def _acquisition(
 
 
 def _repeat_buying(
-    s: bgnbd.Summary, dormant_after: int, gaps: int
+    s: bgnbd.Summary, dormant_after: int, gaps: int, fitted: bgnbd.BGNBD | None = None
 ) -> tuple[dict[str, Any], list[Estimate], bgnbd.BGNBD | None]:
-    """The lifecycle section: dormancy, and BG/NBD when enough users bought again."""
+    """The lifecycle section: dormancy, and BG/NBD when enough users bought again
+    (``fitted``: already fitted, e.g. in operational time with the season)."""
     lifecycle: dict[str, Any] = {
         "enabled": True,
         "dormant_after_days": max(dormant_after, 1),
@@ -254,7 +293,7 @@ def _repeat_buying(
     estimates = [Estimate(name, float(dormant_after), float("nan"), gaps)]
     if (s.x > 0).sum() < MIN_REPEAT_BUYERS:
         return lifecycle, estimates, None
-    fitted = bgnbd.fit(s)
+    fitted = fitted or bgnbd.fit(s)
     estimates += [
         Estimate(f"BG/NBD {n}", getattr(fitted, n), fitted.se[n], fitted.users) for n in bgnbd.NAMES
     ]

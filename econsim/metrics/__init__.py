@@ -12,6 +12,7 @@ from econsim.metrics.breakage import Breakage, BreakageBasis
 from econsim.metrics.finance import Finance, finance
 from econsim.metrics.health import Health, IssuanceCheck, health
 from econsim.metrics.inflation import Inflation, inflation
+from econsim.metrics.peaks import Peaks, Period, peaks
 from econsim.metrics.series import Series
 from econsim.metrics.verdicts import (
     DEFAULT_FAIL_ON,
@@ -36,6 +37,8 @@ __all__ = [
     "Inflation",
     "IssuanceCheck",
     "Metrics",
+    "Peaks",
+    "Period",
     "PopulationOrigin",
     "Series",
     "Status",
@@ -46,6 +49,7 @@ __all__ = [
     "health",
     "inflation",
     "parse_fail_on",
+    "peaks",
     "status",
 ]
 
@@ -57,12 +61,18 @@ class Metrics:
     health: Health
     inflation: Inflation
     finance: Finance
+    peaks: Peaks
     denied: float  # redemptions denied by a hard budget cap, mean over replications
     stock_outs: float  # redemptions wanted but out of stock, mean over replications
 
     @property
     def verdicts(self) -> tuple[Verdict, ...]:
-        return (*self.health.verdicts, self.inflation.verdict, self.finance.verdict)
+        return (
+            *self.health.verdicts,
+            self.inflation.verdict,
+            self.finance.verdict,
+            self.peaks.verdict,
+        )
 
     def verdict(self, name: str) -> Verdict:
         """The verdict called ``name`` (e.g. "consumer share"); verdicts have no fixed order."""
@@ -110,6 +120,7 @@ class Metrics:
                 ),
             },
             "finance": self._finance_summary(),
+            "peaks": self._peaks_summary(),
             "redemptions": {"denied": self.denied, "stock_outs": self.stock_outs},
         }
 
@@ -153,6 +164,23 @@ class Metrics:
             },
         }
 
+    def _peaks_summary(self) -> dict[str, Any]:
+        busiest = self.peaks.busiest
+        return {
+            "busiest_period": {
+                "period": busiest.number,
+                "start": busiest.start.isoformat(),
+                "cost": busiest.cost,
+                "budget": busiest.budget,
+                "burn": _known(busiest.burn),
+                "issued": busiest.issued,
+                "stock_outs": busiest.stock_outs,
+                "season": busiest.season,
+            },
+            "worst_burn": _known(self.peaks.verdict.value),
+            "periods_over_budget": sum(p.burn > 1.0 for p in self.peaks.periods),
+        }
+
 
 def _known(x: float) -> float | None:
     """A figure that could not be estimated is null in JSON, never a number read as fact."""
@@ -175,6 +203,7 @@ def evaluate(
         health(results, population_origin),
         inflation(results),
         finance(results, planned_cost),
+        peaks(results),
         denied=float(results.total("denied").sum(axis=1).mean()),
         stock_outs=float(results.total("stock_outs").sum(axis=1).mean()),
     )

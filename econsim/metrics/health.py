@@ -30,6 +30,7 @@ from econsim.metrics.advice import (
 from econsim.metrics.series import Series, ratio, rolling_sum
 from econsim.metrics.verdicts import Verdict
 from econsim.results import Results
+from econsim.scenario.season import horizon_factors
 
 WINDOW = 30
 
@@ -84,8 +85,14 @@ def user_periods(r: Results) -> np.ndarray:
 
 
 def issuance_checks(r: Results) -> tuple[IssuanceCheck, ...]:
-    """Per tier and behaviour: predicted vs actual points per user per period."""
+    """Per tier and behaviour: predicted vs actual points per user per period.
+
+    The calibration predicts the yearly average; with a season the prediction is scaled by
+    the season's mean over the simulated days, so a run of the busy months is compared with
+    a plan of the busy months (like with like).
+    """
     predicted = predicted_issuance(r.scenario)
+    season = dict(zip(r.scenario.design.behaviours, horizon_factors(r.scenario), strict=True))
     exposure = user_periods(r).mean(axis=0)
     issued = r["issued"].sum(axis=1).mean(axis=0)  # [source, tier]
     sources = r.labels["sources"]
@@ -93,7 +100,7 @@ def issuance_checks(r: Results) -> tuple[IssuanceCheck, ...]:
         IssuanceCheck(
             tier=t,
             behaviour=b,
-            predicted=predicted[t][b],
+            predicted=predicted[t][b] * float(season[b]),
             actual=float(issued[sources.index(b), i] / exposure[i]) if exposure[i] else 0.0,
         )
         for i, t in enumerate(r.tiers)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal, get_args
 
-VerdictKind = Literal["health", "budget", "inflation", "plan"]
+VerdictKind = Literal["health", "budget", "peak", "inflation", "plan"]
 #: Every verdict class, in the order reports list them.
 KINDS: tuple[VerdictKind, ...] = get_args(VerdictKind)
 #: The classes that gate by default: domain §5's health line and finance's budget line.

@@ -15,6 +15,9 @@ from matplotlib.axes import Axes
 
 from econsim.metrics import DEFAULT_FAIL_ON, Status, VerdictKind
 from econsim.report.charts import figure_bytes
+from econsim.report.peaks import HEADERS as PEAK_HEADERS
+from econsim.report.peaks import NOTE as PEAK_NOTE
+from econsim.report.peaks import cells, peak_rows
 from econsim.report.point_values import headline, rows
 from econsim.report.wording import (
     COLOURS,
@@ -104,6 +107,16 @@ def key_figures(run: Run) -> list[list[str]]:
     ]
 
 
+def peaks_html(run: Run) -> str:
+    """The peak-period section: the costliest periods against their own budgets."""
+    rows = [cells(p) for p in peak_rows(run)]
+    advice = escape(run.metrics.peaks.verdict.advice)
+    return (
+        f"<h2>Peak periods ({escape(run.scenario.currency)})</h2><p>{advice}.</p>"
+        f"{table(PEAK_HEADERS, rows)}<p class='sub'>{escape(PEAK_NOTE)}</p>"
+    )
+
+
 def status_badge(state: Status) -> str:
     """The status badge: green healthy, amber healthy with warnings, red unhealthy."""
     return (
@@ -153,6 +166,7 @@ replications, charts show the median and the 5–95% band.</p>
 {point_values}
 <h2>Issuance: predicted vs actual (points per user per period)</h2>
 {table(["tier", "behaviour", "predicted", "actual", "deviation"], issuance)}
+{peaks_html(run)}
 <h2>Cost per user per period ({escape(s.currency)})</h2>
 {table(["tier", "realised", "planned"], costs)}
 <h2>Calibration</h2>

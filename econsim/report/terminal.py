@@ -68,6 +68,13 @@ def print_key_figures(run: Run, console: Console) -> None:
         f"stock-outs: {m.stock_outs:,.0f} (means over replications)",
         markup=False,
     )
+    busiest = m.peaks.busiest
+    console.print(
+        f"busiest period: {busiest.number} from {busiest.start:%Y-%m-%d}, cost "
+        f"{busiest.cost:,.0f} of its budget {busiest.budget:,.0f} {cur}, "
+        f"{busiest.stock_outs:,.0f} stock-outs, season ×{busiest.season:.2f}",
+        markup=False,
+    )
     values = run.summary().get("point_values")
     if isinstance(values, dict):
         print_point_values(values, console)

@@ -11,6 +11,7 @@ from typing import Any
 
 from econsim.scenario.amounts import DEFAULT_FREQUENCY, DEFAULT_SHAPE, reachable_uptake
 from econsim.scenario.schema import Scenario
+from econsim.scenario.season import check_seasonality
 
 Loc = tuple[str | int, ...]
 Finding = tuple[Loc, str, str]
@@ -50,6 +51,7 @@ def check_scenario(s: Scenario) -> list[Finding]:
         *_check_schedule(s),
         *_check_mechanics(s),
         *_check_population(s),
+        *check_seasonality(s),
         *check_core_uptake(s),
     ]
 

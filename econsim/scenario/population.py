@@ -94,6 +94,60 @@ class Lifecycle(Model):
     )
 
 
+Month = Literal["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class Festival(Model):
+    """A named date range with its own activity: a holiday, a shopping festival, a payday."""
+
+    dates: str = Field(
+        pattern=r"^\d\d-\d\d:\d\d-\d\d$",
+        description="MM-DD:MM-DD, both days included, every year (e.g. '11-01:11-11').",
+    )
+    activity: NonNegativeFloat = Field(
+        default=1.0, description="Multiplier on every behaviour's rate on these days."
+    )
+    behaviours: dict[str, NonNegativeFloat] = Field(
+        default_factory=dict,
+        description="Per behaviour: its multiplier on these days, instead of activity.",
+    )
+    redemption: NonNegativeFloat = Field(
+        default=1.0,
+        description="Multiplier on redemption propensity on these days (taken as written).",
+    )
+    priority: int = Field(
+        default=0,
+        description="On days two festivals share, the one with the higher priority applies; "
+        "overlapping festivals need different priorities.",
+    )
+
+
+class Seasonality(Model):
+    """Activity that follows the calendar: months, weekdays and festivals (issue 23).
+
+    A day's multiplier on a behaviour's rate is month × weekday × festival. With
+    ``normalise`` the product is scaled so that it averages 1 over the year that starts on
+    ``start_date``: the season moves activity between days, and the calibration's
+    per-period plan stays the yearly average.
+    """
+
+    months: dict[Month, NonNegativeFloat] = Field(
+        default_factory=dict, description="Multiplier per month (jan … dec); missing weigh 1."
+    )
+    weekdays: dict[Weekday, NonNegativeFloat] = Field(
+        default_factory=dict, description="Multiplier per weekday (mon … sun); missing weigh 1."
+    )
+    festivals: dict[str, Festival] = Field(
+        default_factory=dict, description="Named date ranges with their own multipliers."
+    )
+    normalise: bool = Field(
+        default=True,
+        description="Scale each behaviour's multipliers to average 1 over the first year "
+        "(false: take them as written, e.g. a festival on top of normal activity).",
+    )
+
+
 class Population(Model):
     """How users actually behave; by default as the design assumes."""
 
@@ -128,6 +182,10 @@ class Population(Model):
     game_play_probability: dict[str, Probability] = Field(
         default_factory=dict,
         description="Per point game: daily chance that a holder who can afford it plays.",
+    )
+    seasonality: Seasonality | None = Field(
+        default=None,
+        description="Activity by month, weekday and festival; absent = the same every day.",
     )
     lifecycle: Lifecycle = Field(
         default_factory=lambda: Lifecycle(enabled=False),

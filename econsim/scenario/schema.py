@@ -51,9 +51,11 @@ from econsim.scenario.mechanics import (
 from econsim.scenario.population import (
     AmountDistribution,
     CoreActivity,
+    Festival,
     Lifecycle,
     Population,
     RepeatBuying,
+    Seasonality,
     TierPopulation,
 )
 
@@ -68,6 +70,7 @@ __all__ = [
     "Day",
     "Design",
     "Expiry",
+    "Festival",
     "Health",
     "Lifecycle",
     "Mechanics",
@@ -87,6 +90,7 @@ __all__ = [
     "RollingExpiry",
     "RuleChange",
     "Scenario",
+    "Seasonality",
     "SignInStreak",
     "TaskBundle",
     "Tier",
