@@ -339,6 +339,23 @@ def fit(
             show_default=False,
         ),
     ] = None,
+    festival: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--festival",
+            help="A named date range whose effect to fit, NAME=MM-DD:MM-DD (both days "
+            "included; repeat for more), e.g. singles_day=11-11:11-11.",
+            show_default=False,
+            metavar="NAME=MM-DD:MM-DD",
+        ),
+    ] = None,
+    season: Annotated[
+        bool,
+        typer.Option(
+            help="Fit monthly and weekday multipliers (and the festivals named) when the log "
+            "covers a year or more; --no-season keeps the population stationary."
+        ),
+    ] = True,
     force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
 ) -> None:
     """Estimate a scenario's population from an event log.
@@ -346,16 +363,28 @@ def fit(
     Tier shares, uptake per tier and behaviour, core frequencies and amount distributions
     (maximum likelihood, best by AIC, Kolmogorov-Smirnov distance), redemption propensity,
     and the lifecycle: the BG/NBD model of repeat buying with drop-out, dormancy and
-    acquisition. Prints every estimate with its standard error; writes the scenario (the
-    design file's comments kept) and, beside it, NAME.fit/ with estimates.csv, users.csv
-    (P(alive) per user), goodness-of-fit charts and cautions.txt. Fit on at least a full
-    year: a shorter window knows nothing of the seasons outside it (a caution says so).
+    acquisition. With a year or more of history, the season too: monthly and weekday
+    multipliers of repeat buying and the effect of each --festival, with standard errors.
+    Prints every estimate with its standard error; writes the scenario (the design file's
+    comments kept) and, beside it, NAME.fit/ with estimates.csv, users.csv (P(alive) per
+    user), goodness-of-fit charts and cautions.txt. Fit on at least a full year: a shorter
+    window knows nothing of the seasons outside it (a caution says so, and no season is
+    fitted).
     """
     from econsim.history.fit import fit as fit_log
+    from econsim.history.season import parse_festivals
     from econsim.report.terminal import print_fit
 
     _check_target(output, force)
-    result = fit_log(events, design, as_of=as_of, initial_days=initial_days)
+    festivals = parse_festivals(festival or [])
+    result = fit_log(
+        events,
+        design,
+        as_of=as_of,
+        initial_days=initial_days,
+        season=season,
+        festivals=festivals,
+    )
     print_fit(result, out)
     _write(result, output, force, design=design)
     out.print(f"wrote {output} and {output.parent / (output.stem + '.fit')}/")

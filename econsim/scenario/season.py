@@ -133,7 +133,7 @@ def check_seasonality(s: Scenario) -> Iterator[Finding]:
             if b not in s.design.behaviours:
                 yield (*loc, name, "behaviours", b), f"unknown behaviour '{b}'", ""
     yield from _overlaps(season, ranges, loc)
-    if season.normalise:
+    if season.normalise and len(ranges) == len(season.festivals):  # every range readable
         yield from _check_average(s)
 
 
