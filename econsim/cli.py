@@ -138,7 +138,7 @@ def run(
     Outputs (in -o DIR, default runs/NAME for NAME.yaml): summary.json, daily.csv (UTF-8 with BOM),
     charts/*.png|svg and report.html, one self-contained file to share.
 
-    What gates: every verdict has a class (health, budget, inflation, plan). The status is
+    What gates: every verdict has a class (health, budget, peak, inflation, plan). The status is
     unhealthy when a verdict of a gating class fails (default: health and budget), healthy
     with warnings when only others fail, else healthy; the badge, the last line and
     summary.json show it. With --fail-on CLASSES or --fail-on-unhealthy the command exits 3

@@ -68,7 +68,7 @@ AsOfOption = Annotated[
 
 FAIL_ON_HELP = (
     "Exit 3 when a verdict of one of these classes fails: comma-separated from health, "
-    "budget, inflation, plan, e.g. health,budget,inflation. The report shows them as gating "
+    "budget, peak, inflation, plan, e.g. health,budget,peak. The report shows them as gating "
     "(unhealthy) and a failing verdict of another class as a warning (healthy with "
     "warnings). Without it or --fail-on-unhealthy nothing exits 3; the report gates on "
     "health,budget."

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from econsim.metrics.finance import period_budgets
-from econsim.metrics.series import by_group, ratio
+from econsim.metrics.series import Series, by_group, ratio
 from econsim.metrics.verdicts import Verdict
 from econsim.results import Results
 from econsim.scenario.season import period_factors
@@ -44,6 +44,8 @@ class Peaks:
 
     periods: tuple[Period, ...]
     verdict: Verdict
+    issued_daily: Series  # points issued per day: where the season shows
+    consumed_daily: Series
 
     @property
     def busiest(self) -> Period:
@@ -84,7 +86,13 @@ def peaks(r: Results) -> Peaks:
         for p in range(budget.shape[1])
     )
     burn = _mean(ratio(cost, budget))
-    return Peaks(rows, _verdict(rows, burn, s.currency))
+    days = np.arange(r.days)
+    return Peaks(
+        rows,
+        _verdict(rows, burn, s.currency),
+        Series("issued per day", "points", days, r.total("issued").astype(float)),
+        Series("consumed per day", "points", days, r.total("redeemed").astype(float)),
+    )
 
 
 def _verdict(rows: tuple[Period, ...], burn: np.ndarray, currency: str) -> Verdict:

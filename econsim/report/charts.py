@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from econsim.atomic import write_bytes
 from econsim.metrics.series import Series
 
 if TYPE_CHECKING:
-    from econsim.metrics import Finance, Health, Inflation, Metrics
+    from econsim.metrics import Finance, Health, Inflation, Metrics, Peaks
 
 UNHEALTHY = "#d62728"
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"]
@@ -163,11 +163,33 @@ def plot_balances(finance: Finance, ax: Axes | None = None) -> Axes:
     return ax
 
 
+def _compact(value: float) -> str:
+    """1,200,000 → '1.2M', 45,000 → '45k': tick labels without an offset above the axis."""
+    for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:g}{suffix}"
+    return f"{value:g}"
+
+
+def plot_daily_flow(peaks: Peaks, ax: Axes | None = None) -> Axes:
+    """Points issued and consumed per day: where a season, a festival or a campaign shows."""
+    ax = new_axes(ax, "Points issued and consumed per day")
+    band(ax, peaks.issued_daily, "issued", PALETTE[0])
+    band(ax, peaks.consumed_daily, "consumed", PALETTE[1])
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _compact(v)))
+    ax.set_xlabel("day")
+    ax.set_ylabel("points per day")
+    ax.legend(loc="upper left", fontsize=8)
+    return ax
+
+
 def all_charts(metrics: Metrics, threshold: float, currency: str) -> dict[str, Axes]:
     """Every chart of a run, by file name stem."""
     makers: dict[str, Callable[[], Axes]] = {
         "health": lambda: plot_health(metrics.health, threshold),
         "issuance": lambda: plot_issuance(metrics.health),
+        "daily_flow": lambda: plot_daily_flow(metrics.peaks),
         "inflation": lambda: plot_inflation(metrics.inflation),
         "budget_burn": lambda: plot_budget_burn(metrics.finance, currency),
         "liability": lambda: plot_liability(metrics.finance, currency),
