@@ -100,7 +100,7 @@ def test_bad_fail_on_exits_2_with_the_valid_names(run_cli, tmp_path: Path, comma
     extra = ["--param", "population.users=300"] if command == "sweep" else []
     done = run_cli(command, *files, "-o", tmp_path / "x", *extra, "--fail-on", "helth")
     assert done.returncode == 2, done.stdout
-    assert "health, budget, inflation, plan" in done.stderr
+    assert "health, budget, peak, inflation, plan" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "x").exists()
 
