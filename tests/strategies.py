@@ -81,6 +81,31 @@ def expiry() -> st.SearchStrategy[dict[str, Any]]:
 
 
 @st.composite
+def seasonality(draw: st.DrawFn, behaviour_names: list[str]) -> dict[str, Any]:
+    """Months, weekdays and up to two festivals (never overlapping: one in June, one in
+    December), normalised or as written; multipliers include 0 (a closed day)."""
+    mult = st.sampled_from([0.0, 0.5, 1.0, 1.5, 3.0])
+    out: dict[str, Any] = {
+        "months": draw(st.dictionaries(st.sampled_from(["jan", "feb", "jun", "nov", "dec"]), mult)),
+        "weekdays": draw(st.dictionaries(st.sampled_from(["mon", "sat", "sun"]), mult)),
+        "normalise": draw(st.booleans()),
+    }
+    festivals = {}
+    if draw(st.booleans()):
+        festivals["summer"] = {"dates": "06-10:06-20", "activity": draw(mult)}
+    if draw(st.booleans()):
+        festivals["year_end"] = {
+            "dates": "12-20:12-31",
+            "behaviours": {draw(st.sampled_from(behaviour_names)): draw(mult)},
+            "redemption": draw(st.sampled_from([0.5, 1.0, 4.0])),
+        }
+    out["festivals"] = festivals
+    if out["normalise"]:  # a year whose every day is 0 has nothing to normalise
+        out["months"]["mar"] = 1.0
+    return out
+
+
+@st.composite
 def scenario_data(draw: st.DrawFn) -> dict[str, Any]:
     n_tiers = draw(st.integers(1, 3))
     tiers = [f"t{i}" for i in range(n_tiers)]
@@ -213,6 +238,8 @@ def scenario_data(draw: st.DrawFn) -> dict[str, Any]:
                 "dropout_a": draw(st.sampled_from([0.5, 1.0, 3.0])),
                 "dropout_b": draw(st.sampled_from([0.5, 2.0, 10.0])),
             }
+    if draw(st.booleans()):
+        population["seasonality"] = draw(seasonality(list(bs)))
     if population["acquisition_per_day"] and draw(st.booleans()):
         population["acquisition_days"] = draw(st.integers(1, horizon))
     return {
