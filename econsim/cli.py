@@ -35,6 +35,7 @@ from econsim.cli_options import (
     with_as_written,
 )
 from econsim.cli_scenario import init, schema, validate
+from econsim.cli_testing import test_command
 from econsim.errors import ScenarioError, SimulationError
 
 app = typer.Typer(
@@ -88,6 +89,7 @@ def _root(
 
 for _command in (validate, init, schema):
     app.command()(_command)
+app.command(name="test")(test_command)
 
 
 @app.command()

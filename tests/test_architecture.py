@@ -25,7 +25,14 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("econsim.pipeline", "econsim.history"),
     ("econsim.explore", "econsim.monitor", "econsim.advisor", "econsim.testing"),
     ("econsim.report",),
-    ("econsim.cli", "econsim.cli_options", "econsim.cli_scenario", "econsim.__main__", "econsim"),
+    (
+        "econsim.cli",
+        "econsim.cli_options",
+        "econsim.cli_scenario",
+        "econsim.cli_testing",
+        "econsim.__main__",
+        "econsim",
+    ),
 )
 
 

@@ -19,12 +19,14 @@ from econsim.history.fit import Fit
 from econsim.history.rfm import RFM
 from econsim.pipeline import Run
 from econsim.report.compare_report import write_comparison
+from econsim.report.counterexample import write_search
 from econsim.report.exports import write_run
 from econsim.report.history import write_fit, write_segments
 from econsim.report.saved import write_results
 from econsim.report.sweep_report import write_sweep_report
 from econsim.report.target import check_target
 from econsim.results import Results
+from econsim.testing.counterexample import Search
 
 
 def write_calibrated(
@@ -44,6 +46,7 @@ WRITERS: dict[type, Callable[..., list[Path]]] = {
     Fit: write_fit,
     RFM: write_segments,
     Calibration: write_calibrated,
+    Search: write_search,
 }
 
 
@@ -54,7 +57,8 @@ def write(result: Any, target: Path | str, force: bool = False, **options: Any) 
     An existing ``target`` is refused with ``OutputExistsError`` unless ``force``; a
     sweep's report goes into the folder the sweep streamed to, which the sweep itself
     checked. Options: ``design=`` (the scenario file) for Fit and Calibration,
-    ``overrides=`` for Calibration, ``fail_on=`` (the gating verdict classes, default
+    ``overrides=`` for Calibration, ``scenario_file=`` and ``overrides=`` for Search (its
+    counterexample.yaml), ``fail_on=`` (the gating verdict classes, default
     health and budget) for Run, Comparison and Sweep.
     """
     writer = WRITERS.get(type(result))

@@ -1,0 +1,280 @@
+"""Arbitrary valid scenarios across every feature, small enough to simulate fast.
+
+``any_scenarios()`` draws tiers, behaviours (core and non-core), a catalog, budget (fixed
+or ratio, hard cap or not), expiry, campaigns, rule changes, every mechanic, the lifecycle
+(with BG/NBD repeat buying and an acquisition window) and seasons, with 10–150 users over
+5–75 days: what econsim's own property tests run on, and what a test of a tool built on
+econsim can use. Strategies around *one* programme are in ``econsim.testing.strategies``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from econsim.scenario.load import scenario_from_dict
+from econsim.scenario.schema import Scenario
+
+share = st.floats(0.0, 1.0, allow_nan=False).map(lambda x: round(x, 3))
+prob = st.floats(0.0, 1.0).map(lambda x: round(x, 3))
+
+
+@st.composite
+def tier_shares(draw: st.DrawFn, n: int) -> list[float]:
+    weights = [draw(st.integers(1, 10)) for _ in range(n)]
+    total = sum(weights)
+    shares = [w / total for w in weights[:-1]]
+    return [*shares, 1.0 - sum(shares)]
+
+
+@st.composite
+def behaviours(draw: st.DrawFn, tiers: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for i in range(draw(st.integers(1, 4))):
+        core = i > 0 and draw(st.booleans())
+        if core:
+            cap: Any = {t: draw(st.integers(100, 5000)) for t in tiers}
+            out[f"b{i}"] = {
+                "kind": "core",
+                "points": draw(st.integers(1, 5)),
+                "unit": draw(st.sampled_from([1, 10, 100])),
+                "period_cap": cap,
+            }
+        else:
+            cap = draw(st.integers(1, 60))
+            out[f"b{i}"] = {
+                "kind": "non_core",
+                "points": draw(st.integers(1, 30)),
+                "period_cap": cap,
+                "daily_cap": draw(st.integers(1, 4)),
+            }
+        if draw(st.booleans()):
+            out[f"b{i}"]["tier_multipliers"] = {
+                t: draw(st.sampled_from([1, 1.2, 1.5])) for t in tiers
+            }
+    return out
+
+
+@st.composite
+def catalog(draw: st.DrawFn) -> dict[str, Any]:
+    items: dict[str, Any] = {}
+    for i in range(draw(st.integers(0, 3))):
+        loop = draw(st.sampled_from(["open", "closed"]))
+        item: dict[str, Any] = {
+            "points_price": draw(st.integers(1, 400)),
+            "cost": draw(st.integers(1, 20)),
+            "loop": loop,
+        }
+        if loop == "closed":
+            item["use_rate"] = draw(prob)
+        if draw(st.booleans()):
+            item["stock_per_period"] = draw(st.integers(1, 20))
+        items[f"item{i}"] = item
+    return items
+
+
+def expiry() -> st.SearchStrategy[dict[str, Any]]:
+    return st.one_of(
+        st.just({"policy": "none"}),
+        st.integers(1, 3).map(lambda m: {"policy": "rolling", "months": m}),
+        st.just({"policy": "end_of_year", "years": 1}),
+    )
+
+
+@st.composite
+def seasonality(draw: st.DrawFn, behaviour_names: list[str]) -> dict[str, Any]:
+    """Months, weekdays and up to two festivals (never overlapping: one in June, one in
+    December), normalised or as written; multipliers include 0 (a closed day)."""
+    mult = st.sampled_from([0.0, 0.5, 1.0, 1.5, 3.0])
+    out: dict[str, Any] = {
+        "months": draw(st.dictionaries(st.sampled_from(["jan", "feb", "jun", "nov", "dec"]), mult)),
+        "weekdays": draw(st.dictionaries(st.sampled_from(["mon", "sat", "sun"]), mult)),
+        "normalise": draw(st.booleans()),
+    }
+    festivals = {}
+    if draw(st.booleans()):
+        festivals["summer"] = {"dates": "06-10:06-20", "activity": draw(mult)}
+    if draw(st.booleans()):
+        festivals["year_end"] = {
+            "dates": "12-20:12-31",
+            "behaviours": {draw(st.sampled_from(behaviour_names)): draw(mult)},
+            "redemption": draw(st.sampled_from([0.5, 1.0, 4.0])),
+        }
+    out["festivals"] = festivals
+    if out["normalise"]:  # a year whose every day is 0 has nothing to normalise
+        out["months"]["mar"] = 1.0
+    return out
+
+
+@st.composite
+def scenario_data(draw: st.DrawFn) -> dict[str, Any]:
+    n_tiers = draw(st.integers(1, 3))
+    tiers = [f"t{i}" for i in range(n_tiers)]
+    horizon = draw(st.integers(5, 75))
+    bs = draw(behaviours(tiers))
+    non_core = [b for b, spec in bs.items() if spec["kind"] == "non_core"]
+    core = [b for b, spec in bs.items() if spec["kind"] == "core"]
+    metric = draw(st.sampled_from(["core_amount", "points_earned"]))
+    layers = draw(st.booleans())  # fixed layers: no entry rules, no reviews
+    design_tiers = {
+        t: {
+            "core_share": draw(st.floats(0.05, 0.95).map(lambda x: round(x, 2))),
+            "uptake": {b: draw(prob) for b in bs},
+            **({"entry": {"metric": metric, "threshold": 50.0 * i}} if i and not layers else {}),
+        }
+        for i, t in enumerate(tiers)
+    }
+    items = draw(catalog())
+    hard_cap = draw(st.booleans())
+    budget = draw(
+        st.one_of(
+            st.integers(10, 5000).map(lambda a: {"method": "fixed_amount", "amount": a}),
+            st.floats(0.001, 0.2).map(lambda r: {"method": "fixed_ratio", "ratio": round(r, 3)}),
+        )
+    )
+    budget["hard_cap"] = hard_cap
+    campaigns = {}
+    for i in range(draw(st.integers(0, 2))):
+        start = draw(st.integers(0, horizon - 1))
+        campaigns[f"c{i}"] = {
+            "start_day": start,
+            "end_day": draw(st.integers(start, horizon - 1)),
+            "multiplier": draw(st.sampled_from([1.5, 2.0, 3.0])),
+            "bonus": draw(st.integers(0, 50)),
+            "behaviours": draw(st.lists(st.sampled_from(list(bs)), max_size=2, unique=True)),
+            "tiers": draw(st.lists(st.sampled_from(tiers), max_size=2, unique=True)),
+        }
+    rule_changes = []
+    for _ in range(draw(st.integers(0, 2))):
+        change: dict[str, Any] = {
+            "day": draw(st.integers(0, horizon - 1)),
+            "point_value_multiplier": draw(st.sampled_from([0.5, 1.25])),
+        }
+        if items:
+            change["catalog_price_multiplier"] = draw(st.sampled_from([0.8, 1.25, 2.0]))
+        if draw(st.booleans()):
+            change["expiry"] = draw(expiry())
+        rule_changes.append(change)
+    mechanics: dict[str, Any] = {}
+    if draw(st.booleans()) and non_core:
+        mechanics["sign_in_streak"] = {
+            "behaviour": draw(st.sampled_from(non_core)),
+            "bonus_by_day": draw(st.lists(st.integers(0, 20), min_size=1, max_size=7)),
+            "after_schedule": draw(st.sampled_from(["restart", "repeat_last"])),
+        }
+    if draw(st.booleans()):
+        mechanics["task_bundles"] = {
+            "bundle": {
+                "behaviour": draw(st.sampled_from(list(bs))),
+                "count": draw(st.integers(1, 10)),
+                "bonus": draw(st.integers(1, 100)),
+            }
+        }
+    referral = draw(st.booleans())
+    if referral:
+        mechanics["referral"] = {
+            "inviter_points": draw(st.integers(0, 100)),
+            "invitee_points": draw(st.integers(0, 100)),
+        }
+    if draw(st.booleans()):
+        low = draw(st.integers(0, 10))
+        mechanics["random_rewards"] = {
+            "surprise": {
+                "after": draw(st.sampled_from(core or list(bs))),
+                "probability": draw(prob),
+                "low": low,
+                "high": draw(st.integers(max(low, 1), 60)),
+            }
+        }
+    games = {}
+    if draw(st.booleans()):
+        games["wheel"] = {
+            "cost_points": draw(st.integers(1, 50)),
+            "win_probability": draw(prob),
+            "prize_cost": draw(st.integers(1, 10)),
+        }
+        mechanics["point_games"] = games
+    shares = draw(tier_shares(n_tiers))
+    population: dict[str, Any] = {
+        "users": draw(st.integers(10, 150)),
+        "acquisition_per_day": draw(st.sampled_from([0, 0.5, 2])),
+        "uptake_scale": draw(st.sampled_from([0.7, 1.0, 1.3])),
+        "retarget_probability": draw(prob),
+        "tiers": {
+            t: {
+                "share": s,
+                "redemption_propensity": draw(prob),
+                "core": {
+                    b: {
+                        "frequency": draw(st.sampled_from([1, 4, 40])),
+                        "amount": {
+                            "distribution": draw(
+                                st.sampled_from(["lognormal", "gamma", "exponential", "fixed"])
+                            ),
+                            "cv": draw(st.sampled_from([0.0, 0.5, 1.5])),
+                        },
+                    }
+                    for b in core
+                },
+            }
+            for t, s in zip(tiers, shares, strict=True)
+        },
+    }
+    if referral:
+        population["referral_rate"] = draw(st.sampled_from([0.0, 0.01, 0.05]))
+    if games:
+        population["game_play_probability"] = {"wheel": draw(prob)}
+    if draw(st.booleans()):
+        population["lifecycle"] = {
+            "enabled": True,
+            "new_days": draw(st.integers(0, 10)),
+            "dormant_after_days": draw(st.integers(1, 20)),
+            "churn_hazard": draw(st.sampled_from([0, 0.01, 0.1])),
+            "reactivation_probability": draw(prob),
+            "activity_dormant": draw(st.sampled_from([0, 0.1, 1])),
+        }
+        if draw(st.booleans()):
+            population["lifecycle"]["repeat_buying"] = {
+                "rate_shape": draw(st.sampled_from([0.2, 1.0, 5.0])),
+                "dropout_a": draw(st.sampled_from([0.5, 1.0, 3.0])),
+                "dropout_b": draw(st.sampled_from([0.5, 2.0, 10.0])),
+            }
+    if draw(st.booleans()):
+        population["seasonality"] = draw(seasonality(list(bs)))
+    if population["acquisition_per_day"] and draw(st.booleans()):
+        population["acquisition_days"] = draw(st.integers(1, horizon))
+    return {
+        "name": "generated",
+        "start_date": draw(st.sampled_from(["2027-01-01", "2027-11-20", "2028-02-15"])),
+        "horizon_days": horizon,
+        "seed": draw(st.integers(0, 2**32 - 1)),
+        "replications": 1,
+        "design": {
+            "period_days": draw(st.sampled_from([7, 30])),
+            "budget": budget,
+            "calibration": {
+                "target_exchange_ratio": draw(st.sampled_from([10, 100, 150])),
+                "reserve_share": draw(st.sampled_from([0.0, 0.2])),
+                "adjust": draw(st.sampled_from(["core", "non_core"])),
+            },
+            "behaviours": bs,
+            "tiers": design_tiers,
+            "tier_review": {
+                "every_days": draw(st.sampled_from([7, 30])),
+                "downgrade": draw(st.booleans()),
+                "grace_reviews": draw(st.integers(0, 2)),
+            },
+            "catalog": items,
+            "expiry": draw(expiry()),
+            "campaigns": campaigns,
+            "rule_changes": rule_changes,
+            "mechanics": mechanics,
+        },
+        "population": population,
+    }
+
+
+def any_scenarios() -> st.SearchStrategy[Scenario]:
+    """Valid scenarios across every feature."""
+    return scenario_data().map(scenario_from_dict)
