@@ -179,3 +179,9 @@ def test_the_example_test_file_of_docs_ci_runs() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "3 passed" in done.stdout
+
+
+def test_docs_ci_shows_the_example_file_as_it_is() -> None:
+    text = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    example = (ROOT / "docs" / "examples" / "test_our_programme.py").read_text(encoding="utf-8")
+    assert f"```py\n{example}```" in text
