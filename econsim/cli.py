@@ -16,6 +16,7 @@ import typer
 from econsim import __version__
 from econsim.cli_options import (
     EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
     EXIT_UNHEALTHY,
     AsOfOption,
     AsWrittenOption,
@@ -31,6 +32,7 @@ from econsim.cli_options import (
     err,
     gating_classes,
     out,
+    plain_metavars,
     progress_bar,
     with_as_written,
 )
@@ -42,7 +44,7 @@ app = typer.Typer(
     name="econsim",
     help="Design and stress-test points economies (loyalty points, incentives) before launch.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, pwsh)
     rich_markup_mode="markdown",  # paragraphs re-flow to the terminal width
     pretty_exceptions_enable=False,
 )
@@ -253,6 +255,14 @@ def sweep(
         except SweepFolderError as exc:
             err.print(str(exc), markup=False)
             raise typer.Exit(EXIT_BAD_INPUT) from None
+        except KeyboardInterrupt:
+            # finished points are on disk already (the store writes each as it lands)
+            err.print(
+                f"interrupted: the finished points are kept in {output}; finish the sweep "
+                f"with the same command and --resume",
+                markup=False,
+            )
+            raise typer.Exit(EXIT_INTERRUPTED) from None
     # charts and report.html beside the streamed index and points
     _write(result, output, fail_on=gating)
     from econsim.report.terminal import print_sweep
@@ -418,8 +428,10 @@ def segment(
 
 def main() -> None:
     """Entry point: run the app; scenario problems print without a traceback and exit 2."""
+    command = typer.main.get_command(app)
+    plain_metavars(command)
     try:
-        app()
+        command(prog_name="econsim")
     except ScenarioError as exc:
         err.print(str(exc), markup=False)
         sys.exit(EXIT_BAD_INPUT)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -24,6 +24,7 @@ err = Console(stderr=True, highlight=False)
 
 EXIT_BAD_INPUT = 2
 EXIT_UNHEALTHY = 3
+EXIT_INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C
 
 ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
 SetOption = Annotated[
@@ -124,10 +125,16 @@ def with_as_written(overrides: list[str] | None, as_written: bool) -> list[str]:
 
 @contextmanager
 def progress_bar(what: str, console: Console, counted: bool = True) -> Iterator[Progress]:
-    """A transient bar on ``console``; yields the ``progress(done, total)`` callback.
+    """Progress on ``console``; yields the ``progress(done, total)`` callback.
 
-    ``counted``: show "done/total" (points, designs); else a percentage (replication-days).
+    On a terminal a transient rich bar; when the output goes to a file or a CI log, plain
+    lines (every finished point or design when ``counted``, else every 10%), so a long job
+    shows it is alive. ``counted``: "done/total" (points, designs); else a percentage
+    (replication-days).
     """
+    if not console.is_terminal:
+        yield _progress_lines(what, console, counted)
+        return
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -143,3 +150,51 @@ def progress_bar(what: str, console: Console, counted: bool = True) -> Iterator[
     with Bar(*columns, console=console, transient=True) as bar:
         task = bar.add_task(what, total=None)
         yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _progress_lines(what: str, console: Console, counted: bool) -> Progress:
+    """A progress callback that prints a line per step (counted) or per 10% (a share)."""
+    import time
+
+    start = time.monotonic()
+    shown = [-1 if counted else 0]  # a share: the first line at 10%
+
+    def report(done: int, total: int) -> None:
+        if total <= 0:
+            return
+        step = done if counted else (10 * done) // total
+        if step <= shown[0] or done == 0:
+            return
+        shown[0] = step
+        elapsed = time.monotonic() - start
+        amount = f"{done}/{total}" if counted else f"{10 * step}%"
+        console.print(f"{what}: {amount} ({elapsed:.0f} s)", markup=False, highlight=False)
+
+    return report
+
+
+def plain_metavars(command: Any) -> None:
+    """Help without type tags: ``--set TEXT`` and ``--workers N`` for ``<list[str]>`` and
+    ``<int range>``, nothing after a flag. Options that name their own metavar keep it.
+
+    ``command`` is the click command typer builds (typer ships its own click, so this reads
+    the parameters by their attributes and typer's own type label, not by click's classes).
+    """
+    ctx = command.context_class(command)
+    help_option = command.get_help_option(ctx)  # made on demand, then kept by the command
+    for param in [*command.params, *([help_option] if help_option is not None else [])]:
+        if param.param_type_name == "option" and param.metavar is None:
+            param.metavar = "" if param.is_flag else _label(param.display_type(ctx))
+    for sub in getattr(command, "commands", {}).values():
+        plain_metavars(sub)
+
+
+def _label(tag: str) -> str:
+    """typer's ``<list[str]>`` / ``<int range>`` / ``<path>`` / ``<a|b>`` as a plain word."""
+    inner = tag.strip("<>")
+    if "|" in inner:
+        return inner.removeprefix("list[").removesuffix("]")
+    for word, label in (("path", "PATH"), ("int", "N"), ("float", "X")):
+        if word in inner:
+            return label
+    return "TEXT"

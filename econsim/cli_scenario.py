@@ -38,7 +38,10 @@ def validate(
 
 
 def init(
-    path: Annotated[Path, typer.Argument(help="Where to write the new scenario.")],
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="Where to write the new scenario.", show_default=False),
+    ] = None,
     template: Annotated[
         str, typer.Option(help="Starter to copy: see `econsim init --list`.")
     ] = "starter",
@@ -52,6 +55,10 @@ def init(
         for name in template_names():
             out.print(name)
         return
+    if path is None:
+        err.print("init needs a PATH to write to, e.g. econsim init my-programme.yaml "
+                  "(econsim init --list shows the templates)")  # fmt: skip
+        raise typer.Exit(EXIT_BAD_INPUT)
     if template not in template_names():
         err.print(f"unknown template '{template}'; choose one of: {', '.join(template_names())}")
         raise typer.Exit(EXIT_BAD_INPUT)

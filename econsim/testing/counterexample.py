@@ -202,6 +202,12 @@ def search(
         deadline=None,
         suppress_health_check=list(HealthCheck),
     )
+    home = [float(d.clip(d.value)) for d in box.dimensions]
+    if judge.fails(home):  # nothing to search: the design as written already breaks
+        verdicts = judge.run(home).metrics.verdicts
+        failing = tuple(v for v in verdicts if v.kind in gating and not v.passed)
+        return Search(base, box, gating, users, seed, replications, judge.calls, len(judge.runs),
+                      tuple(home), failing, tuple(scaling))  # fmt: skip
     try:
         shrunk = find(points(box), judge.fails, settings=budget, random=Random(seed))
     except NoSuchExample:

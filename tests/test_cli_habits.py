@@ -1,0 +1,102 @@
+"""The command line as people use it: completion, help, progress in logs, Ctrl-C, folders."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import ROOT
+from tests.test_docs import DOCS, blocks, commands
+
+COFFEE = ROOT / "scenarios" / "coffee-healthy.yaml"
+
+
+def test_shell_completion_is_offered(run_cli) -> None:  # type: ignore[no-untyped-def]
+    done = run_cli("--help")
+    assert "--install-completion" in done.stdout and "--show-completion" in done.stdout
+    shown = run_cli("--show-completion", "bash")
+    assert shown.returncode == 0 and "complete" in shown.stdout
+
+
+def test_help_has_no_type_tags(run_cli) -> None:  # type: ignore[no-untyped-def]
+    for command in ("run", "sweep", "compare", "fit", "test", "calibrate"):
+        text = run_cli(command, "--help").stdout
+        tags = re.findall(r"<(?:list\[str\]|bool|str|int range|int|float|path)>", text)
+        # an argument keeps its one kind (<path>): options read PATH, N, X or TEXT
+        assert set(tags) <= {"<path>"}, (command, tags)
+        assert "--set" not in text or "TEXT" in text
+
+
+def test_init_list_works_alone_and_init_without_a_path_says_what_it_needs(run_cli) -> None:  # type: ignore[no-untyped-def]
+    listed = run_cli("init", "--list")
+    assert listed.returncode == 0 and "starter" in listed.stdout.split()
+    bare = run_cli("init")
+    assert bare.returncode == 2 and "init needs a PATH" in bare.stderr
+
+
+def test_progress_is_printed_as_lines_when_the_output_is_not_a_terminal(
+    run_cli, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    done = run_cli("run", COFFEE, "-o", tmp_path / "r", "--set", "population.users=300",
+                   "--set", "population.acquisition_per_day=0", "--replications", "2",
+                   "--workers", "1")  # fmt: skip
+    lines = [x for x in done.stderr.splitlines() if x.startswith("simulating: ")]
+    assert [x.split()[1] for x in lines] == [f"{p}%" for p in range(10, 101, 10)], done.stderr
+
+
+def test_ctrl_c_in_a_sweep_keeps_the_points_and_says_how_to_resume(tmp_path: Path) -> None:
+    out = tmp_path / "sweep"
+    args = [sys.executable, "-m", "econsim", "sweep", str(COFFEE), "--param",
+            "design.catalog.mug.points_price=2000:4200:12", "--set", "population.users=3000",
+            "--replications", "1", "--workers", "2", "-o", str(out)]  # fmt: skip
+    env = {**os.environ, "COLUMNS": "200"}
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env, start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if (out / "points").is_dir() and len(list((out / "points").iterdir())) >= 1:
+            break
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's process group
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "finish the sweep with the same command and --resume" in err
+    assert "Traceback" not in err
+
+
+def _outputs(text: str) -> list[tuple[str, str]]:
+    """(command, -o target) of every documented econsim command in ``text``."""
+    found = []
+    for line in text.splitlines():
+        line = line.strip().removeprefix("$ ")
+        if " econsim " not in f" {line}" or " -o " not in line:
+            continue
+        words = shlex.split(line[line.index("econsim") :])
+        if "-o" in words:
+            found.append((words[1], words[words.index("-o") + 1]))
+    return found
+
+
+def test_documented_commands_write_to_ignored_folders_and_never_to_one_taken(
+    tmp_path: Path,
+) -> None:
+    ignored = (ROOT / ".gitignore").read_text().split()
+    readme_first = blocks(ROOT / "README.md", "bash")[0]
+    runnable = [readme_first] + [
+        "\n".join("econsim " + shlex.join(args) for args in commands(path)) for path in DOCS
+    ]
+    targets: dict[str, str] = {}
+    for text in runnable:
+        for command, target in _outputs(text):
+            top = target.split("/")[0]
+            assert f"{top}/" in ignored or top in ignored, f"{target} is not in .gitignore"
+            if command in ("segment",) or "--force" in text:
+                continue  # segment always writes into its folder
+            assert target not in targets, f"{target} is written twice ({targets[target]})"
+            targets[target] = command
