@@ -64,18 +64,19 @@ def rewriting(write: Callable[[], None]) -> Iterator[None]:
         writer.join()
 
 
+def econsim_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m econsim ARGS`` in a subprocess, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "econsim", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
+        timeout=600,
+    )
+
+
 @pytest.fixture
 def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run ``python -m econsim ARGS`` in a subprocess, as a user would."""
-
-    def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "econsim", *map(str, args)],
-            capture_output=True,
-            text=True,
-            cwd=cwd or ROOT,
-            env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
-            timeout=600,
-        )
-
-    return run
+    return econsim_cli

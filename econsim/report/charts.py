@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -30,10 +30,32 @@ PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"]
 def new_axes(ax: Axes | None, title: str) -> Axes:
     """The given axes, or fresh ones on a new figure."""
     if ax is None:
-        ax = Figure(figsize=(7.5, 3.6), layout="constrained").subplots()
+        ax = Figure(figsize=(8.5, 3.6), layout="constrained").subplots()
     ax.set_title(title, loc="left", fontsize=11)
     ax.grid(alpha=0.3)
     return ax
+
+
+def compact(value: float) -> str:
+    """1,200,000 → '1.2M', 45,000 → '45k': tick labels with no offset above the axis."""
+    for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:g}{suffix}"
+    return f"{value:g}"
+
+
+def amounts(ax: Axes, label: str, axis: str = "y") -> None:
+    """Points or money on an axis: readable ticks (k, M) and the unit in the label."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(lambda v, _: compact(v)))
+    target.set_label_text(label)
+
+
+def legend_outside(ax: Axes, handles: tuple[list[Any], list[str]] | None = None) -> None:
+    """The legend to the right of the plot, where it never covers the data."""
+    lines, labels = handles or ax.get_legend_handles_labels()
+    ax.legend(lines, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8,
+              frameon=False)  # fmt: skip
 
 
 def figure_bytes(ax: Axes, fmt: str, dpi: int = 110) -> bytes:
@@ -74,7 +96,9 @@ def plot_health(health: Health, threshold: float, ax: Axes | None = None) -> Axe
     """Consumption rate (30 days) and consumer share against the threshold."""
     ax = new_axes(ax, "Health: consumption rate and consumer share (30-day)")
     ax.axhspan(0, threshold, color=UNHEALTHY, alpha=0.08, label="unhealthy zone")
-    ax.axhline(threshold, color=UNHEALTHY, linestyle="--", linewidth=1, label=f"{threshold:.0%}")
+    ax.axhline(threshold, color=UNHEALTHY, linestyle="--", linewidth=1)
+    ax.annotate(f"{threshold:.0%} threshold", (0.0, threshold), xycoords=("axes fraction", "data"),
+                xytext=(4, 3), textcoords="offset points", color=UNHEALTHY, fontsize=8)  # fmt: skip
     band(ax, health.consumption_rate_30d, "consumption rate", PALETTE[0])
     band(ax, health.consumer_share, "consumer share", PALETTE[1])
     # consumption can exceed issuance in a 30-day window when savers spend old points
@@ -82,7 +106,8 @@ def plot_health(health: Health, threshold: float, ax: Axes | None = None) -> Axe
     ax.set_ylim(0, max(1.05, float(top) * 1.05))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("day")
-    ax.legend(loc="upper right", fontsize=8)
+    ax.set_ylabel("share")
+    legend_outside(ax)
     return ax
 
 
@@ -98,43 +123,63 @@ def plot_issuance(health: Health, ax: Axes | None = None) -> Axes:
         label="predicted",
     )
     ax.set_xlabel("day")
-    ax.legend(loc="upper left", fontsize=8)
+    amounts(ax, "points issued so far")
+    legend_outside(ax)
     return ax
+
+
+def _finite_range(series: Series) -> tuple[float, float] | None:
+    lo, _, hi = series.band()
+    both = np.concatenate([lo, hi])
+    both = both[np.isfinite(both)]
+    return (float(both.min()), float(both.max())) if both.size else None
 
 
 def plot_inflation(inflation: Inflation, ax: Axes | None = None) -> Axes:
     """Catalog price index and month-over-month growth of outstanding points."""
     ax = new_axes(ax, "Inflation: catalog price index and point supply growth")
     band(ax, inflation.price_index, "price index (day 0 = 1)", PALETTE[3], step=True)
+    # a flat index is drawn flat: at least 0.9–1.1 around it, not magnified noise
+    lo, hi = _finite_range(inflation.price_index) or (1.0, 1.0)
+    ax.set_ylim(min(0.9, lo - 0.02), max(1.1, hi + 0.02))
     ax.set_xlabel("day")
-    ax.set_ylabel("price index")
+    ax.set_ylabel("price index (day 0 = 1)")
     twin = ax.twinx()
     band(twin, inflation.supply_growth, "supply growth (month over month)", PALETTE[2])
+    span = _finite_range(inflation.supply_growth)
+    if span is not None:  # growth from an empty book is not finite: keep every finite point in
+        pad = max(0.05 * (span[1] - span[0]), 0.01)
+        twin.set_ylim(min(0.0, span[0] - pad), span[1] + pad)
     twin.yaxis.set_major_formatter(PercentFormatter(1.0))
-    twin.set_ylabel("supply growth")
+    twin.set_ylabel("supply growth per month")
     lines = ax.get_legend_handles_labels()
     more = twin.get_legend_handles_labels()
-    ax.legend(lines[0] + more[0], lines[1] + more[1], loc="upper left", fontsize=8)
+    ax.legend(lines[0] + more[0], lines[1] + more[1], loc="upper left",
+              bbox_to_anchor=(1.12, 1.0), fontsize=8, frameon=False)  # fmt: skip
     return ax
 
 
-def plot_budget_burn(finance: Finance, currency: str, ax: Axes | None = None) -> Axes:
-    """Money realised per budget period against each period's budget."""
+def plot_budget_burn(
+    finance: Finance, currency: str, reserve_share: float = 0.0, ax: Axes | None = None
+) -> Axes:
+    """Money realised per budget period against each period's budget, and the part of it
+    the calibration plans to spend (the budget less its reserve)."""
     ax = new_axes(ax, f"Budget burn per period ({currency})")
     x = np.arange(finance.cost_per_period.steps.size)
     _, cost, _ = finance.cost_per_period.band()
     _, budget, _ = finance.budget_per_period.band()
     ax.bar(x, cost, color=PALETTE[0], label="cost realised")
-    ax.step(
-        np.append(x, x[-1] + 1) - 0.5,
-        np.append(budget, budget[-1]),
-        where="post",
-        color=UNHEALTHY,
-        label="budget",
-    )
+    edges = np.append(x, x[-1] + 1) - 0.5
+    ax.step(edges, np.append(budget, budget[-1]), where="post", color=UNHEALTHY, label="budget")
+    if reserve_share > 0:
+        usable = budget * (1 - reserve_share)
+        label = f"usable: budget less the {reserve_share:.0%} reserve"
+        ax.step(edges, np.append(usable, usable[-1]), where="post", color=UNHEALTHY,
+                linestyle=":", label=label)  # fmt: skip
     ax.set_xticks(x, [str(d) for d in finance.cost_per_period.steps], fontsize=7)
     ax.set_xlabel("period starting day")
-    ax.legend(loc="upper left", fontsize=8)
+    amounts(ax, currency)
+    legend_outside(ax)
     return ax
 
 
@@ -143,6 +188,8 @@ def plot_liability(finance: Finance, currency: str, ax: Axes | None = None) -> A
     ax = new_axes(ax, f"Outstanding liability ({currency})")
     band(ax, finance.liability, "liability", PALETTE[4])
     ax.set_xlabel("day")
+    amounts(ax, currency)
+    legend_outside(ax)
     return ax
 
 
@@ -159,16 +206,9 @@ def plot_balances(finance: Finance, ax: Axes | None = None) -> Axes:
         alpha=0.8,
     )
     ax.set_xlabel("day")
-    ax.legend(loc="upper left", fontsize=8)
+    amounts(ax, "points outstanding")
+    legend_outside(ax)
     return ax
-
-
-def _compact(value: float) -> str:
-    """1,200,000 → '1.2M', 45,000 → '45k': tick labels without an offset above the axis."""
-    for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= size:
-            return f"{value / size:g}{suffix}"
-    return f"{value:g}"
 
 
 def plot_daily_flow(peaks: Peaks, ax: Axes | None = None) -> Axes:
@@ -177,21 +217,22 @@ def plot_daily_flow(peaks: Peaks, ax: Axes | None = None) -> Axes:
     band(ax, peaks.issued_daily, "issued", PALETTE[0])
     band(ax, peaks.consumed_daily, "consumed", PALETTE[1])
     ax.set_ylim(bottom=0)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _compact(v)))
     ax.set_xlabel("day")
-    ax.set_ylabel("points per day")
-    ax.legend(loc="upper left", fontsize=8)
+    amounts(ax, "points per day")
+    legend_outside(ax)
     return ax
 
 
-def all_charts(metrics: Metrics, threshold: float, currency: str) -> dict[str, Axes]:
+def all_charts(
+    metrics: Metrics, threshold: float, currency: str, reserve_share: float = 0.0
+) -> dict[str, Axes]:
     """Every chart of a run, by file name stem."""
     makers: dict[str, Callable[[], Axes]] = {
         "health": lambda: plot_health(metrics.health, threshold),
         "issuance": lambda: plot_issuance(metrics.health),
         "daily_flow": lambda: plot_daily_flow(metrics.peaks),
         "inflation": lambda: plot_inflation(metrics.inflation),
-        "budget_burn": lambda: plot_budget_burn(metrics.finance, currency),
+        "budget_burn": lambda: plot_budget_burn(metrics.finance, currency, reserve_share),
         "liability": lambda: plot_liability(metrics.finance, currency),
         "balances": lambda: plot_balances(metrics.finance),
     }

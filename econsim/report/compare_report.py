@@ -117,7 +117,10 @@ def write_comparison(
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     summary = folder / "compare.json"
-    text = json.dumps(strict_json(c.summary()), indent=2, ensure_ascii=False, allow_nan=False)
+    data = c.summary()
+    for label, r in zip(c.labels, c.runs, strict=True):  # the status each badge shows
+        data["verdicts"][label]["status"] = r.metrics.status(fail_on).value
+    text = json.dumps(strict_json(data), indent=2, ensure_ascii=False, allow_nan=False)
     write_text(summary, text + "\n")
     rows = c.table()
     table_path = write_csv(folder / "compare.csv", list(rows[0]), [list(r.values()) for r in rows])

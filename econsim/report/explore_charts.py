@@ -14,7 +14,7 @@ from matplotlib.ticker import PercentFormatter
 
 from econsim.metrics.figures import FIGURES
 from econsim.metrics.series import Series
-from econsim.report.charts import PALETTE, UNHEALTHY, band, new_axes
+from econsim.report.charts import PALETTE, UNHEALTHY, amounts, band, legend_outside, new_axes
 
 if TYPE_CHECKING:
     from econsim.explore.compare import Comparison
@@ -37,9 +37,13 @@ def _numeric(values: tuple[object, ...]) -> bool:
 
 
 def _percent(ax: Axes, figure: str, axis: str = "y") -> None:
-    if UNITS.get(figure) == "share":
-        target = ax.yaxis if axis == "y" else ax.xaxis
+    """Shares as percentages; points and money with readable ticks and their unit."""
+    unit = UNITS.get(figure)
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    if unit == "share":
         target.set_major_formatter(PercentFormatter(1.0))
+    elif unit is not None:
+        amounts(ax, unit, axis)
 
 
 def plot_sweep_line(s: Sweep, figure: str, ax: Axes | None = None) -> Axes:
@@ -62,7 +66,7 @@ def plot_sweep_line(s: Sweep, figure: str, ax: Axes | None = None) -> Axes:
         ax.axhline(t, color=UNHEALTHY, linestyle="--", linewidth=1, label=f"threshold {t:.0%}")
     ax.set_xlabel(s.paths[0])
     _percent(ax, figure)
-    ax.legend(fontsize=8)
+    legend_outside(ax)
     return ax
 
 
@@ -125,15 +129,18 @@ def plot_overlay(
     if threshold is not None:
         ax.axhspan(0, threshold, color=UNHEALTHY, alpha=0.08)
         ax.axhline(
-            threshold, color=UNHEALTHY, linestyle="--", linewidth=1, label=f"{threshold:.0%}"
-        )
+            threshold, color=UNHEALTHY, linestyle="--", linewidth=1,
+            label=f"{threshold:.0%} threshold",
+        )  # fmt: skip
     for i, (r, label) in enumerate(zip(runs, labels, strict=True)):
         band(ax, pick(r), label, PALETTE[i % len(PALETTE)])
     series = pick(runs[0])
     if series.unit == "share":
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    elif series.unit in ("points", "money"):
+        amounts(ax, series.unit)
     ax.set_xlabel("day")
-    ax.legend(fontsize=8)
+    legend_outside(ax)
     return ax
 
 

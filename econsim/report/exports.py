@@ -79,7 +79,8 @@ def write_run(
     written.append(summary)
     written.append(write_csv(directory / "daily.csv", DAILY_COLUMNS, daily_rows(run)))
     s = run.scenario
-    charts = all_charts(run.metrics, s.health.consumption_threshold, s.currency)
+    reserve = s.design.calibration.reserve_share
+    charts = all_charts(run.metrics, s.health.consumption_threshold, s.currency, reserve)
     written += write_charts(charts, directory)
     report = directory / "report.html"
     write_text(report, render(run, charts, gating))

@@ -39,7 +39,9 @@ h1{margin-bottom:.2rem} .sub{color:#666;margin-top:0}
 table{border-collapse:collapse;margin:.6rem 0 1.4rem} th,td{padding:.3rem .7rem;
 border-bottom:1px solid #ddd;text-align:right} th:first-child,td:first-child{text-align:left}
 .pass{color:#2ca02c;font-weight:bold} .fail{color:#d62728;font-weight:bold}
-td.advice{text-align:left;max-width:560px} figure{margin:1rem 0} img{max-width:100%}
+.advice{display:block;text-align:left;max-width:560px} figure{margin:1rem 0}
+img{max-width:100%;height:auto} .wide{overflow-x:auto;max-width:100%}
+code{overflow-wrap:anywhere}
 .badge{display:inline-block;padding:.2rem .6rem;border-radius:.3rem;color:white}
 """
 
@@ -59,9 +61,14 @@ def figures_html(charts: dict[str, Axes]) -> str:
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    # long names may break after "_" or "." (word break opportunities), never mid-word
+    head = "".join(
+        f"<th>{escape(h).replace('_', '_<wbr>').replace('.', '.<wbr>')}</th>" for h in headers
+    )
     body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    # a wide table scrolls inside its own box: the page never runs past the window
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<div class='wide'>{table}</div>"
 
 
 def point_values_html(values: dict[str, Any]) -> str:

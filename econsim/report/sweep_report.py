@@ -14,6 +14,7 @@ from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind
 from econsim.report.charts import write_charts
 from econsim.report.explore_charts import sweep_charts
 from econsim.report.html import STYLE, figures_html, table
+from econsim.report.terminal import short_path
 from econsim.report.wording import classes
 
 if TYPE_CHECKING:
@@ -76,7 +77,10 @@ def render_sweep(
 ) -> str:
     """The sweep report as one HTML string."""
     gating = frozenset(fail_on)
-    headers = ["point", *s.paths, *SHOWN, "passes gates", "within budget"]
+    # a parameter's column is headed by the last two parts of its path (the list above the
+    # tables gives each in full): full paths made the table wider than the window
+    headers = ["point", *(short_path(p) for p in s.paths), *SHOWN, "passes gates",
+               "within budget"]  # fmt: skip
     good = [row for row in s.rows if passing(row, gating)]
     figures = figures_html(charts)
     reps = s.rows[0]["replications"] if s.rows else 0

@@ -1,0 +1,147 @@
+"""Reports in a real browser: Debian's Chromium, driven by Playwright.
+
+Each report type is opened at 1280 px: no console error, every chart loaded, nothing wider
+than the window, the status shown as summary.json says, and a full-page screenshot kept as
+an artefact (``browser-screenshots/`` under pytest's temporary folder, printed with -s).
+Chromium comes from Debian's package (.ci/run installs it); a missing browser fails here.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.conftest import ROOT, econsim_cli
+
+SCENARIOS = ROOT / "scenarios"
+WIDTH = 1280
+SMALL = ("--set", "population.users=400", "--set", "population.acquisition_per_day=0",
+         "--set", "horizon_days=90", "--replications", "2", "--workers", "1")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    assert Path(chromium).exists(), (
+        "install Debian's chromium (.ci/run does: apt-get install chromium)"
+    )
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.getbasetemp() / "browser-screenshots"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("reports")
+    made = {
+        "run": ("run", SCENARIOS / "coffee-healthy.yaml", "-o", base / "run", *SMALL),
+        "unhealthy": (
+            "run",
+            SCENARIOS / "coffee-too-expensive.yaml",
+            "-o",
+            base / "unhealthy",
+            *SMALL,
+        ),
+        "sweep": (
+            "sweep",
+            SCENARIOS / "coffee-too-expensive.yaml",
+            "--param",
+            "design.catalog.cup_upgrade.points_price=100:1000:3",
+            "-o",
+            base / "sweep",
+            *SMALL,
+        ),
+        "compare": (
+            "compare",
+            SCENARIOS / "coffee-healthy.yaml",
+            SCENARIOS / "coffee-too-expensive.yaml",
+            "-o",
+            base / "compare",
+            *SMALL,
+        ),
+    }
+    for name, args in made.items():
+        done = econsim_cli(*args)
+        assert done.returncode in (0, 3), (name, done.stderr)
+    return {name: base / name for name in made}
+
+
+def open_report(browser: Browser, folder: Path, shots: Path, name: str) -> tuple[Page, list[str]]:
+    page = browser.new_page(viewport={"width": WIDTH, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((folder / "report.html").as_uri())
+    page.wait_for_load_state("load")
+    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+    return page, errors
+
+
+def layout(page: Page) -> dict[str, Any]:
+    return dict(
+        page.evaluate(
+            """() => ({
+                images: document.images.length,
+                broken: Array.from(document.images).filter(
+                    i => !i.complete || i.naturalWidth === 0).length,
+                width: document.scrollingElement.scrollWidth,
+            })"""
+        )
+    )
+
+
+@pytest.mark.parametrize("name", ["run", "unhealthy", "sweep", "compare"])
+def test_report_loads_cleanly_and_fits_the_window(
+    browser: Browser, reports: dict[str, Path], shots: Path, name: str
+) -> None:
+    page, errors = open_report(browser, reports[name], shots, name)
+    found = layout(page)
+    assert errors == []
+    assert found["images"] > 0 and found["broken"] == 0, found
+    assert found["width"] <= WIDTH, f"{name}: the page is {found['width']} px wide"
+    page.close()
+
+
+@pytest.mark.parametrize("name", ["run", "unhealthy"])
+def test_run_badge_says_what_summary_json_says(
+    browser: Browser, reports: dict[str, Path], shots: Path, name: str
+) -> None:
+    page, _ = open_report(browser, reports[name], shots, f"{name}-badge")
+    status = json.loads((reports[name] / "summary.json").read_text())["status"]
+    assert page.inner_text("h1 .badge") == status.replace("_", " ").upper()
+    page.close()
+
+
+def test_compare_badges_say_what_compare_json_says(
+    browser: Browser, reports: dict[str, Path], shots: Path
+) -> None:
+    page, _ = open_report(browser, reports["compare"], shots, "compare-badges")
+    data = json.loads((reports["compare"] / "compare.json").read_text())
+    shown = [b.upper() for b in page.locator(".badge").all_inner_texts()]
+    statuses = [data["verdicts"][label]["status"] for label in data["designs"]]
+    wanted = [s.replace("_", " ").upper() for s in statuses]
+    assert shown == wanted
+    page.close()
+
+
+def test_advice_reads_from_the_left(
+    browser: Browser, reports: dict[str, Path], shots: Path
+) -> None:
+    page, _ = open_report(browser, reports["unhealthy"], shots, "advice")
+    align = page.evaluate("getComputedStyle(document.querySelector('.advice')).textAlign")
+    assert align in ("left", "start")
+    page.close()
