@@ -6,7 +6,6 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
