@@ -61,13 +61,13 @@ def test_cli_run_writes_every_output(run_cli, tmp_path: Path) -> None:  # type: 
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
     assert rows[0][:4] == ["replication", "day", "date", "users"]
     assert len(rows) == 1 + 2 * load_scenario(HEALTHY).horizon_days
-    for name in ("health", "issuance", "inflation", "budget_burn", "liability", "balances"):
+    for name in ("health", "issuance", "daily_flow", "inflation", "budget_burn", "liability", "balances"):
         for fmt in ("png", "svg"):
             assert (out / "charts" / f"{name}.{fmt}").stat().st_size > 1000
     html = (out / "report.html").read_text(encoding="utf-8")
     parser = Images()
     parser.feed(html)
-    assert len(parser.sources) == 6
+    assert len(parser.sources) == 7
     assert all(src.startswith("data:image/png;base64,") for src in parser.sources)
     assert parser.links == [], "the report must not need the network"
     assert not re.search(r"https?://", html.replace("http://www.w3.org", ""))
