@@ -61,7 +61,15 @@ def test_cli_run_writes_every_output(run_cli, tmp_path: Path) -> None:  # type: 
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
     assert rows[0][:4] == ["replication", "day", "date", "users"]
     assert len(rows) == 1 + 2 * load_scenario(HEALTHY).horizon_days
-    for name in ("health", "issuance", "daily_flow", "inflation", "budget_burn", "liability", "balances"):
+    for name in (
+        "health",
+        "issuance",
+        "daily_flow",
+        "inflation",
+        "budget_burn",
+        "liability",
+        "balances",
+    ):
         for fmt in ("png", "svg"):
             assert (out / "charts" / f"{name}.{fmt}").stat().st_size > 1000
     html = (out / "report.html").read_text(encoding="utf-8")
