@@ -14,8 +14,7 @@ from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind
 from econsim.report.charts import write_charts
 from econsim.report.explore_charts import sweep_charts
 from econsim.report.html import STYLE, figures_html, table
-from econsim.report.terminal import short_path
-from econsim.report.wording import classes
+from econsim.report.wording import classes, short_path
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -20,6 +20,7 @@ from econsim.report.wording import (
     gate_note,
     liability_text,
     role,
+    short_path,
     signed_share,
     verdict_value,
 )
@@ -78,11 +79,6 @@ def print_key_figures(run: Run, console: Console) -> None:
     values = run.summary().get("point_values")
     if isinstance(values, dict):
         print_point_values(values, console)
-
-
-def short_path(path: str) -> str:
-    """The last two parts of a field path: enough to tell parameters apart in a table."""
-    return ".".join(path.split(".")[-2:])
 
 
 def print_sweep(

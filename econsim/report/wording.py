@@ -79,3 +79,8 @@ def liability_text(b: Breakage, currency: str) -> str:
         else f"{share:.0%} of outstanding points redeemed"
     )
     return f"liability {b.liability:,.0f} {currency} at {basis}"
+
+
+def short_path(path: str) -> str:
+    """The last two parts of a field path: enough to tell parameters apart in a table."""
+    return ".".join(path.split(".")[-2:])
