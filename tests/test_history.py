@@ -466,6 +466,8 @@ def test_cdnow_fitted_on_39_weeks_misses_the_season_and_says_so(cdnow_events: Ev
     f = fit_history(log, design, as_of=end, initial_days=0)
     assert_allclose(f.lifecycle.params, [0.2366, 27.45, 0.7292, 1.998], rtol=0.01)  # type: ignore[union-attr]
     assert len(f.cautions) == 1 and "less than a year" in f.cautions[0]
+    assert "no monthly or weekday multipliers" in f.cautions[0]
+    assert "seasonality" not in f.population  # no invented season from part of a year
     real = int((log.day > end).sum())
     # the stationary model's known shortfall, reported in docs/history.md
     assert_allclose(holdout_forecast(f, log, end) / real - 1, -0.177, atol=0.005)

@@ -16,13 +16,13 @@ from econsim.scenario.checks import did_you_mean
 from econsim.scenario.schema import Scenario
 
 
-def _unwrap(annotation: Any) -> list[Any]:
+def unwrap(annotation: Any) -> list[Any]:
     """The concrete types inside Optional / Union / Annotated."""
     origin = get_origin(annotation)
     if origin is Annotated:
-        return _unwrap(get_args(annotation)[0])
+        return unwrap(get_args(annotation)[0])
     if origin in (Union, types.UnionType):
-        return [t for arg in get_args(annotation) for t in _unwrap(arg)]
+        return [t for arg in get_args(annotation) for t in unwrap(arg)]
     return [annotation]
 
 
@@ -44,7 +44,7 @@ def _step(annotation: Any, part: str | int) -> tuple[Any, FieldInfo | None] | No
     member = _tagged(annotation, part)
     if member is not None:
         return member, None
-    for t in _unwrap(annotation):
+    for t in unwrap(annotation):
         if isinstance(t, type) and issubclass(t, BaseModel) and isinstance(part, str):
             info = t.model_fields.get(part)
             if info is not None:
@@ -76,7 +76,7 @@ def allowed_keys(path: Sequence[str | int]) -> list[str]:
         return []
     return [
         name
-        for t in _unwrap(found[0])
+        for t in unwrap(found[0])
         if isinstance(t, type) and issubclass(t, BaseModel)
         for name in t.model_fields
     ]

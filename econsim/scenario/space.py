@@ -12,16 +12,15 @@ cross-field validity deep inside the box, which each method reports as a problem
 from __future__ import annotations
 
 import math
-import types
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import annotated_types as at
 
 from econsim.errors import Problem, ScenarioError
 from econsim.scenario.checks import did_you_mean
-from econsim.scenario.fields import resolve
+from econsim.scenario.fields import resolve, unwrap
 from econsim.scenario.overrides import parse_path
 from econsim.scenario.schema import Scenario
 from econsim.scenario.variants import with_overrides
@@ -193,16 +192,7 @@ def _has(node: Any, part: str | int) -> bool:
 
 
 def _is_int(annotation: Any) -> bool:
-    return any(t is int for t in _types(annotation))
-
-
-def _types(annotation: Any) -> list[Any]:
-    origin = get_origin(annotation)
-    if origin is Annotated:
-        return _types(get_args(annotation)[0])
-    if origin in (Union, types.UnionType):
-        return [t for a in get_args(annotation) for t in _types(a)]
-    return [annotation]
+    return any(t is int for t in unwrap(annotation))
 
 
 def _bounds(annotation: Any, path: str) -> list[Any]:
