@@ -57,6 +57,8 @@ _API = {
     "rfm_classes": "econsim.history.rfm",
     "RunOptions": "econsim.options",
     "DaskExecutor": "econsim.engine.executors",
+    "deferred_revenue": "econsim.metrics.deferred_revenue",
+    "DeferredRevenue": "econsim.metrics.deferred_revenue",
 }
 
 __all__ = [
@@ -64,6 +66,7 @@ __all__ = [
     "Calibration",
     "Comparison",
     "DaskExecutor",
+    "DeferredRevenue",
     "Fit",
     "LocalExecutor",
     "Parameter",
@@ -77,6 +80,7 @@ __all__ = [
     "Sweep",
     "calibrate",
     "compare",
+    "deferred_revenue",
     "dump_scenario",
     "estimate_memory",
     "fit",
@@ -104,6 +108,7 @@ if TYPE_CHECKING:
     from econsim.history.events import read_events
     from econsim.history.fit import Fit, fit, fit_history
     from econsim.history.rfm import RFM, rfm_classes, segment
+    from econsim.metrics.deferred_revenue import DeferredRevenue, deferred_revenue
     from econsim.options import RunOptions
     from econsim.pipeline import Run, run
     from econsim.results import Results
