@@ -1,0 +1,147 @@
+"""The liability roll-forward per budget period, in points and in money (issue 16).
+
+Points, per period (each replication, then means):
+
+    opening + issued (core behaviours, non-core behaviours, campaigns, mechanics)
+            − redeemed − expired = closing,        closing(k) = opening(k + 1)
+
+Money values the points at the liability's value per point, ``v`` = expected cost per point
+(money realised per point consumed so far) × expected redemption share (of points that have
+left the books, the share spent), both as estimated at each period's close. The period's
+flows are valued at the estimate it opened with, and the change of estimate is booked as its
+own line on the closing balance:
+
+    opening money + (issued − redeemed − expired) × v(k − 1)
+                  + closing × (v(k) − v(k − 1)) = closing × v(k) = closing money
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from econsim.metrics.series import by_group, last_of_group
+from econsim.protocol import html_table, pandas
+from econsim.results import Results
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+F = NDArray[np.float64]
+#: Where issued points come from, in the order of the statement.
+SOURCES = ("core behaviours", "non-core behaviours", "campaigns", "mechanics")
+POINT_LINES = ("opening", *SOURCES, "redeemed", "expired", "closing")
+MONEY_LINES = ("opening", "issued", "redeemed", "expired", "change of estimate", "closing")
+
+
+def source_group(name: str, core: set[str]) -> str:
+    """The statement line of an issuance source (a behaviour, campaign or mechanic)."""
+    if name in core:
+        return "core behaviours"
+    if name.startswith("campaign:"):
+        return "campaigns"
+    if ":" in name or name in ("streak", "referral"):
+        return "mechanics"
+    return "non-core behaviours"
+
+
+@dataclass(frozen=True)
+class RollForward:
+    """Per period and replication: every line in points, and in money."""
+
+    starts: NDArray[np.int64]  # first day of each period
+    points: dict[str, F]  # line → [replication, period]
+    money: dict[str, F]
+    value_per_point: F  # [replication, period] at each close
+
+    def mean(self, lines: dict[str, F]) -> dict[str, F]:
+        return {name: values.mean(axis=0) for name, values in lines.items()}
+
+    def rows(self) -> list[list[Any]]:
+        """One row per period: first day, the point lines and the money lines (means)."""
+        pts, money = self.mean(self.points), self.mean(self.money)
+        return [
+            [
+                int(day),
+                *(float(pts[n][i]) for n in POINT_LINES),
+                *(float(money[n][i]) for n in MONEY_LINES),
+            ]
+            for i, day in enumerate(self.starts)
+        ]
+
+    def columns(self) -> list[str]:
+        return ["period start", *(f"{n} (points)" for n in POINT_LINES),
+                *(f"{n} (money)" for n in MONEY_LINES)]  # fmt: skip
+
+    def summary(self) -> dict[str, Any]:
+        return {"periods": [dict(zip(self.columns(), r, strict=True)) for r in self.rows()]}
+
+    def to_df(self) -> pd.DataFrame:
+        return pandas().DataFrame(self.rows(), columns=self.columns()).set_index("period start")
+
+    def _repr_html_(self) -> str:
+        head = [["period start", "opening", "issued", "redeemed", "expired", "closing"]]
+        body = [
+            [
+                r[0],
+                f"{r[1]:,.0f}",
+                f"{sum(r[2:6]):,.0f}",
+                f"{r[6]:,.0f}",
+                f"{r[7]:,.0f}",
+                f"{r[8]:,.0f}",
+            ]
+            for r in self.rows()
+        ]
+        return html_table("Liability roll-forward (points)", head + body)
+
+
+def _issued_by_group(r: Results, periods: NDArray[np.int64]) -> dict[str, F]:
+    d = r.scenario.design
+    core = {name for name, b in d.behaviours.items() if b.kind == "core"}
+    issued = r["issued"].sum(axis=3)  # [replication, day, source]
+    out = {}
+    for group in SOURCES:
+        cols = [i for i, s in enumerate(r.labels["sources"]) if source_group(s, core) == group]
+        out[group] = by_group(issued[:, :, cols].sum(axis=2), periods)
+    return out
+
+
+def _value_per_point(r: Results, periods: NDArray[np.int64]) -> F:
+    """Cost per point × redemption share as estimated at each period's close."""
+    consumed = np.cumsum(r.total("redeemed"), axis=1).astype(float)
+    expired = np.cumsum(r.total("expired"), axis=1).astype(float)
+    cost = np.cumsum(r.total("cost"), axis=1)
+    per_point = np.divide(cost, consumed, out=np.zeros_like(cost), where=consumed > 0)
+    left = consumed + expired
+    share = np.divide(consumed, left, out=np.ones_like(consumed), where=left > 0)
+    return last_of_group(per_point * share, periods)
+
+
+def roll_forward(r: Results) -> RollForward:
+    """The roll-forward of every budget period of every replication."""
+    periods = np.arange(r.days) // r.scenario.design.period_days
+    closing = last_of_group(r.total("outstanding"), periods)
+    opening = np.concatenate([np.zeros((r.replications, 1)), closing[:, :-1]], axis=1)
+    points = {
+        "opening": opening,
+        **_issued_by_group(r, periods),
+        "redeemed": by_group(r.total("redeemed"), periods),
+        "expired": by_group(r.total("expired"), periods),
+        "closing": closing,
+    }
+    v = _value_per_point(r, periods)
+    before = np.concatenate([v[:, :1], v[:, :-1]], axis=1)  # the estimate a period opens with
+    issued = sum(points[g] for g in SOURCES)
+    money = {
+        "opening": opening * before,
+        "issued": issued * before,
+        "redeemed": points["redeemed"] * before,
+        "expired": points["expired"] * before,
+        "change of estimate": closing * (v - before),
+        "closing": closing * v,
+    }
+    starts = np.unique(periods) * r.scenario.design.period_days
+    return RollForward(starts.astype(np.int64), points, money, v)
