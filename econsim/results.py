@@ -53,6 +53,7 @@ AXES: dict[str, tuple[str, ...]] = {
     "occurrences": ("behaviours",),
     "actors": ("behaviours",),
     "prices": ("items",),
+    "aging": ("expiry", "tiers"),
 }
 
 

@@ -52,6 +52,7 @@ class Ledger:
     prices: I64  # [D, K] catalog points prices in force that day
     occurrences: I64  # [D, B] occurrences of each behaviour (non-core: within caps)
     actors: I64  # [D, B] users who did each behaviour
+    aging: I64  # [D, 6, T] outstanding by how soon it expires (month ends and the last day)
 
     @classmethod
     def empty(cls, model: Model) -> Ledger:
@@ -91,6 +92,7 @@ class Ledger:
             prices=z(d, len(model.items)),
             occurrences=z(d, len(model.behaviours)),
             actors=z(d, len(model.behaviours)),
+            aging=z(d, 6, t),
         )
 
     def arrays(self) -> dict[str, NDArray[np.generic]]:

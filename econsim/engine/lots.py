@@ -7,10 +7,13 @@ point sits in one lot.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 from numpy.typing import NDArray
 
 from econsim.engine.state import State
+from econsim.scenario.design import NEVER
 from econsim.scenario.schema import Expiry
 
 
@@ -60,3 +63,37 @@ def expire(
         state.balance[hit] -= amounts
         lot[hit] = 0
     return expired
+
+
+#: The aging buckets: points that expire within 30, 90, 180, 365 days, later, or never.
+AGING_DAYS = (30, 90, 180, 365)
+AGING_LABELS = ("30 days", "90 days", "180 days", "365 days", "later", "never")
+
+
+def _last_day(start: dt.date, key: int) -> dt.date:
+    """The last day of month ``key`` (0 = the month of ``start``)."""
+    index = start.year * 12 + start.month - 1 + key + 1  # the first of the month after
+    first = dt.date(index // 12, index % 12 + 1, 1)
+    return first - dt.timedelta(days=1)
+
+
+def aging(
+    state: State, expiry: Expiry, month: int, start: dt.date, day: int, n_tiers: int
+) -> NDArray[np.int64]:
+    """``[bucket, tier]``: outstanding points by how soon they expire, seen from ``day``."""
+    size = state.lots.shape[0]
+    n = state.n
+    out = np.zeros((len(AGING_LABELS), n_tiers), np.int64)
+    today = start + dt.timedelta(days=day)
+    for k in range(max(month - size + 1, 0), month + 1):
+        lot = state.lots[k % size, :n]
+        if not lot.any():
+            continue
+        due = expiry.expires_by(k, start.month)
+        if due >= NEVER:
+            bucket = len(AGING_LABELS) - 1
+        else:
+            days = (_last_day(start, due) - today).days
+            bucket = int(np.searchsorted(AGING_DAYS, days))  # ≤30 → 0, …, > 365 → 4
+        out[bucket] += np.bincount(state.tier[:n], weights=lot, minlength=n_tiers).astype(np.int64)
+    return out

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from econsim.engine.executors import Executor, LocalExecutor
 from econsim.engine.ledger import check_invariants
+from econsim.engine.lots import AGING_LABELS
 from econsim.engine.model import compile_model
 from econsim.engine.recorder import EventRecorder
 from econsim.engine.simulation import Simulation, run_calendar
@@ -151,6 +152,7 @@ def _results(scenario: Scenario, seed: int, outs: list[dict[str, NDArray[Any]]])
         "tiers": model.tiers,
         "items": model.items,
         "behaviours": model.behaviours,
+        "expiry": AGING_LABELS,
     }
     arrays = {name: np.stack([o[name] for o in outs]) for name in AXES}
     return Results(scenario=scenario, seed=seed, labels=labels, arrays=arrays)

@@ -107,6 +107,14 @@ class Simulation(World):
             self.state, key, self.rules.expiry, start_month, len(m.tiers)
         )
 
+    def record_aging(self) -> None:
+        """Today's outstanding points by how soon they expire (after the month's expiry)."""
+        m, d = self.model, self.day
+        month = int(m.month_key[d])
+        self.ledger.aging[d] = lots.aging(
+            self.state, self.rules.expiry, month, m.scenario.start_date, d, len(m.tiers)
+        )
+
     def close_day(self) -> None:
         m, st, led, d = self.model, self.state, self.ledger, self.day
         n, nt = st.n, len(m.tiers)
@@ -132,6 +140,8 @@ class Simulation(World):
         led.prices[d] = self.rules.prices
         led.budget[d] = self.period_budget()
         led.period_cost[d] = self.period_cost
+        if m.month_end[d] or d == m.horizon - 1:  # the aging profile, at month ends and the end
+            self.record_aging()
         if self.on_day is not None:
             self.on_day(d)
 

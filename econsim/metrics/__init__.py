@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from econsim.metrics.advice import PopulationOrigin
+from econsim.metrics.books import Books, books
 from econsim.metrics.breakage import Breakage, BreakageBasis
 from econsim.metrics.finance import Finance, finance
 from econsim.metrics.health import Health, IssuanceCheck, health
@@ -29,6 +30,7 @@ from econsim.results import Results
 __all__ = [
     "DEFAULT_FAIL_ON",
     "KINDS",
+    "Books",
     "Breakage",
     "BreakageBasis",
     "FailOnError",
@@ -62,6 +64,7 @@ class Metrics:
     inflation: Inflation
     finance: Finance
     peaks: Peaks
+    books: Books  # roll-forward, aging, deferred revenue, cost per tier, growth
     denied: float  # redemptions denied by a hard budget cap, mean over replications
     stock_outs: float  # redemptions wanted but out of stock, mean over replications
 
@@ -121,6 +124,7 @@ class Metrics:
             },
             "finance": self._finance_summary(),
             "peaks": self._peaks_summary(),
+            "books": self.books.summary(),
             "redemptions": {"denied": self.denied, "stock_outs": self.stock_outs},
         }
 
@@ -199,11 +203,13 @@ def evaluate(
     ``planned_cost``: the calibration's cost per user per tier for the simulated values
     (``econsim.run`` passes it, so the finance view and ``econsim calibrate`` agree).
     """
+    money = finance(results, planned_cost)
     return Metrics(
         health(results, population_origin),
         inflation(results),
-        finance(results, planned_cost),
+        money,
         peaks(results),
+        books(results, {c.tier: c.planned for c in money.cost_per_user}),
         denied=float(results.total("denied").sum(axis=1).mean()),
         stock_outs=float(results.total("stock_outs").sum(axis=1).mean()),
     )

@@ -21,7 +21,7 @@ from econsim.atomic import write_bytes
 from econsim.metrics.series import Series
 
 if TYPE_CHECKING:
-    from econsim.metrics import Finance, Health, Inflation, Metrics, Peaks
+    from econsim.metrics import Books, Finance, Health, Inflation, Metrics, Peaks
 
 UNHEALTHY = "#d62728"
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"]
@@ -223,6 +223,22 @@ def plot_daily_flow(peaks: Peaks, ax: Axes | None = None) -> Axes:
     return ax
 
 
+def plot_aging(books: Books, ax: Axes | None = None) -> Axes:
+    """Outstanding points at the horizon by when they expire, stacked by tier."""
+    ax = new_axes(ax, "Outstanding points by when they expire (at the horizon)")
+    x = np.arange(len(books.aging_labels))
+    bottom = np.zeros(x.size)
+    for i, (tier, values) in enumerate(books.aging.items()):
+        ax.bar(x, values, bottom=bottom, color=PALETTE[i % len(PALETTE)], label=tier)
+        bottom = bottom + values
+    labels = [f"within {b}" if b[0].isdigit() else b for b in books.aging_labels]
+    ax.set_xticks(x, labels, fontsize=8)
+    ax.set_xlabel("expires")
+    amounts(ax, "points outstanding")
+    legend_outside(ax)
+    return ax
+
+
 def all_charts(
     metrics: Metrics, threshold: float, currency: str, reserve_share: float = 0.0
 ) -> dict[str, Axes]:
@@ -235,5 +251,6 @@ def all_charts(
         "budget_burn": lambda: plot_budget_burn(metrics.finance, currency, reserve_share),
         "liability": lambda: plot_liability(metrics.finance, currency),
         "balances": lambda: plot_balances(metrics.finance),
+        "aging": lambda: plot_aging(metrics.books),
     }
     return {name: make() for name, make in makers.items()}

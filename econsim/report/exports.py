@@ -17,6 +17,7 @@ from econsim.pipeline import Run
 from econsim.report.charts import all_charts, write_charts
 from econsim.report.csvfile import write_csv
 from econsim.report.html import render
+from econsim.report.workbook import write_finance
 
 DAILY_COLUMNS = (
     "replication", "day", "date", "users", "active", "holders", "consumers_30d", "issued",
@@ -78,6 +79,7 @@ def write_run(
     write_text(summary, text + "\n")
     written.append(summary)
     written.append(write_csv(directory / "daily.csv", DAILY_COLUMNS, daily_rows(run)))
+    written += write_finance(run, directory)
     s = run.scenario
     reserve = s.design.calibration.reserve_share
     charts = all_charts(run.metrics, s.health.consumption_threshold, s.currency, reserve)

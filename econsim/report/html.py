@@ -124,6 +124,29 @@ def peaks_html(run: Run) -> str:
     )
 
 
+def finance_html(run: Run) -> str:
+    """The finance section: the liability roll-forward (points, and the liability's money)
+    and where the books are (finance.xlsx, finance/*.csv)."""
+    rf, cur = run.metrics.books.roll_forward, escape(run.scenario.currency)
+    heads = ["period start", "opening", "core", "non-core", "campaigns", "mechanics",
+             "redeemed", "expired", "closing", f"closing ({cur})",
+             f"of which change of estimate ({cur})"]  # fmt: skip
+    rows = [
+        [str(r[0]), *(f"{x:,.0f}" for x in r[1:9]), f"{r[14]:,.0f}", f"{r[13]:+,.0f}"]
+        for r in rf.rows()
+    ]
+    d = run.metrics.books.deferred
+    return (
+        "<h2>Finance: liability roll-forward (points)</h2><p>Each period: opening + issued "
+        "(by source) − redeemed − expired = closing, and closing = the next opening; the "
+        f"money is the liability at the estimate as of each close ({cur}). Revenue allocated "
+        f"to points earned with purchases: {d.allocated.sum():,.0f} {cur}, of which "
+        f"{d.recognised.sum():,.0f} recognised and {d.liability[-1]:,.0f} still a contract "
+        "liability. Every statement is in <code>finance.xlsx</code> and "
+        f"<code>finance/*.csv</code> (docs/guide-finance.md).</p>{table(heads, rows)}"
+    )
+
+
 def status_badge(state: Status) -> str:
     """The status badge: green healthy, amber healthy with warnings, red unhealthy."""
     return (
@@ -174,6 +197,7 @@ replications, charts show the median and the 5–95% band.</p>
 <h2>Issuance: predicted vs actual (points per user per period)</h2>
 {table(["tier", "behaviour", "predicted", "actual", "deviation"], issuance)}
 {peaks_html(run)}
+{finance_html(run)}
 <h2>Cost per user per period ({escape(s.currency)})</h2>
 {table(["tier", "realised", "planned"], costs)}
 <h2>Calibration</h2>

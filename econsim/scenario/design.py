@@ -321,6 +321,26 @@ class RuleChange(Model):
     expiry: Expiry | None = Field(default=None, description="A new expiry policy from this day.")
 
 
+class Accounting(Model):
+    """How finance books the points (the deferred-revenue schedule of docs/guide-finance.md)."""
+
+    value_per_point: PositiveFloat | None = Field(
+        default=None,
+        description="Money one point can be redeemed for; absent = 1 / the target exchange "
+        "ratio (the calibration's value of a point).",
+    )
+    core_is_purchase: bool = Field(
+        default=True,
+        description="Whether core behaviours are purchases, so the points they earn are a "
+        "material right (IFRS 15 / ASC 606): revenue deferred until redeemed. Points from "
+        "every other source are a marketing provision.",
+    )
+
+    def point_value(self, target_exchange_ratio: float) -> float:
+        """The value of a point: as written, or the calibration's 1 / target exchange ratio."""
+        return self.value_per_point or 1.0 / target_exchange_ratio
+
+
 class Design(Model):
     """What the operator controls."""
 
@@ -348,4 +368,8 @@ class Design(Model):
     )
     mechanics: Mechanics = Field(
         default_factory=Mechanics, description="Incentive mechanics (streaks, bundles, …)."
+    )
+    accounting: Accounting = Field(
+        default_factory=Accounting,
+        description="How finance books the points: value per point, purchases or not.",
     )

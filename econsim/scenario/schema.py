@@ -25,6 +25,7 @@ from econsim.scenario.base import (
     Probability,
 )
 from econsim.scenario.design import (
+    Accounting,
     Behaviour,
     Budget,
     CalibrationTargets,
@@ -60,6 +61,7 @@ from econsim.scenario.population import (
 )
 
 __all__ = [
+    "Accounting",
     "AmountDistribution",
     "Behaviour",
     "Budget",

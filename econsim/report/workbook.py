@@ -1,0 +1,141 @@
+"""finance.xlsx and finance/*.csv: the books of a run, as finance opens them.
+
+One table per statement — summary, roll-forward, aging, deferred revenue, cost per tier —
+written as CSV (finance/NAME.csv) and as the sheets of one workbook with formatted numbers,
+frozen headers and columns wide enough to read. openpyxl is imported inside the writer for
+start-up speed.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from econsim.atomic import write_bytes
+from econsim.report.csvfile import write_csv
+
+if TYPE_CHECKING:
+    from econsim.pipeline import Run
+
+Table = tuple[list[str], list[list[Any]]]
+SHEETS = ("summary", "roll-forward", "aging", "deferred revenue", "cost per tier")
+
+
+def summary_table(run: Run) -> Table:
+    b, f, cur = run.metrics.books, run.metrics.finance, run.scenario.currency
+    g = b.growth
+    rows: list[list[Any]] = [
+        ["scenario", run.scenario.name],
+        [f"cost realised ({cur})", f.total_cost],
+        [f"budget over the horizon ({cur})", f.total_budget],
+        ["outstanding points at the horizon", b.roll_forward.points["closing"][:, -1].mean()],
+        [f"liability at the horizon ({cur})", b.roll_forward.money["closing"][:, -1].mean()],
+        [f"revenue allocated to points ({cur})", float(b.deferred.allocated.sum())],
+        [f"revenue recognised ({cur})", float(b.deferred.recognised.sum())],
+        [f"contract liability at the horizon ({cur})", float(b.deferred.liability[-1])],
+        [f"marketing provision at the horizon ({cur})", float(b.provision[-1])],
+        ["value per point used for deferred revenue", float(b.deferred.value_per_point[0])],
+        ["growth: cost ∝ members ^", g.elasticity if g.elasticity == g.elasticity else ""],
+        [f"projected period cost at 2× members ({cur})", g.projected.get("2x", "")],
+        [f"projected period cost at 5× members ({cur})", g.projected.get("5x", "")],
+        ["growth note", g.note],
+    ]
+    return ["figure", "value"], rows
+
+
+def roll_forward_table(run: Run) -> Table:
+    rf = run.metrics.books.roll_forward
+    return rf.columns(), rf.rows()
+
+
+def aging_table(run: Run) -> Table:
+    b = run.metrics.books
+    rows = [[tier, *map(float, values), float(values.sum())] for tier, values in b.aging.items()]
+    return ["tier", *(f"expires within {x}" if x[0].isdigit() else x for x in b.aging_labels),
+            "outstanding"], rows  # fmt: skip
+
+
+def deferred_table(run: Run) -> Table:
+    b = run.metrics.books
+    rows = [[*row, float(p)] for row, p in zip(b.deferred.rows(), b.provision, strict=True)]
+    headers = ["period start", "sales", "points earned with purchases", "value per point",
+               "expected redemption share", "points redeemed", "allocated to points",
+               "recognised", "of which catch-up", "contract liability",
+               "marketing provision"]  # fmt: skip
+    return headers, rows
+
+
+def cost_table(run: Run) -> Table:
+    b = run.metrics.books
+    starts = run.metrics.books.roll_forward.starts
+    rows = [
+        [int(start), tier, float(b.cost_per_tier[tier][i]), b.planned[tier]]
+        for i, start in enumerate(starts)
+        for tier in b.cost_per_tier
+    ]
+    cur = run.scenario.currency
+    return ["period start", "tier", f"cost per member ({cur})", f"planned ({cur})"], rows
+
+
+TABLES = {
+    "summary": summary_table,
+    "roll-forward": roll_forward_table,
+    "aging": aging_table,
+    "deferred revenue": deferred_table,
+    "cost per tier": cost_table,
+}
+
+
+def write_finance(run: Run, directory: Path) -> list[Path]:
+    """finance/*.csv and finance.xlsx; returns the paths written."""
+    tables = {name: make(run) for name, make in TABLES.items()}
+    written = [
+        write_csv(directory / "finance" / f"{name.replace(' ', '-')}.csv", head, rows)
+        for name, (head, rows) in tables.items()
+    ]
+    path = directory / "finance.xlsx"
+    write_bytes(path, workbook_bytes(tables))
+    return [*written, path]
+
+
+def _format(header: str) -> str:
+    if any(w in header for w in ("share", "members ^")):
+        return "0.00"
+    if "value per point" in header:
+        return "0.0000"
+    if "points" in header or "expires" in header or header in ("outstanding",):
+        return "#,##0"
+    return "#,##0.00"
+
+
+def workbook_bytes(tables: dict[str, Table]) -> bytes:
+    """The workbook: one sheet per table, bold frozen header, formatted numbers."""
+    from openpyxl import Workbook  # for start-up speed
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    for name, (header, rows) in tables.items():
+        sheet = book.create_sheet(name)
+        sheet.append(header)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append([float(x) if hasattr(x, "dtype") else x for x in row])
+        sheet.freeze_panes = "A2" if name == "summary" else "B2"
+        for j, title in enumerate(header, start=1):
+            letter = get_column_letter(j)
+            width = max(len(str(title)), *(len(f"{r[j - 1]:,.2f}" if isinstance(r[j - 1], float)
+                                               else str(r[j - 1])) for r in rows), 8)  # fmt: skip
+            sheet.column_dimensions[letter].width = min(width + 2, 60)
+            for cell in sheet[letter][1:]:
+                if isinstance(cell.value, float):
+                    cell.number_format = (
+                        _format(str(rows[cell.row - 2][0])) if name == "summary"
+                        else _format(str(title))
+                    )  # fmt: skip
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
