@@ -63,7 +63,10 @@ class Books:
                 tier: dict(zip(self.aging_labels, map(float, v), strict=True))
                 for tier, v in self.aging.items()
             },
-            "deferred_revenue": self.deferred.summary() | {"periods": None},
+            # the totals; the schedule per period is finance.xlsx's and deferred-revenue.csv's
+            "deferred_revenue": {
+                k: v for k, v in self.deferred.summary().items() if k != "periods"
+            },
             "marketing_provision_at_close": float(self.provision[-1]),
             "growth_elasticity": None if math.isnan(g.elasticity) else g.elasticity,
             "growth_projection": g.projected,
