@@ -117,7 +117,7 @@ def test_nothing_below_report_imports_it() -> None:
     upward = []
     for path in package.rglob("*.py"):
         rel = path.relative_to(package)
-        if rel.parts[0] in ("report", "cli.py"):
+        if rel.parts[0] in ("report", "cli.py", "cli_testing.py"):  # the CLI sits above report
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = (
