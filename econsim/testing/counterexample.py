@@ -69,7 +69,7 @@ class Search:
         if self.values is None:
             return (
                 f"no design in the box breaks the programme: {self.examples} examples "
-                f"({self.designs} distinct designs) at "
+                f"({self.designs} distinct designs with the design itself) at "
                 f"{self.users:,} members passed every {'/'.join(sorted(self.fail_on))} verdict"
             )
         broken = " and ".join(_verdict_words(v) for v in self.verdicts)
@@ -208,6 +208,7 @@ def search(
         failing = tuple(v for v in verdicts if v.kind in gating and not v.passed)
         return Search(base, box, gating, users, seed, replications, judge.calls, len(judge.runs),
                       tuple(home), failing, tuple(scaling))  # fmt: skip
+    judge.calls = 0  # examples count Hypothesis's draws; the design itself is one more design
     try:
         shrunk = find(points(box), judge.fails, settings=budget, random=Random(seed))
     except NoSuchExample:
