@@ -17,7 +17,8 @@ import econsim
 from econsim.calibration import predicted_issuance
 from econsim.errors import ScenarioError
 from econsim.scenario import Scenario, load_scenario
-from tests.conftest import ROOT, SCENARIOS, small
+from econsim.testing import scale_overrides
+from tests.conftest import ROOT, SCENARIOS
 
 USERS = 3000
 
@@ -43,12 +44,10 @@ def test_every_bundled_scenario_has_an_expectation() -> None:
 
 
 def shrunk(path: Path, *extra: str, users: int = USERS) -> Scenario:
-    """A bundled scenario at ``users`` members, a fixed budget scaled by the same factor."""
-    full = load_scenario(path)
-    factor = users / full.population.users
-    budget = full.design.budget
-    scaled = [f"design.budget.amount={budget.amount * factor}"] if budget.amount else []
-    return small(path, users, *scaled, *extra)
+    """A bundled scenario at ``users`` members, with what is counted per member — arrivals, a
+    fixed budget, stock — scaled alike (``econsim.testing.at_scale``), so the test scale
+    judges the same programme as the full one."""
+    return load_scenario(path, [*scale_overrides(load_scenario(path), users), *extra])
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
