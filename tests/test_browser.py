@@ -99,6 +99,8 @@ def layout(page: Page) -> dict[str, Any]:
                 broken: Array.from(document.images).filter(
                     i => !i.complete || i.naturalWidth === 0).length,
                 width: document.scrollingElement.scrollWidth,
+                scrolled: Array.from(document.querySelectorAll('.wide')).filter(
+                    e => e.scrollWidth > e.clientWidth + 1).length,
             })"""
         )
     )
@@ -113,6 +115,7 @@ def test_report_loads_cleanly_and_fits_the_window(
     assert errors == []
     assert found["images"] > 0 and found["broken"] == 0, found
     assert found["width"] <= WIDTH, f"{name}: the page is {found['width']} px wide"
+    assert found["scrolled"] == 0, f"{name}: {found['scrolled']} table(s) wider than the page"
     page.close()
 
 

@@ -126,23 +126,30 @@ def peaks_html(run: Run) -> str:
 
 def finance_html(run: Run) -> str:
     """The finance section: the liability roll-forward (points, and the liability's money)
-    and where the books are (finance.xlsx, finance/*.csv)."""
+    and where the books are (finance.xlsx, finance/*.csv, with issuance by source)."""
     rf, cur = run.metrics.books.roll_forward, escape(run.scenario.currency)
-    heads = ["period start", "opening", "core", "non-core", "campaigns", "mechanics",
-             "redeemed", "expired", "closing", f"closing ({cur})",
-             f"of which change of estimate ({cur})"]  # fmt: skip
+    heads = ["period start", "opening", "issued", "redeemed", "expired", "closing",
+             f"closing ({cur})", f"change of estimate ({cur})"]  # fmt: skip
     rows = [
-        [str(r[0]), *(f"{x:,.0f}" for x in r[1:9]), f"{r[14]:,.0f}", f"{r[13]:+,.0f}"]
+        [
+            str(r[0]),
+            f"{r[1]:,.0f}",
+            f"{sum(r[2:6]):,.0f}",
+            *(f"{x:,.0f}" for x in r[6:9]),
+            f"{r[14]:,.0f}",
+            f"{r[13]:+,.0f}",
+        ]
         for r in rf.rows()
     ]
     d = run.metrics.books.deferred
     return (
         "<h2>Finance: liability roll-forward (points)</h2><p>Each period: opening + issued "
-        "(by source) − redeemed − expired = closing, and closing = the next opening; the "
-        f"money is the liability at the estimate as of each close ({cur}). Revenue allocated "
-        f"to points earned with purchases: {d.allocated.sum():,.0f} {cur}, of which "
+        "− redeemed − expired = closing, and closing = the next opening; the money is the "
+        f"liability at the estimate as of each close ({cur}). Revenue allocated to points "
+        f"earned with purchases: {d.allocated.sum():,.0f} {cur}, of which "
         f"{d.recognised.sum():,.0f} recognised and {d.liability[-1]:,.0f} still a contract "
-        "liability. Every statement is in <code>finance.xlsx</code> and "
+        "liability. Issuance by source, the aging, the deferred-revenue schedule and cost per "
+        "member per tier and period are in <code>finance.xlsx</code> and "
         f"<code>finance/*.csv</code> (docs/guide-finance.md).</p>{table(heads, rows)}"
     )
 
