@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import replace
+
 import pytest
 from numpy.testing import assert_allclose
 
 import econsim
 from econsim.metrics.rollforward import SOURCES, roll_forward, source_group
+from econsim.testing import check_roll_forward
 from tests.conftest import ROOT, small
 
 
@@ -32,15 +34,15 @@ def test_every_source_lands_on_its_line(run: econsim.Run) -> None:
 
 
 def test_points_and_money_close_and_open_exactly(run: econsim.Run) -> None:
+    check_roll_forward(run)
     rf = roll_forward(run.results)
-    p, m = rf.points, rf.money
-    issued = sum(p[g] for g in SOURCES)
-    np.testing.assert_array_equal(
-        p["opening"] + issued - p["redeemed"] - p["expired"], p["closing"]
-    )
-    np.testing.assert_array_equal(p["closing"][:, :-1], p["opening"][:, 1:])
-    money = m["opening"] + m["issued"] - m["redeemed"] - m["expired"] + m["change of estimate"]
-    assert_allclose(money, m["closing"], rtol=1e-12)
+    m = rf.money
+    broken = replace(run.results, arrays={**run.results.arrays})
+    broken.arrays["expired"] = broken.arrays["expired"].copy()
+    broken.arrays["expired"][0, 45, 0] += 5  # day 45: the second period of replication 0
+    with pytest.raises(AssertionError, match="replication 0: points do not roll forward in "
+                       "the period starting on day 30"):  # fmt: skip
+        check_roll_forward(broken)
     # at the horizon the estimate is the finance view's: the last close is its liability
     assert_allclose(m["closing"][:, -1], run.metrics.finance.liability.values[:, -1], rtol=1e-9)
 

@@ -30,6 +30,7 @@ _API = {
     "assert_verdicts": "econsim.testing.invariants",
     "assert_within_budget": "econsim.testing.invariants",
     "check_ledger": "econsim.testing.invariants",
+    "check_roll_forward": "econsim.testing.invariants",
     "Search": "econsim.testing.counterexample",
     "search": "econsim.testing.counterexample",
     "campaign_calendars": "econsim.testing.strategies",
@@ -45,6 +46,7 @@ __all__ = [
     "at_scale",
     "campaign_calendars",
     "check_ledger",
+    "check_roll_forward",
     "populations",
     "scale_overrides",
     "scenarios",
@@ -53,7 +55,12 @@ __all__ = [
 
 if TYPE_CHECKING:
     from econsim.testing.counterexample import Search, search
-    from econsim.testing.invariants import assert_verdicts, assert_within_budget, check_ledger
+    from econsim.testing.invariants import (
+        assert_verdicts,
+        assert_within_budget,
+        check_ledger,
+        check_roll_forward,
+    )
     from econsim.testing.scale import CI_USERS, at_scale, scale_overrides
     from econsim.testing.strategies import campaign_calendars, populations, scenarios
 

@@ -76,3 +76,29 @@ def assert_within_budget(run: Run, per_period: bool = False) -> None:
         )
     if per_period and not run.metrics.peaks.verdict.passed:
         raise AssertionError(f"{run.scenario.name}: {run.metrics.peaks.verdict.advice}")
+
+
+def check_roll_forward(results: Run | Results) -> None:
+    """The liability roll-forward of every period and replication: opening + issued −
+    redeemed − expired = closing and closing = the next opening, exactly, in points; in money,
+    opening + flows + change of estimate = closing (docs/metrics.md)."""
+    from econsim.metrics.rollforward import SOURCES, roll_forward
+
+    rf = roll_forward(_results(results))
+    p, m = rf.points, rf.money
+    gap = p["opening"] + sum(p[g] for g in SOURCES) - p["redeemed"] - p["expired"] - p["closing"]
+    _first_gap("points do not roll forward", gap != 0, gap, rf.starts)
+    carried = p["closing"][:, :-1] != p["opening"][:, 1:]
+    _first_gap("a closing is not the next opening", carried, p["closing"][:, :-1], rf.starts[1:])
+    money = m["opening"] + m["issued"] - m["redeemed"] - m["expired"] + m["change of estimate"]
+    off = ~np.isclose(money, m["closing"], rtol=1e-9, atol=1e-6)
+    _first_gap("money does not roll forward", off, money - m["closing"], rf.starts)
+
+
+def _first_gap(what: str, bad: np.ndarray, values: np.ndarray, starts: np.ndarray) -> None:
+    if bad.any():
+        rep, period = (int(i[0]) for i in np.nonzero(bad))
+        raise AssertionError(
+            f"replication {rep}: {what} in the period starting on day {int(starts[period])} "
+            f"(off by {values[rep, period]:g})"
+        )
