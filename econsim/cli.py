@@ -140,7 +140,10 @@ def run(
     """Calibrate, simulate and judge a scenario; write summary, daily CSV, charts and report.
 
     Outputs (in -o DIR, default runs/NAME for NAME.yaml): summary.json, daily.csv (UTF-8 with BOM),
-    charts/*.png|svg and report.html, one self-contained file to share.
+    charts/NAME.png|svg, report.html (one self-contained file to share), and finance's books:
+    finance.xlsx with finance/NAME.csv — the liability roll-forward per period, the aging of
+    outstanding points by expiry, IFRS 15 deferred revenue, cost per member per tier and
+    period, the growth coefficient (docs/guide-finance.md).
 
     What gates: every verdict has a class (health, budget, peak, inflation, plan). The status is
     unhealthy when a verdict of a gating class fails (default: health and budget), healthy
