@@ -298,7 +298,7 @@ def compare(
 
     Writes compare.json, compare.csv (key figures, differences to the first design with 95%
     intervals, paired by replication; differences of shares in percentage points),
-    charts/*.png|svg and report.html. --set applies to every design.
+    charts/NAME.png|svg and report.html. --set applies to every design.
 
     What gates: each design gets its own status from its verdicts' classes (default gating:
     health and budget). With --fail-on CLASSES or --fail-on-unhealthy the command exits 3
