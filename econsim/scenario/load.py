@@ -7,7 +7,7 @@ item; pydantic and the cross-field checks report *paths*; :func:`locate` joins t
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -92,11 +92,11 @@ def locate(tree: Any, loc: Sequence[str | int]) -> tuple[int, int, Loc]:
     found: list[str | int] = []
     for i, part in enumerate(loc):
         if isinstance(node, CommentedMap) and part in node:
-            kline, kcol = node.lc.key(part)
-            line, col, node = kline + 1, kcol + 1, node[part]
+            line, col = _position(node.lc.key, part, line, col)
+            node = node[part]
         elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
-            iline, icol = node.lc.item(part)
-            line, col, node = iline + 1, icol + 1, node[part]
+            line, col = _position(node.lc.item, part, line, col)
+            node = node[part]
         elif isinstance(node, dict) and part not in node and i < len(loc) - 1:
             continue  # a union member's tag, which pydantic adds and the file does not have
         elif isinstance(node, dict):
@@ -106,6 +106,20 @@ def locate(tree: Any, loc: Sequence[str | int]) -> tuple[int, int, Loc]:
             break
         found.append(part)
     return line, col, tuple(found)
+
+
+def _position(
+    where: Callable[[Any], tuple[int, int] | None], part: str | int, line: int, col: int
+) -> tuple[int, int]:
+    """1-based line and column of a key or item; a key that ``--set`` added has no place in
+    the file, so it keeps its parent's (the problem is then named by its override)."""
+    try:
+        found = where(part)
+    except KeyError:
+        return line, col
+    if found is None:  # a mapping an override created holds no positions at all
+        return line, col
+    return found[0] + 1, found[1] + 1
 
 
 def dotted(loc: Sequence[str | int]) -> str:

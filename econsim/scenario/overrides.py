@@ -51,8 +51,12 @@ def apply_overrides(tree: Any, overrides: Sequence[str]) -> dict[Loc, str]:
             continue
         path, value = split
         node = tree
-        for part in path[:-1]:
+        for depth, part in enumerate(path[:-1]):
             if isinstance(node, dict):
+                if part not in node:
+                    # a name the file does not have (a new item, or a typo): problems under
+                    # it are this override's, not the file's
+                    applied.setdefault(path[: depth + 1], text)
                 node = node.setdefault(part, CommentedMap())
             elif isinstance(node, list) and isinstance(part, int) and part < len(node):
                 node = node[part]
