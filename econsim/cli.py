@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 import typer
 
 from econsim import __version__
+from econsim.cli_advisor import optimize_command, sensitivity_command
 from econsim.cli_options import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
@@ -92,6 +93,8 @@ def _root(
 for _command in (validate, init, schema):
     app.command()(_command)
 app.command(name="test")(test_command)
+app.command(name="optimize")(optimize_command)
+app.command(name="sensitivity")(sensitivity_command)
 
 
 @app.command()

@@ -30,6 +30,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "econsim.cli_options",
         "econsim.cli_scenario",
         "econsim.cli_testing",
+        "econsim.cli_advisor",
         "econsim.__main__",
         "econsim",
     ),

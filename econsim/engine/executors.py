@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any, Protocol, TypeVar
@@ -83,6 +84,44 @@ class LocalExecutor:
                     ) from None
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
+
+
+@dataclass(frozen=True)
+class _KeptPool:
+    """Local processes kept alive across ``map`` calls (see :func:`kept_alive`)."""
+
+    pool: ProcessPoolExecutor
+    workers: int
+
+    def map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[tuple[int, R]]:
+        futures: dict[Future[R], int] = {self.pool.submit(fn, t): i for i, t in enumerate(tasks)}
+        try:
+            while futures:
+                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    yield futures.pop(fut), fut.result()
+        except BrokenProcessPool:
+            raise SimulationError(
+                "a worker process died; is the machine out of memory? Try fewer --workers"
+            ) from None
+
+
+@contextmanager
+def kept_alive(executor: Executor) -> Iterator[Executor]:
+    """``executor`` with its local worker processes started once for many ``map`` calls.
+
+    A job that maps many small batches (an optimisation asks a few designs at a time)
+    would otherwise start a pool, and import econsim in it, for every batch. Dask workers
+    and a single local worker stay as they are.
+    """
+    if not isinstance(executor, LocalExecutor) or executor.workers <= 1:
+        yield executor
+        return
+    pool = ProcessPoolExecutor(executor.workers, mp_context=get_context("spawn"))
+    try:
+        yield _KeptPool(pool, executor.workers)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 @dataclass(frozen=True)

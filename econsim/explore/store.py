@@ -71,29 +71,47 @@ def fingerprint(manifest: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def open_folder(folder: Path, manifest: dict[str, Any], resume: bool, force: bool) -> None:
-    """Prepare ``folder`` for a sweep: new, resumed (same sweep only) or overwritten."""
-    path = folder / MANIFEST
+#: The files a sweep writes, removed by ``--force`` (nothing else in the folder is touched).
+SWEEP_FILES = (MANIFEST, "index.*", "points/p*.*", "charts/*.*", "report.html")
+
+
+def open_folder(
+    folder: Path,
+    manifest: dict[str, Any],
+    resume: bool,
+    force: bool,
+    *,
+    name: str = MANIFEST,
+    what: str = "sweep",
+    files: Sequence[str] = SWEEP_FILES,
+) -> None:
+    """Prepare ``folder`` for a sweep (or another resumable job, ``what``, whose manifest is
+    ``name`` and whose ``files`` ``--force`` removes): new, resumed (the same job only) or
+    overwritten."""
+    path = folder / name
     if path.exists() and resume:
         old = json.loads(path.read_text(encoding="utf-8"))
         if old.get("fingerprint") != manifest["fingerprint"]:
             raise SweepFolderError(
-                f"{folder} holds a different sweep (other scenario, parameters, seed or "
-                "replications); resume it with its own options, or choose another -o"
+                f"{folder} holds a different {what} ({_differs(old, manifest)}); resume it "
+                "with its own scenario and options, or choose another -o"
             )
         return
     if folder.exists() and any(folder.iterdir()) and not force:
         raise SweepFolderError(
-            f"{folder} exists; use --resume to finish the sweep in it, --force to start over, "
-            "or choose another -o"
+            f"{folder} exists; use --resume to finish the {what} in it, --force to start "
+            "over, or choose another -o"
         )
     if force:
-        _clear(folder)
+        for pattern in files:
+            for old_file in folder.glob(pattern):
+                old_file.unlink()
     write_text(path, json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
-def _clear(folder: Path) -> None:
-    """Remove a previous sweep's files (only the ones a sweep writes)."""
-    for pattern in (MANIFEST, "index.*", "points/p*.*", "charts/*.*", "report.html"):
-        for old in folder.glob(pattern):
-            old.unlink()
+def _differs(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
+    """Which recorded settings differ, in words ("other name, seed"), else a general phrase."""
+    keys = [k for k in new if k != "fingerprint" and old.get(k) != new[k]]
+    if not keys:
+        return "other scenario, parameters, seed or replications"
+    return "other " + ", ".join(k.replace("_", " ") for k in keys)

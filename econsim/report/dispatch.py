@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from econsim.advisor.optimize import Optimisation
+from econsim.advisor.sensitivity import Sensitivity
 from econsim.atomic import write_text
 from econsim.calibration.calibrate import Calibration
 from econsim.calibration.export import calibrated_scenario_text
@@ -18,6 +20,7 @@ from econsim.explore.sweep import Sweep
 from econsim.history.fit import Fit
 from econsim.history.rfm import RFM
 from econsim.pipeline import Run
+from econsim.report.advisor_report import write_optimisation, write_sensitivity
 from econsim.report.compare_report import write_comparison
 from econsim.report.counterexample import write_search
 from econsim.report.exports import write_run
@@ -47,6 +50,8 @@ WRITERS: dict[type, Callable[..., list[Path]]] = {
     RFM: write_segments,
     Calibration: write_calibrated,
     Search: write_search,
+    Optimisation: write_optimisation,
+    Sensitivity: write_sensitivity,
 }
 
 
@@ -58,12 +63,13 @@ def write(result: Any, target: Path | str, force: bool = False, **options: Any) 
     sweep's report goes into the folder the sweep streamed to, which the sweep itself
     checked. Options: ``design=`` (the scenario file) for Fit and Calibration,
     ``overrides=`` for Calibration, ``scenario_file=`` and ``overrides=`` for Search (its
-    counterexample.yaml), ``fail_on=`` (the gating verdict classes, default
-    health and budget) for Run, Comparison and Sweep.
+    counterexample.yaml) and Optimisation (its best.yaml), ``fail_on=`` (the gating
+    verdict classes, default health and budget) for Run, Comparison and Sweep.
     """
     writer = WRITERS.get(type(result))
     if writer is None:
         known = ", ".join(sorted(t.__name__ for t in WRITERS))
         raise TypeError(f"cannot write a {type(result).__name__}; econsim writes {known}")
-    streamed = isinstance(result, Sweep) and result.output == Path(target)
+    # a sweep's and a study's folders were checked (or resumed) by the job itself
+    streamed = isinstance(result, Sweep | Optimisation) and result.output == Path(target)
     return writer(result, check_target(target, force or streamed), **options)

@@ -26,6 +26,10 @@ from econsim.report.wording import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from econsim.advisor.optimize import Optimisation
+    from econsim.advisor.sensitivity import Sensitivity
     from econsim.explore.compare import Comparison
     from econsim.explore.sweep import Sweep
     from econsim.history.fit import Fit
@@ -204,3 +208,71 @@ def print_segments(rfm: RFM, console: Console) -> None:
     for name, n in counts.items():
         table.add_row(name, f"{n:,}", f"{n / total:.1%}")
     console.print(table)
+
+
+def print_optimisation(o: Optimisation, folder: Path, console: Console) -> None:
+    """The top designs (or the Pareto front), and what was found in one sentence."""
+    from econsim.report.advisor_report import BEST, trial_cells
+
+    front = len(o.objectives) > 1
+    shown = o.front() if front else o.top(5)
+    table = Table(
+        title=f"{'Pareto front' if front else 'top designs'} of {o.name}", title_justify="left"
+    )
+    headers = [
+        "trial",
+        *(short_path(p) for p in o.box.names),
+        *(x.name for x in o.objectives),
+        "consumption",
+        "consumer share",
+        "budget used",
+    ]
+    for h in headers:  # words wrap in a narrow terminal; a dotted path would be cut
+        table.add_column(h.replace("_", " ").replace(".", " "), justify="right")
+    for t in shown:
+        table.add_row(*trial_cells(o, t)[:-2])
+    if shown:
+        console.print(table)
+    console.print(
+        f"{len(o.trials)} trials ({o.resumed} resumed), {len(o.feasible())} pass every "
+        f"{classes(o.fail_on)} verdict with {o.confidence:.0%} confidence over "
+        f"{o.replications} replications",
+        markup=False,
+    )
+    best = o.best()
+    if best is None:
+        console.print(
+            "no passing design found: widen the --vary ranges, vary other fields, or run "
+            f"more --trials (continue with --resume); wrote {folder}/report.html",
+            markup=False,
+        )
+        return
+    console.print(f"best: trial {best.number}: {', '.join(o.design(best))}", markup=False)
+    console.print(
+        f"wrote {folder / BEST} — check it: econsim run {folder / BEST} -o runs/best",
+        markup=False,
+    )
+
+
+def print_sensitivity(s: Sensitivity, folder: Path, console: Console) -> None:
+    """Each figure's fields, most influential first, with the measure that ranks them."""
+    table = Table(title=f"sensitivity of {s.name} ({s.method})", title_justify="left")
+    table.add_column("figure")
+    table.add_column("as designed", justify="right")
+    table.add_column("fields, most influential first")
+    for f in s.figures:
+        unit = "share" if f in ("consumption_rate", "consumer_share") else "points"
+        table.add_row(
+            f.replace("_", " "),
+            _fmt(s.baseline[f], unit),
+            ", ".join(short_path(p) for p in s.ranking(f)),
+        )
+    console.print(table)
+    measure = {"sobol": "total Sobol index ST", "morris": "Morris mu*", "tornado": "tornado swing"}[
+        s.method
+    ]
+    console.print(
+        f"{s.designs} designs × {s.replications} replications; ranked by {measure}; "
+        f"wrote {folder}/report.html",
+        markup=False,
+    )

@@ -9,7 +9,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from econsim.scenario.load import dump_scenario, load_scenario, parse_yaml, validate_tree
+from pydantic import ValidationError
+
+from econsim.errors import ScenarioError
+from econsim.scenario.checks import check_scenario
+from econsim.scenario.load import (
+    dump_scenario,
+    load_scenario,
+    parse_yaml,
+    to_plain,
+    validate_tree,
+)
 from econsim.scenario.overrides import apply_overrides
 from econsim.scenario.schema import Scenario
 
@@ -25,7 +35,26 @@ def with_overrides(scenario: Scenario | Path | str, overrides: Sequence[str] = (
         return load_scenario(scenario, overrides)
     if not overrides:
         return scenario
+    fast = _validated(scenario, overrides)
+    if fast is not None:
+        return fast
     source = f"<scenario '{scenario.name}'>"
     tree = parse_yaml(dump_scenario(scenario), source)  # a tree that knows its positions
     applied = apply_overrides(tree, overrides)
     return validate_tree(tree, source, applied)
+
+
+def _validated(scenario: Scenario, overrides: Sequence[str]) -> Scenario | None:
+    """The overridden scenario by the quick path (a plain dict, no YAML), or None when it
+    has a problem: then the YAML path above runs to locate it.
+
+    An optimisation or a sensitivity analysis applies overrides to one scenario thousands
+    of times; writing and re-reading its YAML each time cost 15 ms of 15.2.
+    """
+    data = scenario.model_dump(mode="json", exclude_defaults=True)
+    try:
+        apply_overrides(data, overrides)
+        out = Scenario.model_validate(to_plain(data))
+    except (ScenarioError, ValidationError, RecursionError):
+        return None
+    return None if check_scenario(out) else out

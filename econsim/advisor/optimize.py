@@ -1,0 +1,477 @@
+"""``econsim.optimize``: search a box of designs for one that passes and is best on an objective.
+
+Optuna proposes designs (TPE by default, NSGA-II on request, both constraint-aware); each is
+simulated with replications on the study's seed — common random numbers, so two designs
+differ by their design, not by their luck — and judged as ``econsim run`` judges it. A
+gating verdict becomes a constraint met only with stated confidence: the lower end of the
+confidence interval of the mean consumer share over replications must reach 40%, not one
+lucky replication.
+
+With ``output``, the study lives in ``DIR/study.db`` (Optuna's SQLite storage): every trial's
+design, figures and constraints are written the moment it ends, so ``resume=True`` continues
+a killed study; a trial that was running when the study died is run again under its own
+number (same design), so no trial is lost or counted twice.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from econsim.advisor.figures import (
+    DEFAULT_OBJECTIVE,
+    OBJECTIVES,
+    Constraint,
+    Objective,
+    constraints,
+    interval,
+)
+from econsim.advisor.study import open_study
+from econsim.advisor.trials import Design, Model, Outcome, Simulate, evaluate
+from econsim.engine.executors import Executor, LocalExecutor, default_workers, kept_alive
+from econsim.errors import Problem, ScenarioError
+from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind
+from econsim.options import Progress, RunOptions
+from econsim.protocol import html_table, pandas
+from econsim.scenario.schema import Scenario
+from econsim.scenario.space import Box, parse_box
+
+if TYPE_CHECKING:
+    import optuna
+    import pandas as pd
+
+Sampler = Literal["tpe", "nsga2"]
+SAMPLERS: tuple[Sampler, ...] = ("tpe", "nsga2")
+#: The confidence with which a constraint must be met over replications.
+CONFIDENCE = 0.9
+#: Figures each trial keeps (per replication), beside its objectives and constraints.
+SHOWN = (
+    "consumption_rate",
+    "consumer_share",
+    "budget_used",
+    "cost",
+    "liability",
+    "supply_growth",
+    "peak_burn",
+    "cost_per_active_user",
+    "redeemer_share",
+    "engagement",
+)
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One design the study ran: where it sits in the box and how it was judged."""
+
+    number: int
+    values: tuple[float, ...]  # in box order, in the fields' own units
+    objectives: tuple[float, ...]  # means over replications; empty when refused
+    slacks: tuple[float, ...]  # per constraint: ≤ 0 when met with confidence
+    figures: dict[str, tuple[float, ...]]  # per replication
+    problem: str = ""  # why the scenario's rules refused the design
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.problem)
+
+    @property
+    def feasible(self) -> bool:
+        return not self.refused and all(s <= 0 for s in self.slacks)
+
+    def mean(self, figure: str) -> float:
+        x = np.asarray(self.figures.get(figure, ()), dtype=float)
+        x = x[np.isfinite(x)]
+        return float(x.mean()) if x.size else math.nan
+
+
+@dataclass(frozen=True)
+class Optimisation:
+    """A finished (or resumed) study: every trial, and the constraints it was judged by."""
+
+    scenario: Scenario  # the base design, the user's overrides applied
+    box: Box
+    objectives: tuple[Objective, ...]
+    constraints: tuple[Constraint, ...]
+    fail_on: frozenset[VerdictKind]
+    confidence: float
+    seed: int
+    replications: int
+    sampler: Sampler
+    trials: tuple[Trial, ...]
+    overrides: tuple[str, ...] = ()
+    output: Path | None = None
+    resumed: int = field(default=0)  # trials found finished in the folder
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    def feasible(self) -> list[Trial]:
+        return [t for t in self.trials if t.feasible]
+
+    def front(self) -> list[Trial]:
+        """The feasible designs no other feasible design beats on every objective."""
+        signs = [1.0 if o.direction == "minimize" else -1.0 for o in self.objectives]
+        pts = [
+            (t, [s * v for s, v in zip(signs, t.objectives, strict=True)]) for t in self.feasible()
+        ]
+
+        def beaten(a: list[float]) -> bool:
+            return any(all(x <= y for x, y in zip(b, a, strict=True)) and b != a for _, b in pts)
+
+        return sorted((t for t, a in pts if not beaten(a)), key=self._key)
+
+    def _key(self, t: Trial) -> float:
+        first = self.objectives[0]
+        return t.objectives[0] if first.direction == "minimize" else -t.objectives[0]
+
+    def best(self) -> Trial | None:
+        """The feasible design best on the first objective (one of the front with several)."""
+        front = self.front()
+        return front[0] if front else None
+
+    def top(self, n: int = 10) -> list[Trial]:
+        """The ``n`` best feasible designs on the first objective."""
+        return sorted(self.feasible(), key=self._key)[:n]
+
+    def design(self, trial: Trial) -> list[str]:
+        """The ``--set`` texts of a trial's design (the user's own overrides not included)."""
+        return self.box.overrides(trial.values)
+
+    def summary(self) -> dict[str, Any]:
+        best = self.best()
+        return {
+            "scenario": self.name,
+            "objectives": [
+                {"name": o.name, "direction": o.direction, "description": o.description}
+                for o in self.objectives
+            ],
+            "constraints": [
+                {
+                    "verdict": c.name,
+                    "class": c.kind,
+                    "figure": c.figure,
+                    "threshold": c.threshold,
+                    "at_least": c.at_least,
+                }
+                for c in self.constraints
+            ],
+            "gating_classes": sorted(self.fail_on),
+            "confidence": self.confidence,
+            "seed": self.seed,
+            "replications": self.replications,
+            "sampler": self.sampler,
+            "box": [d.describe() for d in self.box.dimensions],
+            "trials": len(self.trials),
+            "feasible": len(self.feasible()),
+            "refused": sum(t.refused for t in self.trials),
+            "resumed": self.resumed,
+            "best": None if best is None else self._row(best),
+            "front": [t.number for t in self.front()],
+            "rows": [self._row(t) for t in self.trials],
+        }
+
+    def _row(self, t: Trial) -> dict[str, Any]:
+        row: dict[str, Any] = {"trial": t.number}
+        row |= dict(zip(self.box.names, t.values, strict=True))
+        row |= dict(zip((o.name for o in self.objectives), t.objectives, strict=False))
+        row["feasible"] = t.feasible
+        for c, s in zip(self.constraints, t.slacks, strict=False):
+            row[f"slack {c.name}"] = s
+        for name in SHOWN:
+            row[name] = t.mean(name)
+        row["problem"] = t.problem
+        return row
+
+    def to_df(self) -> pd.DataFrame:
+        """One row per trial: its design, objectives, constraint slacks and mean figures."""
+        return pandas().DataFrame([self._row(t) for t in self.trials])
+
+    def _repr_html_(self) -> str:
+        best = self.best()
+        title = (
+            f"Optimisation of {self.name}: {len(self.feasible())} of {len(self.trials)} "
+            "design(s) pass every gating verdict"
+        )
+        rows: list[list[object]] = [["trial", *self.box.names, *(o.name for o in self.objectives)]]
+        rows += [[t.number, *t.values, *(f"{v:.4g}" for v in t.objectives)] for t in self.top(5)]
+        note = "" if best else " — none found"
+        return html_table(title + note, rows)
+
+
+def parse_objectives(names: Sequence[str]) -> tuple[Objective, ...]:
+    """The named objectives (default: lowest cost per active user); a located error otherwise."""
+    names = list(names) or [DEFAULT_OBJECTIVE]
+    known = ", ".join(OBJECTIVES)
+    problems = [
+        Problem(
+            f"--objective {n}", 0, 0, "", f"unknown objective '{n}'", f"the objectives: {known}"
+        )
+        for n in names
+        if n not in OBJECTIVES
+    ]
+    problems += [
+        Problem(f"--objective {n}", 0, 0, "", "this objective is named twice", "name it once")
+        for n in sorted({n for n in names if names.count(n) > 1})
+    ]
+    if problems:
+        raise ScenarioError(problems)
+    return tuple(OBJECTIVES[n] for n in names)
+
+
+def optimize(
+    scenario: Scenario | Path | str,
+    vary: Sequence[str],
+    *,
+    objectives: Sequence[str] = (),
+    trials: int = 100,
+    fail_on: frozenset[VerdictKind] | None = None,
+    confidence: float = CONFIDENCE,
+    sampler: Sampler = "tpe",
+    output: Path | str | None = None,
+    resume: bool = False,
+    force: bool = False,
+    overrides: Sequence[str] = (),
+    seed: int | None = None,
+    replications: int | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    model: Model | None = None,
+) -> Optimisation:
+    """Search the ``vary`` box (``"PATH=LOW:HIGH[:int][:log]"``) for designs that pass every
+    gating verdict with ``confidence`` over replications and are best on ``objectives``.
+
+    ``fail_on`` are the gating classes (default: health, budget and inflation — a design the
+    advisor recommends should not inflate either). Two or more objectives give a Pareto
+    front. With ``output`` the study is stored in ``DIR/study.db`` and ``resume=True``
+    continues it; ``econsim.report.write(result, DIR)`` then writes best.yaml, the tables,
+    charts and report.html. Trials run ``workers`` at a time on local processes or on
+    ``executor`` (e.g. Dask); ``progress(done, total)`` counts trials. ``model`` replaces the
+    simulation by a function of the design's scenario (tests use it).
+    """
+    if trials < 1:
+        raise ValueError(f"trials must be at least 1, not {trials}")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, not {confidence}")
+    if sampler not in SAMPLERS:
+        raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}, not {sampler!r}")
+    opts = RunOptions(overrides, seed, replications, workers, executor, progress)
+    base = opts.scenario(scenario)
+    box = parse_box(base, vary)
+    objs = parse_objectives(objectives)
+    seed_, reps = opts.seed_for(base), opts.replications_for(base)
+    if reps < 2 and model is None:
+        raise ScenarioError(
+            [
+                Problem(
+                    "--replications",
+                    0,
+                    0,
+                    "",
+                    "a study needs at least 2 "
+                    "replications per design to judge its constraints with "
+                    "confidence",
+                    "e.g. --replications 2",
+                )
+            ]
+        )
+    gating: frozenset[VerdictKind] = (
+        frozenset(fail_on) if fail_on is not None else DEFAULT_FAIL_ON | {"inflation"}
+    )
+    h = base.health
+    cons = constraints(
+        h.consumption_threshold, h.consumer_share_threshold, h.issuance_tolerance, gating
+    )
+    settings = {
+        "scenario": base.model_dump(mode="json"),
+        "box": [d.describe() for d in box.dimensions],
+        "objectives": [o.name for o in objs],
+        "gating_classes": sorted(gating),
+        "confidence": confidence,
+        "sampler": sampler,
+        "seed": seed_,
+        "replications": reps,
+    }
+    folder = Path(output) if output is not None else None
+    study = open_study(folder, settings, resume, force, objs, partial(_sampler, sampler, seed_))
+    run_model = model or Simulate(seed_, reps)
+    search = _Search(study, base, box, objs, cons, confidence, run_model, opts)
+    resumed = search.finished()
+    search.run(trials)
+    return Optimisation(
+        base,
+        box,
+        objs,
+        cons,
+        gating,
+        confidence,
+        seed_,
+        reps,
+        sampler,
+        tuple(search.results()),
+        tuple(opts.overrides),
+        folder,
+        resumed,
+    )
+
+
+def _sampler(name: Sampler, seed: int, held: int) -> optuna.samplers.BaseSampler:
+    """Both samplers read each trial's constraints (``Trial.set_constraint``) themselves.
+
+    Seeded by the study's seed and the trials it already holds, so a resumed study draws
+    new designs and a study resumed at the same point draws the same ones.
+    """
+    import optuna
+
+    if held:
+        seed = int(np.random.SeedSequence([seed, held]).generate_state(1)[0])
+    if name == "nsga2":
+        return optuna.samplers.NSGAIISampler(seed=seed, population_size=20)
+    return optuna.samplers.TPESampler(seed=seed, multivariate=True)
+
+
+@dataclass
+class _Search:
+    """The ask–run–tell loop over one study."""
+
+    study: optuna.Study
+    base: Scenario
+    box: Box
+    objectives: tuple[Objective, ...]
+    constraints: tuple[Constraint, ...]
+    confidence: float
+    model: Model
+    opts: RunOptions
+
+    def finished(self) -> int:
+        from optuna.trial import TrialState
+
+        return len(
+            self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.FAIL))
+        )
+
+    def run(self, total: int) -> None:
+        """Rerun trials a killed study left running, then ask new ones up to ``total``.
+
+        Trials run in batches of one per worker, told in trial order once the batch is
+        done, so a study on the same machine with the same seed asks the same designs.
+        """
+        from optuna.trial import Trial as OptunaTrial
+        from optuna.trial import TrialState
+
+        runner = self.opts.runner()
+        batch = runner.workers if isinstance(runner, LocalExecutor) else 2 * default_workers()
+        # a trial RUNNING in the storage belongs to a study that died: this process is the
+        # study's only writer, so it runs that design again under the same number
+        pending = [
+            OptunaTrial(self.study, t._trial_id)
+            for t in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        ]
+        done = self.finished()
+        self.opts.report(done, max(total, done + len(pending)))
+        with kept_alive(runner) as pool:
+            while pending or done < total:
+                room = max(0, min(batch - len(pending), total - done - len(pending)))
+                pending += [self._ask() for _ in range(room)]
+                if not pending:
+                    break
+                outcomes = {
+                    o.number: o for _, o in pool.map(evaluate, [self._design(t) for t in pending])
+                }
+                for t in sorted(pending, key=lambda t: t.number):
+                    self._tell(t, outcomes[t.number])
+                    done += 1
+                    self.opts.report(done, max(total, done))
+                pending = []
+
+    def _ask(self) -> optuna.trial.Trial:
+        trial = self.study.ask()
+        for d in self.box.dimensions:
+            log = d.scale == "log"
+            if d.integer:
+                trial.suggest_int(d.path, int(d.low), int(d.high), log=log)
+            else:
+                trial.suggest_float(d.path, d.low, d.high, log=log)
+        return trial
+
+    def _values(self, params: dict[str, Any]) -> list[float]:
+        return [params[d.path] for d in self.box.dimensions]
+
+    def _design(self, trial: optuna.trial.Trial) -> Design:
+        values = self._values(trial.params)
+        return Design(trial.number, self.base, tuple(self.box.overrides(values)), self.model)
+
+    def _tell(self, trial: optuna.trial.Trial, outcome: Outcome) -> None:
+        from optuna.trial import TrialState
+
+        if outcome.problem:
+            trial.set_user_attr("problem", outcome.problem)
+            self.study.tell(trial, state=TrialState.FAIL)
+            return
+        figures = {k: _plain(v) for k, v in outcome.figures.items() if k in _kept(self)}
+        objectives = [_mean(outcome.figures[o.figure]) for o in self.objectives]
+        slacks = [c.slack(outcome.figures[c.figure], self.confidence) for c in self.constraints]
+        trial.set_user_attr("figures", figures)
+        trial.set_user_attr("slacks", slacks)
+        for c, slack in zip(self.constraints, slacks, strict=True):
+            trial.set_constraint(c.name, slack)
+        if not all(math.isfinite(v) for v in objectives):
+            trial.set_user_attr(
+                "problem",
+                "an objective is undefined for this design "
+                "(no active members, no budget or no points)",
+            )
+            self.study.tell(trial, state=TrialState.FAIL)
+            return
+        self.study.tell(trial, objectives)
+
+    def results(self) -> list[Trial]:
+        """Every finished trial, read back from the storage (a resumed study's too)."""
+        from optuna.trial import TrialState
+
+        out = []
+        states = (TrialState.COMPLETE, TrialState.FAIL)
+        for t in self.study.get_trials(deepcopy=False, states=states):
+            figures = {
+                k: tuple(math.nan if x is None else float(x) for x in v)
+                for k, v in t.user_attrs.get("figures", {}).items()
+            }
+            problem = str(t.user_attrs.get("problem", ""))
+            if t.state == TrialState.FAIL and not problem:
+                problem = "the trial failed"
+            out.append(
+                Trial(
+                    number=t.number,
+                    values=tuple(self._values(t.params)),
+                    objectives=tuple(t.values or ()) if not problem else (),
+                    slacks=tuple(float(s) for s in t.user_attrs.get("slacks", [])),
+                    figures=figures,
+                    problem=problem,
+                )
+            )
+        return sorted(out, key=lambda t: t.number)
+
+
+def _kept(search: _Search) -> set[str]:
+    return {*SHOWN, *(o.figure for o in search.objectives), *(c.figure for c in search.constraints)}
+
+
+def _plain(values: Any) -> list[float | None]:
+    """Per-replication values as JSON (NaN as null: the storage writes strict JSON)."""
+    return [float(x) if math.isfinite(x) else None for x in np.asarray(values, dtype=float)]
+
+
+def _mean(values: Any) -> float:
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    return float(x.mean()) if x.size else math.nan
+
+
+__all__ = ["CONFIDENCE", "Optimisation", "Trial", "interval", "optimize", "parse_objectives"]
