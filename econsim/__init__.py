@@ -8,6 +8,8 @@ The pipeline, one call per step::
     run = econsim.run(scenario)                      # all of it, judged: run.healthy
     econsim.sweep(scenario, ["design.catalog.mug.points_price=2000:4000:5"])
     econsim.compare(["a.yaml", "b.yaml"])            # designs side by side, same seeds
+    econsim.optimize(scenario, ["design.catalog.mug.points_price=500:5000"])  # a passing design
+    econsim.sensitivity(scenario, ["design.catalog.mug.points_price=500:5000"])  # which knobs
     econsim.report.write(run, "runs/mine")           # any result's files, one call
     fit = econsim.fit("events.csv", "design.yaml")   # a population learnt from history
     econsim.segment("events.csv")                    # RFM value classes of its users
@@ -45,6 +47,10 @@ _API = {
     "Sweep": "econsim.explore.sweep",
     "Parameter": "econsim.explore.grid",
     "compare": "econsim.explore.compare",
+    "optimize": "econsim.advisor.optimize",
+    "Optimisation": "econsim.advisor.optimize",
+    "sensitivity": "econsim.advisor.sensitivity",
+    "Sensitivity": "econsim.advisor.sensitivity",
     "Comparison": "econsim.explore.compare",
     "LocalExecutor": "econsim.engine.executors",
     "simulate_events": "econsim.engine.run",
@@ -69,6 +75,7 @@ __all__ = [
     "DeferredRevenue",
     "Fit",
     "LocalExecutor",
+    "Optimisation",
     "Parameter",
     "Problem",
     "Results",
@@ -76,6 +83,7 @@ __all__ = [
     "RunOptions",
     "Scenario",
     "ScenarioError",
+    "Sensitivity",
     "SimulationError",
     "Sweep",
     "calibrate",
@@ -87,17 +95,21 @@ __all__ = [
     "fit_history",
     "load_scenario",
     "loads_scenario",
+    "optimize",
     "read_events",
     "rfm_classes",
     "run",
     "scenario_from_dict",
     "segment",
+    "sensitivity",
     "simulate",
     "simulate_events",
     "sweep",
 ]
 
 if TYPE_CHECKING:
+    from econsim.advisor.optimize import Optimisation, optimize
+    from econsim.advisor.sensitivity import Sensitivity, sensitivity
     from econsim.calibration.calibrate import Calibration, calibrate
     from econsim.engine.executors import DaskExecutor, LocalExecutor
     from econsim.engine.run import estimate_memory, simulate, simulate_events

@@ -20,10 +20,12 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import stats
 
+from econsim import report
 from econsim.advisor.figures import Constraint, interval
 from econsim.advisor.optimize import optimize
 from econsim.advisor.sensitivity import sensitivity
 from econsim.protocol import Result
+from econsim.scenario.load import load_scenario
 from econsim.scenario.schema import Scenario
 from tests.conftest import ROOT
 
@@ -94,26 +96,35 @@ def test_a_constraint_is_met_only_with_confidence_not_on_the_mean() -> None:
     assert budget.slack(np.array([0.90, 1.05]), 0.9) > 0  # the upper end is over budget
 
 
-def test_optimize_finds_a_design_that_an_independent_run_confirms(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def priced(scenario: Scenario) -> dict[str, np.ndarray]:
+    """A programme whose consumer share falls and cost per member rises with the free
+    coffee's price in points: it passes below 2,000 points, and is cheapest at 2,000."""
+    price = scenario.design.catalog["free_coffee"].points_price
+    share = 0.8 - price / 5000
+    figures = {"consumer_share": share, "consumption_rate": 0.6, "budget_used": 0.5,
+               "supply_growth": 0.01, "cost_per_active_user": 5000 / price}  # fmt: skip
+    return {k: np.array([v, v]) for k, v in figures.items()}
+
+
+def test_optimize_finds_the_passing_optimum_and_writes_it_as_a_scenario(tmp_path: Path) -> None:
     out = tmp_path / "study"
-    sets = [a for s in SMALL for a in ("--set", s)]
-    done = run_cli("optimize", EXPENSIVE, *(a for p in PRICES for a in ("--vary", p)),
-                   "--trials", "12", "--replications", "2", "--workers", "1", "--seed", "5",
-                   *sets, "-o", out)  # fmt: skip
-    assert done.returncode == 0, done.stderr + done.stdout
-    assert "best: trial" in done.stdout
-    for name in ("best.yaml", "study.db", "trials.csv", "top.csv", "summary.json",
-                 "report.html", "charts/pareto.png", "charts/history.png"):  # fmt: skip
-        assert (out / name).exists(), name
-    best = (out / "best.yaml").read_text(encoding="utf-8")
-    assert "# Check it: econsim run" in best
-    assert "# The coffee chain of scenarios/coffee-healthy.yaml" in best  # comments kept
-    confirm = run_cli("run", out / "best.yaml", "-o", tmp_path / "confirm",
-                      "--fail-on", "health,budget,inflation")  # fmt: skip
-    assert confirm.returncode == 0, confirm.stdout[-2000:]
-    original = run_cli("run", EXPENSIVE, *sets, "--replications", "2", "-o", tmp_path / "orig",
-                       "--fail-on", "health,budget")  # fmt: skip
-    assert original.returncode == 3  # the design the study started from fails
+    o = optimize(EXPENSIVE, ["design.catalog.free_coffee.points_price=400:4000"], trials=16,
+                 seed=1, workers=1, output=out, model=priced)  # fmt: skip
+    best = o.best()
+    assert best is not None and 1700 <= best.values[0] <= 2000
+    assert all(t.values[0] <= 2000 for t in o.feasible())  # the constraint, exactly
+    assert all(t.objectives[0] >= best.objectives[0] for t in o.feasible())
+    written = report.write(o, out, scenario_file=EXPENSIVE)
+    names = {p.relative_to(out).as_posix() for p in written}
+    assert {"best.yaml", "trials.csv", "top.csv", "summary.json", "report.html",
+            "charts/pareto.png", "charts/history.png"} <= names  # fmt: skip
+    text = (out / "best.yaml").read_text(encoding="utf-8")
+    assert "# The coffee chain of scenarios/coffee-healthy.yaml" in text  # comments kept
+    assert f"design.catalog.free_coffee.points_price={best.values[0]}" in text
+    again = load_scenario(out / "best.yaml")
+    assert again.design.catalog["free_coffee"].points_price == best.values[0]
+    assert "optimised (trial" in again.name
+    assert len((out / "trials.csv").read_text(encoding="utf-8-sig").splitlines()) == 17
 
 
 def test_a_killed_study_resumes_with_every_trial_once(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from econsim.advisor.figures import (
     constraints,
     interval,
 )
+from econsim.advisor.requires import library
 from econsim.advisor.study import open_study
 from econsim.advisor.trials import Design, Model, Outcome, Simulate, evaluate
 from econsim.engine.executors import Executor, LocalExecutor, default_workers, kept_alive
@@ -48,6 +49,8 @@ if TYPE_CHECKING:
 
 Sampler = Literal["tpe", "nsga2"]
 SAMPLERS: tuple[Sampler, ...] = ("tpe", "nsga2")
+#: Designs asked of the sampler at a time (more when more workers would stand idle).
+BATCH = 4
 #: The confidence with which a constraint must be met over replications.
 CONFIDENCE = 0.9
 #: Figures each trial keeps (per replication), beside its objectives and constraints.
@@ -300,6 +303,7 @@ def optimize(
         "replications": reps,
     }
     folder = Path(output) if output is not None else None
+    library("optuna", "econsim optimize")
     study = open_study(folder, settings, resume, force, objs, partial(_sampler, sampler, seed_))
     run_model = model or Simulate(seed_, reps)
     search = _Search(study, base, box, objs, cons, confidence, run_model, opts)
@@ -360,14 +364,16 @@ class _Search:
     def run(self, total: int) -> None:
         """Rerun trials a killed study left running, then ask new ones up to ``total``.
 
-        Trials run in batches of one per worker, told in trial order once the batch is
-        done, so a study on the same machine with the same seed asks the same designs.
+        Trials run in batches of :data:`BATCH` (or one per worker when there are more
+        workers), told in trial order once the batch is done, so the same study asks the
+        same designs on any machine with up to BATCH cores.
         """
         from optuna.trial import Trial as OptunaTrial
         from optuna.trial import TrialState
 
         runner = self.opts.runner()
-        batch = runner.workers if isinstance(runner, LocalExecutor) else 2 * default_workers()
+        workers = runner.workers if isinstance(runner, LocalExecutor) else 2 * default_workers()
+        batch = max(BATCH, workers)
         # a trial RUNNING in the storage belongs to a study that died: this process is the
         # study's only writer, so it runs that design again under the same number
         pending = [

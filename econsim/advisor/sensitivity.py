@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.advisor.requires import library
 from econsim.advisor.trials import Design, Model, Simulate, evaluate
 from econsim.engine.executors import Executor
 from econsim.errors import Problem, ScenarioError
@@ -101,13 +102,28 @@ class Sensitivity:
     indices: tuple[Index, ...] = ()
     overrides: tuple[str, ...] = ()
 
+    @property
+    def measure(self) -> str:
+        """What ranks the fields: "ST" (Sobol), "μ*" (Morris) or "swing" (tornado)."""
+        return {"sobol": "ST", "morris": "μ*", "tornado": "swing"}[self.method]
+
+    def scores(self, figure: str) -> dict[str, float]:
+        """Each field's ranking measure for ``figure``: ST, μ* or the tornado swing."""
+        if self.indices:
+            return {i.path: i.total for i in self.indices if i.figure == figure}
+        return {b.path: b.swing for b in self.bars if b.figure == figure}
+
     def ranking(self, figure: str) -> list[str]:
         """The fields, most influential first: by ST (Sobol), μ* (Morris) or swing."""
-        if self.indices:
-            score = {i.path: i.total for i in self.indices if i.figure == figure}
-        else:
-            score = {b.path: b.swing for b in self.bars if b.figure == figure}
+        score = self.scores(figure)
         return sorted(self.box.names, key=lambda p: -_finite(score.get(p, math.nan)))
+
+    def moved(self, figure: str) -> bool:
+        """Whether any field in the box moves ``figure`` at all (e.g. catalog prices never
+        move the points issued)."""
+        return any(_finite(v) > 0 for v in self.scores(figure).values()) or any(
+            b.swing > 0 for b in self.bars if b.figure == figure
+        )
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -119,7 +135,9 @@ class Sensitivity:
             "seed": self.seed,
             "replications": self.replications,
             "baseline": self.baseline,
-            "ranking": {f: self.ranking(f) for f in self.figures},
+            "measure": self.measure,
+            "ranking": {f: self.ranking(f) if self.moved(f) else [] for f in self.figures},
+            "scores": {f: self.scores(f) for f in self.figures},
             "tornado": [_plain(b) | {"swing": b.swing} for b in self.bars],
             "indices": [_plain(i) for i in self.indices],
         }
@@ -174,6 +192,8 @@ def sensitivity(
     n = samples if samples is not None else {"sobol": 64, "morris": 10, "tornado": 0}[method]
     if method != "tornado" and n < 2:
         raise ValueError(f"samples must be at least 2 for {method}, not {n}")
+    if method != "tornado":
+        library("SALib", f"econsim sensitivity --method {method}")
     tornado = _tornado_designs(box)
     problem = box.salib_problem()
     global_x = _sample(method, problem, n, seed_)

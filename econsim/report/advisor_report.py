@@ -246,13 +246,28 @@ def _index_header(method: str) -> dict[str, str]:
     }
 
 
+def ranked(s: Sensitivity, figure: str) -> str:
+    """ "free_coffee.points_price 0.41, cup_upgrade.points_price 0.12, …" — or that nothing
+    in the box moves the figure."""
+    if not s.moved(figure):
+        return "nothing in the box moves it"
+    scores = s.scores(figure)
+    return ", ".join(
+        f"{short_path(p)} {_score(figure, scores[p], s.measure)}" for p in s.ranking(figure)
+    )
+
+
+def _score(figure: str, value: float, measure: str) -> str:
+    if not math.isfinite(value):
+        return "n/a"
+    if measure == "ST" or figure not in MONEY | {"issued"}:
+        return f"{value:.2f}"
+    return f"{value:,.0f}"
+
+
 def render_sensitivity(s: Sensitivity, charts: str) -> str:
     ranking = [
-        [
-            escape(f.replace("_", " ")),
-            _num(f, s.baseline[f]),
-            escape(", ".join(short_path(p) for p in s.ranking(f))),
-        ]
+        [escape(f.replace("_", " ")), _num(f, s.baseline[f]), escape(ranked(s, f))]
         for f in s.figures
     ]
     measure = {"sobol": "total Sobol index ST", "morris": "Morris μ*", "tornado": "tornado swing"}[
@@ -275,7 +290,7 @@ def render_sensitivity(s: Sensitivity, charts: str) -> str:
 numbers (seed {s.seed}): the tornado (each field alone at each end) and {escape(method)}.</p>
 <h2>The box</h2><ul>{box}</ul>
 <h2>Which knobs matter (ranked by {escape(measure)})</h2>
-{table(["figure", "as designed", "fields, most influential first"], ranking)}
+{table(["figure", "as designed", f"fields, most influential first ({s.measure})"], ranking)}
 <h2>Charts</h2>
 {charts}
 <p class="sub">Made by econsim; see docs/advisor.md for how to read the indices.</p>

@@ -217,18 +217,21 @@ def print_optimisation(o: Optimisation, folder: Path, console: Console) -> None:
     front = len(o.objectives) > 1
     shown = o.front() if front else o.top(5)
     table = Table(
-        title=f"{'Pareto front' if front else 'top designs'} of {o.name}", title_justify="left"
+        title=f"{'Pareto front' if front else 'top designs'} of {o.name}",
+        title_justify="left",
+        padding=(0, 0),  # many columns: the box lines separate them
     )
     headers = [
         "trial",
         *(short_path(p) for p in o.box.names),
         *(x.name for x in o.objectives),
-        "consumption",
+        "consumption rate",
         "consumer share",
         "budget used",
     ]
     for h in headers:  # words wrap in a narrow terminal; a dotted path would be cut
-        table.add_column(h.replace("_", " ").replace(".", " "), justify="right")
+        words = h.replace("_", " ").replace(".", " ")
+        table.add_column(words, justify="right", min_width=max(map(len, words.split())))
     for t in shown:
         table.add_row(*trial_cells(o, t)[:-2])
     if shown:
@@ -256,21 +259,18 @@ def print_optimisation(o: Optimisation, folder: Path, console: Console) -> None:
 
 def print_sensitivity(s: Sensitivity, folder: Path, console: Console) -> None:
     """Each figure's fields, most influential first, with the measure that ranks them."""
+    from econsim.report.advisor_report import ranked
+
     table = Table(title=f"sensitivity of {s.name} ({s.method})", title_justify="left")
     table.add_column("figure")
     table.add_column("as designed", justify="right")
-    table.add_column("fields, most influential first")
+    table.add_column(f"fields, most influential first ({s.measure})")
     for f in s.figures:
         unit = "share" if f in ("consumption_rate", "consumer_share") else "points"
-        table.add_row(
-            f.replace("_", " "),
-            _fmt(s.baseline[f], unit),
-            ", ".join(short_path(p) for p in s.ranking(f)),
-        )
+        table.add_row(f.replace("_", " "), _fmt(s.baseline[f], unit), ranked(s, f))
     console.print(table)
-    measure = {"sobol": "total Sobol index ST", "morris": "Morris mu*", "tornado": "tornado swing"}[
-        s.method
-    ]
+    measure = {"sobol": "total Sobol index ST", "morris": "Morris μ* (mean |effect| across "
+               "a field's range)", "tornado": "tornado swing"}[s.method]  # fmt: skip
     console.print(
         f"{s.designs} designs × {s.replications} replications; ranked by {measure}; "
         f"wrote {folder}/report.html",
