@@ -195,6 +195,7 @@ def test_sensitivity_ranks_the_catalog_prices_the_same_on_two_seeds(tmp_path: Pa
         (["--replications", "1"], "at least 2"),
         (["--vary", "design.catalog.mugg.points_price=1:5"], "'mugg' is not set"),
         (["--vary", "design.catalog.mug.points_price=500:100"], "LOW (500) must be below"),
+        (["--vary", "design.catalog.mug.loop=1:2"], "is not a number"),
         (["--vary", "design.expiry.months=0:12:log"], "a log range must stay above 0"),
     ],
 )

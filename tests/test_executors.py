@@ -71,6 +71,14 @@ def test_dask_local_cluster_gives_identical_numbers() -> None:
         remote = econsim.sweep(COFFEE, params, overrides=SMALL, replications=3, executor=dask)
         s = econsim.load_scenario(COFFEE, SMALL)
         reps = econsim.simulate(s, seed=9, replications=2, executor=dask)
+        # an optimisation's trials run on the cluster too, and ask the same designs
+        box = ["design.catalog.cup_upgrade.points_price=100:400"]
+        here = econsim.optimize(COFFEE, box, trials=4, overrides=SMALL, replications=2, workers=1)
+        there = econsim.optimize(COFFEE, box, trials=4, overrides=SMALL, replications=2,
+                                 executor=dask)  # fmt: skip
+    assert [(t.values, t.objectives) for t in here.trials] == [
+        (t.values, t.objectives) for t in there.trials
+    ]
     assert local.rows == remote.rows or _same_rows(local.rows, remote.rows)
     serial = econsim.simulate(s, seed=9, replications=2)
     for name, arr in serial.arrays.items():

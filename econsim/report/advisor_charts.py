@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from econsim.report.charts import PALETTE, UNHEALTHY, amounts, legend_outside, new_axes
 from econsim.report.wording import short_path
@@ -38,6 +38,20 @@ def _axis(ax: Axes, figure: str, label: str, axis: str = "y") -> None:
         target.set_label_text(label)
     else:
         amounts(ax, label, axis)
+
+
+def _finite(x: float) -> float:
+    return x if np.isfinite(x) else -np.inf
+
+
+def _label(o: Optimisation, figure: str) -> str:
+    """An axis label with its unit: money objectives in the scenario's currency."""
+    words = figure.replace("_", " ")
+    if figure == "cost_per_active_user":
+        return f"{words} ({o.scenario.currency} per period)"
+    if figure in ("cost", "liability"):
+        return f"{words} ({o.scenario.currency})"
+    return words
 
 
 def _trade_off(o: Optimisation) -> tuple[str, str]:
@@ -102,8 +116,8 @@ def plot_pareto(o: Optimisation, ax: Axes | None = None) -> Axes:
     for c in o.constraints:
         if c.figure == y_fig:
             ax.axhline(c.threshold, color=UNHEALTHY, ls="--", lw=1, label=f"{c.name} line")
-    _axis(ax, x_fig, x_fig.replace("_", " "), "x")
-    _axis(ax, y_fig, y_fig.replace("_", " "))
+    _axis(ax, x_fig, _label(o, x_fig), "x")
+    _axis(ax, y_fig, _label(o, y_fig))
     legend_outside(ax)
     return ax
 
@@ -141,7 +155,8 @@ def plot_history(o: Optimisation, ax: Axes | None = None) -> Axes:
         ys.append(ys[-1])
         ax.step(xs, ys, where="post", c=PALETTE[1], label="best passing so far")
     ax.set_xlabel("trial")
-    _axis(ax, obj.figure, obj.name.replace("_", " "))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _axis(ax, obj.figure, _label(o, obj.figure))
     legend_outside(ax)
     return ax
 
@@ -167,7 +182,8 @@ def plot_indices(s: Sensitivity, figure: str, ax: Axes | None = None) -> Axes:
     sobol = s.method == "sobol"
     kind = "Sobol indices" if sobol else "Morris elementary effects"
     ax = new_axes(ax, f"{kind}: {figure.replace('_', ' ')}")
-    rows = [i for i in s.indices if i.figure == figure]
+    # the most influential field on top, as in the tornado
+    rows = sorted((i for i in s.indices if i.figure == figure), key=lambda i: _finite(i.total))
     y = np.arange(len(rows))
     h = 0.38
     labels = [short_path(i.path) for i in rows]

@@ -48,7 +48,7 @@ def design_text(
         source = f"the scenario '{o.name}'"
         apply_overrides(tree, o.design(trial))
     objectives = ", ".join(
-        f"{obj.name} {_num(obj.figure, v)}"
+        f"{obj.name} {figure_text(obj.figure, v)}"
         for obj, v in zip(o.objectives, trial.objectives, strict=True)
     )
     tree["name"] = f"{o.name} — optimised (trial {trial.number})"
@@ -70,7 +70,8 @@ def design_text(
     ) + text
 
 
-def _num(figure: str, value: float) -> str:
+def figure_text(figure: str, value: float) -> str:
+    """A figure as people read it: money with separators, shares as percentages."""
     if not math.isfinite(value):
         return "n/a"
     if figure in MONEY or figure in ("issued",):
@@ -126,9 +127,11 @@ def write_optimisation(
 
 def trial_cells(o: Optimisation, t: Trial) -> list[str]:
     cells = [str(t.number), *(escape(f"{v:,g}") for v in t.values)]
-    cells += [_num(obj.figure, v) for obj, v in zip(o.objectives, t.objectives, strict=False)]
     cells += [
-        _num(f, t.mean(f))
+        figure_text(obj.figure, v) for obj, v in zip(o.objectives, t.objectives, strict=False)
+    ]
+    cells += [
+        figure_text(f, t.mean(f))
         for f in ("consumption_rate", "consumer_share", "budget_used", "supply_growth")
     ]
     ok = "<span class='pass'>✓</span>" if t.feasible else "<span class='fail'>✗</span>"
@@ -151,7 +154,7 @@ def render_optimisation(o: Optimisation, charts: str) -> str:
     cons = "".join(
         f"<li>{escape(c.name)}: the {'lower' if c.at_least else 'upper'} end of the "
         f"{o.confidence:.0%} interval of {escape(c.figure.replace('_', ' '))} "
-        f"{'≥' if c.at_least else '≤'} {_num(c.figure, c.threshold)}</li>"
+        f"{'≥' if c.at_least else '≤'} {figure_text(c.figure, c.threshold)}</li>"
         for c in o.constraints
     )
     box = "".join(f"<li><code>{escape(d.describe())}</code></li>" for d in o.box.dimensions)
@@ -267,13 +270,25 @@ def _score(figure: str, value: float, measure: str) -> str:
 
 def render_sensitivity(s: Sensitivity, charts: str) -> str:
     ranking = [
-        [escape(f.replace("_", " ")), _num(f, s.baseline[f]), escape(ranked(s, f))]
+        [
+            escape(f.replace("_", " ")),
+            figure_text(f, s.baseline[f]),
+            f"<span class='advice'>{escape(ranked(s, f))}</span>",
+        ]
         for f in s.figures
     ]
     measure = {"sobol": "total Sobol index ST", "morris": "Morris μ*", "tornado": "tornado swing"}[
         s.method
     ]
     box = "".join(f"<li><code>{escape(d.describe())}</code></li>" for d in s.box.dimensions)
+    # an index whose interval is wider than most of the range says little: say so
+    wide = s.method == "sobol" and any(i.total_conf > 0.2 for i in s.indices)
+    wide_note = (
+        "<p>Some intervals are wider than 0.2: the ranking may change with another seed; "
+        "raise <code>--samples</code> (N) for sharper indices.</p>"
+        if wide
+        else ""
+    )
     method = {
         "sobol": f"Sobol indices (SALib, N = {s.samples}, first-order and total, "
         "95% bootstrap intervals)",
@@ -291,6 +306,7 @@ numbers (seed {s.seed}): the tornado (each field alone at each end) and {escape(
 <h2>The box</h2><ul>{box}</ul>
 <h2>Which knobs matter (ranked by {escape(measure)})</h2>
 {table(["figure", "as designed", f"fields, most influential first ({s.measure})"], ranking)}
+{wide_note}
 <h2>Charts</h2>
 {charts}
 <p class="sub">Made by econsim; see docs/advisor.md for how to read the indices.</p>

@@ -212,7 +212,7 @@ def print_segments(rfm: RFM, console: Console) -> None:
 
 def print_optimisation(o: Optimisation, folder: Path, console: Console) -> None:
     """The top designs (or the Pareto front), and what was found in one sentence."""
-    from econsim.report.advisor_report import BEST, trial_cells
+    from econsim.report.advisor_report import BEST
 
     front = len(o.objectives) > 1
     shown = o.front() if front else o.top(5)
@@ -221,19 +221,25 @@ def print_optimisation(o: Optimisation, folder: Path, console: Console) -> None:
         title_justify="left",
         padding=(0, 0),  # many columns: the box lines separate them
     )
-    headers = [
-        "trial",
-        *(short_path(p) for p in o.box.names),
-        *(x.name for x in o.objectives),
-        "consumption rate",
-        "consumer share",
-        "budget used",
-    ]
+    from econsim.report.advisor_report import figure_text
+
+    # an 80-column terminal holds about seven columns: with more, the figures beyond the
+    # consumer share are left to top.csv and the report
+    figures = ["consumption_rate", "consumer_share", "budget_used"]
+    if len(o.box) + len(o.objectives) + len(figures) + 1 > 7:
+        figures = ["consumer_share"]
+    headers = ["trial", *(short_path(p) for p in o.box.names),
+               *(x.name for x in o.objectives), *figures]  # fmt: skip
     for h in headers:  # words wrap in a narrow terminal; a dotted path would be cut
         words = h.replace("_", " ").replace(".", " ")
         table.add_column(words, justify="right", min_width=max(map(len, words.split())))
     for t in shown:
-        table.add_row(*trial_cells(o, t)[:-2])
+        table.add_row(
+            str(t.number),
+            *(f"{v:,g}" for v in t.values),
+            *(figure_text(x.figure, v) for x, v in zip(o.objectives, t.objectives, strict=True)),
+            *(figure_text(f, t.mean(f)) for f in figures),
+        )
     if shown:
         console.print(table)
     console.print(
