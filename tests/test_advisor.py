@@ -24,6 +24,7 @@ from econsim import report
 from econsim.advisor.figures import Constraint, interval
 from econsim.advisor.optimize import optimize
 from econsim.advisor.sensitivity import sensitivity
+from econsim.errors import ScenarioError
 from econsim.protocol import Result
 from econsim.scenario.load import load_scenario
 from econsim.scenario.schema import Scenario
@@ -230,3 +231,18 @@ def test_two_objectives_give_a_pareto_front_of_passing_designs() -> None:
             assert not (b.objectives[0] < a.objectives[0] and b.objectives[1] > a.objectives[1])
     assert isinstance(o, Result) and len(o.to_df()) == 8
     assert "Optimisation of" in o._repr_html_()
+
+
+@pytest.mark.parametrize("name", ["coffee-healthy", "e-commerce", "wealth-management"])
+def test_quick_overrides_equal_the_yaml_path(name: str) -> None:
+    from econsim.scenario.load import dump_scenario, parse_yaml, validate_tree
+    from econsim.scenario.overrides import apply_overrides
+    from econsim.scenario.variants import with_overrides
+
+    base = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+    texts = ["population.users=1234", "seed=9", "design.period_days=7"]
+    tree = parse_yaml(dump_scenario(base), "x")
+    slow = validate_tree(tree, "x", apply_overrides(tree, texts))
+    assert with_overrides(base, texts) == slow
+    with pytest.raises(ScenarioError, match="--set population.users=-5"):  # located
+        with_overrides(base, ["population.users=-5"])
