@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 
 @runtime_checkable
 class Result(Protocol):
-    """What ``run``, ``simulate``, ``sweep``, ``compare``, ``calibrate``, ``fit_history`` and
-    ``rfm_classes`` return."""
+    """What ``run``, ``simulate``, ``sweep``, ``compare``, ``calibrate``, ``fit_history``,
+    ``rfm_classes``, ``optimize``, ``sensitivity`` and ``econsim.testing.search`` return."""
 
     def summary(self) -> dict[str, Any]:
         """Key figures as plain JSON-ready values."""
