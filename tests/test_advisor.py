@@ -244,5 +244,5 @@ def test_quick_overrides_equal_the_yaml_path(name: str) -> None:
     tree = parse_yaml(dump_scenario(base), "x")
     slow = validate_tree(tree, "x", apply_overrides(tree, texts))
     assert with_overrides(base, texts) == slow
-    with pytest.raises(ScenarioError, match="--set population.users=-5"):  # located
+    with pytest.raises(ScenarioError, match=r"--set population\.users=-5"):  # located
         with_overrides(base, ["population.users=-5"])

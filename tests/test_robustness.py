@@ -34,3 +34,93 @@ def test_a_new_name_in_a_sweep_parameter_is_a_located_error(run_cli, tmp_path: P
                    "-o", tmp_path / "s")  # fmt: skip
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "design.catalog.mugg" in done.stderr
+
+
+BOMB = "\n".join(
+    [f"a: &a [{', '.join(['lol'] * 9)}]"]
+    + [
+        f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]"
+        for a, b in zip("abcdefgh", "bcdefghi", strict=True)
+    ]
+)
+
+
+def test_a_yaml_bomb_is_refused_at_once(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Case 3: nine lines of aliases standing for 387 million values."""
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(BOMB, encoding="utf-8")
+    done = run_cli("validate", bomb)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"{bomb}:1:1" in done.stderr and "more than 100,000 values" in done.stderr
+
+
+def test_a_huge_file_is_refused_before_it_is_parsed(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Case 3: a valid scenario padded with 5 MB of comments."""
+    padded = tmp_path / "padded.yaml"
+    padded.write_text(COFFEE.read_text(encoding="utf-8") + ("# " + "x" * 98 + "\n") * 50_000,
+                      encoding="utf-8")  # fmt: skip
+    done = run_cli("validate", padded)
+    assert done.returncode == 2 and "the limit is 1,000,000" in done.stderr
+
+
+RECORD_LOG = ROOT / "scenarios" / "history" / "record-store-events.csv"
+RECORD = ROOT / "scenarios" / "record-store.yaml"
+
+
+def _log(tmp_path: Path, amount: str | None = None, cell: tuple[int, str] | None = None) -> Path:
+    """The record store's log with every purchase amount replaced, or one cell replaced."""
+    import csv
+
+    with RECORD_LOG.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    for row in rows[1:]:
+        if amount is not None and row[2] == "purchase":
+            row[3] = amount
+    if cell is not None:
+        rows[cell[0]][4] = cell[1]
+    path = tmp_path / "events.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    return path
+
+
+def test_fit_reads_a_fixed_price_as_a_fixed_amount(tmp_path: Path) -> None:
+    """Case 4: every purchase at one price (a NaN in the solver before)."""
+    import econsim
+
+    found = econsim.fit(_log(tmp_path, "19.99"), RECORD, initial_days=0)
+    (amount,) = found.amounts
+    assert amount.distribution == "fixed" and amount.mean == pytest.approx(19.99)
+    tiers = found.population["tiers"]
+    assert all(t["core"]["purchase"]["amount"]["distribution"] == "fixed" for t in tiers.values())
+
+
+@pytest.mark.parametrize("amount", ["", "0"])
+def test_fit_of_a_core_behaviour_without_amounts_names_the_column(
+    tmp_path: Path, amount: str
+) -> None:
+    """Case 4: purchases logged without amounts, or all 0 (a reduction on nothing before)."""
+    import econsim
+    from econsim.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="none has an amount above 0") as err:
+        econsim.fit(_log(tmp_path, amount), RECORD, initial_days=0)
+    assert err.value.problems[0].path == "amount"
+
+
+def test_an_absurd_amount_is_a_row_located_error(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Case 4: 1e308 (a brentq NaN before, blamed on the design file)."""
+    done = run_cli("fit", _log(tmp_path, "1e308"), "--design", RECORD, "-o", tmp_path / "f.yaml")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "events.csv:2:" in done.stderr and "more than anyone spends" in done.stderr
+
+
+@pytest.mark.parametrize("command", ["fit", "segment"])
+def test_a_cell_past_csvs_limit_is_a_located_error(run_cli, tmp_path: Path, command: str) -> None:  # type: ignore[no-untyped-def]
+    """Case 4: a cell over 131,072 characters (csv.Error before)."""
+    log = _log(tmp_path, cell=(5, "x" * 200_000))
+    args = ("--design", RECORD, "-o", tmp_path / "f.yaml") if command == "fit" else (
+        "-o", tmp_path / "seg")  # fmt: skip
+    done = run_cli(command, log, *args)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "events.csv:6:1" in done.stderr and "field larger than field limit" in done.stderr

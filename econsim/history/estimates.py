@@ -5,6 +5,7 @@ redemption propensity (docs/history.md); :mod:`econsim.history.fit` puts them to
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,17 +99,32 @@ def user_tiers(log: EventLog, model: Model, window: int) -> Int:
     return np.maximum(tier, 0).astype(np.int64)
 
 
-def _fit_amounts(x: F, tier: str, behaviour: str) -> AmountFit:
-    """The best of lognormal, gamma and exponential by AIC (location fixed at 0)."""
-    x = x[x > 0]
+#: Fewer positive amounts than this and a behaviour's amounts keep the design's default.
+MIN_AMOUNTS = 5
+
+
+def _fit_amounts(x: F, tier: str, behaviour: str) -> AmountFit | None:
+    """The best of lognormal, gamma and exponential by AIC (location fixed at 0); "fixed"
+    when every amount is the same (one product at one price); None with too few amounts."""
+    x = x[np.isfinite(x) & (x > 0)]
+    if x.size < MIN_AMOUNTS:
+        return None
+    if float(np.ptp(x)) <= 1e-9 * float(x.max()):  # no spread to fit a family to
+        return AmountFit(tier, behaviour, "fixed", float(x.mean()), 0.0, 0.0, int(x.size), x, None)
     best: tuple[float, str, Any] | None = None
     for name, dist in FAMILIES.items():
-        params = dist.fit(x, floc=0)
-        k = len(params) - 1  # loc is fixed
-        aic = 2 * k - 2 * float(np.sum(dist.logpdf(x, *params)))
-        if best is None or aic < best[0]:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a family that fits badly
+            try:
+                params = dist.fit(x, floc=0)
+            except (ValueError, FloatingPointError, RuntimeError):
+                continue  # this family cannot describe these amounts; the others may
+            k = len(params) - 1  # loc is fixed
+            aic = 2 * k - 2 * float(np.sum(dist.logpdf(x, *params)))
+        if math.isfinite(aic) and (best is None or aic < best[0]):
             best = (aic, name, dist(*params))
-    assert best is not None
+    if best is None:
+        return None
     _, name, frozen = best
     mean, var = (float(v) for v in frozen.stats(moments="mv"))
     ks = float(stats.kstest(x, frozen.cdf).statistic)
@@ -171,6 +187,7 @@ class TierEstimates:
     estimates: list[Estimate] = field(default_factory=list)
     amounts: list[AmountFit] = field(default_factory=list)
     rates: dict[tuple[int, int], float] = field(default_factory=dict)  # (tier, core) → freq
+    cautions: list[str] = field(default_factory=list)  # what these estimates could not know
 
 
 def tier_shares(tier: Int, model: Model) -> tuple[F, list[Estimate]]:
@@ -224,7 +241,13 @@ def _behaviour_estimates(
         out.estimates.append(
             Estimate(f"{bname} per period, tier {tname}", freq, freq_se, int(members.sum()))
         )
-        fit_b = _fit_amounts(log.amount[in_tier], tname, bname) if in_tier.sum() >= 5 else None
+        fit_b = _fit_amounts(log.amount[in_tier], tname, bname)
+        if fit_b is None and in_tier.any():
+            out.cautions.append(
+                f"{bname} in tier {tname}: fewer than {MIN_AMOUNTS} events with an amount "
+                "above 0, so its amounts are not fitted (the design's default shape is kept "
+                "and its uptake counts occurrences without amounts as 0)"
+            )
         if fit_b is not None:
             out.amounts.append(fit_b)
             entry["core"][bname] = {

@@ -146,12 +146,28 @@ def _columns(path: Path) -> tuple[dict[str, list[str]], _Where]:
     if path.suffix == ".parquet":
         return _parquet(path)
     where = _Where(str(path))
+    reader = None
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
+            reader = csv.reader(fh)
+            rows = list(reader)
     except (OSError, UnicodeDecodeError) as exc:
         raise EventLogError(
             [where(-1, "", f"cannot read the file ({exc})", "give a UTF-8 CSV")]
+        ) from None
+    except csv.Error as exc:  # e.g. a cell longer than csv's 131,072-character limit
+        line = reader.line_num if reader is not None else 0
+        raise EventLogError(
+            [
+                Problem(
+                    str(path),
+                    line,
+                    1,
+                    "",
+                    f"cannot read this line as CSV: {exc}",
+                    "a cell of an event log is a date, a name or a number: check the quoting",
+                )
+            ]
         ) from None
     if not rows:
         raise EventLogError([where(-1, "", "the file is empty", "add a header")])
@@ -193,6 +209,11 @@ def _dates(values: Sequence[str], where: _Where) -> tuple[NDArray[np.int64], lis
     return out, problems
 
 
+#: More than any one purchase (a trillion in the currency's units): a larger amount is a
+#: data error, and would overflow the fit's sums.
+MAX_AMOUNT = 1e12
+
+
 def _amounts(values: Sequence[str], where: _Where) -> tuple[NDArray[np.float64], list[Problem]]:
     out = np.full(len(values), np.nan)
     problems: list[Problem] = []
@@ -211,6 +232,16 @@ def _amounts(values: Sequence[str], where: _Where) -> tuple[NDArray[np.float64],
                     "amount",
                     f"amount {text} is negative or not finite",
                     "amounts are what a user spent: 0 or more",
+                )
+            )
+        elif value > MAX_AMOUNT:
+            problems.append(
+                where(
+                    i,
+                    "amount",
+                    f"amount {text} is more than anyone spends at once (the limit is "
+                    f"{MAX_AMOUNT:,.0f})",
+                    "check the unit of the column (cents? a card number in the wrong column?)",
                 )
             )
         out[i] = value

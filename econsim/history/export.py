@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from econsim.errors import Problem, ScenarioError
 from econsim.history.fit import Fit
 from econsim.scenario.load import dump_tree, load_tree, loads_scenario
 
@@ -31,5 +32,23 @@ def fitted_yaml(design_file: Path | str, fit: Fit) -> str:
     tree["start_date"] = fit.start
     tree["population"] = plain(fit.population)
     text = dump_tree(tree)
-    loads_scenario(text, f"fitted scenario from {design_file}")
+    try:
+        loads_scenario(text, f"fitted scenario from {design_file}")
+    except ScenarioError as exc:
+        # the design validated on its own: what fails is what the log taught, so the
+        # problem names the log, not a line of a file the user never wrote
+        raise ScenarioError(
+            [
+                Problem(
+                    f"the population fitted from {fit.source}",
+                    0,
+                    0,
+                    p.path,
+                    p.message,
+                    "these values were estimated from the event log: check it for duplicated "
+                    "rows, extreme amounts or a wrong --as-of",
+                )
+                for p in exc.problems
+            ]
+        ) from None
     return text

@@ -27,10 +27,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from econsim.engine.model import Model, compile_model
+from econsim.errors import Problem
 from econsim.history import bgnbd
 from econsim.history.estimates import AmountFit as AmountFit
 from econsim.history.estimates import Estimate, propensity_estimates, tier_estimates, user_tiers
-from econsim.history.events import EventLog
+from econsim.history.events import EventLog, EventLogError
 from econsim.history.season import fit_season, operational
 from econsim.history.window import AsOf, as_of_day, open_log
 from econsim.protocol import html_table, pandas
@@ -149,6 +150,7 @@ def fit_history(
     log = log.until(last)
     window = last + 1
     model = compile_model(design)
+    _check_core_amounts(log, model)
     tier = user_tiers(log, model, window)
     first = log.first_day()
     periods = np.maximum(window - first, 1) / design.design.period_days
@@ -180,8 +182,28 @@ def fit_history(
     return Fit(
         log.source, log.start, window, pop, tuple(estimates), tuple(found.amounts), fitted,
         log.users, tier, p_alive, s, model.tiers,
-        _cautions(window, s, fitted, season, festivals or {}),
+        (*found.cautions, *_cautions(window, s, fitted, season, festivals or {})),
     )  # fmt: skip
+
+
+def _check_core_amounts(log: EventLog, model: Model) -> None:
+    """A core behaviour earns by its amount: a log that never gives one cannot be fitted."""
+    problems = []
+    for b, name in enumerate(model.behaviours):
+        events = log.event == b
+        if model.is_core[b] and events.any() and not (log.amount[events] > 0).any():
+            problems.append(
+                Problem(
+                    log.source, 0, 0, "amount",
+                    f"the log has {int(events.sum()):,} '{name}' events and none has an amount "
+                    f"above 0, but {name} is a core behaviour of the design (it earns per unit "
+                    "of amount)",
+                    "add the amount column (what each event spent), or make the behaviour "
+                    "non_core in the design",
+                )
+            )  # fmt: skip
+    if problems:
+        raise EventLogError(problems)
 
 
 def _kept(design: Scenario) -> dict[str, Any]:

@@ -20,11 +20,16 @@ def plot_amount_fit(a: AmountFit, ax: Axes | None = None) -> Axes:
     ax = new_axes(ax, f"{a.behaviour} amounts, tier {a.tier}: {a.distribution} "
                       f"(mean {a.mean:,.4g}, cv {a.cv:.2f}, KS {a.ks:.3f}, n {a.n:,})")  # fmt: skip
     x = a.amounts
-    bins = np.geomspace(max(float(x.min()), 1e-9), float(x.max()), 40)
-    ax.hist(x, bins=bins.tolist(), density=True, color=PALETTE[0], alpha=0.5, label="history")
-    grid = np.geomspace(bins[0], bins[-1], 400)
-    ax.plot(grid, a.fitted.pdf(grid), color=PALETTE[1], label=f"fitted {a.distribution}")
-    ax.set_xscale("log")
+    if a.fitted is None:  # "fixed": every amount the same, a spike, not a density
+        ax.axvline(a.mean, color=PALETTE[1], label=f"every amount is {a.mean:,.4g}")
+        ax.set_xlim(a.mean * 0.5, a.mean * 1.5)
+    else:
+        bins = np.geomspace(max(float(x.min()), 1e-9), float(x.max()), 40)
+        ax.hist(x, bins=bins.tolist(), density=True, color=PALETTE[0], alpha=0.5,
+                label="history")  # fmt: skip
+        grid = np.geomspace(bins[0], bins[-1], 400)
+        ax.plot(grid, a.fitted.pdf(grid), color=PALETTE[1], label=f"fitted {a.distribution}")
+        ax.set_xscale("log")
     ax.set_xlabel("amount per occurrence")
     ax.set_ylabel("density")
     ax.legend(fontsize=8)

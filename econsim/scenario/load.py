@@ -41,6 +41,13 @@ Loc = tuple[str | int, ...]
 
 #: Deeper nesting than any scenario needs; deeper input is refused, not recursed into.
 MAX_DEPTH = 40
+#: More values than any scenario has (the bundled ones have a few hundred). YAML aliases
+#: let a few lines stand for billions of values ("billion laughs"): expanding stops here.
+MAX_VALUES = 100_000
+
+
+class TooManyValuesError(ValueError):
+    """The tree expands to more values than a scenario can have."""
 
 
 def read_scenario_text(path: Path | str) -> str:
@@ -63,12 +70,19 @@ def read_scenario_text(path: Path | str) -> str:
 
 def to_plain(node: Any, depth: int = 0) -> Any:
     """ruamel's commented containers and scalars → plain dicts, lists, str, int, float."""
+    return _plain(node, depth, [MAX_VALUES])
+
+
+def _plain(node: Any, depth: int, left: list[int]) -> Any:
     if depth > MAX_DEPTH:
         raise RecursionError("nesting deeper than a scenario can be")
+    left[0] -= 1
+    if left[0] < 0:
+        raise TooManyValuesError(f"more than {MAX_VALUES:,} values")
     if isinstance(node, dict):
-        return {_plain_key(k): to_plain(v, depth + 1) for k, v in node.items()}
+        return {_plain_key(k): _plain(v, depth + 1, left) for k, v in node.items()}
     if isinstance(node, list):
-        return [to_plain(v, depth + 1) for v in node]
+        return [_plain(v, depth + 1, left) for v in node]
     if isinstance(node, bool) or node is None:
         return node
     for kind in (int, float, str):
@@ -180,6 +194,14 @@ def validate_tree(tree: Any, source: str, overridden: dict[Loc, str] | None = No
         problem = Problem(
             source, 1, 1, "", "nesting is too deep", "a scenario is a few levels deep"
         )
+        raise ScenarioError([problem]) from None
+    except TooManyValuesError:
+        problem = Problem(
+            source, 1, 1, "",
+            f"the file expands to more than {MAX_VALUES:,} values (through YAML aliases, "
+            "* and &); a scenario has a few hundred",
+            "write the values out instead of repeating aliases",
+        )  # fmt: skip
         raise ScenarioError([problem]) from None
     findings = check_scenario(scenario)
     if findings:

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from econsim.errors import ScenarioError
 from econsim.scenario.checks import check_scenario
 from econsim.scenario.load import (
@@ -55,6 +53,6 @@ def _validated(scenario: Scenario, overrides: Sequence[str]) -> Scenario | None:
     try:
         apply_overrides(data, overrides)
         out = Scenario.model_validate(to_plain(data))
-    except (ScenarioError, ValidationError, RecursionError):
+    except (ScenarioError, ValueError, RecursionError):  # ValidationError is a ValueError
         return None
     return None if check_scenario(out) else out

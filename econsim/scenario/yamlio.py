@@ -17,8 +17,20 @@ def yaml_round_trip() -> YAML:
     return y
 
 
+#: Far more text than any scenario (the bundled ones are 2–8 KB); reading more with a
+#: position-keeping parser would take minutes (issue 22: 50 MB of comments ran > 180 s).
+MAX_CHARS = 1_000_000
+
+
 def parse_yaml(text: str, source: str) -> Any:
     """Parse YAML text keeping positions; syntax errors become a ScenarioError."""
+    if len(text) > MAX_CHARS:
+        message = (
+            f"the text is {len(text):,} characters; a scenario is a few thousand "
+            f"(the limit is {MAX_CHARS:,})"
+        )
+        hint = "is this the scenario file? move data (event logs) out of it"
+        raise ScenarioError([Problem(source, 1, 1, "", message, hint)])
     try:
         return yaml_round_trip().load(text)
     except MarkedYAMLError as exc:
