@@ -124,3 +124,32 @@ def test_a_cell_past_csvs_limit_is_a_located_error(run_cli, tmp_path: Path, comm
     done = run_cli(command, log, *args)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "events.csv:6:1" in done.stderr and "field larger than field limit" in done.stderr
+
+
+WEALTH = ROOT / "scenarios" / "wealth-management.yaml"
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        # referrals compound: 300 members at 0.5 a day is a population no machine holds
+        (["run", WEALTH, "--set", "population.users=300", "--set",
+          "population.referral_rate=0.5"], "with referrals compounding"),
+        (["run", COFFEE, "--replications", "1000000000"], "1000000000 replication(s) kept"),
+        # on a cluster too: the check no longer waits for the workers to fail
+        (["run", COFFEE, "--set", "population.users=10000000000", "--scheduler",
+          "tcp://127.0.0.1:9"], "needs about"),
+        (["sweep", WEALTH, "--param", "population.referral_rate=0.0,0.5"], "compounding"),
+        (["sweep", COFFEE, "--param", "design.catalog.mug.points_price=1:2:1000000000000"],
+         "more points than a sweep can run"),
+        (["optimize", WEALTH, "--vary", "population.referral_rate=0:0.5"], "compounding"),
+    ],
+)  # fmt: skip
+def test_the_memory_guard_refuses_before_anything_starts(
+    run_cli, tmp_path: Path, args: list[object], named: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Case 2: every path checks the worst case before it allocates or writes."""
+    done = run_cli(*args, "-o", tmp_path / "out")
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert named in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()

@@ -34,7 +34,14 @@ from econsim.advisor.figures import (
 )
 from econsim.advisor.requires import library
 from econsim.advisor.study import open_study
-from econsim.advisor.trials import Design, Model, Outcome, Simulate, evaluate
+from econsim.advisor.trials import (
+    Design,
+    Model,
+    Outcome,
+    Simulate,
+    check_box_memory,
+    evaluate,
+)
 from econsim.engine.executors import Executor, LocalExecutor, default_workers, kept_alive
 from econsim.errors import Problem, ScenarioError
 from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind
@@ -303,6 +310,7 @@ def optimize(
         "replications": reps,
     }
     folder = Path(output) if output is not None else None
+    check_box_memory(base, box, opts.runner(), reps)
     library("optuna", "econsim optimize")
     study = open_study(folder, settings, resume, force, objs, partial(_sampler, sampler, seed_))
     run_model = model or Simulate(seed_, reps)

@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from econsim.advisor.requires import library
-from econsim.advisor.trials import Design, Model, Simulate, evaluate
+from econsim.advisor.trials import Design, Model, Simulate, check_box_memory, evaluate
 from econsim.engine.executors import Executor
 from econsim.errors import Problem, ScenarioError
 from econsim.options import Progress, RunOptions
@@ -192,6 +192,7 @@ def sensitivity(
     n = samples if samples is not None else {"sobol": 64, "morris": 10, "tornado": 0}[method]
     if method != "tornado" and n < 2:
         raise ValueError(f"samples must be at least 2 for {method}, not {n}")
+    check_box_memory(base, box, opts.runner(), reps)
     if method != "tornado":
         library("SALib", f"econsim sensitivity --method {method}")
     tornado = _tornado_designs(box)

@@ -14,10 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from econsim.advisor.figures import trial_figures
+from econsim.engine.executors import Executor
+from econsim.engine.run import check_parallel_memory
 from econsim.errors import ScenarioError
 from econsim.metrics.series import F
 from econsim.pipeline import run
 from econsim.scenario.schema import Scenario
+from econsim.scenario.space import Box
 from econsim.scenario.variants import with_overrides
 
 #: A model maps a design to its figures, one value per replication. The default simulates;
@@ -62,3 +65,10 @@ def evaluate(design: Design) -> Outcome:
         return Outcome(design.number, {}, "; ".join(p.message for p in exc.problems))
     figures = design.model(scenario)
     return Outcome(design.number, {k: np.asarray(v, dtype=float) for k, v in figures.items()})
+
+
+def check_box_memory(base: Scenario, box: Box, runner: Executor, replications: int) -> None:
+    """Refuse, before the first trial, a box whose designs would not fit in memory side by
+    side: the design and each field at each end (sizes grow toward a range's ends)."""
+    ends = [with_overrides(base, [d.override(e)]) for d in box.dimensions for e in (d.low, d.high)]
+    check_parallel_memory([base, *ends], runner, replications)

@@ -6,8 +6,9 @@ because each replication's stream depends only on its index.
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +42,27 @@ def _available_memory() -> int:
     return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
 
 
-def estimate_memory(scenario: Scenario, workers: int = 1) -> int:
-    """Bytes a run needs at peak: user state plus per-day ledgers, times parallel workers."""
-    model = compile_model(scenario)
+def worst_case_members(scenario: Scenario) -> float:
+    """The most members a run can hold by its last day: the initial ones, every arrival
+    (with Poisson headroom), and referrals compounding daily as if everyone were active.
+
+    Referrals grow the population geometrically — each member may bring a friend every day
+    — so a linear estimate let a 300-member scenario with ``referral_rate: 0.5`` grow to
+    3 GB before failing (issue 22). Computed in logs: the worst case can exceed any float.
+    """
     pop = scenario.population
-    users = pop.users + pop.acquisition_per_day * scenario.horizon_days * 1.2
-    users *= 1 + pop.referral_rate * scenario.horizon_days
+    days = scenario.horizon_days
+    arriving = days if pop.acquisition_days is None else min(days, pop.acquisition_days)
+    base = pop.users + pop.acquisition_per_day * arriving * 1.2
+    growth = days * math.log1p(pop.referral_rate)
+    return math.exp(min(math.log(max(base, 1.0)) + growth, 700.0))
+
+
+def estimate_memory(scenario: Scenario, workers: int = 1, replications: int | None = None) -> int:
+    """Bytes a run needs at peak: the members' state in each of ``workers`` processes at
+    once, and the daily ledgers of every replication, which the results keep together."""
+    model = compile_model(scenario)
+    reps = scenario.replications if replications is None else replications
     per_user = bytes_per_user(model) + 40  # + the day's temporaries
     ledger = (
         scenario.horizon_days
@@ -57,20 +73,55 @@ def estimate_memory(scenario: Scenario, workers: int = 1) -> int:
             + 10
         )
     )
-    return int((users * per_user + ledger) * max(1, workers))
+    state = worst_case_members(scenario) * per_user
+    return int(min((state + ledger) * max(1, workers) + ledger * max(1, reps), 2.0**80))
 
 
-def check_memory(scenario: Scenario, workers: int = 1) -> None:
+def check_memory(scenario: Scenario, workers: int = 1, replications: int | None = None) -> None:
     """Refuse, before starting, a run whose state would not fit in memory."""
-    need, have = estimate_memory(scenario, workers), _available_memory()
+    need, have = estimate_memory(scenario, workers, replications), _available_memory()
     limit = int(have * MEMORY_SHARE)
     if need > limit:
-        raise SimulationError(
-            f"scenario '{scenario.name}' needs about {need / 2**30:.1f} GiB "
-            f"({workers} worker(s)) but the limit is {limit / 2**30:.1f} GiB "
-            f"({MEMORY_SHARE:.0%} of available memory); lower population.users, "
-            "the horizon or --workers"
+        members = worst_case_members(scenario)
+        grow = (
+            f", up to {members:,.0g} members with referrals compounding"
+            if scenario.population.referral_rate > 0
+            else ""
         )
+        size = _size(need)
+        raise SimulationError(
+            f"scenario '{scenario.name}' needs {'' if size.startswith('more') else 'about '}"
+            f"{size} "
+            f"({workers} worker(s) at once, {replications or scenario.replications} "
+            f"replication(s) kept{grow}) but the limit is {_size(limit)} "
+            f"({MEMORY_SHARE:.0%} of available memory); lower population.users, "
+            "population.referral_rate, the horizon, --replications or --workers"
+        )
+
+
+def check_parallel_memory(
+    scenarios: Sequence[Scenario], executor: Executor, replications: int
+) -> None:
+    """Refuse, before starting, many runs (sweep points, compared designs) that would not
+    fit side by side: one per local worker at once, the largest of them (checked on up to
+    64 of them, the first and the last included — population sizes grow toward a grid's
+    ends)."""
+    if not scenarios:
+        return
+    workers = executor.workers if isinstance(executor, LocalExecutor) else 1
+    step = max(1, (len(scenarios) - 1) // 63)
+    sample = [*scenarios[::step], scenarios[-1]]
+    biggest = max(sample, key=lambda s: estimate_memory(s, 1, replications))
+    check_memory(biggest, min(workers, len(scenarios)), replications)
+
+
+def _size(n: float) -> str:
+    if n >= 2**50:
+        return "more than 1,024 TiB"
+    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20)):
+        if n >= size:
+            return f"{n / size:,.1f} {unit}"
+    return f"{n / 2**10:,.0f} KiB"
 
 
 def run_replication(
@@ -125,8 +176,9 @@ def simulate(
     seed = scenario.seed if seed is None else seed
     reps = scenario.replications if replications is None else replications
     workers = max(1, min(workers, reps))
-    if executor is None:
-        check_memory(scenario, workers)
+    # on a cluster each replication's state is a worker's (assumed like this machine);
+    # the ledgers of every replication come back here
+    check_memory(scenario, 1 if executor is not None else workers, reps)
     children = np.random.SeedSequence(seed).spawn(reps)
     outs: list[dict[str, NDArray[Any]] | None] = [None] * reps
     days = scenario.horizon_days

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from econsim.engine.executors import Executor
+from econsim.engine.run import check_parallel_memory
 from econsim.metrics.figures import FIGURES, NAMES, key_figures
 from econsim.options import Progress, RunOptions
 from econsim.pipeline import Run, run
@@ -197,9 +198,11 @@ def compare(
     seed = opts.seed_for(scenarios[0])
     reps = opts.replications_for(scenarios[0])
     runs: list[Run | None] = [None] * len(scenarios)
+    runner = opts.runner()
+    check_parallel_memory(scenarios, runner, reps)
     tasks = [(s, seed, reps) for s in scenarios]
     opts.report(0, len(tasks))
-    for done, (i, result) in enumerate(opts.runner().map(_run_design, tasks), start=1):
+    for done, (i, result) in enumerate(runner.map(_run_design, tasks), start=1):
         runs[i] = result
         opts.report(done, len(tasks))
     return Comparison(unique_labels(scenarios, designs), tuple(r for r in runs if r is not None))

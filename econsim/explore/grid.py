@@ -79,9 +79,14 @@ def _range(text: str, spec: str) -> tuple[Any, ...]:
     if len(parts) != 3:
         raise _error(text, "a range is START:STOP:COUNT", "e.g. PATH=800:1600:5")
     start, stop = _number(text, parts[0]), _number(text, parts[1])
-    if not parts[2].strip().isdigit() or int(parts[2]) < 1:
+    count = parts[2].strip()
+    # isdecimal, not isdigit: "²" is a digit to Python but not a number to int()
+    if not count.isdecimal() or int(count) < 1:
         raise _error(text, f"COUNT '{parts[2]}' is not a whole number ≥ 1", "e.g. 800:1600:5")
-    values = np.linspace(start, stop, int(parts[2]))
+    if int(count) > MAX_POINTS:  # before the values are made: 10^12 of them is 7 TiB
+        raise _error(text, f"COUNT {int(count):,} is more points than a sweep can run",
+                     f"keep the grid under {MAX_POINTS:,} points")  # fmt: skip
+    values = np.linspace(start, stop, int(count))
     integral = all(p.strip().lstrip("+-").isdigit() for p in parts[:2])
     if integral and np.all(values == np.round(values)):
         return tuple(int(v) for v in values)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from econsim.engine.executors import Executor
+from econsim.engine.run import check_parallel_memory
 from econsim.explore.grid import Parameter, Point, check_not_rescaled, grid, point_scenarios
 from econsim.explore.points import STATS, PointTask, daily_columns, index_row, run_point
 from econsim.explore.store import fingerprint, open_folder, read_table, table_format, write_table
@@ -147,6 +148,8 @@ def sweep(
     check_not_rescaled(params, points, base)
     scenarios = point_scenarios(scenario, params, points, opts.overrides)
     seed, reps = opts.seed_for(base), opts.replications_for(base)
+    runner = opts.runner()
+    check_parallel_memory(scenarios, runner, reps)  # before anything is written
     folder = Path(output) if output is not None else None
     done: dict[int, dict[str, Any]] = {}
     if folder is not None:
@@ -160,7 +163,7 @@ def sweep(
         if p.index not in done
     ]
     opts.report(len(done), len(points))
-    for _, point in opts.runner().map(run_point, tasks):
+    for _, point in runner.map(run_point, tasks):
         row = index_row(point, tuple(p.path for p in params), points[point.index].values, reps)
         done[point.index] = row
         if folder is not None:
