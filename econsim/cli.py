@@ -108,11 +108,11 @@ def calibrate(
     ] = None,
 ) -> None:
     """Run the five-step calibration: point values, exchange ratio, cost per user."""
-    from econsim.calibration import calibrate as run_calibration
+    from econsim.pipeline import calibrate_located
     from econsim.scenario.load import load_scenario
 
     scenario = load_scenario(file, set_ or ())
-    result = run_calibration(scenario)
+    result = calibrate_located(scenario, file, set_ or ())
     if as_json:
         sys.stdout.write(json.dumps(result.summary(), indent=2, ensure_ascii=False) + "\n")
     else:

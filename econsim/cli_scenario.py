@@ -21,13 +21,19 @@ def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
     set_: SetOption = None,
 ) -> None:
-    """Check scenario files; print every problem as FILE:LINE:COL: field: message."""
+    """Check scenario files; print every problem as FILE:LINE:COL: field: message.
+
+    Runs every check a run does before it simulates: the format, the cross-field rules and
+    the calibration's (e.g. a core share no scaling can reach).
+    """
+    from econsim.pipeline import calibrate_located
     from econsim.scenario import load_scenario
 
     failed = False
     for path in files:
         try:
             scenario = load_scenario(path, set_ or ())
+            calibrate_located(scenario, path, set_ or ())
         except ScenarioError as exc:
             err.print(str(exc), markup=False)
             failed = True

@@ -17,10 +17,12 @@ from numpy.typing import NDArray
 from econsim.calibration import Calibration, calibrate
 from econsim.engine.executors import Executor, LocalExecutor
 from econsim.engine.run import simulate
+from econsim.errors import ScenarioError
 from econsim.metrics import Metrics, evaluate
 from econsim.options import Progress, RunOptions
 from econsim.protocol import pandas
 from econsim.results import Results
+from econsim.scenario.load import locate_problems
 from econsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -143,11 +145,12 @@ def run(
     ``progress(done, total)`` counts replication-days.
     """
     opts = RunOptions(overrides, seed, replications, workers, executor, progress)
+    source = scenario
     scenario = opts.scenario(scenario)
     reps = opts.replications_for(scenario)
     total = reps * scenario.horizon_days
     opts.report(0, total)
-    calibration = calibrate(scenario)
+    calibration = calibrate_located(scenario, source, opts.overrides)
     simulated = simulated_scenario(scenario, calibration)
     runner = opts.runner()
     # local processes go to simulate as a count: it checks their memory and reports daily
@@ -163,6 +166,19 @@ def run(
     mode = scenario.design.calibration.point_values
     metrics = evaluate(results, planned_cost=calibration.planned_cost_per_user(mode))
     return Run(scenario, calibration, results, metrics)
+
+
+def calibrate_located(
+    scenario: Scenario, source: Scenario | Path | str, overrides: Sequence[str] = ()
+) -> Calibration:
+    """:func:`calibrate`, its problems located in the scenario file (line and column of the
+    field, or the ``--set`` that set it) when the scenario came from one."""
+    try:
+        return calibrate(scenario)
+    except ScenarioError as exc:
+        if isinstance(source, Scenario):
+            raise
+        raise ScenarioError(locate_problems(exc.problems, source, overrides)) from None
 
 
 def simulated_scenario(scenario: Scenario, calibration: Calibration) -> Scenario:

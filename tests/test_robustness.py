@@ -153,3 +153,30 @@ def test_the_memory_guard_refuses_before_anything_starts(
     assert done.returncode == 2, done.stderr[-2000:]
     assert named in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_huge_cap_calibrates_at_once_with_honest_warnings(run_cli) -> None:  # type: ignore[no-untyped-def]
+    """Case 6: a period cap of 10^15 gave HiGHS a hopeless model (and a 'time limit' claim)."""
+    done = run_cli(
+        "calibrate", COFFEE, "--set", "design.behaviours.sign_in.period_cap=" + "1" + "0" * 15
+    )
+    assert done.returncode == 0, done.stderr
+    assert "time limit" not in done.stdout
+    assert "unreachable with integer points" in done.stdout
+
+
+@pytest.mark.parametrize("command", ["validate", "calibrate", "run"])
+def test_calibration_problems_are_found_by_validate_and_located(
+    run_cli, tmp_path: Path, command: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Case 9: validate passed what run refused, and the refusal named no line."""
+    text = COFFEE.read_text(encoding="utf-8")
+    bad = tmp_path / "share-1.yaml"
+    bad.write_text(text.replace("      core_share: 0.7\n", "      core_share: 1.0\n", 1),
+                   encoding="utf-8")  # fmt: skip
+    line = text.splitlines().index("      core_share: 0.7") + 1
+    extra = ["-o", tmp_path / "out"] if command == "run" else []
+    done = run_cli(command, bad, *extra)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"share-1.yaml:{line}:7: design.tiers.member.core_share" in done.stderr
+    assert "cannot be reached" in done.stderr

@@ -27,6 +27,13 @@ TOTAL_TOLERANCE = 1e-3
 #: in milliseconds; fine steps over wide ranges can make the search explode (it is a
 #: subset-sum), and then the best solution found so far is used and reported.
 TIME_LIMIT = 2.0
+#: With more whole steps than this in a value's range, rounding each value to its nearest
+#: step is already within a millionth of the total, and the MILP's coefficients (a cap of
+#: 10^15 points) would only give HiGHS a numerically hopeless search that ignores its time
+#: limit (issue 22): such values are rounded directly, as are values whose total weighs
+#: more than 10^12 per step (a cap of 10^15 points: past what double precision can
+#: balance to one step).
+MAX_MULTIPLES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,11 @@ def round_values(
     lo = np.array([r[0] for r in ranges], dtype=float)
     hi = np.array([r[1] for r in ranges], dtype=float)
     widened = tuple(i for i, r in enumerate(ranges) if r[2])
+    coefficients = steps * weights
+    hopeless = not np.all(np.isfinite(coefficients)) or float(np.max(coefficients)) > 1e12
+    if hopeless or float(np.max(hi - lo, initial=0.0)) > MAX_MULTIPLES:
+        nearest = np.clip(np.round(values / steps), lo, hi)
+        return Rounded(values=nearest * steps, low=lo * steps, high=hi * steps, widened=widened)
     scale = max(abs(target_total), 1.0)
     best, optimal = _solve(values, steps, weights, target_total, lo, hi, None, scale)
     best_dev = abs(float(best @ (steps * weights)) - target_total)
@@ -128,4 +140,5 @@ def _solve(
         # stage 1 falls back to the nearest allowed multiples
         fallback = start if start is not None else np.clip(np.round(values / steps), lo, hi)
         return fallback, False
-    return np.asarray(np.round(res.x[:nb]), dtype=float), res.status == 0
+    # status 1 is HiGHS' time limit: the values are the best found, not proven optimal
+    return np.asarray(np.round(res.x[:nb]), dtype=float), res.status != 1

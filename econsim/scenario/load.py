@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ __all__ = [
     "load_tree",
     "loads_scenario",
     "locate",
+    "locate_problems",
     "parse_yaml",
     "read_scenario_text",
     "scenario_from_dict",
@@ -177,6 +179,27 @@ def _source_for(path: Loc, source: str, overridden: dict[Loc, str]) -> str:
         if path[: len(opath)] == opath:
             return f"--set {text}"
     return source
+
+
+def locate_problems(
+    problems: Sequence[Problem], path: Path | str, overrides: Sequence[str] = ()
+) -> list[Problem]:
+    """Problems found after validation (the calibration's: they know the field, not the
+    line) located in the file that set the field, or on the ``--set`` that did."""
+    tree = load_tree(path)
+    applied = apply_overrides(tree, overrides)
+    out = []
+    for p in problems:
+        if p.line or not p.path:
+            out.append(p)
+            continue
+        loc: Loc = tuple(int(x) if x.isdigit() else x for x in p.path.split("."))
+        line, col, _ = locate(tree, loc)
+        src = _source_for(loc, str(path), applied)
+        if src != str(path):
+            line = col = 0
+        out.append(replace(p, source=src, line=line, column=col))
+    return out
 
 
 def validate_tree(tree: Any, source: str, overridden: dict[Loc, str] | None = None) -> Scenario:
