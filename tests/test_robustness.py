@@ -180,3 +180,61 @@ def test_calibration_problems_are_found_by_validate_and_located(
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert f"share-1.yaml:{line}:7: design.tiers.member.core_share" in done.stderr
     assert "cannot be reached" in done.stderr
+
+
+def _children(pid: int) -> list[int]:
+    """Live processes whose parent is ``pid`` (zombies count as gone)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended while we looked
+        if fields[0] != "Z" and int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _is_worker(pid: int) -> bool:
+    try:
+        return "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    except OSError:
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_killing_a_parallel_sweep_ends_its_workers(tmp_path: Path) -> None:
+    """Case 10: workers used to run on for minutes after their parent's kill -9."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    parent = subprocess.Popen(
+        [sys.executable, "-m", "econsim", "sweep", str(COFFEE), "--param",
+         "design.budget.ratio=0.02:0.04:6", "--workers", "2", "--replications", "4",
+         "-o", str(tmp_path / "sweep")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        workers: list[int] = []
+        while time.monotonic() < deadline and len(workers) < 2:
+            workers = [p for p in _children(parent.pid) if _is_worker(p)]
+            time.sleep(0.1)
+        assert len(workers) >= 2, "the sweep never started its workers"
+        time.sleep(1.0)  # the workers are inside a simulation now
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(_alive(p) for p in workers):
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in workers), "workers outlived their parent"

@@ -8,6 +8,8 @@ seed, so local, parallel and Dask runs give the same numbers.
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -23,12 +25,40 @@ R = TypeVar("R")
 
 #: How many times a task is run again after the process running it died.
 RETRIES = 2
+#: How often a worker checks that its parent is still alive.
+WATCH_SECONDS = 0.5
 
 
 class Executor(Protocol):
     """Runs ``fn`` on every task; yields ``(task index, result)`` in completion order."""
 
     def map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[tuple[int, R]]: ...
+
+
+def _watch_parent(parent: int) -> None:
+    """In a worker: exit as soon as the process that started it is gone.
+
+    A killed parent (``kill -9``, a closed terminal) cannot tell its pool to stop; without
+    this its workers finish their simulations — minutes at scale — for nobody.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCH_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="econsim-parent-watch", daemon=True).start()
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes that exit with their parent."""
+    # spawn, not fork: a forked child would inherit locks held by the parent's threads
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=get_context("spawn"),
+        initializer=_watch_parent,
+        initargs=(os.getpid(),),
+    )
 
 
 def default_workers() -> int:
@@ -63,8 +93,7 @@ class LocalExecutor:
     def _pool_round(
         self, fn: Callable[[T], R], pending: dict[int, T], tries: dict[int, int]
     ) -> Iterator[tuple[int, R]]:
-        # spawn, not fork: a forked child would inherit locks held by the parent's threads
-        pool = ProcessPoolExecutor(min(self.workers, len(pending)), mp_context=get_context("spawn"))
+        pool = _pool(min(self.workers, len(pending)))
         try:
             futures: dict[Future[R], int] = {pool.submit(fn, t): i for i, t in pending.items()}
             while futures:
@@ -117,7 +146,7 @@ def kept_alive(executor: Executor) -> Iterator[Executor]:
     if not isinstance(executor, LocalExecutor) or executor.workers <= 1:
         yield executor
         return
-    pool = ProcessPoolExecutor(executor.workers, mp_context=get_context("spawn"))
+    pool = _pool(executor.workers)
     try:
         yield _KeptPool(pool, executor.workers)
     finally:
