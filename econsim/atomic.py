@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,3 +69,33 @@ def read_parquet(path: Path | str) -> pa.Table:
 
     with Path(path).open("rb") as fh:
         return pq.read_table(fh)
+
+
+@contextlib.contextmanager
+def replace_folder(target: Path | str) -> Iterator[Path]:
+    """A new empty folder beside ``target`` to write a job's files into; when the block
+    ends it replaces ``target`` whole (``--force``), so a folder never mixes two runs.
+
+    If the block raises (or the process dies), ``target`` keeps its previous files; a dead
+    process's half-written folder (``.NAME.partial-*``) is removed by the next write.
+    Between the two renames that swap the folders ``target`` is briefly absent, never mixed.
+    """
+    path = Path(target)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in [*path.parent.glob(f".{path.name}.partial-*"),
+                  *path.parent.glob(f".{path.name}.old-*")]:  # fmt: skip
+        shutil.rmtree(stale, ignore_errors=True)
+    fresh = Path(tempfile.mkdtemp(prefix=f".{path.name}.partial-", dir=path.parent))
+    try:
+        yield fresh
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise
+    fresh.chmod(0o777 & ~_umask())  # mkdtemp makes 0700 folders
+    if path.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
+        path.replace(old / path.name)
+        fresh.replace(path)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        fresh.replace(path)

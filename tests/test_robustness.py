@@ -238,3 +238,40 @@ def test_killing_a_parallel_sweep_ends_its_workers(tmp_path: Path) -> None:
     while time.monotonic() < deadline and any(_alive(p) for p in workers):
         time.sleep(0.1)
     assert not any(_alive(p) for p in workers), "workers outlived their parent"
+
+
+def test_a_run_killed_while_writing_leaves_the_previous_run_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Case 11: --force wrote over a folder file by file; a kill mixed two runs."""
+    import econsim
+    from econsim import report
+
+    small = ["population.users=300", "population.acquisition_per_day=0", "horizon_days=40"]
+    first = econsim.run(COFFEE, overrides=small, replications=1, workers=1)
+    out = tmp_path / "runs" / "coffee"
+    report.write(first, out)
+    before = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    second = econsim.run(COFFEE, overrides=[*small, "seed=99"], replications=1, workers=1)
+    calls = 0
+
+    def dies_half_way(path: Path, text: str, encoding: str = "utf-8") -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:  # after summary.json: the kill lands mid-run
+            raise KeyboardInterrupt
+        write_text(path, text, encoding)
+
+    from econsim.atomic import write_text
+    from econsim.report import exports
+
+    with monkeypatch.context() as patch:
+        patch.setattr(exports, "write_text", dies_half_way)
+        with pytest.raises(KeyboardInterrupt):
+            report.write(second, out, force=True)
+    after = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before  # every file of the first run, none of the second
+    assert sorted(p.name for p in out.parent.iterdir()) == ["coffee"]  # nothing left over
+    report.write(second, out, force=True)
+    assert (out / "summary.json").read_bytes() != before["summary.json"]
+    assert sorted(p.name for p in out.parent.iterdir()) == ["coffee"]

@@ -9,7 +9,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from econsim.atomic import write_text
+from econsim.atomic import replace_folder, write_text
 from econsim.explore.compare import Comparison
 from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind
 from econsim.report.charts import write_charts
@@ -113,8 +113,17 @@ replication with a 95% interval, in bold where the interval excludes zero.</p>
 def write_comparison(
     c: Comparison, folder: Path, fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON
 ) -> list[Path]:
-    """Every output of a comparison into ``folder``; returns the paths written."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Every output of a comparison into ``folder``; returns the paths written.
+
+    The files are written into a fresh folder that then replaces ``folder`` whole, so a
+    killed ``--force`` never leaves two comparisons mixed (atomic.replace_folder).
+    """
+    with replace_folder(folder) as fresh:
+        written = _comparison_files(c, fresh, fail_on)
+    return [folder / p.relative_to(fresh) for p in written]
+
+
+def _comparison_files(c: Comparison, folder: Path, fail_on: Iterable[VerdictKind]) -> list[Path]:
     written = []
     summary = folder / "compare.json"
     data = c.summary()

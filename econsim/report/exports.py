@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from econsim.atomic import write_text
+from econsim.atomic import replace_folder, write_text
 from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind
 from econsim.pipeline import Run
 from econsim.report.charts import all_charts, write_charts
@@ -68,11 +68,18 @@ def write_run(
 ) -> list[Path]:
     """Every output of a run into ``directory``; returns the paths written.
 
-    summary.json, the badge of report.html and the CLI's exit code read one status:
-    ``run.metrics.status(fail_on)``.
+    The files are written into a fresh folder that then replaces ``directory`` whole, so a
+    run killed while writing (``--force``) never leaves two runs' files mixed
+    (atomic.replace_folder). summary.json, the badge of report.html and the CLI's exit
+    code read one status: ``run.metrics.status(fail_on)``.
     """
     gating = frozenset(fail_on)
-    directory.mkdir(parents=True, exist_ok=True)
+    with replace_folder(directory) as fresh:
+        written = _run_files(run, fresh, gating)
+    return [directory / p.relative_to(fresh) for p in written]
+
+
+def _run_files(run: Run, directory: Path, gating: frozenset[VerdictKind]) -> list[Path]:
     written: list[Path] = []
     summary = directory / "summary.json"
     text = json.dumps(run_summary(run, gating), indent=2, ensure_ascii=False, allow_nan=False)
