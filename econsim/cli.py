@@ -7,6 +7,7 @@ returns. Heavy modules are imported inside the commands so that ``econsim --help
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -17,6 +18,7 @@ from econsim import __version__
 from econsim.cli_advisor import optimize_command, sensitivity_command
 from econsim.cli_options import (
     EXIT_BAD_INPUT,
+    EXIT_CRASH,
     EXIT_INTERRUPTED,
     EXIT_UNHEALTHY,
     AsOfOption,
@@ -433,14 +435,48 @@ def segment(
 
 
 def main() -> None:
-    """Entry point: run the app; scenario problems print without a traceback and exit 2."""
+    """Entry point: run the app; scenario problems print without a traceback and exit 2.
+
+    Anything else is a bug in econsim, not the user's doing: the last-resort handler prints
+    one short paragraph — what broke, the command to reproduce it, where the full traceback
+    was written — and exits 1. It is not the fix: every known bad input has its own
+    located message (tests/test_robustness.py).
+    """
     command = typer.main.get_command(app)
     plain_metavars(command)
     try:
-        command(prog_name="econsim")
+        command(prog_name="econsim")  # click handles usage errors, Ctrl-C and exits itself
     except ScenarioError as exc:
         err.print(str(exc), markup=False)
         sys.exit(EXIT_BAD_INPUT)
     except SimulationError as exc:
         err.print(f"error: {exc}", markup=False)
         sys.exit(EXIT_BAD_INPUT)
+    except Exception as exc:
+        sys.exit(_crash(exc))
+
+
+def _crash(exc: Exception) -> int:
+    """Write the traceback to a file; print what broke, how to reproduce it and where."""
+    import shlex
+    import tempfile
+    import time
+    import traceback
+
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = Path(tempfile.gettempdir()) / f"econsim-crash-{stamp}-{os.getpid()}.txt"
+    again = "econsim " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    text = "".join(traceback.format_exception(exc))
+    try:
+        path.write_text(f"{again}\neconsim {__version__}\n\n{text}", encoding="utf-8")
+        where = f"the full traceback is in {path}"
+    except OSError:
+        where = "the traceback could not be written to a file:\n" + text
+    err.print(
+        f"econsim stopped on an unexpected error ({type(exc).__name__}: {exc}). This is a "
+        f"bug in econsim, not in your input; please report it with the file below.\n"
+        f"  reproduce: {again}\n  {where}",
+        markup=False,
+        soft_wrap=True,  # a path broken over two lines cannot be copied
+    )
+    return EXIT_CRASH

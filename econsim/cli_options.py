@@ -24,6 +24,8 @@ err = Console(stderr=True, highlight=False)
 
 EXIT_BAD_INPUT = 2
 EXIT_UNHEALTHY = 3
+#: An unexpected error: a bug in econsim, reported with a traceback file (cli.main).
+EXIT_CRASH = 1
 EXIT_INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C
 
 ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]

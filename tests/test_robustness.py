@@ -275,3 +275,26 @@ def test_a_run_killed_while_writing_leaves_the_previous_run_whole(
     report.write(second, out, force=True)
     assert (out / "summary.json").read_bytes() != before["summary.json"]
     assert sorted(p.name for p in out.parent.iterdir()) == ["coffee"]
+
+
+def test_an_unexpected_error_is_reported_as_a_bug_with_its_traceback_in_a_file(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The last-resort handler: a short message, the command again, the traceback's file."""
+    import econsim.scenario
+    from econsim.cli import main
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("a bug no test has found yet")
+
+    monkeypatch.setattr(econsim.scenario, "load_scenario", broken)
+    monkeypatch.setattr("sys.argv", ["econsim", "validate", str(COFFEE)])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == 1
+    text = capsys.readouterr().err
+    assert "ZeroDivisionError: a bug no test has found yet" in text
+    assert f"reproduce: econsim validate {COFFEE}" in text and "Traceback" not in text
+    crash = Path(text.split("the full traceback is in ")[1].split()[0])
+    assert "Traceback (most recent call last)" in crash.read_text(encoding="utf-8")
+    crash.unlink()
