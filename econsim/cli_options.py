@@ -39,7 +39,9 @@ SetOption = Annotated[
 ]
 WorkersOption = Annotated[
     int | None,
-    typer.Option(help="Local processes (default: every core).", min=1, show_default=False),
+    typer.Option(
+        help="Local processes (default: every core).", min=1, max=1024, show_default=False
+    ),
 ]
 SchedulerOption = Annotated[
     str | None,
@@ -49,9 +51,13 @@ SchedulerOption = Annotated[
     ),
 ]
 ReplicationsOption = Annotated[
-    int | None, typer.Option(help="Replications (default: the scenario's).", min=1)
+    int | None,
+    typer.Option(help="Replications (default: the scenario's).", min=1, max=1_000_000),
 ]
-SeedOption = Annotated[int | None, typer.Option(help="Root seed (default: the scenario's).")]
+SeedOption = Annotated[
+    int | None,
+    typer.Option(help="Root seed (default: the scenario's).", min=0, max=2**63 - 1),
+]
 EventsFile = Annotated[
     Path,
     typer.Argument(

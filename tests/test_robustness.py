@@ -298,3 +298,24 @@ def test_an_unexpected_error_is_reported_as_a_bug_with_its_traceback_in_a_file(
     crash = Path(text.split("the full traceback is in ")[1].split()[0])
     assert "Traceback (most recent call last)" in crash.read_text(encoding="utf-8")
     crash.unlink()
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--seed", "-1"], "--seed"),
+        (["--replications", str(10**30)], "--replications"),
+        (["--scheduler", "not a url"], "is not a Dask scheduler address"),
+        (["--set", "design.behaviours.sign_in.period_cap=" + str(2**62)], "period_cap"),
+        (["--set", "design.calibration.target_exchange_ratio=1e308"], "target_exchange_ratio"),
+        (["--set", "population.users=true"], "not true/false"),
+    ],
+)
+def test_values_past_what_a_programme_means_are_refused_by_name(
+    run_cli, tmp_path: Path, args: list[str], named: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Case 8 and 12: values that validated (or half-validated) crashed the run."""
+    done = run_cli("run", COFFEE, "--set", "population.users=200", *args, "-o", tmp_path / "o")
+    assert done.returncode == 2, done.stderr[-1500:]
+    assert named in done.stderr and "Traceback" not in done.stderr
+    assert "unexpected error" not in done.stderr

@@ -192,6 +192,11 @@ def _import_distributed() -> Any:
 def _connect(distributed: Any, address: str, timeout: str) -> Any:
     try:
         return distributed.Client(address, timeout=timeout)
+    except ValueError as exc:  # not an address at all
+        raise SimulationError(
+            f"--scheduler {address!r} is not a Dask scheduler address ({exc}); give "
+            "tcp://HOST:PORT as `dask scheduler` prints it"
+        ) from None
     except (OSError, TimeoutError) as exc:
         raise SimulationError(
             f"could not reach the Dask scheduler at {address} ({exc}); start one with "

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-PositiveFloat = Annotated[float, Field(gt=0.0)]
-NonNegativeFloat = Annotated[float, Field(ge=0.0)]
-PositiveInt = Annotated[int, Field(gt=0)]
-NonNegativeInt = Annotated[int, Field(ge=0)]
+#: The largest count a scenario may hold: points prices, caps, bonuses, stock, members (a
+#: trillion). Sums of such counts over members and days stay inside 64-bit integers only
+#: when each is bounded; an unbounded 2^62 cap turned into NaN in the engine (issue 22).
+MAX_COUNT = 10**12
+#: The largest amount a scenario may hold: money, frequencies, ratios (a quadrillion); 1e308
+#: overflowed to infinity in the first product.
+MAX_AMOUNT = 1e15
+
+
+def _not_bool(value: Any) -> Any:
+    """YAML's true/false are not numbers: `users: true` once validated as one member."""
+    if isinstance(value, bool):
+        raise ValueError("a number is needed here, not true/false")
+    return value
+
+
+Probability = Annotated[float, BeforeValidator(_not_bool), Field(ge=0.0, le=1.0)]
+PositiveFloat = Annotated[float, BeforeValidator(_not_bool), Field(gt=0.0, le=MAX_AMOUNT)]
+NonNegativeFloat = Annotated[float, BeforeValidator(_not_bool), Field(ge=0.0, le=MAX_AMOUNT)]
+PositiveInt = Annotated[int, BeforeValidator(_not_bool), Field(gt=0, le=MAX_COUNT)]
+NonNegativeInt = Annotated[int, BeforeValidator(_not_bool), Field(ge=0, le=MAX_COUNT)]
 Day = Annotated[int, Field(ge=0, description="Day index, 0 = the first simulated day.")]
 #: A number that is the same for every tier, or one number per tier name.
 PerTier = PositiveFloat | dict[str, PositiveFloat]

@@ -18,6 +18,11 @@ A scenario file is YAML with the sections below. Unknown keys are errors. Every 
 listed once, in the order a reader meets it; `mapping of name → X` means a YAML mapping
 whose keys are names you choose (behaviour, tier, item names) and whose values are X.
 See [the tutorial](tutorial.md) for a complete example and `scenarios/` for real ones.
+
+Numbers have bounds a real programme never meets, so that sums over members and days stay
+exact: a count (`integer`: points, caps, stock, members, days) is at most 10^12 and an
+amount (`number`: money, frequencies, ratios) at most 10^15; `true`/`false` is never a
+number. `econsim validate` names the field of a value past them.
 """
 
 

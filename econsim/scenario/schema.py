@@ -128,7 +128,9 @@ class Scenario(Model):
         default=dt.date(2027, 1, 1), description="Calendar date of day 0 (months, year ends)."
     )
     horizon_days: PositiveInt = Field(default=365, description="Days to simulate.")
-    seed: NonNegativeInt = Field(default=0, description="Root seed of every random stream.")
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = Field(
+        default=0, description="Root seed of every random stream (0 to 2^63 − 1)."
+    )
     replications: PositiveInt = Field(default=1, description="Independent runs to average.")
     health: Health = Field(default_factory=Health, description="Health thresholds.")
     design: Design = Field(description="What the operator controls.")
