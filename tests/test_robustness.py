@@ -319,3 +319,22 @@ def test_values_past_what_a_programme_means_are_refused_by_name(
     assert done.returncode == 2, done.stderr[-1500:]
     assert named in done.stderr and "Traceback" not in done.stderr
     assert "unexpected error" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("sets", "named"),
+    [
+        (["horizon_days=3000000"], "horizon_days"),
+        (["start_date=9999-12-01"], "past the calendar's last date"),
+        (["design.behaviours.sign_in.points=1000000000000", "population.users=1000000"],
+         "a ledger can count exactly"),
+    ],
+)  # fmt: skip
+def test_dates_and_sums_past_what_a_run_can_hold_are_refused(
+    run_cli, tmp_path: Path, sets: list[str], named: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Case 8 (date overflow) and 12 (int64 wrap-around surfaced as an unbalanced ledger)."""
+    args = [a for s in sets for a in ("--set", s)]
+    done = run_cli("run", COFFEE, "--as-written", *args, "-o", tmp_path / "o")
+    assert done.returncode == 2 and named in done.stderr, done.stderr[-1500:]
+    assert "Traceback" not in done.stderr and "unexpected error" not in done.stderr

@@ -99,6 +99,35 @@ def check_memory(scenario: Scenario, workers: int = 1, replications: int | None 
         )
 
 
+#: Points a run may count in all (int64 with a factor of two to spare).
+MAX_LEDGER_POINTS = 2**62
+
+
+def check_points_fit(scenario: Scenario) -> None:
+    """Refuse a run whose behaviours could issue more points than 64-bit counts hold.
+
+    The bound is the worst case: every member earning every behaviour's cap every period
+    at the best tier multiplier. Overflowing sums wrapped around and surfaced as "the
+    ledger does not balance on day 0" (issue 22); this names the input instead. Uncapped
+    behaviours cannot be bounded this way and are left to the ledger's own check.
+    """
+    model = compile_model(scenario)
+    points = model.initial_rules().points  # rule changes aside: a bound, not a forecast
+    per_unit = np.where(model.is_core, points / np.maximum(model.unit, 1e-12), points)
+    per_period = (per_unit[None, :] * model.tier_mult * model.cap).sum(axis=1).max()
+    if not math.isfinite(per_period):
+        return
+    periods = scenario.horizon_days / scenario.design.period_days + 1
+    most = worst_case_members(scenario) * float(per_period) * periods
+    if most > MAX_LEDGER_POINTS:
+        raise SimulationError(
+            f"scenario '{scenario.name}' could issue about {most:.1e} points (every member "
+            f"earning every cap each period), past the {MAX_LEDGER_POINTS:.1e} a ledger can "
+            "count exactly; lower design.behaviours.*.points or their period_cap, or the "
+            "members"
+        )
+
+
 def check_parallel_memory(
     scenarios: Sequence[Scenario], executor: Executor, replications: int
 ) -> None:
@@ -179,6 +208,7 @@ def simulate(
     # on a cluster each replication's state is a worker's (assumed like this machine);
     # the ledgers of every replication come back here
     check_memory(scenario, 1 if executor is not None else workers, reps)
+    check_points_fit(scenario)
     children = np.random.SeedSequence(seed).spawn(reps)
     outs: list[dict[str, NDArray[Any]] | None] = [None] * reps
     days = scenario.horizon_days

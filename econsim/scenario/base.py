@@ -15,18 +15,18 @@ MAX_COUNT = 10**12
 MAX_AMOUNT = 1e15
 
 
-def _not_bool(value: Any) -> Any:
+def not_bool(value: Any) -> Any:
     """YAML's true/false are not numbers: `users: true` once validated as one member."""
     if isinstance(value, bool):
         raise ValueError("a number is needed here, not true/false")
     return value
 
 
-Probability = Annotated[float, BeforeValidator(_not_bool), Field(ge=0.0, le=1.0)]
-PositiveFloat = Annotated[float, BeforeValidator(_not_bool), Field(gt=0.0, le=MAX_AMOUNT)]
-NonNegativeFloat = Annotated[float, BeforeValidator(_not_bool), Field(ge=0.0, le=MAX_AMOUNT)]
-PositiveInt = Annotated[int, BeforeValidator(_not_bool), Field(gt=0, le=MAX_COUNT)]
-NonNegativeInt = Annotated[int, BeforeValidator(_not_bool), Field(ge=0, le=MAX_COUNT)]
+Probability = Annotated[float, BeforeValidator(not_bool), Field(ge=0.0, le=1.0)]
+PositiveFloat = Annotated[float, BeforeValidator(not_bool), Field(gt=0.0, le=MAX_AMOUNT)]
+NonNegativeFloat = Annotated[float, BeforeValidator(not_bool), Field(ge=0.0, le=MAX_AMOUNT)]
+PositiveInt = Annotated[int, BeforeValidator(not_bool), Field(gt=0, le=MAX_COUNT)]
+NonNegativeInt = Annotated[int, BeforeValidator(not_bool), Field(ge=0, le=MAX_COUNT)]
 Day = Annotated[int, Field(ge=0, description="Day index, 0 = the first simulated day.")]
 #: A number that is the same for every tier, or one number per tier name.
 PerTier = PositiveFloat | dict[str, PositiveFloat]

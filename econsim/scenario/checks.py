@@ -5,6 +5,7 @@ Each rule yields ``(loc, message, hint)``; the loader turns locations into file:
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -45,6 +46,7 @@ def _keys(mapping: dict[str, Any], known: Iterable[str], loc: Loc, what: str) ->
 def check_scenario(s: Scenario) -> list[Finding]:
     """Every cross-field problem of a schema-valid scenario."""
     return [
+        *_check_calendar(s),
         *_check_tiers(s),
         *_check_behaviours(s),
         *_check_budget_catalog(s),
@@ -54,6 +56,17 @@ def check_scenario(s: Scenario) -> list[Finding]:
         *check_seasonality(s),
         *check_core_uptake(s),
     ]
+
+
+def _check_calendar(s: Scenario) -> Iterator[Finding]:
+    """The last simulated day must be a date the calendar has (year 9999 at most)."""
+    if (dt.date.max - s.start_date).days < s.horizon_days:
+        yield (
+            ("horizon_days",),
+            f"{s.horizon_days:,} days from {s.start_date} run past the calendar's last date "
+            f"({dt.date.max})",
+            "start earlier or simulate fewer days",
+        )
 
 
 def _check_tiers(s: Scenario) -> Iterator[Finding]:

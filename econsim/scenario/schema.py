@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from econsim.scenario.base import (
     Day,
@@ -23,6 +23,7 @@ from econsim.scenario.base import (
     PositiveFloat,
     PositiveInt,
     Probability,
+    not_bool,
 )
 from econsim.scenario.design import (
     Accounting,
@@ -127,7 +128,9 @@ class Scenario(Model):
     start_date: dt.date = Field(
         default=dt.date(2027, 1, 1), description="Calendar date of day 0 (months, year ends)."
     )
-    horizon_days: PositiveInt = Field(default=365, description="Days to simulate.")
+    horizon_days: Annotated[int, BeforeValidator(not_bool), Field(gt=0, le=36_500)] = Field(
+        default=365, description="Days to simulate (at most 36,500: a hundred years)."
+    )
     seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = Field(
         default=0, description="Root seed of every random stream (0 to 2^63 − 1)."
     )
