@@ -4,10 +4,11 @@ the new one, never half of one."""
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -72,10 +73,12 @@ def read_parquet(path: Path | str) -> pa.Table:
 
 
 @contextlib.contextmanager
-def replace_folder(target: Path | str) -> Iterator[Path]:
+def replace_folder(target: Path | str, ours: Sequence[str] = ()) -> Iterator[Path]:
     """A new empty folder beside ``target`` to write a job's files into; when the block
     ends it replaces ``target`` whole (``--force``), so a folder never mixes two runs.
 
+    ``ours`` names (top-level names or globs) what the job writes: anything else already in
+    ``target`` — the user's own notes — is carried into the new folder, never deleted.
     If the block raises (or the process dies), ``target`` keeps its previous files; a dead
     process's half-written folder (``.NAME.partial-*``) is removed by the next write.
     Between the two renames that swap the folders ``target`` is briefly absent, never mixed.
@@ -88,6 +91,11 @@ def replace_folder(target: Path | str) -> Iterator[Path]:
     fresh = Path(tempfile.mkdtemp(prefix=f".{path.name}.partial-", dir=path.parent))
     try:
         yield fresh
+        if path.is_dir():
+            for entry in path.iterdir():
+                mine = any(fnmatch.fnmatch(entry.name, pattern) for pattern in ours)
+                if not mine and not (fresh / entry.name).exists():
+                    entry.replace(fresh / entry.name)
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
         raise

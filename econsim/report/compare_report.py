@@ -118,7 +118,7 @@ def write_comparison(
     The files are written into a fresh folder that then replaces ``folder`` whole, so a
     killed ``--force`` never leaves two comparisons mixed (atomic.replace_folder).
     """
-    with replace_folder(folder) as fresh:
+    with replace_folder(folder, ("compare.json", "compare.csv", "charts", "report.html")) as fresh:
         written = _comparison_files(c, fresh, fail_on)
     return [folder / p.relative_to(fresh) for p in written]
 

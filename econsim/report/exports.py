@@ -63,6 +63,10 @@ def run_summary(run: Run, fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON) -> d
     return dict(strict_json(summary))
 
 
+#: What a run writes into its folder (replaced by the next run; anything else is kept).
+RUN_FILES = ("summary.json", "daily.csv", "report.html", "charts", "finance", "finance.xlsx")
+
+
 def write_run(
     run: Run, directory: Path, fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON
 ) -> list[Path]:
@@ -74,7 +78,7 @@ def write_run(
     code read one status: ``run.metrics.status(fail_on)``.
     """
     gating = frozenset(fail_on)
-    with replace_folder(directory) as fresh:
+    with replace_folder(directory, RUN_FILES) as fresh:
         written = _run_files(run, fresh, gating)
     return [directory / p.relative_to(fresh) for p in written]
 
