@@ -38,7 +38,7 @@ from econsim.cli_options import (
 )
 from econsim.cli_scenario import init, schema, validate
 from econsim.cli_testing import test_command
-from econsim.errors import ScenarioError, SimulationError
+from econsim.errors import OutputError, ScenarioError, SimulationError
 
 app = typer.Typer(
     name="econsim",
@@ -51,26 +51,32 @@ app = typer.Typer(
 
 
 def _write(result: Any, target: Path, force: bool = False, **options: Any) -> None:
-    """``econsim.report.write``; an existing output prints without a traceback and exits 2."""
-    from econsim.errors import OutputExistsError
+    """``econsim.report.write``; an output that cannot be written prints without a traceback
+    and exits 2 (checked before the work too, but a disk can fill or a folder change since)."""
+    from econsim.errors import OutputError
     from econsim.report import write
 
     try:
         write(result, target, force, **options)
-    except OutputExistsError as exc:
-        err.print(str(exc), markup=False)
+    except OutputError as exc:
+        err.print(f"-o: {exc}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except OSError as exc:
+        err.print(f"-o: cannot write {target} ({exc.strerror or exc}); choose another -o",
+                  markup=False)  # fmt: skip
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
-def _check_target(target: Path, force: bool) -> None:
-    """Fail at once, before a long run, when the output is taken."""
-    from econsim.errors import OutputExistsError
+def _check_target(target: Path, force: bool, folder: bool = True) -> None:
+    """Fail at once, before a long run, when the output is taken or cannot be written
+    (``folder``: the output is a folder, else one file)."""
+    from econsim.errors import OutputError
     from econsim.report import check_target
 
     try:
-        check_target(target, force)
-    except OutputExistsError as exc:
-        err.print(str(exc), markup=False)
+        check_target(target, force, folder=folder)
+    except OutputError as exc:
+        err.print(f"-o: {exc}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
@@ -108,6 +114,8 @@ def calibrate(
     from econsim.calibration import calibrate as run_calibration
     from econsim.scenario.load import load_scenario
 
+    if output is not None:
+        _check_target(output, force=True, folder=False)  # calibrate -o always overwrites
     scenario = load_scenario(file, set_ or ())
     result = run_calibration(scenario)
     if as_json:
@@ -229,7 +237,6 @@ def sweep(
     exits 3 if any point fails.
     """
     from econsim.engine.executors import executor_for
-    from econsim.explore.store import SweepFolderError
     from econsim.explore.sweep import sweep as run_sweep
     from econsim.metrics import DEFAULT_FAIL_ON
     from econsim.report.sweep_report import passing, sweep_fail_on_error
@@ -239,6 +246,7 @@ def sweep(
     problem = sweep_fail_on_error(gating)
     if problem is not None:
         raise typer.BadParameter(problem, param_hint="--fail-on")
+    _check_target(output, force=True)  # a file in the way; the sweep checks what is inside
 
     with progress_bar("points", err) as progress:
         try:
@@ -255,8 +263,8 @@ def sweep(
                 executor=executor_for(workers, scheduler),
                 progress=progress,
             )
-        except SweepFolderError as exc:
-            err.print(str(exc), markup=False)
+        except OutputError as exc:  # a folder holding another sweep, or one not writable
+            err.print(f"-o: {exc}", markup=False)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except KeyboardInterrupt:
             # finished points are on disk already (the store writes each as it lands)
@@ -390,7 +398,7 @@ def fit(
     from econsim.history.season import parse_festivals
     from econsim.report.terminal import print_fit
 
-    _check_target(output, force)
+    _check_target(output, force, folder=False)
     festivals = parse_festivals(festival or [])
     result = fit_log(
         events,
@@ -423,6 +431,7 @@ def segment(
     from econsim.history.rfm import segment as segment_log
     from econsim.report.terminal import print_segments
 
+    _check_target(output, force=True)  # segment has always written into its folder
     rfm = segment_log(events, as_of=as_of, split=split)
     print_segments(rfm, out)
     _write(rfm, output, force=True)  # segment has always written into its folder
@@ -438,6 +447,6 @@ def main() -> None:
     except ScenarioError as exc:
         err.print(str(exc), markup=False)
         sys.exit(EXIT_BAD_INPUT)
-    except SimulationError as exc:
+    except (SimulationError, OutputError) as exc:
         err.print(f"error: {exc}", markup=False)
         sys.exit(EXIT_BAD_INPUT)

@@ -67,6 +67,7 @@ def test_command(
     rerun it with econsim run) and exits 3; exits 0, printing the examples tried, when none is
     found. Reproducible: derandomised by --seed, no example database. Bad --vary: exit 2.
     """
+    from econsim.errors import OutputError
     from econsim.report import check_target
     from econsim.testing import search
 
@@ -74,8 +75,8 @@ def test_command(
     assert gating is not None  # --fail-on-unhealthy's classes when --fail-on is absent
     try:
         check_target(output, force)
-    except FileExistsError as exc:
-        err.print(str(exc), markup=False)
+    except OutputError as exc:
+        err.print(f"-o: {exc}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     found = search(scenario, vary, overrides=set_ or [], fail_on=gating, examples=examples,
                    users=users, seed=seed, replications=replications)  # fmt: skip

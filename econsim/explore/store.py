@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from econsim.atomic import read_parquet, write_bytes, write_text
+from econsim.atomic import check_writable, read_parquet, write_bytes, write_text
 from econsim.errors import OutputExistsError
 
 MANIFEST = "sweep.json"
@@ -72,7 +72,11 @@ def fingerprint(manifest: Mapping[str, Any]) -> str:
 
 
 def open_folder(folder: Path, manifest: dict[str, Any], resume: bool, force: bool) -> None:
-    """Prepare ``folder`` for a sweep: new, resumed (same sweep only) or overwritten."""
+    """Prepare ``folder`` for a sweep: new, resumed (same sweep only) or overwritten.
+
+    A file in the way or a place that cannot be written in: :class:`OutputError`.
+    """
+    check_writable(folder, folder=True)
     path = folder / MANIFEST
     if path.exists() and resume:
         old = json.loads(path.read_text(encoding="utf-8"))

@@ -37,6 +37,9 @@ def write_calibrated(
     return [output]
 
 
+#: Result types written to one file (the others fill a folder).
+ONE_FILE: tuple[type, ...] = (Results, Fit, Calibration)
+
 #: Result type → writer(result, target, **options) → paths written.
 WRITERS: dict[type, Callable[..., list[Path]]] = {
     Run: write_run,
@@ -54,7 +57,9 @@ def write(result: Any, target: Path | str, force: bool = False, **options: Any) 
     """Write ``result``'s files to ``target`` (a folder, or a file for Results, Fit and
     Calibration); returns the paths written, each written atomically.
 
-    An existing ``target`` is refused with ``OutputExistsError`` unless ``force``; a
+    An existing ``target`` is refused with ``OutputExistsError`` unless ``force``, and a
+    target of the wrong kind (a file for a folder) or in a place that cannot be written in
+    with ``OutputError`` even with ``force`` (:func:`~econsim.report.check_target`); a
     sweep's report goes into the folder the sweep streamed to, which the sweep itself
     checked. Options: ``design=`` (the scenario file) for Fit and Calibration,
     ``overrides=`` for Calibration, ``scenario_file=`` and ``overrides=`` for Search (its
@@ -66,4 +71,5 @@ def write(result: Any, target: Path | str, force: bool = False, **options: Any) 
         known = ", ".join(sorted(t.__name__ for t in WRITERS))
         raise TypeError(f"cannot write a {type(result).__name__}; econsim writes {known}")
     streamed = isinstance(result, Sweep) and result.output == Path(target)
-    return writer(result, check_target(target, force or streamed), **options)
+    folder = not isinstance(result, ONE_FILE)
+    return writer(result, check_target(target, force or streamed, folder=folder), **options)
