@@ -12,6 +12,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from econsim.errors import OutputError
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
@@ -107,3 +109,51 @@ def replace_folder(target: Path | str, ours: Sequence[str] = ()) -> Iterator[Pat
         shutil.rmtree(old, ignore_errors=True)
     else:
         fresh.replace(path)
+
+
+def check_writable(target: Path | str, folder: bool) -> Path:
+    """``target`` as a Path, or :class:`~econsim.errors.OutputError` when it cannot be written.
+
+    ``folder``: the output is a folder of files (else one file). Refused: a file where a
+    folder goes, a folder where a file goes, a path under a file, and a place where a file
+    cannot be created (tried with a probe file, so a read-only disk or a root-owned folder
+    fails here, before any work, and not after a long run).
+    """
+    path = Path(target)
+    kind = _kind(path)
+    is_dir = kind == "dir"
+    if folder and kind == "file":
+        raise OutputError(
+            f"{path} is a file, but the outputs go into a folder; give -o a folder's name "
+            "(a new one, or an existing folder with --force)"
+        )
+    if not folder and is_dir:
+        raise OutputError(
+            f"{path} is a folder, but this output is one file; give -o a file's name, "
+            f"e.g. {path / 'NAME.yaml'}"
+        )
+    base = path if is_dir else path.parent
+    while not _kind(base) and base != base.parent:
+        base = base.parent
+    if _kind(base) != "dir":
+        raise OutputError(
+            f"{path} cannot be made: {base} is a file, not a folder; choose another -o"
+        )
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".econsim-probe-", dir=base)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write in {base} ({exc.strerror or exc}); choose another -o, in a folder "
+            "you can write to"
+        ) from None
+    os.close(fd)
+    Path(probe).unlink()
+    return path
+
+
+def _kind(path: Path) -> str:
+    """``dir``, ``file`` (anything else there) or ``""`` (nothing, or not allowed to look)."""
+    try:
+        return "dir" if path.is_dir() else "file" if path.exists() else ""
+    except OSError:
+        return ""

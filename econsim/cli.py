@@ -32,6 +32,7 @@ from econsim.cli_options import (
     SeedOption,
     SetOption,
     WorkersOption,
+    check_output,
     err,
     gating_classes,
     out,
@@ -41,7 +42,7 @@ from econsim.cli_options import (
 )
 from econsim.cli_scenario import init, schema, validate
 from econsim.cli_testing import test_command
-from econsim.errors import ScenarioError, SimulationError
+from econsim.errors import OutputError, ScenarioError, SimulationError
 
 app = typer.Typer(
     name="econsim",
@@ -54,26 +55,19 @@ app = typer.Typer(
 
 
 def _write(result: Any, target: Path, force: bool = False, **options: Any) -> None:
-    """``econsim.report.write``; an existing output prints without a traceback and exits 2."""
-    from econsim.errors import OutputExistsError
+    """``econsim.report.write``; an output that cannot be written prints without a traceback
+    and exits 2 (checked before the work too, but a disk can fill or a folder change since)."""
+    from econsim.errors import OutputError
     from econsim.report import write
 
     try:
         write(result, target, force, **options)
-    except OutputExistsError as exc:
-        err.print(str(exc), markup=False)
+    except OutputError as exc:
+        err.print(f"-o: {exc}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-
-
-def _check_target(target: Path, force: bool) -> None:
-    """Fail at once, before a long run, when the output is taken."""
-    from econsim.errors import OutputExistsError
-    from econsim.report import check_target
-
-    try:
-        check_target(target, force)
-    except OutputExistsError as exc:
-        err.print(str(exc), markup=False)
+    except OSError as exc:
+        err.print(f"-o: cannot write {target} ({exc.strerror or exc}); choose another -o",
+                  markup=False)  # fmt: skip
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
@@ -113,6 +107,8 @@ def calibrate(
     from econsim.pipeline import calibrate_located
     from econsim.scenario.load import load_scenario
 
+    if output is not None:
+        check_output(output, force=True, folder=False)  # calibrate -o always overwrites
     scenario = load_scenario(file, set_ or ())
     result = calibrate_located(scenario, file, set_ or ())
     if as_json:
@@ -163,7 +159,7 @@ def run(
     gate = gating_classes(fail_on, fail_on_unhealthy)
     gating = gate or DEFAULT_FAIL_ON
     target = output or Path("runs") / file.stem
-    _check_target(target, force)
+    check_output(target, force)
     with progress_bar("simulating", err, counted=False) as progress:
         result = run_pipeline(
             file,
@@ -234,7 +230,6 @@ def sweep(
     exits 3 if any point fails.
     """
     from econsim.engine.executors import executor_for
-    from econsim.explore.store import SweepFolderError
     from econsim.explore.sweep import sweep as run_sweep
     from econsim.metrics import DEFAULT_FAIL_ON
     from econsim.report.sweep_report import passing, sweep_fail_on_error
@@ -244,6 +239,7 @@ def sweep(
     problem = sweep_fail_on_error(gating)
     if problem is not None:
         raise typer.BadParameter(problem, param_hint="--fail-on")
+    check_output(output, force=True)  # a file in the way; the sweep checks what is inside
 
     with progress_bar("points", err) as progress:
         try:
@@ -260,8 +256,8 @@ def sweep(
                 executor=executor_for(workers, scheduler),
                 progress=progress,
             )
-        except SweepFolderError as exc:
-            err.print(str(exc), markup=False)
+        except OutputError as exc:  # a folder holding another sweep, or one not writable
+            err.print(f"-o: {exc}", markup=False)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except KeyboardInterrupt:
             # finished points are on disk already (the store writes each as it lands)
@@ -318,7 +314,7 @@ def compare(
     if len(files) < 2:
         err.print("compare needs at least two scenario files")
         raise typer.Exit(EXIT_BAD_INPUT)
-    _check_target(output, force)
+    check_output(output, force)
     with progress_bar("designs", err) as progress:
         result = run_compare(
             files,
@@ -395,7 +391,7 @@ def fit(
     from econsim.history.season import parse_festivals
     from econsim.report.terminal import print_fit
 
-    _check_target(output, force)
+    check_output(output, force, folder=False)
     festivals = parse_festivals(festival or [])
     result = fit_log(
         events,
@@ -428,6 +424,7 @@ def segment(
     from econsim.history.rfm import segment as segment_log
     from econsim.report.terminal import print_segments
 
+    check_output(output, force=True)  # segment has always written into its folder
     rfm = segment_log(events, as_of=as_of, split=split)
     print_segments(rfm, out)
     _write(rfm, output, force=True)  # segment has always written into its folder
@@ -449,7 +446,7 @@ def main() -> None:
     except ScenarioError as exc:
         err.print(str(exc), markup=False)
         sys.exit(EXIT_BAD_INPUT)
-    except SimulationError as exc:
+    except (SimulationError, OutputError) as exc:
         err.print(f"error: {exc}", markup=False)
         sys.exit(EXIT_BAD_INPUT)
     except Exception as exc:

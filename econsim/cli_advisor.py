@@ -22,6 +22,7 @@ from econsim.cli_options import (
     SeedOption,
     SetOption,
     WorkersOption,
+    check_output,
     err,
     gating_classes,
     out,
@@ -101,9 +102,10 @@ def optimize_command(
     """
     from econsim.advisor.optimize import optimize
     from econsim.engine.executors import executor_for
-    from econsim.explore.store import SweepFolderError
+    from econsim.errors import OutputError
 
     gating = gating_classes(fail_on, False)
+    check_output(output, force=True)  # a file in the way; the study checks what is inside
     with progress_bar("trials", err) as progress:
         try:
             study = optimize(
@@ -123,8 +125,8 @@ def optimize_command(
                 executor=executor_for(workers, scheduler),
                 progress=progress,
             )
-        except SweepFolderError as exc:
-            err.print(str(exc), markup=False)
+        except OutputError as exc:  # a folder holding another study, or one not writable
+            err.print(f"-o: {exc}", markup=False)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except KeyboardInterrupt:
             err.print(
@@ -182,15 +184,10 @@ def sensitivity_command(
     """
     from econsim.advisor.sensitivity import sensitivity
     from econsim.engine.executors import executor_for
-    from econsim.errors import OutputExistsError
-    from econsim.report import check_target, write
+    from econsim.report import write
     from econsim.report.terminal import print_sensitivity
 
-    try:
-        check_target(output, force)
-    except OutputExistsError as exc:
-        err.print(str(exc), markup=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    check_output(output, force)
     with progress_bar("designs", err) as progress:
         result = sensitivity(
             scenario,

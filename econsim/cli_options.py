@@ -104,6 +104,19 @@ AsWrittenOption = Annotated[
 ]
 
 
+def check_output(target: Path, force: bool, folder: bool = True) -> None:
+    """Fail at once, before a long run, when ``-o`` is taken or cannot be written
+    (``folder``: the output is a folder, else one file): the message, exit 2."""
+    from econsim.errors import OutputError
+    from econsim.report import check_target
+
+    try:
+        check_target(target, force, folder=folder)
+    except OutputError as exc:
+        err.print(f"-o: {exc}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
 def gating_classes(fail_on: str | None, fail_on_unhealthy: bool) -> frozenset[VerdictKind] | None:
     """The classes that gate the exit code, or None when no gate was asked for.
 

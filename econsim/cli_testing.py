@@ -12,12 +12,11 @@ from typing import Annotated
 import typer
 
 from econsim.cli_options import (
-    EXIT_BAD_INPUT,
     EXIT_UNHEALTHY,
     FailOnOption,
     ScenarioFile,
     SetOption,
-    err,
+    check_output,
     gating_classes,
     out,
 )
@@ -67,16 +66,11 @@ def test_command(
     rerun it with econsim run) and exits 3; exits 0, printing the examples tried, when none is
     found. Reproducible: derandomised by --seed, no example database. Bad --vary: exit 2.
     """
-    from econsim.report import check_target
     from econsim.testing import search
 
     gating = gating_classes(fail_on, True)
     assert gating is not None  # --fail-on-unhealthy's classes when --fail-on is absent
-    try:
-        check_target(output, force)
-    except FileExistsError as exc:
-        err.print(str(exc), markup=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    check_output(output, force)
     found = search(scenario, vary, overrides=set_ or [], fail_on=gating, examples=examples,
                    users=users, seed=seed, replications=replications)  # fmt: skip
     from econsim.report import write

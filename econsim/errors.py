@@ -47,5 +47,10 @@ class SimulationError(EconsimError):
     """The engine found a broken invariant or a scenario it cannot run (e.g. too big)."""
 
 
-class OutputExistsError(EconsimError, FileExistsError):
+class OutputError(EconsimError):
+    """An output location that cannot be used: a file where a folder goes (or the other way
+    round), or a place that cannot be written in. Checked before any work starts."""
+
+
+class OutputExistsError(OutputError, FileExistsError):
     """An output folder or file exists and overwriting was not asked for (``force``)."""

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from econsim.atomic import read_parquet, write_bytes, write_text
+from econsim.atomic import check_writable, read_parquet, write_bytes, write_text
 from econsim.errors import OutputExistsError
 
 MANIFEST = "sweep.json"
@@ -87,7 +87,11 @@ def open_folder(
 ) -> None:
     """Prepare ``folder`` for a sweep (or another resumable job, ``what``, whose manifest is
     ``name`` and whose ``files`` ``--force`` removes): new, resumed (the same job only) or
-    overwritten."""
+    overwritten.
+
+    A file in the way or a place that cannot be written in: :class:`OutputError`.
+    """
+    check_writable(folder, folder=True)
     path = folder / name
     if path.exists() and resume:
         old = json.loads(path.read_text(encoding="utf-8"))

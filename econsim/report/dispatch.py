@@ -40,6 +40,9 @@ def write_calibrated(
     return [output]
 
 
+#: Result types written to one file (the others fill a folder).
+ONE_FILE: tuple[type, ...] = (Results, Fit, Calibration)
+
 #: Result type → writer(result, target, **options) → paths written.
 WRITERS: dict[type, Callable[..., list[Path]]] = {
     Run: write_run,
@@ -59,7 +62,9 @@ def write(result: Any, target: Path | str, force: bool = False, **options: Any) 
     """Write ``result``'s files to ``target`` (a folder, or a file for Results, Fit and
     Calibration); returns the paths written, each written atomically.
 
-    An existing ``target`` is refused with ``OutputExistsError`` unless ``force``; a
+    An existing ``target`` is refused with ``OutputExistsError`` unless ``force``, and a
+    target of the wrong kind (a file for a folder) or in a place that cannot be written in
+    with ``OutputError`` even with ``force`` (:func:`~econsim.report.check_target`); a
     sweep's report goes into the folder the sweep streamed to, which the sweep itself
     checked. Options: ``design=`` (the scenario file) for Fit and Calibration,
     ``overrides=`` for Calibration, ``scenario_file=`` and ``overrides=`` for Search (its
@@ -72,4 +77,5 @@ def write(result: Any, target: Path | str, force: bool = False, **options: Any) 
         raise TypeError(f"cannot write a {type(result).__name__}; econsim writes {known}")
     # a sweep's and a study's folders were checked (or resumed) by the job itself
     streamed = isinstance(result, Sweep | Optimisation) and result.output == Path(target)
-    return writer(result, check_target(target, force or streamed), **options)
+    folder = not isinstance(result, ONE_FILE)
+    return writer(result, check_target(target, force or streamed, folder=folder), **options)
