@@ -6,7 +6,6 @@ returns. Heavy modules are imported inside the commands so that ``econsim --help
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -112,7 +111,9 @@ def calibrate(
     scenario = load_scenario(file, set_ or ())
     result = calibrate_located(scenario, file, set_ or ())
     if as_json:
-        sys.stdout.write(json.dumps(result.summary(), indent=2, ensure_ascii=False) + "\n")
+        from econsim.report.exports import json_text
+
+        sys.stdout.write(json_text(result.summary()))
     else:
         from econsim.report.calibration_tables import print_calibration
 

@@ -409,3 +409,138 @@ def test_report_write_refuses_the_wrong_kind_even_with_force(tmp_path: Path) -> 
     assert check_target(tmp_path / "new" / "deep", folder=True) == tmp_path / "new" / "deep"
     assert not (tmp_path / "new").exists()  # checking makes nothing
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.txt"]  # no probe left behind
+
+
+# -- case 7: more tiers than the engine's one-byte tier index -------------------------------
+
+
+def _one_tier(node: object) -> None:
+    """Every map keyed by the coffee tiers becomes the member tier's value (multipliers go)."""
+    if not isinstance(node, dict):
+        return
+    for key, value in list(node.items()):
+        if isinstance(value, dict) and value and set(value) <= {"member", "gold"}:
+            if key == "tier_multipliers":
+                del node[key]
+            else:
+                node[key] = value["member"]
+        else:
+            _one_tier(value)
+
+
+def _tiers(tmp_path: Path, count: int) -> Path:
+    """The coffee scenario with ``count`` fixed-layer tiers of equal share."""
+    import yaml
+
+    data = yaml.safe_load(COFFEE.read_text(encoding="utf-8"))
+    design, people = data["design"]["tiers"]["member"], data["population"]["tiers"]["member"]
+    design.pop("entry", None)
+    _one_tier(data["design"])  # per-tier caps and multipliers: the member tier's, for all
+    data["design"]["tiers"] = {f"t{i}": design for i in range(count)}
+    data["population"]["tiers"] = {f"t{i}": {**people, "share": 1 / count} for i in range(count)}
+    data["population"].update(users=300, acquisition_per_day=0)
+    data["population"]["lifecycle"]["churn_hazard"] = 0.0  # so every member is counted
+    data["horizon_days"] = 30
+    path = tmp_path / f"tiers-{count}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_too_many_tiers_is_a_located_error(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """129 tiers overflowed the engine's int8 tier index; now validate names the section."""
+    scenario = _tiers(tmp_path, 129)
+    done = run_cli("validate", scenario)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    message = " ".join(done.stderr.split())
+    assert "design.tiers" in message and "129 tiers; econsim runs at most 100" in message
+    assert f"{scenario}:" in message
+
+
+def test_the_most_tiers_allowed_run(tmp_path: Path) -> None:
+    """The limit is honest: 100 tiers simulate, every member in one of them."""
+    import econsim
+
+    run = econsim.run(_tiers(tmp_path, 100), seed=3, replications=1, workers=1)
+    assert len(run.results.tiers) == 100
+    members = [run.results.columns()[f"users|t{i}"][-1] for i in range(100)]  # the last day
+    assert sum(members) == 300 and sum(m > 0 for m in members) > 50  # spread over the tiers
+
+
+def test_the_engine_refuses_too_many_tiers_built_in_python(tmp_path: Path) -> None:
+    """A Scenario made in Python skips the loader's check; the engine still names the cause."""
+    import yaml
+
+    from econsim.engine import simulate
+    from econsim.errors import SimulationError
+    from econsim.scenario.schema import Scenario
+
+    path = _tiers(tmp_path, 129)
+    scenario = Scenario.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    with pytest.raises(SimulationError, match="129 tiers; the engine runs at most 127"):
+        simulate(scenario, seed=1, replications=1)
+
+
+# -- case 12: silent wrongs --------------------------------------------------------------------
+
+
+def test_the_same_field_swept_twice_is_refused(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The second --param silently replaced the first."""
+    mug = "design.catalog.mug.points_price"
+    done = run_cli("sweep", COFFEE, "--param", f"{mug}=2000,3000", "--param", f"{mug}=4000",
+                   "-o", tmp_path / "s")  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    message = " ".join(done.stderr.split())
+    assert "'design.catalog.mug.points_price' is swept by more than one --param" in message
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_grid_past_64_bit_counts_is_refused(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Five parameters of 100,000 values: 10^25 points wrapped around in a 64-bit product."""
+    fields = ["design.catalog.mug.points_price", "design.catalog.cup_upgrade.points_price",
+              "design.catalog.free_coffee.points_price", "population.users", "seed"]  # fmt: skip
+    params = [a for f in fields for a in ("--param", f"{f}=1:100000:100000")]
+    done = run_cli("sweep", COFFEE, *params, "-o", tmp_path / "s")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "the grid has 10,000,000,000,000,000,000,000,000 points" in done.stderr
+
+
+def test_a_path_with_a_superscript_is_a_located_error(run_cli) -> None:  # type: ignore[no-untyped-def]
+    """'²' is a digit to str.isdigit but not to int(): a ValueError before."""
+    done = run_cli("validate", COFFEE, "--set", "design.rule_changes.²=1")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "--set design.rule_changes.²=1" in done.stderr
+
+
+def _strict(text: str) -> object:
+    import json
+
+    def refuse(name: str) -> None:
+        raise AssertionError(f"{name} in JSON output")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_undefined_figures_are_null_in_every_json(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A month with nobody redeeming and nothing expiring: breakage and the consumer
+    ratios are undefined, written as null (NaN is not JSON for most parsers)."""
+    quiet = ("--set", "population.users=200", "--set", "horizon_days=20",
+             "--set", "population.tiers.member.redemption_propensity=0",
+             "--set", "population.tiers.gold.redemption_propensity=0")  # fmt: skip
+    done = run_cli("run", COFFEE, *quiet, "--replications", "1", "-o", tmp_path / "r")
+    assert done.returncode in (0, 3), done.stderr
+    summary = _strict((tmp_path / "r" / "summary.json").read_text(encoding="utf-8"))
+    assert None in _leaves(summary)
+    done = run_cli("calibrate", COFFEE, *quiet, "--json")
+    assert done.returncode == 0, done.stderr
+    _strict(done.stdout)
+    done = run_cli("segment", RECORD_LOG, "-o", tmp_path / "seg")
+    assert done.returncode == 0, done.stderr
+    _strict((tmp_path / "seg" / "segments.json").read_text(encoding="utf-8"))
+
+
+def _leaves(x: object) -> list[object]:
+    if isinstance(x, dict):
+        return [leaf for v in x.values() for leaf in _leaves(v)]
+    if isinstance(x, list):
+        return [leaf for v in x for leaf in _leaves(v)]
+    return [x]

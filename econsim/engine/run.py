@@ -103,6 +103,17 @@ def check_memory(scenario: Scenario, workers: int = 1, replications: int | None 
 MAX_LEDGER_POINTS = 2**62
 
 
+def check_tiers_fit(scenario: Scenario) -> None:
+    """Refuse more tiers than the members' one-byte tier index holds (a Scenario built in
+    Python skips the loader's located check, which allows fewer)."""
+    most = int(np.iinfo(np.int8).max)
+    if len(scenario.design.tiers) > most:
+        raise SimulationError(
+            f"scenario '{scenario.name}' has {len(scenario.design.tiers)} tiers; the engine "
+            f"runs at most {most}: merge tiers"
+        )
+
+
 def check_points_fit(scenario: Scenario) -> None:
     """Refuse a run whose behaviours could issue more points than 64-bit counts hold.
 
@@ -207,6 +218,7 @@ def simulate(
     workers = max(1, min(workers, reps))
     # on a cluster each replication's state is a worker's (assumed like this machine);
     # the ledgers of every replication come back here
+    check_tiers_fit(scenario)
     check_memory(scenario, 1 if executor is not None else workers, reps)
     check_points_fit(scenario)
     children = np.random.SeedSequence(seed).spawn(reps)

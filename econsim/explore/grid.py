@@ -8,6 +8,7 @@ a grid is the full product of the parameters' values, or their position-wise pai
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,7 +57,7 @@ class Parameter:
 
 
 def _error(text: str, message: str, hint: str) -> ScenarioError:
-    return ScenarioError([Problem(f"--param {text}", 0, 0, "", message, hint)])
+    return ScenarioError([Problem(f"--param {text}".strip(), 0, 0, "", message, hint)])
 
 
 def _check_path(text: str, path: str) -> None:
@@ -124,6 +125,14 @@ def grid(parameters: Sequence[Parameter], paired: bool = False) -> list[Point]:
     """Every point: the full product, or (``paired``) values paired by position."""
     if not parameters:
         raise _error("", "a sweep needs at least one --param", "e.g. --param PATH=800:1600:5")
+    # the same field twice silently kept only the last one's values (issue 22)
+    paths = [parse_path(p.path) for p in parameters]
+    twice = [p.path for p, loc in zip(parameters, paths, strict=True) if paths.count(loc) > 1]
+    if twice:
+        raise _error(
+            twice[-1], f"'{twice[0]}' is swept by more than one --param",
+            "give each field one --param, with every value in it (A,B,C or START:STOP:COUNT)",
+        )  # fmt: skip
     if paired:
         sizes = {len(p.values) for p in parameters}
         if len(sizes) > 1:
@@ -131,7 +140,7 @@ def grid(parameters: Sequence[Parameter], paired: bool = False) -> list[Point]:
             raise _error("", f"--zip needs lists of equal length ({lengths})", "")
         combos = list(zip(*(p.values for p in parameters), strict=True))
     else:
-        size = int(np.prod([len(p.values) for p in parameters]))
+        size = math.prod(len(p.values) for p in parameters)  # np.prod wraps around past 2^63
         if size > MAX_POINTS:
             raise _error("", f"the grid has {size:,} points", f"keep it under {MAX_POINTS:,}")
         combos = list(itertools.product(*(p.values for p in parameters)))

@@ -8,7 +8,6 @@ report; a sensitivity analysis's tables, charts and report.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from html import escape
@@ -21,7 +20,7 @@ from econsim.atomic import write_text
 from econsim.report.advisor_charts import optimisation_charts, sensitivity_charts
 from econsim.report.charts import write_charts
 from econsim.report.csvfile import write_csv
-from econsim.report.exports import strict_json
+from econsim.report.exports import json_text
 from econsim.report.html import STYLE, figures_html, table
 from econsim.report.wording import classes, short_path
 from econsim.scenario.load import dump_scenario, dump_tree, load_tree, loads_scenario, parse_yaml
@@ -98,10 +97,7 @@ def write_optimisation(
     user = list(overrides if overrides is not None else o.overrides)
     written: list[Path] = []
     summary = folder / "summary.json"
-    write_text(
-        summary,
-        json.dumps(strict_json(o.summary()), indent=2, ensure_ascii=False, allow_nan=False) + "\n",
-    )
+    write_text(summary, json_text(o.summary()))
     written.append(summary)
     header, rows = _rows(o, o.trials)
     written.append(write_csv(folder / "trials.csv", header, rows))
@@ -202,10 +198,7 @@ def write_sensitivity(s: Sensitivity, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     summary = folder / "summary.json"
-    write_text(
-        summary,
-        json.dumps(strict_json(s.summary()), indent=2, ensure_ascii=False, allow_nan=False) + "\n",
-    )
+    write_text(summary, json_text(s.summary()))
     written.append(summary)
     bars = s.summary()["tornado"]
     written.append(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable
 from html import escape
@@ -15,7 +14,7 @@ from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind
 from econsim.report.charts import write_charts
 from econsim.report.csvfile import write_csv
 from econsim.report.explore_charts import compare_charts
-from econsim.report.exports import strict_json
+from econsim.report.exports import json_text
 from econsim.report.html import STYLE, figures_html, status_badge, table
 from econsim.report.wording import (
     RATE_30D_NOTE,
@@ -129,8 +128,7 @@ def _comparison_files(c: Comparison, folder: Path, fail_on: Iterable[VerdictKind
     data = c.summary()
     for label, r in zip(c.labels, c.runs, strict=True):  # the status each badge shows
         data["verdicts"][label]["status"] = r.metrics.status(fail_on).value
-    text = json.dumps(strict_json(data), indent=2, ensure_ascii=False, allow_nan=False)
-    write_text(summary, text + "\n")
+    write_text(summary, json_text(data))
     rows = c.table()
     table_path = write_csv(folder / "compare.csv", list(rows[0]), [list(r.values()) for r in rows])
     written += [summary, table_path]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from econsim.atomic import write_text
-from econsim.report.exports import strict_json
+from econsim.report.exports import json_text
 from econsim.scenario.load import dump_tree, load_tree, loads_scenario
 from econsim.scenario.overrides import apply_overrides
 from econsim.testing.counterexample import Search
@@ -38,7 +37,7 @@ def write_search(
 ) -> list[Path]:
     """summary.json, and with a counterexample and its scenario file, counterexample.yaml."""
     summary = folder / "summary.json"
-    write_text(summary, json.dumps(strict_json(search.summary()), indent=2, ensure_ascii=False))
+    write_text(summary, json_text(search.summary()))
     written = [summary]
     if search.found and scenario_file is not None:
         path = folder / REPRODUCER

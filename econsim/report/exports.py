@@ -56,6 +56,11 @@ def strict_json(x: Any) -> Any:
     return x
 
 
+def json_text(data: Any) -> str:
+    """``data`` as strict JSON text (undefined figures as null), the way every .json is written."""
+    return json.dumps(strict_json(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
 def run_summary(run: Run, fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON) -> dict[str, Any]:
     """summary.json's content, its status and verdicts judged with ``fail_on`` gating."""
     summary = run.summary()
@@ -86,8 +91,7 @@ def write_run(
 def _run_files(run: Run, directory: Path, gating: frozenset[VerdictKind]) -> list[Path]:
     written: list[Path] = []
     summary = directory / "summary.json"
-    text = json.dumps(run_summary(run, gating), indent=2, ensure_ascii=False, allow_nan=False)
-    write_text(summary, text + "\n")
+    write_text(summary, json_text(run_summary(run, gating)))
     written.append(summary)
     written.append(write_csv(directory / "daily.csv", DAILY_COLUMNS, daily_rows(run)))
     written += write_finance(run, directory)

@@ -9,7 +9,6 @@ segment:  segments.csv (one row per user), segments.json (counts and shares) and
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from econsim.atomic import write_bytes, write_text
@@ -18,6 +17,7 @@ from econsim.history.fit import Fit
 from econsim.history.rfm import RFM
 from econsim.report.charts import figure_bytes, write_charts
 from econsim.report.csvfile import write_csv
+from econsim.report.exports import json_text
 from econsim.report.history_charts import plot_amount_fit, plot_segments
 
 USER_COLUMNS = (
@@ -68,5 +68,5 @@ def write_segments(rfm: RFM, folder: Path) -> list[Path]:
     ]  # fmt: skip
     per_user = write_csv(folder / "segments.csv", SEGMENT_COLUMNS, rows)
     summary = folder / "segments.json"
-    write_text(summary, json.dumps(rfm.summary(), indent=2) + "\n")
+    write_text(summary, json_text(rfm.summary()))
     return [per_user, summary, *write_charts({"segments": plot_segments(rfm)}, folder)]

@@ -69,6 +69,10 @@ def _check_calendar(s: Scenario) -> Iterator[Finding]:
         )
 
 
+#: Tiers a design may have: the engine keeps each member's tier in one byte (int8).
+MAX_TIERS = 100
+
+
 def _check_tiers(s: Scenario) -> Iterator[Finding]:
     d = s.design
     behaviours = set(d.behaviours)
@@ -77,6 +81,12 @@ def _check_tiers(s: Scenario) -> Iterator[Finding]:
     # above the lowest tier, entry rules on all tiers (members move) or on none (fixed layers)
     ruled = [t.entry is not None for t in list(d.tiers.values())[1:]]
     mixed = any(ruled) and not all(ruled)
+    if len(d.tiers) > MAX_TIERS:
+        yield (
+            ("design", "tiers"),
+            f"{len(d.tiers)} tiers; econsim runs at most {MAX_TIERS}",
+            "merge tiers: a programme has a handful (members cannot tell 100 apart)",
+        )
     if len(metrics) > 1:
         yield (
             ("design", "tiers"),

@@ -17,7 +17,8 @@ Loc = tuple[str | int, ...]
 
 def parse_path(text: str) -> Loc:
     """'design.rule_changes.0.day' → ('design', 'rule_changes', 0, 'day')."""
-    return tuple(int(p) if p.isdigit() else p for p in text.split("."))
+    # isdecimal, not isdigit: "²" is a digit to Python but int() refuses it
+    return tuple(int(p) if p.isdecimal() else p for p in text.split("."))
 
 
 def _problem(text: str, message: str, hint: str) -> Problem:
