@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import glob
 import os
 import shutil
 import tempfile
@@ -24,11 +25,14 @@ def atomic_open(
 ) -> Iterator[IO[str]]:
     """Write to a temp file in the same folder, fsync, then ``os.replace`` onto ``path``.
 
-    If the block raises (or the process dies), ``path`` keeps its previous content.
+    If the block raises (or the process dies), ``path`` keeps its previous content; the temp
+    file of a process that died while writing is removed by the next write of ``path``.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    _remove_orphans(target)
+    prefix = f".{target.name}.{os.getpid()}."
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=target.parent)
     try:
         kwargs = {} if "b" in mode else {"encoding": encoding, "newline": ""}
         with os.fdopen(fd, mode, **kwargs) as fh:  # type: ignore[call-overload]
@@ -42,6 +46,29 @@ def atomic_open(
         with contextlib.suppress(FileNotFoundError):
             Path(tmp).unlink()
         raise
+
+
+def _remove_orphans(target: Path) -> None:
+    """Delete temp files of ``target`` left by writers that died (kill -9, power loss).
+
+    The writer's pid is in the name, so a live writer's file — another process writing
+    the same path right now — is left alone.
+    """
+    for tmp in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        pid = tmp.name[len(target.name) + 2 :].split(".", 1)[0]
+        if pid.isdecimal() and not _alive(int(pid)):
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's process, or not a pid: leave its file alone
+    return True
 
 
 def _umask() -> int:

@@ -544,3 +544,18 @@ def _leaves(x: object) -> list[object]:
     if isinstance(x, list):
         return [leaf for v in x for leaf in _leaves(v)]
     return [x]
+
+
+def test_a_dead_writers_temp_file_is_removed_by_the_next_write(tmp_path: Path) -> None:
+    """Case 11: a write killed mid-file left .NAME.*.tmp behind for good."""
+    from econsim.atomic import write_text
+
+    target = tmp_path / "best.yaml"
+    dead = tmp_path / f".best.yaml.{2**22 + 1}.x1y2.tmp"  # past any pid_max: no such process
+    live = tmp_path / f".best.yaml.{os.getpid()}.a1b2.tmp"  # a writer still at work
+    other = tmp_path / f".other.yaml.{2**22 + 1}.q.tmp"  # another file's: not ours to judge
+    for path in (dead, live, other):
+        path.write_text("half", encoding="utf-8")
+    write_text(target, "name: x\n")
+    assert target.read_text(encoding="utf-8") == "name: x\n"
+    assert not dead.exists() and live.exists() and other.exists()
