@@ -50,6 +50,9 @@ _API = {
     "optimize": "econsim.advisor.optimize",
     "Optimisation": "econsim.advisor.optimize",
     "sensitivity": "econsim.advisor.sensitivity",
+    "monitor": "econsim.monitor.monitor",
+    "Monitoring": "econsim.monitor.monitor",
+    "read_live_log": "econsim.monitor.log",
     "Sensitivity": "econsim.advisor.sensitivity",
     "Comparison": "econsim.explore.compare",
     "LocalExecutor": "econsim.engine.executors",
@@ -75,6 +78,7 @@ __all__ = [
     "DeferredRevenue",
     "Fit",
     "LocalExecutor",
+    "Monitoring",
     "Optimisation",
     "Parameter",
     "Problem",
@@ -95,8 +99,10 @@ __all__ = [
     "fit_history",
     "load_scenario",
     "loads_scenario",
+    "monitor",
     "optimize",
     "read_events",
+    "read_live_log",
     "rfm_classes",
     "run",
     "scenario_from_dict",
@@ -121,6 +127,8 @@ if TYPE_CHECKING:
     from econsim.history.fit import Fit, fit, fit_history
     from econsim.history.rfm import RFM, rfm_classes, segment
     from econsim.metrics.deferred_revenue import DeferredRevenue, deferred_revenue
+    from econsim.monitor.log import read_live_log
+    from econsim.monitor.monitor import Monitoring, monitor
     from econsim.options import RunOptions
     from econsim.pipeline import Run, run
     from econsim.results import Results

@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "econsim.cli_scenario",
         "econsim.cli_testing",
         "econsim.cli_advisor",
+        "econsim.cli_monitor",
         "econsim.__main__",
         "econsim",
     ),

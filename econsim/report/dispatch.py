@@ -19,12 +19,14 @@ from econsim.explore.compare import Comparison
 from econsim.explore.sweep import Sweep
 from econsim.history.fit import Fit
 from econsim.history.rfm import RFM
+from econsim.monitor.monitor import Monitoring
 from econsim.pipeline import Run
 from econsim.report.advisor_report import write_optimisation, write_sensitivity
 from econsim.report.compare_report import write_comparison
 from econsim.report.counterexample import write_search
 from econsim.report.exports import write_run
 from econsim.report.history import write_fit, write_segments
+from econsim.report.monitor_report import write_monitoring
 from econsim.report.saved import write_results
 from econsim.report.sweep_report import write_sweep_report
 from econsim.report.target import check_target
@@ -55,6 +57,7 @@ WRITERS: dict[type, Callable[..., list[Path]]] = {
     Search: write_search,
     Optimisation: write_optimisation,
     Sensitivity: write_sensitivity,
+    Monitoring: write_monitoring,
 }
 
 
@@ -69,7 +72,7 @@ def write(result: Any, target: Path | str, force: bool = False, **options: Any) 
     checked. Options: ``design=`` (the scenario file) for Fit and Calibration,
     ``overrides=`` for Calibration, ``scenario_file=`` and ``overrides=`` for Search (its
     counterexample.yaml) and Optimisation (its best.yaml), ``fail_on=`` (the gating
-    verdict classes, default health and budget) for Run, Comparison and Sweep.
+    verdict classes, default health and budget) for Run, Comparison, Sweep and Monitoring.
     """
     writer = WRITERS.get(type(result))
     if writer is None:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from econsim.explore.sweep import Sweep
     from econsim.history.fit import Fit
     from econsim.history.rfm import RFM
+    from econsim.monitor.monitor import Monitoring
     from econsim.pipeline import Run
 
 
@@ -282,3 +283,33 @@ def print_sensitivity(s: Sensitivity, folder: Path, console: Console) -> None:
         f"wrote {folder}/report.html",
         markup=False,
     )
+
+
+def print_monitoring(m: Monitoring, console: Console, fail_on: Iterable[VerdictKind]) -> None:
+    """The log's account and cautions, the figures outside the plan's band, the forecast,
+    then the verdicts on the actual books (their last line is the status the exit reads)."""
+    log = m.log
+    rejected = ", ".join(f"{r.count:,} {r.reason}" for r in log.rejected) or "none rejected"
+    console.print(f"{log.source} as of {m.as_of}: {log.rows_read:,} rows read, "
+                  f"{log.rows_used:,} used, {log.after_as_of:,} after the as-of date, "
+                  f"{rejected}", markup=False)  # fmt: skip
+    for caution in (*log.cautions, *log.computed):
+        console.print(f"  caution: {caution}", markup=False)
+    gone = m.band.left
+    if gone:
+        for w in gone:
+            console.print(f"[red]outside the plan's band[/]: {escape(w.name)} {w.direction} "
+                          f"since {w.left_date}")  # fmt: skip
+    else:
+        console.print(f"inside the plan's band: every watched figure ({m.band.replications} "
+                      "replications of the design over the same days)")  # fmt: skip
+    if m.forecast is not None:
+        f = m.forecast
+        for p in f.paths:
+            low, mid, high = p.at("consumption rate (30 days)", f.days - 1)
+            s_low, s_mid, s_high = p.at("consumer share", f.days - 1)
+            what = p.label + (f" ({', '.join(p.overrides)})" if p.overrides else "")
+            console.print(f"forecast to {f.end}, {what}: consumption rate {mid:.1%} "
+                          f"({low:.1%}–{high:.1%}), consumer share {s_mid:.1%} "
+                          f"({s_low:.1%}–{s_high:.1%})", markup=False)  # fmt: skip
+    print_verdicts(m.actual, console, fail_on)

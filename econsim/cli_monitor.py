@@ -1,0 +1,126 @@
+"""``econsim monitor``: a live programme judged from its own log, nightly in CI.
+
+Kept apart from econsim/cli.py as cli_advisor.py is; registered on the same app.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from econsim.cli_options import (
+    EXIT_UNHEALTHY,
+    AsOfOption,
+    AsWrittenOption,
+    FailOnOption,
+    FailOnUnhealthyOption,
+    SchedulerOption,
+    SeedOption,
+    SetOption,
+    WorkersOption,
+    check_output,
+    err,
+    gating_classes,
+    out,
+    progress_bar,
+    with_as_written,
+)
+
+LiveLogFile = Annotated[
+    Path,
+    typer.Argument(
+        help="The programme's live log: CSV or Parquet with user_id, date, event [, amount, "
+        "item, points, tier, cost] (docs/monitoring.md).",
+        show_default=False,
+    ),
+]
+
+
+def monitor_command(
+    log: LiveLogFile,
+    design: Annotated[
+        Path, typer.Option("--design", help="The programme's scenario file (its plan).")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder for the outputs.")],
+    as_of: AsOfOption = None,
+    what_if: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--what-if",
+            help="Forecast also under this change, PATH=VALUE like --set (repeatable), e.g. "
+            "--what-if design.catalog.cup_upgrade.points_price=150.",
+            show_default=False,
+        ),
+    ] = None,
+    periods: Annotated[
+        int,
+        typer.Option(
+            help="Budget periods to forecast past --as-of (0: no forecast).", min=0, max=120
+        ),
+    ] = 3,
+    replications: Annotated[
+        int,
+        typer.Option(help="Simulations of the plan's band and the forecast.", min=5, max=10_000),
+    ] = 30,
+    persist: Annotated[
+        int,
+        typer.Option(
+            help="Days running outside the band that count as leaving it.", min=1, max=365
+        ),
+    ] = 7,
+    seed: SeedOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    set_: SetOption = None,
+    force: Annotated[bool, typer.Option(help="Write into an existing output folder.")] = False,
+    fail_on: FailOnOption = None,
+    fail_on_unhealthy: FailOnUnhealthyOption = False,
+    as_written: AsWrittenOption = False,
+) -> None:
+    """Judge a live programme from its log: the verdicts of a run on the actual books, the
+    plan's band and a re-forecast.
+
+    Reads the log against the design (its start_date is day 0; its calibration is the plan):
+    per day and tier the actual points issued, consumed, expired and outstanding, holders
+    and redeemers; the same verdicts as econsim run (consumption rate and consumer share
+    against their thresholds, budget, inflation, plan vs actual issuance with advice). Then
+    the design is simulated over the same days and each watched figure is compared with the
+    5–95% band: a figure outside for --persist days running has left it, dated. With
+    --periods, the population fitted to the log is simulated that many periods ahead, under
+    the design and each --what-if.
+
+    Writes (in -o DIR) summary.json (with the log's account: rows read, used, after the
+    as-of date, rejected and why), daily.csv, finance.xlsx and finance/, band.csv,
+    forecast.csv, charts/ and report.html. A malformed row is an error at its line (exit 2);
+    a redemption past the member's balance is rejected and counted. With --fail-on or
+    --fail-on-unhealthy, exits 3 when the actual programme is unhealthy, as econsim run.
+    """
+    from econsim.engine.executors import executor_for
+    from econsim.metrics import DEFAULT_FAIL_ON, Status
+    from econsim.monitor.monitor import monitor
+    from econsim.report import write
+    from econsim.report.terminal import print_monitoring
+
+    gate = gating_classes(fail_on, fail_on_unhealthy)
+    gating = gate or DEFAULT_FAIL_ON
+    check_output(output, force)
+    with progress_bar("reading and simulating", err, counted=False):
+        result = monitor(
+            log,
+            design,
+            as_of=as_of,
+            overrides=with_as_written(set_, as_written),
+            what_if=what_if or (),
+            periods=periods,
+            seed=seed,
+            replications=replications,
+            persist=persist,
+            executor=executor_for(workers, scheduler),
+        )
+    write(result, output, force=True, fail_on=gating)
+    out.print(f"wrote {output}/report.html, summary.json, band.csv and charts/")
+    print_monitoring(result, out, gating)
+    if gate is not None and result.status(gate) is Status.UNHEALTHY:
+        raise typer.Exit(EXIT_UNHEALTHY)

@@ -1,0 +1,334 @@
+"""The actual books of a live programme: its log turned into the ledger a run keeps.
+
+Every array of :class:`~econsim.results.Results` is rebuilt from the rows — flows by
+grouping, member counts from each member's state between the days it changes — so the
+verdicts, finance tables and reports of a run apply to reality unchanged. What a log
+cannot show is named: churn (a member who left looks like one who is quiet; ``churned`` is
+0 and ``users`` counts every member), budget denials and stock-outs (0).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from econsim.engine.lots import AGING_DAYS, AGING_LABELS, _last_day
+from econsim.engine.model import Model
+from econsim.monitor.log import BONUS, EARN, EXPIRY, REDEEM, LiveLog, running_balance
+from econsim.results import AXES, Results
+from econsim.scenario.design import NEVER
+
+I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
+
+#: A member redeemed "recently" for this many days after a redemption (the consumer share's
+#: window, as the engine counts it).
+CONSUMER_WINDOW = 30
+
+
+def _sum(index: I64, size: int, weights: NDArray[Any] | None = None) -> F64:
+    return np.bincount(index, weights=weights, minlength=size).astype(float)
+
+
+class _Rows:
+    """The log's rows in member order, with each row's previous tier and balance."""
+
+    def __init__(self, log: LiveLog) -> None:
+        from econsim.monitor.log import signed_points
+
+        delta = signed_points(log.kind, log.points)
+        balance, order = running_balance(log.member, delta)
+        self.order = order
+        m = log.member[order]
+        first = np.r_[True, m[1:] != m[:-1]] if m.size else np.zeros(0, bool)
+        tier = log.tier[order]
+        prev_tier = np.where(first, tier, np.r_[0, tier[:-1]] if m.size else tier)
+        bal = balance[order]
+        prev_bal = np.where(first, 0, np.r_[0, bal[:-1]] if m.size else bal)
+        # back to log order
+        self.prev_tier = np.empty_like(tier)
+        self.prev_tier[order] = prev_tier
+        self.prev_balance = np.empty_like(bal)
+        self.prev_balance[order] = prev_bal
+        self.balance = balance
+
+
+def actual_results(log: LiveLog, model: Model, seed: int = 0) -> Results:
+    """The ledger of ``log`` as one replication of ``Results`` over ``model``'s scenario
+    (compiled for the log's days)."""
+    days, nt = log.days, len(model.tiers)
+    ns, nk, nb = len(model.sources), len(model.sinks), len(model.behaviours)
+    rows = _Rows(log)
+    day, tier, pts = log.day, log.tier, log.points
+    earn = np.isin(log.kind, (EARN, BONUS))
+    redeem = log.kind == REDEEM
+    expiry = log.kind == EXPIRY
+    a: dict[str, NDArray[Any]] = {}
+
+    def by_day_tier(mask: NDArray[np.bool_], weights: NDArray[Any] | None = None) -> F64:
+        w = None if weights is None else weights[mask]
+        return _sum(day[mask] * nt + tier[mask], days * nt, w).reshape(days, nt)
+
+    cell = (day[earn] * ns + log.source_index[earn]) * nt + tier[earn]
+    a["issued"] = _sum(cell, days * ns * nt, pts[earn]).reshape(days, ns, nt)
+    sink = log.source_index
+    cell = (day[redeem] * nk + sink[redeem]) * nt + tier[redeem]
+    a["redeemed"] = _sum(cell, days * nk * nt, pts[redeem]).reshape(days, nk, nt)
+    a["redemptions"] = _sum(day[redeem] * nk + sink[redeem], days * nk).reshape(days, nk)
+    cost = _costs(log, model)
+    a["cost"] = _sum(day[redeem] * nk + sink[redeem], days * nk, cost[redeem]).reshape(days, nk)
+    a["cost_by_tier"] = by_day_tier(redeem, cost)
+    a["expired"] = by_day_tier(expiry, pts)
+    moved = tier != rows.prev_tier
+    out = _sum(day[moved] * nt + rows.prev_tier[moved], days * nt, rows.prev_balance[moved])
+    into = by_day_tier(moved, rows.prev_balance)
+    a["transferred"] = into - out.reshape(days, nt)
+    a["tier_up"] = by_day_tier(moved & (tier > rows.prev_tier))
+    a["tier_down"] = by_day_tier(moved & (tier < rows.prev_tier))
+    flow = a["issued"].sum(axis=1) - a["redeemed"].sum(axis=1) - a["expired"] + a["transferred"]
+    a["outstanding"] = flow.cumsum(axis=0)
+    core = (log.kind == EARN) & model.is_core[np.clip(log.source_index, 0, None)]
+    a["core_amount"] = by_day_tier(core, np.nan_to_num(log.amount))
+    behaviour = log.kind == EARN
+    bcell = day[behaviour] * nb + log.source_index[behaviour]
+    a["occurrences"] = _sum(bcell, days * nb).reshape(days, nb)
+    a["actors"] = _distinct(log.member[behaviour], bcell, days * nb).reshape(days, nb)
+    a.update(_members(log, model, rows))
+    a["prices"] = _prices(log, model)
+    a.update(_budget(log, model, a["core_amount"].sum(axis=1), a["cost"].sum(axis=1)))
+    a["denied"] = np.zeros(days)
+    a["stock_outs"] = np.zeros(days)
+    a["churned"] = np.zeros(days)
+    a["aging"] = _aging(log, model, a["outstanding"].shape)
+    arrays = {name: _typed(name, a[name])[None] for name in AXES}
+    return Results(scenario=model.scenario, seed=seed, labels=_labels(model), arrays=arrays)
+
+
+def _typed(name: str, x: NDArray[Any]) -> NDArray[Any]:
+    money = name in ("cost", "cost_by_tier", "budget", "period_cost", "core_amount")
+    return np.asarray(x, float) if money else np.rint(x).astype(np.int64)
+
+
+def _labels(model: Model) -> dict[str, tuple[str, ...]]:
+    return {
+        "sources": model.sources,
+        "sinks": model.sinks,
+        "tiers": model.tiers,
+        "items": model.items,
+        "behaviours": model.behaviours,
+        "expiry": AGING_LABELS,
+    }
+
+
+def _distinct(member: I64, cell: I64, size: int) -> F64:
+    """Distinct members in each cell."""
+    if member.size == 0:
+        return np.zeros(size)
+    pairs = np.unique(np.stack([cell, member]), axis=1)
+    return _sum(pairs[0], size)
+
+
+def _costs(log: LiveLog, model: Model) -> F64:
+    """Each redemption's money: the log's ``cost``, else what the design expects it to cost
+    (an item's cost × its use rate; a game's prize cost × its chance to win)."""
+    expected = np.concatenate(
+        [model.item_cost * model.item_use_rate, model.game_prize_cost * model.game_win_p]
+    )
+    sink = np.clip(log.source_index, 0, None)
+    return np.where(np.isnan(log.cost), expected[sink] if expected.size else 0.0, log.cost)
+
+
+def _members(log: LiveLog, model: Model, rows: _Rows) -> dict[str, NDArray[Any]]:
+    """Member counts by day and tier, from each member's state between the days it changes:
+    tier, holds points, redeemed in the last 30 days, dormant."""
+    days, nt = log.days, len(model.tiers)
+    life = model.scenario.population.lifecycle
+    quiet = life.dormant_after_days if life.enabled else None
+    # each member's end of day: the state after its last row that day
+    order = np.lexsort((np.arange(log.member.size), log.day, log.member))
+    m, d = log.member[order], log.day[order]
+    last = np.r_[(m[1:] != m[:-1]) | (d[1:] != d[:-1]), True] if m.size else np.zeros(0, bool)
+    end = order[last]
+    em, ed, et = log.member[end], log.day[end], log.tier[end]
+    eb = rows.balance[end]
+    redeemed = _any_per_member_day(log, log.kind == REDEEM, em, ed)
+    active = _any_per_member_day(log, log.kind == EARN, em, ed)
+    first_day = np.full(log.members.size, days, np.int64)
+    np.minimum.at(first_day, em, ed)
+    out: dict[str, NDArray[Any]] = {}
+    out["new_users"] = _sum(first_day[first_day < days], days)
+    firsts = np.full(log.members.size, days, np.int64)
+    np.minimum.at(firsts, em[redeemed], ed[redeemed])
+    out["ever_redeemed"] = np.cumsum(_sum(firsts[firsts < days], days))
+    out["redeemers"] = _sum(ed[redeemed] * nt + et[redeemed], days * nt).reshape(days, nt)
+    out["active"] = _sum(ed[active] * nt + et[active], days * nt).reshape(days, nt)
+    # breakpoints: every end of day, the day a redemption stops being recent, the day a
+    # member turns dormant; the state holds until the member's next breakpoint
+    ends = [(em, ed, 0)]
+    ends.append((em[redeemed], ed[redeemed] + CONSUMER_WINDOW, 1))
+    if quiet is not None:
+        wake = active | (ed == first_day[em])
+        ends.append((em[wake], ed[wake] + quiet + 1, 2))
+    bm = np.concatenate([e[0] for e in ends])
+    bd = np.concatenate([e[1] for e in ends])
+    src = np.concatenate([np.full(e[0].size, i) for i, e in enumerate(ends)])
+    idx = np.concatenate([np.arange(em.size), np.full(bm.size - em.size, -1)])
+    keep = bd < days
+    bm, bd, src, idx = bm[keep], bd[keep], src[keep], idx[keep]
+    o = np.lexsort((src, bd, bm))
+    bm, bd, src, idx = bm[o], bd[o], src[o], idx[o]
+    state = _forward(idx)  # the member's last end of day at or before each breakpoint
+    tier = et[state]
+    holds = eb[state] > 0
+    last_redeem = _forward_value(np.where((src == 0) & (idx >= 0), _pick(redeemed, idx, ed), -1),
+                                 bm)  # fmt: skip
+    recent = (last_redeem >= 0) & (bd - last_redeem < CONSUMER_WINDOW)
+    if quiet is not None:
+        last_active = _forward_value(
+            np.where((src == 0) & (idx >= 0), _pick(active | (ed == first_day[em]), idx, ed), -1),
+            bm,
+        )
+        dormant = bd - last_active > quiet
+    else:
+        dormant = np.zeros(bd.size, bool)
+    nxt = np.r_[bd[1:], days]
+    nxt = np.where(np.r_[bm[1:] != bm[:-1], True], days, nxt)
+    key = ((tier * 2 + holds) * 2 + recent) * 2 + dormant
+    width = nt * 8
+    diff = np.zeros((days + 1) * width)
+    np.add.at(diff, bd * width + key, 1)
+    np.add.at(diff, nxt * width + key, -1)
+    counts = np.cumsum(diff.reshape(days + 1, width), axis=0)[:days].reshape(days, nt, 2, 2, 2)
+    out["users"] = counts.sum(axis=(2, 3, 4))
+    out["holders"] = counts[:, :, 1].sum(axis=(2, 3))
+    out["consumers_30d"] = counts[:, :, :, 1].sum(axis=(2, 3))
+    out["reach_30d"] = out["users"] - counts[:, :, 0, 0].sum(axis=2)
+    out["dormant"] = counts[..., 1].sum(axis=(1, 2, 3))
+    return out
+
+
+def _pick(flag: NDArray[np.bool_], idx: I64, day: I64) -> I64:
+    """The end-of-day's day where ``flag`` holds for it, else -1 (idx ≥ 0 rows only)."""
+    safe = np.clip(idx, 0, None)
+    return np.where(flag[safe], day[safe], -1)
+
+
+def _forward(idx: I64) -> I64:
+    """Each position's last non-negative ``idx`` at or before it."""
+    pos = np.where(idx >= 0, np.arange(idx.size), 0)
+    return idx[np.maximum.accumulate(pos)]
+
+
+def _forward_value(value: I64, member: I64) -> I64:
+    """The last value ≥ 0 at or before each position within its member (else -1)."""
+    n = value.size
+    start = np.r_[True, member[1:] != member[:-1]] if n else np.zeros(0, bool)
+    pos = np.where((value >= 0) | start, np.arange(n), 0)
+    at = np.maximum.accumulate(pos)
+    return value[at]
+
+
+def _any_per_member_day(
+    log: LiveLog, mask: NDArray[np.bool_], em: I64, ed: I64
+) -> NDArray[np.bool_]:
+    """For each member's end of day (``em``, ``ed``): whether any row that day matched."""
+    key = em * log.days + ed
+    hit = np.unique(log.member[mask] * log.days + log.day[mask])
+    return np.isin(key, hit)
+
+
+def _prices(log: LiveLog, model: Model) -> F64:
+    """Each item's price each day: the points its redemptions took (their mean) that day,
+    else the last seen, else the design's."""
+    days, ni = log.days, len(model.items)
+    sel = (log.kind == REDEEM) & (log.source_index >= 0) & (log.source_index < ni)
+    cell = log.day[sel] * ni + log.source_index[sel]
+    count = _sum(cell, days * ni).reshape(days, ni)
+    total = _sum(cell, days * ni, log.points[sel]).reshape(days, ni)
+    seen = count > 0
+    price = np.where(seen, total / np.maximum(count, 1), np.nan)
+    price[0] = np.where(seen[0], price[0], model.initial_rules().prices)
+    for d in range(1, days):  # carry the last price forward (days, not rows: cheap)
+        price[d] = np.where(seen[d], price[d], price[d - 1])
+    return np.rint(price)
+
+
+def _budget(log: LiveLog, model: Model, core: F64, cost: F64) -> dict[str, F64]:
+    """The period's budget (fixed, or its ratio of the core amount so far) and cost so far."""
+    design = model.scenario.design
+    period = np.arange(log.days) // design.period_days
+    starts = np.r_[True, period[1:] != period[:-1]]
+
+    def so_far(x: F64) -> F64:
+        total = np.cumsum(x)
+        base = np.maximum.accumulate(np.where(starts, np.arange(x.size), 0))
+        return total - np.where(base > 0, total[base - 1], 0.0)
+
+    amount = so_far(core)
+    return {
+        "budget": np.array([design.budget.amount_for(float(x)) for x in amount]),
+        "period_cost": so_far(cost),
+    }
+
+
+def _aging(log: LiveLog, model: Model, shape: tuple[int, ...]) -> I64:
+    """``[day, bucket, tier]`` at month ends and the last day: each member's points by the
+    month they were earned, spent oldest first (as the engine's lots)."""
+    days, nt = shape
+    out = np.zeros((days, len(AGING_LABELS), nt), np.int64)
+    months = model.month_key
+    expiry = model.initial_rules().expiry
+    start = log.start
+    earn = np.isin(log.kind, (EARN, BONUS))
+    spend = np.isin(log.kind, (REDEEM, EXPIRY))
+    em, ek, ep = log.member[earn], months[log.day[earn]], log.points[earn]
+    # (member, month) lots, ordered by member then month
+    lots = np.unique(np.stack([em, ek]), axis=1, return_inverse=True)
+    pairs, inv = lots[0], np.ravel(lots[1])
+    earned = np.bincount(inv, weights=ep, minlength=pairs.shape[1])
+    lot_member, lot_month = pairs[0], pairs[1]
+    first = np.r_[True, lot_member[1:] != lot_member[:-1]] if lot_member.size else lot_member
+    when = np.nonzero(model.month_end[:days])[0].tolist()
+    if days - 1 not in when:
+        when.append(days - 1)
+    rows = _Rows(log)
+    for d in when:
+        month = int(months[d])
+        taken = np.bincount(
+            log.member[spend & (log.day <= d)], weights=log.points[spend & (log.day <= d)],
+            minlength=log.members.size,
+        )  # fmt: skip
+        live = lot_month <= month
+        e = np.where(live, earned, 0.0)
+        cum = _group_cumsum(e, first)
+        left = np.clip(cum - taken[lot_member], 0, e)
+        tier_now = _tier_at(log, rows, d)
+        today = start + dt.timedelta(days=d)
+        bucket = np.array([_bucket(expiry.expires_by(int(k), start.month), start, today)
+                           for k in range(month + 1)])  # fmt: skip
+        cell = bucket[np.clip(lot_month, 0, month)] * nt + tier_now[lot_member]
+        out[d] = np.rint(_sum(cell[live], len(AGING_LABELS) * nt, left[live])).reshape(-1, nt)
+    return out
+
+
+def _bucket(due: int, start: dt.date, today: dt.date) -> int:
+    if due >= NEVER:
+        return len(AGING_LABELS) - 1
+    return int(np.searchsorted(AGING_DAYS, (_last_day(start, due) - today).days))
+
+
+def _group_cumsum(x: F64, first: NDArray[np.bool_]) -> F64:
+    total = np.cumsum(x)
+    base = np.maximum.accumulate(np.where(first, np.arange(x.size), 0))
+    return total - np.where(base > 0, total[base - 1], 0.0)
+
+
+def _tier_at(log: LiveLog, rows: _Rows, day: int) -> I64:
+    """Each member's tier at the end of ``day`` (after its last row so far)."""
+    last = np.full(log.members.size, -1, np.int64)
+    upto = np.nonzero(log.day <= day)[0]
+    np.maximum.at(last, log.member[upto], upto)  # rows are in date order: the latest row
+    return np.where(last >= 0, log.tier[np.clip(last, 0, None)], 0)

@@ -1,0 +1,147 @@
+"""Re-forecast: the population fitted to the log so far (``econsim fit``), simulated from the
+programme's start to ``periods`` budget periods past the log, under the design and under a
+what-if — "if we change the cup price now, where are we in three months?".
+
+The fitted population replaces the design's assumptions; the point values are the ones in
+force (the plan's), never re-calibrated for the fit, because members earn what the
+programme pays today. A what-if is any ``--set`` on the design; to change something *from
+now on* rather than from the start, use a rule change on the day (``design.rule_changes``:
+catalog prices, point values, expiry), which the forecast runs on its day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from econsim.engine.executors import Executor
+from econsim.engine.model import compile_model
+from econsim.engine.run import simulate
+from econsim.history.events import REDEMPTION, EventLog
+from econsim.history.fit import fit_history
+from econsim.monitor.log import EARN, REDEEM, LiveLog
+from econsim.monitor.watch import watched
+from econsim.scenario.schema import Scenario
+from econsim.scenario.variants import with_overrides
+
+F64 = NDArray[np.float64]
+
+#: The figures forecast (names as the band watches them).
+FORECAST = ("outstanding points", "consumption rate (30 days)", "consumer share",
+            "points issued (7 days)", "points consumed (7 days)")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Path:
+    """One forecast: each figure's 5%, 50% and 95% by day, from the programme's start."""
+
+    label: str
+    overrides: tuple[str, ...]
+    figures: dict[str, tuple[F64, F64, F64]]
+
+    def at(self, name: str, day: int) -> tuple[float, float, float]:
+        low, mid, high = self.figures[name]
+        return float(low[day]), float(mid[day]), float(high[day])
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """The design's forecast and the what-if's (if any), from the same fitted population and
+    the same seed (common random numbers: their difference is the change's, not noise's)."""
+
+    start: dt.date
+    as_of: int  # the log's last day (day numbers from ``start``)
+    days: int  # forecast horizon, from ``start``
+    periods: int
+    paths: tuple[Path, ...]
+    cautions: tuple[str, ...]
+
+    @property
+    def end(self) -> dt.date:
+        return self.start + dt.timedelta(days=self.days - 1)
+
+    def summary(self) -> dict[str, Any]:
+        last = self.days - 1
+        return {
+            "periods": self.periods,
+            "until": self.end.isoformat(),
+            "cautions": list(self.cautions),
+            "paths": {
+                p.label: {
+                    "overrides": list(p.overrides),
+                    "figures": {
+                        n: dict(zip(("p5", "p50", "p95"), _nums(p.at(n, last)), strict=True))
+                        for n in FORECAST
+                    },
+                }
+                for p in self.paths
+            },
+        }
+
+
+def _nums(xs: tuple[float, ...]) -> list[float | None]:
+    return [None if not np.isfinite(x) else round(x, 6) for x in xs]
+
+
+def history_of(
+    live: LiveLog, model_behaviours: tuple[str, ...], sinks: tuple[str, ...]
+) -> EventLog:
+    """The live log's behaviours and redemptions as the activity log ``econsim fit`` reads."""
+    keep = np.isin(live.kind, (EARN, REDEEM))
+    member = live.member[keep]
+    seen, user = np.unique(member, return_inverse=True)
+    kind = live.kind[keep]
+    source = live.source_index[keep]
+    event = np.where(kind == REDEEM, len(model_behaviours), source)
+    sink_names = np.array([*sinks, ""], dtype=object)
+    item = np.where(kind == REDEEM, sink_names[np.where(source >= 0, source, -1)], "")
+    return EventLog(
+        source=live.source,
+        start=live.start,
+        users=tuple(str(u) for u in live.members[seen]),
+        user=user.astype(np.int64),
+        day=live.day[keep],
+        event=event.astype(np.int64),
+        names=(*model_behaviours, REDEMPTION),
+        amount=live.amount[keep],
+        item=tuple(str(i) for i in item),
+    )
+
+
+def forecast(
+    live: LiveLog,
+    planned: Scenario,
+    what_if: Sequence[str],
+    periods: int,
+    *,
+    seed: int,
+    replications: int,
+    workers: int = 1,
+    executor: Executor | None = None,
+) -> Forecast:
+    """Fit the population to ``live`` and simulate ``periods`` periods past it under
+    ``planned`` (the design with the point values in force) and, with ``what_if``, changed."""
+    model = compile_model(planned)
+    found = fit_history(history_of(live, model.behaviours, model.sinks), planned)
+    days = live.days + periods * planned.design.period_days
+    base = found.scenario(planned).model_copy(update={"horizon_days": days})
+    runs: list[tuple[str, tuple[str, ...], Scenario]] = [("design", (), base)]
+    if what_if:
+        runs.append(("what-if", tuple(what_if), with_overrides(base, what_if)))
+    paths = []
+    for label, overrides, scenario in runs:
+        r = simulate(scenario, seed=seed, replications=replications, workers=workers,
+                     executor=executor)  # fmt: skip
+        figures = watched(r)
+        paths.append(
+            Path(label, overrides, {
+                n: tuple(np.nanquantile(figures[n], [0.05, 0.5, 0.95], axis=0))
+                for n in FORECAST
+            })
+        )  # fmt: skip
+    return Forecast(live.start, live.days - 1, days, periods, tuple(paths), found.cautions)

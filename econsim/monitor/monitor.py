@@ -1,0 +1,153 @@
+"""``econsim.monitor``: a live programme judged from its log, against its plan.
+
+log + design → the actual books (monitor/books.py) → the verdicts of a run on them → the
+plan's band (the design simulated over the same days) and the first day each watched figure
+left it → a re-forecast from the population fitted to the log, under the design and a
+what-if. The result is data; ``econsim.report.write`` writes its files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from econsim.engine.executors import Executor
+from econsim.engine.model import compile_model
+from econsim.engine.run import simulate
+from econsim.errors import Problem, ScenarioError
+from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind, evaluate
+from econsim.monitor.books import actual_results
+from econsim.monitor.forecast import Forecast, forecast
+from econsim.monitor.log import LiveLog, read_live_log
+from econsim.monitor.watch import Band, band, watched
+from econsim.options import RunOptions
+from econsim.pipeline import Run, calibrate_located, simulated_scenario
+from econsim.protocol import pandas
+from econsim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    """A live programme as of a day: its log's account, the actual run (books, verdicts,
+    finance), the plan's band and the re-forecast."""
+
+    log: LiveLog
+    actual: Run
+    band: Band
+    forecast: Forecast | None
+    as_of: dt.date
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.actual.scenario
+
+    def status(self, fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON) -> Any:
+        """The actual programme's status under ``fail_on`` (what the exit code reads)."""
+        return self.actual.metrics.status(fail_on)
+
+    def summary(self, fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON) -> dict[str, Any]:
+        """The actual run's summary, with the log's account, the band and the forecast."""
+        out = {
+            "scenario": self.scenario.name,
+            "as_of": self.as_of.isoformat(),
+            "log": {"file": self.log.source, **self.log.account()},
+            **{k: v for k, v in self.actual.summary().items() if k != "scenario"},
+        }
+        out.update(self.actual.metrics.summary(fail_on))
+        out["band"] = self.band.summary()
+        if self.forecast is not None:
+            out["forecast"] = self.forecast.summary()
+        return out
+
+    def to_df(self) -> pd.DataFrame:
+        """Each watched figure by day: actual, and the plan's 5%, 50% and 95%."""
+        pd = pandas()
+        return pd.DataFrame(self.band.rows())
+
+    def _repr_html_(self) -> str:
+        status = self.status().value
+        exits = [w for w in self.band.watches if w.left is not None]
+        left = ", ".join(f"{w.name} {w.direction} from {w.left_date}" for w in exits) or "none"
+        return (
+            f"<div><b>{escape(self.scenario.name)}</b> as of {self.as_of}: {escape(status)}; "
+            f"outside the plan's band: {escape(left)}; rows used {self.log.rows_used:,} of "
+            f"{self.log.rows_read:,}</div>"
+        )
+
+
+def monitor(
+    log: Path | str,
+    design: Scenario | Path | str,
+    *,
+    as_of: dt.date | str | None = None,
+    overrides: Sequence[str] = (),
+    what_if: Sequence[str] = (),
+    periods: int = 3,
+    seed: int | None = None,
+    replications: int = 30,
+    persist: int = 7,
+    workers: int | None = None,
+    executor: Executor | None = None,
+) -> Monitoring:
+    """Judge the programme of ``design`` from its live ``log`` up to ``as_of``.
+
+    The plan is the design's calibration: its point values price rows without points and
+    are what the plan's band simulates (``replications`` runs on ``seed``). A watched figure
+    leaves the band when it stays outside the 5–95% range for ``persist`` days running.
+    ``periods`` > 0 re-forecasts that many budget periods past ``as_of`` from the population
+    fitted to the log, under the design and, with ``what_if`` (``--set`` texts), under it
+    changed.
+    """
+    opts = RunOptions(overrides, seed, None, workers, executor, None)
+    scenario = opts.scenario(design)
+    calibration = calibrate_located(scenario, design, opts.overrides)
+    planned = simulated_scenario(scenario, calibration)
+    names = compile_model(planned)
+    day = _as_of(as_of, scenario)
+    live = read_live_log(log, names, day, points=names)
+    days = live.days
+    on_log = _over(planned, days)
+    model = compile_model(on_log)
+    results = actual_results(live, model, opts.seed_for(scenario))
+    mode = scenario.design.calibration.point_values
+    metrics = evaluate(results, planned_cost=calibration.planned_cost_per_user(mode))
+    actual = Run(_over(scenario, days), calibration, results, metrics)
+    plan = simulate(on_log, seed=opts.seed_for(scenario), replications=replications,
+                    workers=_local(opts), executor=executor)  # fmt: skip
+    watch = band(watched(results), watched(plan), live.start, persist)
+    ahead = None
+    if periods > 0:
+        ahead = forecast(live, planned, what_if, periods, seed=opts.seed_for(scenario),
+                         replications=replications, workers=_local(opts),
+                         executor=executor)  # fmt: skip
+    return Monitoring(live, actual, watch, ahead, live.start + dt.timedelta(days=days - 1))
+
+
+def _local(opts: RunOptions) -> int:
+    from econsim.engine.executors import LocalExecutor
+
+    runner = opts.runner()
+    return runner.workers if isinstance(runner, LocalExecutor) else 1
+
+
+def _as_of(value: dt.date | str | None, scenario: Scenario) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ScenarioError(
+            [Problem("--as-of", 0, 0, "", f"'{value}' is not a date", "write YYYY-MM-DD")]
+        ) from None
+
+
+def _over(scenario: Scenario, days: int) -> Scenario:
+    """The scenario over the log's days (its calendar, campaigns and rule changes kept)."""
+    return scenario.model_copy(update={"horizon_days": days})

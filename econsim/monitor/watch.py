@@ -1,0 +1,170 @@
+"""Inside the plan's band? The watched figures of the actual books against the 5–95% range
+of the design simulated over the same days, and the first day each left it.
+
+A daily figure of a real programme crosses a 90% band on one day in ten by chance, so a
+figure *leaves* the band only when it stays outside for ``persist`` days running (default
+7): the early warning is the first of those days, with the direction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from econsim.results import Results
+
+F64 = NDArray[np.float64]
+
+#: name → (unit, days before the figure means anything)
+WATCHED: dict[str, tuple[str, int]] = {
+    "points issued (7 days)": ("points", 7),
+    "points consumed (7 days)": ("points", 7),
+    "redemptions (7 days)": ("redemptions", 7),
+    "outstanding points": ("points", 1),
+    "consumption rate (30 days)": ("share", 30),
+    "consumer share": ("share", 30),
+    "holders": ("members", 1),
+}
+
+
+def _rolling(x: F64, days: int) -> F64:
+    """Sums over the last ``days`` days (fewer at the start), along the last axis."""
+    c = np.cumsum(x, axis=-1)
+    out = c.copy()
+    out[..., days:] = c[..., days:] - c[..., :-days]
+    return out
+
+
+def _ratio(a: F64, b: F64) -> F64:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
+
+
+def watched(r: Results) -> dict[str, F64]:
+    """Each watched figure, ``[replication, day]``."""
+    issued = r.total("issued").astype(float)
+    consumed = r.total("redeemed").astype(float)
+    return {
+        "points issued (7 days)": _rolling(issued, 7),
+        "points consumed (7 days)": _rolling(consumed, 7),
+        "redemptions (7 days)": _rolling(r.total("redemptions").astype(float), 7),
+        "outstanding points": r.total("outstanding").astype(float),
+        "consumption rate (30 days)": _ratio(_rolling(consumed, 30), _rolling(issued, 30)),
+        "consumer share": _ratio(r.total("consumers_30d"), r.total("reach_30d")),
+        "holders": r.total("holders").astype(float),
+    }
+
+
+@dataclass(frozen=True)
+class Watch:
+    """One figure: actual by day, the plan's 5%, 50% and 95%, and where it left the band."""
+
+    name: str
+    unit: str
+    actual: F64
+    low: F64
+    mid: F64
+    high: F64
+    left: int | None  # the first day of the first run of ``persist`` days outside
+    direction: str  # "above" or "below" the band ("" when inside)
+    start: dt.date
+
+    @property
+    def left_date(self) -> dt.date | None:
+        return None if self.left is None else self.start + dt.timedelta(days=self.left)
+
+    def summary(self) -> dict[str, Any]:
+        last = -1
+        return {
+            "unit": self.unit,
+            "left_band": None if self.left_date is None else self.left_date.isoformat(),
+            "direction": self.direction or None,
+            "actual": _num(self.actual[last]),
+            "band": [_num(self.low[last]), _num(self.high[last])],
+        }
+
+
+def _num(x: float) -> float | None:
+    return None if not np.isfinite(x) else round(float(x), 6)
+
+
+@dataclass(frozen=True)
+class Band:
+    """Every watched figure, and the run length that counts as leaving the band."""
+
+    watches: tuple[Watch, ...]
+    persist: int
+    replications: int
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "persist_days": self.persist,
+            "replications": self.replications,
+            "figures": {w.name: w.summary() for w in self.watches},
+        }
+
+    def rows(self) -> list[dict[str, Any]]:
+        out = []
+        for w in self.watches:
+            for d in range(w.actual.size):
+                out.append({
+                    "date": (w.start + dt.timedelta(days=d)).isoformat(), "figure": w.name,
+                    "actual": w.actual[d], "p5": w.low[d], "p50": w.mid[d], "p95": w.high[d],
+                })  # fmt: skip
+        return out
+
+    @property
+    def left(self) -> list[Watch]:
+        """The figures that left the band, earliest first."""
+        gone = [w for w in self.watches if w.left is not None]
+        return sorted(gone, key=lambda w: (w.left or 0, w.name))
+
+
+def band(actual: dict[str, F64], plan: dict[str, F64], start: dt.date, persist: int) -> Band:
+    """The actual figures (one replication) against the plan's replications."""
+    watches = []
+    for name, (unit, warmup) in WATCHED.items():
+        a = actual[name][0]
+        low, mid, high = np.nanquantile(plan[name], [0.05, 0.5, 0.95], axis=0)
+        left, direction = first_exit(a, low, high, warmup, persist)
+        watches.append(Watch(name, unit, a, low, mid, high, left, direction, start))
+    replications = next(iter(plan.values())).shape[0]
+    return Band(tuple(watches), persist, replications)
+
+
+def first_exit(
+    actual: F64, low: F64, high: F64, warmup: int, persist: int
+) -> tuple[int | None, str]:
+    """The first day of the first ``persist`` days running outside [low, high] (after
+    ``warmup`` days), and whether above or below."""
+    defined = np.isfinite(actual) & np.isfinite(low) & np.isfinite(high)
+    above = defined & (actual > high)
+    below = defined & (actual < low)
+    above[: warmup - 1] = False
+    below[: warmup - 1] = False
+    for side, name in ((above, "above"), (below, "below")):
+        side_runs = _run_lengths(side)
+        hit = np.nonzero(side_runs >= persist)[0]
+        if hit.size:
+            start = int(hit[0]) - persist + 1
+            other = _first_of(below if name == "above" else above, persist)
+            if other is None or start <= other:
+                return start, name
+    return None, ""
+
+
+def _first_of(side: NDArray[np.bool_], persist: int) -> int | None:
+    hit = np.nonzero(_run_lengths(side) >= persist)[0]
+    return None if hit.size == 0 else int(hit[0]) - persist + 1
+
+
+def _run_lengths(x: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """At each day, how many days running ``x`` has held (0 where it does not)."""
+    idx = np.arange(x.size)
+    reset = np.where(~x, idx, -1)
+    last_false = np.maximum.accumulate(reset)
+    return np.where(x, idx - last_false, 0)

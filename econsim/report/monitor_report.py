@@ -1,0 +1,179 @@
+"""The files of ``econsim monitor``: the actual books as a run's files, the band and the
+forecast as tables, charts and one report.html."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from econsim.atomic import replace_folder, write_text
+from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind
+from econsim.monitor.forecast import FORECAST
+from econsim.monitor.log import Rejected
+from econsim.monitor.monitor import Monitoring
+from econsim.report.charts import write_charts
+from econsim.report.csvfile import write_csv
+from econsim.report.exports import DAILY_COLUMNS, daily_rows, json_text
+from econsim.report.html import (
+    STYLE,
+    figures_html,
+    finance_html,
+    key_figures,
+    peaks_html,
+    status_badge,
+    table,
+    verdict_rows,
+)
+from econsim.report.monitor_charts import monitoring_charts
+from econsim.report.wording import gate_note
+from econsim.report.workbook import write_finance
+
+#: What a monitoring writes into its folder (replaced by the next one; the rest is kept).
+MONITOR_FILES = ("summary.json", "daily.csv", "band.csv", "forecast.csv", "report.html",
+                 "charts", "finance", "finance.xlsx")  # fmt: skip
+
+
+def write_monitoring(
+    m: Monitoring, folder: Path, fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON
+) -> list[Path]:
+    """summary.json, daily.csv and the finance books of the actual programme, band.csv,
+    forecast.csv, charts/ and report.html, swapped in as one folder."""
+    gating = frozenset(fail_on)
+    with replace_folder(folder, MONITOR_FILES) as fresh:
+        written = [fresh / "summary.json"]
+        write_text(written[0], json_text(m.summary(gating)))
+        written.append(write_csv(fresh / "daily.csv", DAILY_COLUMNS, daily_rows(m.actual)))
+        written += write_finance(m.actual, fresh)
+        band = m.band.rows()
+        written.append(
+            write_csv(fresh / "band.csv", list(band[0]), [list(r.values()) for r in band])
+        )
+        if m.forecast is not None:
+            written.append(_forecast_csv(m, fresh))
+        charts = monitoring_charts(m)
+        written += write_charts(charts, fresh)
+        written.append(fresh / "report.html")
+        write_text(written[-1], render_monitoring(m, figures_html(charts), gating))
+    return [folder / p.relative_to(fresh) for p in written]
+
+
+def _forecast_csv(m: Monitoring, folder: Path) -> Path:
+    f = m.forecast
+    assert f is not None
+    rows: list[list[Any]] = []
+    for path in f.paths:
+        for name in FORECAST:
+            low, mid, high = path.figures[name]
+            rows += [[path.label, name, (f.start + _days(d)).isoformat(), low[d], mid[d], high[d]]
+                     for d in range(f.days)]  # fmt: skip
+    return write_csv(folder / "forecast.csv", ["path", "figure", "date", "p5", "p50", "p95"], rows)
+
+
+def _days(n: int) -> Any:
+    import datetime as dt
+
+    return dt.timedelta(days=n)
+
+
+def _figure(value: float, unit: str) -> str:
+    if value != value:  # NaN: not defined yet
+        return "—"
+    return f"{value:.1%}" if unit == "share" else f"{value:,.0f}"
+
+
+def band_rows(m: Monitoring) -> list[list[str]]:
+    rows = []
+    for w in m.band.watches:
+        left = (
+            "inside"
+            if w.left_date is None
+            else f"<span class='fail'>{w.direction} since {w.left_date}</span>"
+        )
+        rows.append([
+            escape(w.name), _figure(float(w.actual[-1]), w.unit),
+            f"{_figure(float(w.low[-1]), w.unit)} – {_figure(float(w.high[-1]), w.unit)}", left,
+        ])  # fmt: skip
+    return rows
+
+
+def forecast_rows(m: Monitoring) -> list[list[str]]:
+    f = m.forecast
+    assert f is not None
+    from econsim.monitor.watch import WATCHED
+
+    rows = []
+    for name in FORECAST:
+        unit = WATCHED[name][0]
+        cells = [escape(name), _figure(float(m.band.watches[_index(m, name)].actual[-1]), unit)]
+        for p in f.paths:
+            low, mid, high = p.at(name, f.days - 1)
+            cells.append(f"{_figure(mid, unit)} ({_figure(low, unit)} – {_figure(high, unit)})")
+        rows.append(cells)
+    return rows
+
+
+def _index(m: Monitoring, name: str) -> int:
+    return [w.name for w in m.band.watches].index(name)
+
+
+def _rejected(r: Rejected) -> str:
+    more = ", …" if r.count > len(r.lines) else ""
+    return f"{r.count:,} {r.reason} (lines {', '.join(map(str, r.lines))}{more})"
+
+
+def render_monitoring(m: Monitoring, charts: str, gating: frozenset[VerdictKind]) -> str:
+    """report.html: the account of the log, the verdicts on the actual books, the band, the
+    plan-vs-actual issuance, the forecast and the finance books."""
+    run, log, s = m.actual, m.log, m.scenario
+    rejected = "; ".join(_rejected(r) for r in log.rejected)
+    notes = [*log.cautions, *(f"{c} (the log has no such column)" for c in log.computed)]
+    cautions = "".join(f"<li>{escape(c)}</li>" for c in notes)
+    issuance = [
+        [c.tier, c.behaviour, f"{c.predicted:,.1f}", f"{c.actual:,.1f}", f"{c.deviation:+.1%}"]
+        for c in run.metrics.health.issuance
+    ]
+    plan = next((v for v in run.metrics.verdicts if v.kind == "plan"), None)
+    forecast = ""
+    if m.forecast is not None:
+        heads = ["figure", f"actual {m.as_of}"] + [
+            f"{p.label} at {m.forecast.end} (5–95%)" for p in m.forecast.paths
+        ]
+        what_if = [", ".join(p.overrides) for p in m.forecast.paths if p.overrides]
+        forecast = (
+            f"<h2>Forecast: {m.forecast.periods} period(s) ahead</h2><p>The population fitted to "
+            f"the log so far, simulated to {m.forecast.end} with the point values in force"
+            f"{' and under the what-if ' + escape('; '.join(what_if)) if what_if else ''}.</p>"
+            f"{table(heads, forecast_rows(m))}"
+            + "".join(f"<p class='sub'>{escape(c)}</p>" for c in m.forecast.cautions)
+        )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>{escape(s.name)} — monitoring as of {m.as_of}</title><style>{STYLE}</style></head>
+<body>
+<h1>{escape(s.name)} {status_badge(m.status(gating))}</h1>
+<p class="sub">The live programme as of {m.as_of}, from {escape(log.source)}.</p>
+<p>{log.rows_read:,} rows read: {log.rows_used:,} used, {log.after_as_of:,} after the as-of date
+(not judged){", " + escape(rejected) if rejected else ", none rejected"}.</p>
+{"<h3>Cautions</h3><ul>" + cautions + "</ul>" if cautions else ""}
+<h2>Verdicts on the actual books</h2>
+<p>{escape(gate_note(gating))}.</p>
+{table(["verdict", "class", "value", "threshold", "advice"], verdict_rows(run, gating))}
+<h2>Inside the plan's band?</h2>
+<p>The design simulated over the same days ({m.band.replications} replications). A figure
+leaves the band when it stays outside the 5–95% range {m.band.persist} days running; the date
+is the first of those days.</p>
+{table(["figure", f"actual {m.as_of}", "plan 5–95%", "band"], band_rows(m))}
+{charts}
+<h2>Issuance: plan vs actual (points per member per period)</h2>
+{"<p>" + escape(plan.advice) + "</p>" if plan is not None else ""}
+{table(["tier", "behaviour", "plan", "actual", "deviation"], issuance)}
+{forecast}
+<h2>Key figures</h2>
+{table(["figure", "value"], key_figures(run))}
+{peaks_html(run)}
+{finance_html(run)}
+<p class="sub">Made by econsim monitor. Definitions: docs/monitoring.md, docs/metrics.md.</p>
+</body></html>
+"""

@@ -1,0 +1,164 @@
+"""Reading a live log (issue 18): every row used, counted after --as-of, or rejected by name;
+malformed rows are errors at their line; odd but usable logs get cautions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from econsim.engine.model import compile_model
+from econsim.errors import ScenarioError
+from econsim.monitor.log import LiveLog, read_live_log
+from econsim.scenario.load import load_scenario
+from tests.conftest import ROOT
+
+COFFEE = ROOT / "scenarios" / "coffee-healthy.yaml"
+HEADER = "user_id,date,event,amount,item,points,tier,cost"
+# two members: a purchase and a sign-in each, one redemption of a cup upgrade (100 points)
+GOOD = [
+    "a,2027-01-01,join,,,0,member,",
+    "a,2027-01-01,purchase,120,,120,member,",
+    "b,2027-01-02,join,,,0,member,",
+    "b,2027-01-02,sign_in,,,2,member,",
+    "a,2027-01-03,redemption,,cup_upgrade,100,member,1",
+]
+
+
+def _log(tmp_path: Path, rows: list[str], name: str = "log.csv") -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def _read(path: Path, as_of: dt.date | None = None) -> LiveLog:
+    return read_live_log(path, compile_model(load_scenario(COFFEE)), as_of)
+
+
+def _accounted(log: LiveLog) -> bool:
+    rejected = sum(r.count for r in log.rejected)
+    return log.rows_read == log.rows_used + log.after_as_of + rejected
+
+
+def test_a_clean_log_is_used_whole(tmp_path: Path) -> None:
+    log = _read(_log(tmp_path, GOOD))
+    assert (log.rows_read, log.rows_used, log.after_as_of, log.rejected) == (5, 5, 0, ())
+    assert log.cautions == () and log.days == 3 and _accounted(log)
+    assert log.points.tolist() == [0, 120, 0, 2, 100]
+
+
+def test_a_redemption_past_the_balance_is_rejected_and_counted(tmp_path: Path) -> None:
+    rows = [*GOOD, "b,2027-01-03,redemption,,free_coffee,400,member,4"]  # b holds 2 points
+    log = _read(_log(tmp_path, rows))
+    (rejected,) = log.rejected
+    assert rejected.reason == "redemption larger than the member's balance"
+    assert rejected.count == 1 and rejected.lines == (7,)  # CSV line 7 (the header is 1)
+    assert log.rows_used == 5 and _accounted(log)
+
+
+def test_leaving_out_one_overdraft_can_cover_the_next(tmp_path: Path) -> None:
+    """a holds 120 - 100: a 400-point redemption is refused, the 20-point one after is not."""
+    rows = [*GOOD, "a,2027-01-03,redemption,,free_coffee,400,member,4",
+            "a,2027-01-03,redemption,,cup_upgrade,20,member,1"]  # fmt: skip
+    log = _read(_log(tmp_path, rows))
+    assert [r.count for r in log.rejected] == [1] and log.rows_used == 6
+
+
+def test_rows_out_of_date_order_are_sorted_with_a_caution(tmp_path: Path) -> None:
+    rows = [GOOD[4], *GOOD[:4]]  # the redemption written first
+    log = _read(_log(tmp_path, rows))
+    assert log.rejected == () and log.rows_used == 5
+    assert any("dated before the row above" in c for c in log.cautions)
+
+
+def test_exact_repeats_are_kept_with_a_caution(tmp_path: Path) -> None:
+    log = _read(_log(tmp_path, [*GOOD, GOOD[3]]))
+    assert log.rows_used == 6 and any("1 row repeats an earlier row" in c for c in log.cautions)
+
+
+def test_rows_after_as_of_are_counted_not_used(tmp_path: Path) -> None:
+    log = _read(_log(tmp_path, GOOD), as_of=dt.date(2027, 1, 2))
+    assert (log.rows_used, log.after_as_of, log.days) == (4, 1, 2) and _accounted(log)
+
+
+def test_a_log_ending_before_as_of_is_a_caution(tmp_path: Path) -> None:
+    log = _read(_log(tmp_path, GOOD), as_of=dt.date(2027, 1, 13))
+    assert log.days == 13
+    assert any("10 days before --as-of" in c for c in log.cautions)
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "message"),
+    [
+        ("a,2027-01-04,redemption,,mugg,3000,member,", 5, "unknown item 'mugg'"),
+        ("a,2027-01-04,purchse,12,,12,member,", 3, "unknown event 'purchse'"),
+        ("a,2027-01-04,purchase,,,12,member,", 4, "a core behaviour's row needs its amount"),
+        ("a,2027-13-04,sign_in,,,2,member,", 2, "'2027-13-04' is not a date"),
+        ("a,2026-12-31,sign_in,,,2,member,", 2, "before the design's start_date 2027-01-01"),
+        ("a,2027-01-04,sign_in,,,two,member,", 6, "'two' is not a number"),
+        ("a,2027-01-04,sign_in,,,2.5,member,", 6, "not a whole number"),
+        ("a,2027-01-04,sign_in,,,2,platinum,", 7, "unknown tier 'platinum'"),
+        ("a,2027-01-04,expiry,,,,member,", 6, "a expiry row needs its points"),
+        (",2027-01-04,sign_in,,,2,member,", 1, "empty user_id"),
+    ],
+)
+def test_a_malformed_row_is_an_error_at_its_line_and_column(
+    tmp_path: Path, row: str, column: int, message: str
+) -> None:
+    path = _log(tmp_path, [*GOOD, row])
+    with pytest.raises(ScenarioError) as err:
+        _read(path)
+    text = str(err.value)
+    assert f"{path}:7:{column}:" in text and message in text
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    rows = [*GOOD, "a,2027-01-04,purchse,12,,12,member,", "b,2027-01-04,redemption,,mugg,1,member,"]
+    with pytest.raises(ScenarioError) as err:
+        _read(_log(tmp_path, rows))
+    assert len(err.value.problems) == 2
+
+
+def test_a_missing_column_names_the_columns_a_live_log_has(tmp_path: Path) -> None:
+    path = tmp_path / "log.csv"
+    path.write_text("user,date,event\na,2027-01-01,sign_in\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="missing column 'user_id'"):
+        _read(path)
+
+
+def test_a_ragged_row_is_located_by_the_slow_reader(tmp_path: Path) -> None:
+    """pyarrow refuses a row with too many cells; the log is read again by csv, located."""
+    path = _log(tmp_path, [*GOOD, 'a,2027-01-04,sign_in,,,2,member,,"extra"'])
+    log = _read(path)  # an extra trailing cell is not a problem once read by name
+    assert log.rows_used == 6
+
+
+def test_points_left_out_are_priced_from_the_design(tmp_path: Path) -> None:
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "user_id,date,event,amount,item\n"
+        "a,2027-01-01,purchase,120,\n"
+        "a,2027-01-02,sign_in,,\n"
+        "a,2027-01-03,redemption,,cup_upgrade\n",
+        encoding="utf-8",
+    )
+    model = compile_model(load_scenario(COFFEE))
+    log = read_live_log(path, model)
+    # as written: 1 point per CNY, 2 per sign-in; the catalog price of a cup upgrade
+    assert log.points.tolist() == [120, 2, 100]
+    assert len(log.computed) == 2 and any("no tier column" in c for c in log.cautions)
+
+
+def test_parquet_reads_as_csv_does(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    csv_path = _log(tmp_path, GOOD)
+    table = pacsv.read_csv(csv_path)  # typed columns: dates, integers, floats
+    pq.write_table(table, tmp_path / "log.parquet")
+    a, b = _read(csv_path), _read(tmp_path / "log.parquet")
+    assert a.points.tolist() == b.points.tolist() and a.day.tolist() == b.day.tolist()
+    kind = table.column("date").type  # pyarrow read the dates as dates: typed Parquet
+    assert pa.types.is_date(kind) or pa.types.is_timestamp(kind)
