@@ -61,6 +61,8 @@ class DayEarnings:
             tiers, weights=points, minlength=len(world.model.tiers)
         ).astype(np.int64)
         self.points[rows] += points
+        if world.recorder is not None:
+            world.recorder.booked(rows, self.day, source, points, tiers)
 
 
 def _split_campaign(raw: F64, t: NDArray[np.int8], rows: I64, b: int, acc: DayEarnings) -> None:
@@ -98,7 +100,8 @@ def behaviours(world: World, acc: DayEarnings) -> None:
             continue
         acc.occurrences[b] = (rows, occ)
         if world.recorder is not None and not m.is_core[b]:
-            world.recorder.add(np.repeat(rows, occ), world.day, b)
+            each = np.repeat(rows, occ)
+            world.recorder.occurred(each, world.day, b, tier[each])
         world.ledger.occurrences[world.day, b] = int(occ.sum())
         world.ledger.actors[world.day, b] = rows.size
         acc.acted[rows] = True
@@ -217,9 +220,10 @@ def _core(
     if rows.size == 0:
         return rows, occ, np.zeros(0)
     owner = np.repeat(np.arange(rows.size), occ)
-    amounts = draw_amounts(rng, m, b, tier[rows][owner])
+    tiers = tier[rows][owner]
+    amounts = draw_amounts(rng, m, b, tiers)
     if world.recorder is not None:
-        world.recorder.add(rows[owner], world.day, b, amounts)
+        world.recorder.occurred(rows[owner], world.day, b, tiers, amounts)
     total = np.bincount(owner, weights=amounts, minlength=rows.size)
     t = tier[rows]
     room = np.maximum(m.cap[t, b] - st.amount[b, rows], 0.0)

@@ -80,7 +80,7 @@ def redeem_catalog(world: World) -> None:
     pts = world.rules.prices[items]
     _book_spend(world, go, items, pts, cost)
     if world.recorder is not None:
-        world.recorder.add(go, day, len(m.behaviours), items=items)
+        world.recorder.redeemed(go, day, items)
     counts = np.bincount(items, minlength=len(m.items))
     world.stock_left = np.where(limited, world.stock_left - counts, -1)
     st.target[go] = rng.choice(len(m.items), size=go.size, p=m.item_pref)
@@ -101,6 +101,8 @@ def _book_spend(world: World, rows: I64, sinks: I64, pts: I64, cost: NDArray[np.
     lots.spend(st, rows, pts, int(m.month_key[day]))
     world.ever_redeemed += int((st.last_redeem[rows] == NEVER).sum())
     st.last_redeem[rows] = day
+    if world.recorder is not None:
+        world.recorder.spent(rows, day, sinks, pts, cost, st.tier[rows])
 
 
 def play_games(world: World) -> None:

@@ -10,7 +10,7 @@ import math
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,7 +19,7 @@ from econsim.engine.executors import Executor, LocalExecutor
 from econsim.engine.ledger import check_invariants
 from econsim.engine.lots import AGING_LABELS
 from econsim.engine.model import compile_model
-from econsim.engine.recorder import EventRecorder
+from econsim.engine.recorder import EventRecorder, LedgerRecorder
 from econsim.engine.simulation import Simulation, run_calendar
 from econsim.engine.state import bytes_per_user
 from econsim.errors import SimulationError
@@ -182,16 +182,38 @@ def run_replication(
     return sim.ledger.arrays()
 
 
-def simulate_events(scenario: Scenario, seed: int | None = None) -> dict[str, list[object]]:
+@overload
+def simulate_events(
+    scenario: Scenario, seed: int | None = None, ledger: Literal[False] = False
+) -> dict[str, list[object]]: ...
+@overload
+def simulate_events(
+    scenario: Scenario, seed: int | None = None, *, ledger: Literal[True]
+) -> dict[str, NDArray[Any]]: ...
+@overload
+def simulate_events(
+    scenario: Scenario, seed: int | None = None, ledger: bool = False
+) -> dict[str, list[object]] | dict[str, NDArray[Any]]: ...
+def simulate_events(
+    scenario: Scenario, seed: int | None = None, ledger: bool = False
+) -> dict[str, list[object]] | dict[str, NDArray[Any]]:
     """The event log of one replication (replication 0 of ``seed``): user_id, date, event,
-    amount, item — the format ``econsim fit`` reads (docs/history.md)."""
+    amount, item — the format ``econsim fit`` reads (docs/history.md).
+
+    ``ledger=True``: the live log instead, every point movement with ``points``, ``tier``
+    and ``cost`` too (docs/history.md, "The live log"), as numpy arrays — strings as object
+    arrays, ``amount`` and ``cost`` float with NaN where empty, ``points`` int64.
+    """
     seed = scenario.seed if seed is None else seed
     child = np.random.SeedSequence(seed).spawn(1)[0]
     model = compile_model(scenario)
-    sim = Simulation(model, np.random.default_rng(child))
-    sim.recorder = EventRecorder()
-    run_calendar(sim)
-    return sim.recorder.columns(model.behaviours, model.items, scenario.start_date)
+    if ledger:
+        live = LedgerRecorder()
+        run_calendar(Simulation(model, np.random.default_rng(child), live))
+        return live.columns(model)
+    events = EventRecorder()
+    run_calendar(Simulation(model, np.random.default_rng(child), events))
+    return events.columns(model.behaviours, model.items, scenario.start_date)
 
 
 def _replication(task: tuple[Scenario, np.random.SeedSequence]) -> dict[str, NDArray[Any]]:

@@ -19,9 +19,11 @@ from typing import Any
 
 import numpy as np
 import simpy
+from numpy.typing import NDArray
 
 from econsim.engine import earning, lifecycle, lots, redemption, tiers
 from econsim.engine.model import CHURNED, DORMANT, N_STATES, Model
+from econsim.engine.recorder import Recorder
 from econsim.engine.world import World
 from econsim.scenario.schema import RuleChange
 
@@ -33,8 +35,10 @@ class Simulation(World):
     """One replication's world with the calendar's actions on it: the daily tick and the
     scheduled events. The kernels see only the ``World``."""
 
-    def __init__(self, model: Model, rng: np.random.Generator) -> None:
-        super().__init__(model, rng)
+    def __init__(
+        self, model: Model, rng: np.random.Generator, recorder: Recorder | None = None
+    ) -> None:
+        super().__init__(model, rng, recorder)
         self.on_day: Callable[[int], None] | None = None  # progress hook
 
     # ------------------------------------------------------------------ daily tick
@@ -103,9 +107,21 @@ class Simulation(World):
         m = self.model
         start_month = m.scenario.start_date.month
         key = int(m.month_key[self.day])
+        recorder = self.recorder
+        before = None if recorder is None else self.state.balance[: self.state.n].copy()
         self.ledger.expired[self.day] += lots.expire(
             self.state, key, self.rules.expiry, start_month, len(m.tiers)
         )
+        if recorder is not None and before is not None:
+            self.record_expiry(recorder, before)
+
+    def record_expiry(self, recorder: Recorder, before: NDArray[np.int64]) -> None:
+        """Each member's expired points, from their balance before the month's expiry (the
+        lots expire slot by slot, a member's points over several)."""
+        st = self.state
+        gone = before - st.balance[: st.n]
+        rows = np.flatnonzero(gone)
+        recorder.expired(rows, self.day, gone[rows], st.tier[rows])
 
     def record_aging(self) -> None:
         """Today's outstanding points by how soon they expire (after the month's expiry)."""

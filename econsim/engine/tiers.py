@@ -33,4 +33,6 @@ def review(world: World) -> None:
     led.tier_up[day] += np.bincount(new[up], minlength=nt)
     led.tier_down[day] += np.bincount(new[down], minlength=nt)
     st.tier[:n] = new.astype(np.int8)
+    if world.recorder is not None:
+        world.recorder.moved(moved, day, st.tier[moved], bal)
     st.review_metric[:n] = 0.0

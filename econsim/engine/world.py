@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from econsim.engine.ledger import Ledger
 from econsim.engine.model import Model, Rules
-from econsim.engine.recorder import EventRecorder
+from econsim.engine.recorder import Recorder
 from econsim.engine.state import State, add_users, initial_state
 
 
@@ -42,10 +42,12 @@ class World:
     camp_mult: NDArray[np.float64]  # [T, B] today's campaign multiplier
     camp_source: NDArray[np.int64]  # [T, B] the campaign source it is booked to (-1: none)
     ever_redeemed: int  # distinct users who have redeemed (kept by redemption)
-    recorder: EventRecorder | None  # an event log, when asked for
+    recorder: Recorder | None  # an event log, when asked for
     leaving: NDArray[np.int64]  # users who drop out overnight (BG/NBD)
 
-    def __init__(self, model: Model, rng: np.random.Generator) -> None:
+    def __init__(
+        self, model: Model, rng: np.random.Generator, recorder: Recorder | None = None
+    ) -> None:
         self.model, self.rng = model, rng
         # Spending draws from a stream of its own, so that two designs run on one seed see
         # the same earning, lifecycle and acquisition draws whatever their catalogs do
@@ -61,7 +63,10 @@ class World:
         self.camp_mult = np.ones((len(model.tiers), len(model.behaviours)))
         self.camp_source = np.full((len(model.tiers), len(model.behaviours)), -1, np.int64)
         self.ever_redeemed = 0
-        self.recorder = None
+        self.recorder = recorder
+        if recorder is not None:  # initial_state adds the day-0 members, not add_users
+            rows = np.arange(self.state.n)
+            recorder.joined(rows, 0, self.state.tier[rows])
         self.leaving = np.zeros(0, np.int64)
 
     def period_budget(self) -> float:
@@ -86,4 +91,6 @@ class World:
             layer = self.rng.choice(len(m.tiers), size=count, p=m.tier_share).astype(np.int8)
         self.state, rows = add_users(self.state, m, self.rng, count, self.day, layer)
         self.ledger.new_users[self.day] += count
+        if self.recorder is not None:
+            self.recorder.joined(rows, self.day, self.state.tier[rows])
         return rows
