@@ -15,7 +15,7 @@ import typer
 
 from econsim import __version__
 from econsim.cli_advisor import optimize_command, sensitivity_command
-from econsim.cli_monitor import monitor_command
+from econsim.cli_monitor import monitor_command, record_command
 from econsim.cli_options import (
     EXIT_BAD_INPUT,
     EXIT_CRASH,
@@ -92,6 +92,7 @@ app.command(name="test")(test_command)
 app.command(name="optimize")(optimize_command)
 app.command(name="sensitivity")(sensitivity_command)
 app.command(name="monitor")(monitor_command)
+app.command(name="record")(record_command)
 
 
 @app.command()

@@ -16,6 +16,7 @@ from econsim.cli_options import (
     AsWrittenOption,
     FailOnOption,
     FailOnUnhealthyOption,
+    ScenarioFile,
     SchedulerOption,
     SeedOption,
     SetOption,
@@ -124,3 +125,33 @@ def monitor_command(
     print_monitoring(result, out, gating)
     if gate is not None and result.status(gate) is Status.UNHEALTHY:
         raise typer.Exit(EXIT_UNHEALTHY)
+
+
+def record_command(
+    scenario: ScenarioFile,
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="The log to write: NAME.csv or NAME.parquet.")
+    ],
+    seed: SeedOption = None,
+    set_: SetOption = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
+    as_written: AsWrittenOption = False,
+) -> None:
+    """Write the live log of a simulated programme: every point movement, as econsim monitor
+    reads it.
+
+    One replication of the scenario as econsim run simulates it (calibrated point values
+    unless --as-written): join, earn and bonus rows with their points, redemptions with item,
+    points and cost, tier changes, expiries (docs/monitoring.md). A log whose truth is known:
+    try econsim monitor on it, or change the scenario (e.g. a rule change on a day) to see
+    how monitoring flags the drift.
+    """
+    from econsim.history.events import write_events
+    from econsim.monitor.record import record
+
+    check_output(output, force, folder=False)
+    with progress_bar("simulating", err, counted=False):
+        columns = record(scenario, overrides=with_as_written(set_, as_written), seed=seed)
+    write_events(output, columns)
+    rows = len(next(iter(columns.values())))
+    out.print(f"wrote {output}: {rows:,} rows")

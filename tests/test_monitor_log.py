@@ -72,9 +72,14 @@ def test_rows_out_of_date_order_are_sorted_with_a_caution(tmp_path: Path) -> Non
     assert any("dated before the row above" in c for c in log.cautions)
 
 
-def test_exact_repeats_are_kept_with_a_caution(tmp_path: Path) -> None:
-    log = _read(_log(tmp_path, [*GOOD, GOOD[3]]))
-    assert log.rows_used == 6 and any("1 row repeats an earlier row" in c for c in log.cautions)
+def test_a_repeated_join_is_kept_with_a_caution_a_repeated_sign_in_is_ordinary(
+    tmp_path: Path,
+) -> None:
+    log = _read(_log(tmp_path, [*GOOD, GOOD[3]]))  # b signs in twice on one day
+    assert log.rows_used == 6 and log.cautions == ()
+    log = _read(_log(tmp_path, [*GOOD, GOOD[2]]))  # b joins twice: an export doubled it?
+    assert log.rows_used == 6
+    assert any("1 join, bonus, tier_change or expiry row repeats" in c for c in log.cautions)
 
 
 def test_rows_after_as_of_are_counted_not_used(tmp_path: Path) -> None:

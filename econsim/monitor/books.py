@@ -17,7 +17,15 @@ from numpy.typing import NDArray
 
 from econsim.engine.lots import AGING_DAYS, AGING_LABELS, _last_day
 from econsim.engine.model import Model
-from econsim.monitor.log import BONUS, EARN, EXPIRY, REDEEM, LiveLog, running_balance
+from econsim.monitor.log import (
+    BONUS,
+    EARN,
+    EXPIRY,
+    REDEEM,
+    LiveLog,
+    is_core_row,
+    running_balance,
+)
 from econsim.results import AXES, Results
 from econsim.scenario.design import NEVER
 
@@ -90,7 +98,7 @@ def actual_results(log: LiveLog, model: Model, seed: int = 0) -> Results:
     a["tier_down"] = by_day_tier(moved & (tier < rows.prev_tier))
     flow = a["issued"].sum(axis=1) - a["redeemed"].sum(axis=1) - a["expired"] + a["transferred"]
     a["outstanding"] = flow.cumsum(axis=0)
-    core = (log.kind == EARN) & model.is_core[np.clip(log.source_index, 0, None)]
+    core = is_core_row(log.kind, log.source_index, model)
     a["core_amount"] = by_day_tier(core, np.nan_to_num(log.amount))
     behaviour = log.kind == EARN
     bcell = day[behaviour] * nb + log.source_index[behaviour]
@@ -137,8 +145,10 @@ def _costs(log: LiveLog, model: Model) -> F64:
     expected = np.concatenate(
         [model.item_cost * model.item_use_rate, model.game_prize_cost * model.game_win_p]
     )
-    sink = np.clip(log.source_index, 0, None)
-    return np.where(np.isnan(log.cost), expected[sink] if expected.size else 0.0, log.cost)
+    if expected.size == 0:
+        return np.where(np.isnan(log.cost), 0.0, log.cost)
+    sink = np.clip(log.source_index, 0, expected.size - 1)  # other rows: ignored by callers
+    return np.where(np.isnan(log.cost), expected[sink], log.cost)
 
 
 def _members(log: LiveLog, model: Model, rows: _Rows) -> dict[str, NDArray[Any]]:
@@ -164,14 +174,19 @@ def _members(log: LiveLog, model: Model, rows: _Rows) -> dict[str, NDArray[Any]]
     np.minimum.at(firsts, em[redeemed], ed[redeemed])
     out["ever_redeemed"] = np.cumsum(_sum(firsts[firsts < days], days))
     out["redeemers"] = _sum(ed[redeemed] * nt + et[redeemed], days * nt).reshape(days, nt)
-    out["active"] = _sum(ed[active] * nt + et[active], days * nt).reshape(days, nt)
+    # active by the tier the member earned in (before that day's tier review)
+    earn = np.nonzero(log.kind == EARN)[0]
+    _, first = np.unique(log.member[earn] * days + log.day[earn], return_index=True)
+    acted = earn[first]
+    out["active"] = _sum(log.day[acted] * nt + log.tier[acted], days * nt).reshape(days, nt)
     # breakpoints: every end of day, the day a redemption stops being recent, the day a
     # member turns dormant; the state holds until the member's next breakpoint
     ends = [(em, ed, 0)]
     ends.append((em[redeemed], ed[redeemed] + CONSUMER_WINDOW, 1))
     if quiet is not None:
         wake = active | (ed == first_day[em])
-        ends.append((em[wake], ed[wake] + quiet + 1, 2))
+        settled = first_day[em[wake]] + life.new_days  # newcomers are never dormant
+        ends.append((em[wake], np.maximum(ed[wake] + quiet, settled), 2))
     bm = np.concatenate([e[0] for e in ends])
     bd = np.concatenate([e[1] for e in ends])
     src = np.concatenate([np.full(e[0].size, i) for i, e in enumerate(ends)])
@@ -191,7 +206,8 @@ def _members(log: LiveLog, model: Model, rows: _Rows) -> dict[str, NDArray[Any]]
             np.where((src == 0) & (idx >= 0), _pick(active | (ed == first_day[em]), idx, ed), -1),
             bm,
         )
-        dormant = bd - last_active > quiet
+        # the engine: idle for dormant_after_days, once past the newcomer days
+        dormant = (bd - last_active >= quiet) & (bd >= first_day[bm] + life.new_days)
     else:
         dormant = np.zeros(bd.size, bool)
     nxt = np.r_[bd[1:], days]
@@ -241,19 +257,38 @@ def _any_per_member_day(
 
 
 def _prices(log: LiveLog, model: Model) -> F64:
-    """Each item's price each day: the points its redemptions took (their mean) that day,
-    else the last seen, else the design's."""
+    """Each item's price each day: the points its redemptions took that day (their mean);
+    on a day without one, the last seen since the design's schedule (its rule changes)
+    last moved, else the schedule's."""
     days, ni = log.days, len(model.items)
     sel = (log.kind == REDEEM) & (log.source_index >= 0) & (log.source_index < ni)
     cell = log.day[sel] * ni + log.source_index[sel]
     count = _sum(cell, days * ni).reshape(days, ni)
     total = _sum(cell, days * ni, log.points[sel]).reshape(days, ni)
     seen = count > 0
-    price = np.where(seen, total / np.maximum(count, 1), np.nan)
-    price[0] = np.where(seen[0], price[0], model.initial_rules().prices)
-    for d in range(1, days):  # carry the last price forward (days, not rows: cheap)
-        price[d] = np.where(seen[d], price[d], price[d - 1])
+    schedule = _scheduled_prices(model, days)
+    price = np.where(seen, total / np.maximum(count, 1), schedule)
+    for d in range(1, days):  # carry the last seen forward (days, not rows: cheap)
+        moved = schedule[d] != schedule[d - 1]
+        price[d] = np.where(seen[d] | moved, price[d], price[d - 1])
     return np.rint(price)
+
+
+def _scheduled_prices(model: Model, days: int) -> F64:
+    """The catalog prices the design sets each day: as written, then each rule change."""
+    prices = model.initial_rules().prices.astype(float)
+    out = np.empty((days, prices.size))
+    changes = sorted(model.scenario.design.rule_changes, key=lambda rc: rc.day)
+    d0 = 0
+    for rc in changes:
+        if rc.catalog_price_multiplier is None or rc.day >= days:
+            continue
+        out[d0 : rc.day] = prices
+        which = [model.items.index(i) for i in rc.items] or list(range(prices.size))
+        prices[which] = np.maximum(np.round(prices[which] * rc.catalog_price_multiplier), 1)
+        d0 = rc.day
+    out[d0:] = prices
+    return out
 
 
 def _budget(log: LiveLog, model: Model, core: F64, cost: F64) -> dict[str, F64]:

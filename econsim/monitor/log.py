@@ -300,7 +300,7 @@ def read_live_log(
     amount = _numbers(cols.get("amount"), n, "amount", problems)
     cost = _numbers(cols.get("cost"), n, "cost", problems)
     pts = _numbers(cols.get("points"), n, "points", problems)
-    core = (kind == EARN) & model.is_core[np.clip(source, 0, None)]
+    core = is_core_row(kind, source, model)
     problems.rows(core & np.isnan(amount), "amount", "a core behaviour's row needs its amount",
                   "give what the member spent; the budget and the tiers follow it")  # fmt: skip
     problems.rows(
@@ -339,9 +339,10 @@ def read_live_log(
     rows = {k: v[order] for k, v in rows.items()}
     repeats = _repeats(rows)
     if repeats:
-        cautions.append(f"{repeats:,} row{'s repeat' if repeats != 1 else ' repeats'} an "
-                        "earlier row in every column: kept (two equal purchases on one day "
-                        "are ordinary; if the export doubled rows, remove them first)")  # fmt: skip
+        cautions.append(f"{repeats:,} join, bonus, tier_change or expiry row"
+                        f"{'s repeat' if repeats != 1 else ' repeats'} an earlier one in every "
+                        "column: kept, but a programme books these once per member and day — "
+                        "if the export doubled rows, remove them first")  # fmt: skip
     rows, rejected = _reject_overdrafts(rows)
     return LiveLog(
         source=str(path), start=start, days=end + 1, members=np.array(ids, dtype=object),
@@ -442,7 +443,11 @@ def _fill_points(
 
 
 def _repeats(rows: dict[str, NDArray[Any]]) -> int:
-    """Rows equal to an earlier one in every column."""
+    """Rows a programme books once per member and day (join, bonus, tier_change, expiry)
+    equal to an earlier one in every column. Two equal purchases or sign-ins on a day are
+    ordinary, so earn and redemption rows are not counted."""
+    once = np.isin(rows["kind"], (BONUS, EXPIRY, TIER_CHANGE, JOIN))
+    rows = {k: v[once] for k, v in rows.items()}
     if rows["member"].size < 2:
         return 0
     keys = [rows[k] for k in ("member", "day", "kind", "source_index", "points", "tier")]
@@ -453,6 +458,13 @@ def _repeats(rows: dict[str, NDArray[Any]]) -> int:
         s = k[order]
         same &= s[1:] == s[:-1]
     return int(same.sum())
+
+
+def is_core_row(kind: NDArray[np.int8], source: I64, model: Model) -> NDArray[np.bool_]:
+    """Rows of a core behaviour (bonus sources follow the behaviours in ``model.sources``)."""
+    nb = len(model.behaviours)
+    earn: NDArray[np.bool_] = (kind == EARN) & (source >= 0) & (source < nb)
+    return earn & model.is_core[np.clip(source, 0, nb - 1)]
 
 
 def signed_points(kind: NDArray[np.int8], points: I64) -> I64:

@@ -72,20 +72,33 @@ class Watch:
     left: int | None  # the first day of the first run of ``persist`` days outside
     direction: str  # "above" or "below" the band ("" when inside)
     start: dt.date
+    bar: float  # the furthest the plan's own runs stayed out for `persist` days (half-widths)
+    persist: int
 
     @property
     def left_date(self) -> dt.date | None:
         return None if self.left is None else self.start + dt.timedelta(days=self.left)
+
+    def known_date(self, persist: int) -> dt.date | None:
+        """The day the log shows it: the last of the ``persist`` days outside."""
+        left = self.left_date
+        return None if left is None else left + dt.timedelta(days=persist - 1)
 
     def summary(self) -> dict[str, Any]:
         last = -1
         return {
             "unit": self.unit,
             "left_band": None if self.left_date is None else self.left_date.isoformat(),
+            "known": _iso(self.known_date(self.persist)),
             "direction": self.direction or None,
             "actual": _num(self.actual[last]),
             "band": [_num(self.low[last]), _num(self.high[last])],
+            "plan_runs_stayed_out": round(self.bar, 3),
         }
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 def _num(x: float) -> float | None:
@@ -129,42 +142,38 @@ def band(actual: dict[str, F64], plan: dict[str, F64], start: dt.date, persist: 
     watches = []
     for name, (unit, warmup) in WATCHED.items():
         a = actual[name][0]
-        low, mid, high = np.nanquantile(plan[name], [0.05, 0.5, 0.95], axis=0)
-        left, direction = first_exit(a, low, high, warmup, persist)
-        watches.append(Watch(name, unit, a, low, mid, high, left, direction, start))
+        runs = plan[name]
+        low, mid, high = np.nanquantile(runs, [0.05, 0.5, 0.95], axis=0)
+        # how far out the plan's own runs stay for `persist` days: the bar for the actual
+        bar = float(np.max(_sustained(_excess(runs, low, mid, high), persist, warmup),
+                           initial=0.0))  # fmt: skip
+        out = _sustained(_excess(a, low, mid, high), persist, warmup)
+        hit = np.nonzero(out > bar)[0]
+        left = int(hit[0]) if hit.size else None
+        direction = "" if left is None else ("above" if a[left] > mid[left] else "below")
+        watches.append(Watch(name, unit, a, low, mid, high, left, direction, start, bar, persist))
     replications = next(iter(plan.values())).shape[0]
     return Band(tuple(watches), persist, replications)
 
 
-def first_exit(
-    actual: F64, low: F64, high: F64, warmup: int, persist: int
-) -> tuple[int | None, str]:
-    """The first day of the first ``persist`` days running outside [low, high] (after
-    ``warmup`` days), and whether above or below."""
-    defined = np.isfinite(actual) & np.isfinite(low) & np.isfinite(high)
-    above = defined & (actual > high)
-    below = defined & (actual < low)
-    above[: warmup - 1] = False
-    below[: warmup - 1] = False
-    for side, name in ((above, "above"), (below, "below")):
-        side_runs = _run_lengths(side)
-        hit = np.nonzero(side_runs >= persist)[0]
-        if hit.size:
-            start = int(hit[0]) - persist + 1
-            other = _first_of(below if name == "above" else above, persist)
-            if other is None or start <= other:
-                return start, name
-    return None, ""
+def _excess(x: F64, low: F64, mid: F64, high: F64) -> F64:
+    """How far outside the 5–95% band, in the band's own half-widths (0 inside)."""
+    floor = 1e-9 * np.abs(mid) + 1e-12
+    up = (x - high) / np.maximum(high - mid, floor)
+    down = (low - x) / np.maximum(mid - low, floor)
+    out = np.maximum(np.maximum(up, down), 0.0)
+    return np.where(np.isfinite(out), out, 0.0)
 
 
-def _first_of(side: NDArray[np.bool_], persist: int) -> int | None:
-    hit = np.nonzero(_run_lengths(side) >= persist)[0]
-    return None if hit.size == 0 else int(hit[0]) - persist + 1
-
-
-def _run_lengths(x: NDArray[np.bool_]) -> NDArray[np.int64]:
-    """At each day, how many days running ``x`` has held (0 where it does not)."""
-    idx = np.arange(x.size)
-    reset = np.where(~x, idx, -1)
-    last_false = np.maximum.accumulate(reset)
-    return np.where(x, idx - last_false, 0)
+def _sustained(e: F64, persist: int, warmup: int) -> F64:
+    """For each day: the least excess over the ``persist`` days starting there (days before
+    ``warmup`` count as inside), along the last axis; days too near the end to hold a whole
+    run are 0."""
+    e = e.copy()
+    e[..., : warmup - 1] = 0.0
+    days = e.shape[-1]
+    out = np.zeros_like(e)
+    if days >= persist:
+        window = np.lib.stride_tricks.sliding_window_view(e, persist, axis=-1)
+        out[..., : days - persist + 1] = window.min(axis=-1)
+    return out

@@ -89,7 +89,8 @@ def band_rows(m: Monitoring) -> list[list[str]]:
         left = (
             "inside"
             if w.left_date is None
-            else f"<span class='fail'>{w.direction} since {w.left_date}</span>"
+            else f"<span class='fail'>{w.direction} since {w.left_date}</span> (shown by "
+            f"{w.known_date(m.band.persist)})"
         )
         rows.append([
             escape(w.name), _figure(float(w.actual[-1]), w.unit),
@@ -161,9 +162,11 @@ def render_monitoring(m: Monitoring, charts: str, gating: frozenset[VerdictKind]
 <p>{escape(gate_note(gating))}.</p>
 {table(["verdict", "class", "value", "threshold", "advice"], verdict_rows(run, gating))}
 <h2>Inside the plan's band?</h2>
-<p>The design simulated over the same days ({m.band.replications} replications). A figure
-leaves the band when it stays outside the 5–95% range {m.band.persist} days running; the date
-is the first of those days.</p>
+<p>The design simulated over the same days ({m.band.replications} replications); the charts
+show its median and 5–95% band. A figure leaves the band when it stays further outside it, for
+{m.band.persist} days running, than any of the plan's own runs did — an unchanged programme
+is flagged about once in {m.band.replications + 1} figures. The date is the first of those
+days; the log shows it by the last.</p>
 {table(["figure", f"actual {m.as_of}", "plan 5–95%", "band"], band_rows(m))}
 {charts}
 <h2>Issuance: plan vs actual (points per member per period)</h2>

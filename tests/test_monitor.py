@@ -1,0 +1,173 @@
+"""``econsim monitor`` (issue 18): the books of a recorded log are the simulation's own, a
+drifted programme leaves the plan's band within days, an unchanged one does not, and the
+command gates like ``econsim run``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from econsim.engine.model import compile_model
+from econsim.engine.run import simulate, simulate_events
+from econsim.history.events import write_events
+from econsim.monitor.books import actual_results
+from econsim.monitor.log import read_live_log
+from econsim.monitor.monitor import Monitoring, monitor
+from econsim.protocol import Result
+from econsim.scenario.variants import with_overrides
+from tests.conftest import ROOT
+
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+SMALL = ["population.users=100", "population.acquisition_per_day=0.5"]
+# what a log records exactly; the rest is named in docs/monitoring.md (churn, dormancy by
+# chance, day-0 arrivals, amounts in cents)
+EXACT = ("issued", "redeemed", "redemptions", "expired", "outstanding", "transferred",
+         "tier_up", "tier_down", "holders", "redeemers", "consumers_30d", "reach_30d",
+         "ever_redeemed", "active", "occurrences", "actors", "prices", "aging")  # fmt: skip
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_the_books_of_a_recorded_log_are_the_simulations_own(path: Path, tmp_path: Path) -> None:
+    """Round trip: every bundled scenario, its log written as CSV and read back."""
+    scenario = with_overrides(path, SMALL)
+    log = tmp_path / "log.csv"
+    write_events(log, simulate_events(scenario, seed=5, ledger=True))
+    truth = simulate(scenario, seed=5, replications=1)
+    last = scenario.start_date + dt.timedelta(days=scenario.horizon_days - 1)
+    live = read_live_log(log, compile_model(scenario), last)
+    assert live.rows_used == live.rows_read and live.rejected == ()
+    actual = actual_results(live, compile_model(scenario))
+    for name in EXACT:
+        assert_array_equal(actual[name], truth[name], err_msg=name)
+    for name in ("cost", "cost_by_tier", "period_cost"):
+        assert_allclose(actual[name], truth[name], rtol=1e-9, atol=1e-6, err_msg=name)
+    # amounts are written in cents
+    assert_allclose(actual["core_amount"], truth["core_amount"], atol=0.01 * live.rows_used)
+
+
+OVER = ["population.users=2000", "horizon_days=120"]
+DEARER = "design.rule_changes=[{day: 60, catalog_price_multiplier: 10}]"
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The coffee programme as designed, and with every price ×10 from day 60."""
+    from econsim.monitor.record import record
+
+    folder = tmp_path_factory.mktemp("logs")
+    out = {}
+    for name, extra in (("designed", []), ("dearer", [DEARER])):
+        out[name] = folder / f"{name}.csv"
+        write_events(out[name], record(ROOT / "scenarios" / "coffee-healthy.yaml",
+                                       overrides=[*OVER, *extra], seed=11))  # fmt: skip
+    return out
+
+
+def _monitor(log: Path, **options: object) -> Monitoring:
+    return monitor(log, ROOT / "scenarios" / "coffee-healthy.yaml", overrides=OVER, seed=11,
+                   replications=12, workers=1, **options)  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_an_unchanged_programme_stays_inside_the_plans_band(logs: dict[str, Path]) -> None:
+    m = _monitor(logs["designed"], periods=0)
+    assert m.band.left == [], [(w.name, w.left_date) for w in m.band.left]
+    assert m.status().value != "unhealthy"  # its health and budget verdicts pass
+
+
+#: The drift test's bound: the catalog turns 10× dearer on day 60; the running figures
+#: must be out of the band from within this many days of it.
+DRIFT_DAYS = 7
+
+
+def test_a_catalog_ten_times_dearer_leaves_the_band_within_days(logs: dict[str, Path]) -> None:
+    m = _monitor(logs["dearer"], periods=0)
+    left = {w.name: w for w in m.band.left}
+    for name, direction in (("redemptions (7 days)", "below"),
+                            ("consumption rate (30 days)", "below"),
+                            ("outstanding points", "above")):  # fmt: skip
+        w = left[name]
+        assert w.direction == direction
+        assert w.left is not None and 60 <= w.left <= 60 + DRIFT_DAYS, (name, w.left)
+    assert "points issued (7 days)" not in left  # earning did not change
+
+
+def test_the_forecast_compares_the_design_with_a_what_if(logs: dict[str, Path]) -> None:
+    m = _monitor(
+        logs["designed"], periods=2, what_if=["design.catalog.free_coffee.points_price=4000"]
+    )
+    assert m.forecast is not None
+    design, dearer = m.forecast.paths
+    assert (design.label, dearer.overrides) == (
+        "design",
+        ("design.catalog.free_coffee.points_price=4000",),
+    )
+    end = m.forecast.days - 1
+    assert m.forecast.days == 120 + 2 * 30
+    # a free coffee ten times dearer: less of what is issued is spent
+    assert (
+        dearer.at("consumption rate (30 days)", end)[1]
+        < design.at("consumption rate (30 days)", end)[1]
+    )
+    assert any("less than a year" in c for c in m.forecast.cautions)
+
+
+def test_monitoring_is_a_result_like_every_other(logs: dict[str, Path]) -> None:
+    m = _monitor(logs["designed"], periods=0)
+    assert isinstance(m, Result)
+    frame = m.to_df()
+    assert set(frame.columns) == {"date", "figure", "actual", "p5", "p50", "p95"}
+    assert len(frame) == 7 * 120
+    summary = m.summary()
+    assert summary["log"]["rows_read"] == summary["log"]["rows_used"]
+    assert summary["as_of"] == "2027-04-30" and "band" in summary
+
+
+def test_the_command_gates_and_its_report_agrees_with_its_summary(
+    run_cli, logs: dict[str, Path], tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    design = ROOT / "scenarios" / "coffee-healthy.yaml"
+    args = ["--design", design, *[a for o in OVER for a in ("--set", o)], "--seed", "11",
+            "--replications", "8", "--periods", "0", "--workers", "1",
+            "--fail-on-unhealthy"]  # fmt: skip
+    done = run_cli("monitor", logs["dearer"], *args, "-o", tmp_path / "dearer")
+    assert done.returncode == 3, done.stderr
+    assert "outside the plan's band" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "overall: unhealthy"
+    summary = json.loads((tmp_path / "dearer" / "summary.json").read_text(encoding="utf-8"))
+    html = (tmp_path / "dearer" / "report.html").read_text(encoding="utf-8")
+    assert summary["status"] == "unhealthy" and 'class="badge unhealthy"' in html
+    assert (tmp_path / "dearer" / "finance.xlsx").exists()
+    done = run_cli("monitor", logs["designed"], *args, "-o", tmp_path / "designed")
+    assert done.returncode == 0, done.stderr
+    assert "inside the plan's band" in done.stdout
+
+
+def test_a_bad_row_fails_the_command_at_its_line(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    log = tmp_path / "log.csv"
+    log.write_text("user_id,date,event,item,points\na,2027-01-01,redemption,mugg,10\n",
+                   encoding="utf-8")  # fmt: skip
+    done = run_cli("monitor", log, "--design", ROOT / "scenarios" / "coffee-healthy.yaml",
+                   "-o", tmp_path / "out")  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"{log}:2:4:" in done.stderr and "unknown item 'mugg'" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_record_writes_parquet_that_monitor_reads_as_csv(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    scenario = ROOT / "scenarios" / "coffee-healthy.yaml"
+    small = [a for o in ("population.users=200", "horizon_days=40") for a in ("--set", o)]
+    for name in ("log.csv", "log.parquet"):
+        done = run_cli("record", scenario, *small, "--seed", "3", "-o", tmp_path / name)
+        assert done.returncode == 0, done.stderr
+    model = compile_model(with_overrides(scenario, ["population.users=200", "horizon_days=40"]))
+    a = read_live_log(tmp_path / "log.csv", model)
+    b = read_live_log(tmp_path / "log.parquet", model)
+    assert a.rows_read == b.rows_read > 0
+    assert_array_equal(a.points, b.points)
+    assert_array_equal(a.tier, b.tier)
+    assert np.array_equal(a.cost, b.cost, equal_nan=True)
