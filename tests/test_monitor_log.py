@@ -75,9 +75,9 @@ def test_rows_out_of_date_order_are_sorted_with_a_caution(tmp_path: Path) -> Non
 def test_a_repeated_join_is_kept_with_a_caution_a_repeated_sign_in_is_ordinary(
     tmp_path: Path,
 ) -> None:
-    log = _read(_log(tmp_path, [*GOOD, GOOD[3]]))  # b signs in twice on one day
+    log = _read(_log(tmp_path, [*GOOD[:4], GOOD[3], GOOD[4]]))  # b signs in twice on a day
     assert log.rows_used == 6 and log.cautions == ()
-    log = _read(_log(tmp_path, [*GOOD, GOOD[2]]))  # b joins twice: an export doubled it?
+    log = _read(_log(tmp_path, [*GOOD[:3], GOOD[2], *GOOD[3:]]))  # b joins twice: doubled?
     assert log.rows_used == 6
     assert any("1 join, bonus, tier_change or expiry row repeats" in c for c in log.cautions)
 
