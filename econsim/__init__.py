@@ -50,9 +50,10 @@ _API = {
     "optimize": "econsim.advisor.optimize",
     "Optimisation": "econsim.advisor.optimize",
     "sensitivity": "econsim.advisor.sensitivity",
-    "monitor": "econsim.monitor.monitor",
     "Monitoring": "econsim.monitor.monitor",
     "read_live_log": "econsim.monitor.log",
+    "record": "econsim.monitor.record",
+    "write_events": "econsim.history.events",
     "Sensitivity": "econsim.advisor.sensitivity",
     "Comparison": "econsim.explore.compare",
     "LocalExecutor": "econsim.engine.executors",
@@ -99,10 +100,10 @@ __all__ = [
     "fit_history",
     "load_scenario",
     "loads_scenario",
-    "monitor",
     "optimize",
     "read_events",
     "read_live_log",
+    "record",
     "rfm_classes",
     "run",
     "scenario_from_dict",
@@ -111,6 +112,7 @@ __all__ = [
     "simulate",
     "simulate_events",
     "sweep",
+    "write_events",
 ]
 
 if TYPE_CHECKING:
@@ -123,12 +125,13 @@ if TYPE_CHECKING:
     from econsim.explore.compare import Comparison, compare
     from econsim.explore.grid import Parameter
     from econsim.explore.sweep import Sweep, sweep
-    from econsim.history.events import read_events
+    from econsim.history.events import read_events, write_events
     from econsim.history.fit import Fit, fit, fit_history
     from econsim.history.rfm import RFM, rfm_classes, segment
     from econsim.metrics.deferred_revenue import DeferredRevenue, deferred_revenue
     from econsim.monitor.log import read_live_log
-    from econsim.monitor.monitor import Monitoring, monitor
+    from econsim.monitor.monitor import Monitoring
+    from econsim.monitor.record import record
     from econsim.options import RunOptions
     from econsim.pipeline import Run, run
     from econsim.results import Results
@@ -144,6 +147,8 @@ if TYPE_CHECKING:
 def __getattr__(name: str) -> Any:
     if name == "report":  # econsim.report.write(result, folder): the one writer of files
         return import_module("econsim.report")
+    if name == "monitor":  # econsim.monitor.monitor(log, design): the room and its call
+        return import_module("econsim.monitor")
     if name in _API:
         value = getattr(import_module(_API[name]), name)
         globals()[name] = value
