@@ -135,8 +135,9 @@ def _distinct(member: I64, cell: I64, size: int) -> F64:
     """Distinct members in each cell."""
     if member.size == 0:
         return np.zeros(size)
-    pairs = np.unique(np.stack([cell, member]), axis=1)
-    return _sum(pairs[0], size)
+    width = int(member.max()) + 1
+    keys = np.sort(cell * width + member)  # a sort and a diff: faster than np.unique's hash
+    return _sum(keys[_firsts(keys)] // width, size)
 
 
 def _costs(log: LiveLog, model: Model) -> F64:
@@ -157,27 +158,29 @@ def _members(log: LiveLog, model: Model, rows: _Rows) -> dict[str, NDArray[Any]]
     days, nt = log.days, len(model.tiers)
     life = model.scenario.population.lifecycle
     quiet = life.dormant_after_days if life.enabled else None
-    # each member's end of day: the state after its last row that day
-    order = np.lexsort((np.arange(log.member.size), log.day, log.member))
-    m, d = log.member[order], log.day[order]
-    last = np.r_[(m[1:] != m[:-1]) | (d[1:] != d[:-1]), True] if m.size else np.zeros(0, bool)
-    end = order[last]
+    # each member's end of day: the state after its last row that day. rows.order sorts
+    # by member, stably, and the rows are in date order: member, day, file order
+    order = rows.order
+    m, d, k = log.member[order], log.day[order], log.kind[order]
+    fresh = np.r_[True, (m[1:] != m[:-1]) | (d[1:] != d[:-1])] if m.size else np.zeros(0, bool)
+    starts = np.nonzero(fresh)[0]
+    end = order[np.r_[starts[1:] - 1, m.size - 1]] if m.size else order
     em, ed, et = log.member[end], log.day[end], log.tier[end]
     eb = rows.balance[end]
-    redeemed = _any_per_member_day(log, log.kind == REDEEM, em, ed)
-    active = _any_per_member_day(log, log.kind == EARN, em, ed)
+    redeemed = np.logical_or.reduceat(k == REDEEM, starts) if m.size else fresh
+    active = np.logical_or.reduceat(k == EARN, starts) if m.size else fresh
     first_day = np.full(log.members.size, days, np.int64)
-    np.minimum.at(first_day, em, ed)
+    first_day[em[_firsts(em)]] = ed[_firsts(em)]
     out: dict[str, NDArray[Any]] = {}
     out["new_users"] = _sum(first_day[first_day < days], days)
-    firsts = np.full(log.members.size, days, np.int64)
-    np.minimum.at(firsts, em[redeemed], ed[redeemed])
-    out["ever_redeemed"] = np.cumsum(_sum(firsts[firsts < days], days))
-    out["redeemers"] = _sum(ed[redeemed] * nt + et[redeemed], days * nt).reshape(days, nt)
-    # active by the tier the member earned in (before that day's tier review)
-    earn = np.nonzero(log.kind == EARN)[0]
-    _, first = np.unique(log.member[earn] * days + log.day[earn], return_index=True)
-    acted = earn[first]
+    rm, rd = em[redeemed], ed[redeemed]
+    out["ever_redeemed"] = np.cumsum(_sum(rd[_firsts(rm)], days))
+    out["redeemers"] = _sum(rd * nt + et[redeemed], days * nt).reshape(days, nt)
+    # active by the tier the member earned in (before that day's tier review): the first
+    # earn row of each member's day
+    group = np.cumsum(fresh) - 1
+    earned = np.nonzero(k == EARN)[0]
+    acted = order[earned[_firsts(group[earned])]]
     out["active"] = _sum(log.day[acted] * nt + log.tier[acted], days * nt).reshape(days, nt)
     # breakpoints: every end of day, the day a redemption stops being recent, the day a
     # member turns dormant; the state holds until the member's next breakpoint
@@ -193,7 +196,7 @@ def _members(log: LiveLog, model: Model, rows: _Rows) -> dict[str, NDArray[Any]]
     idx = np.concatenate([np.arange(em.size), np.full(bm.size - em.size, -1)])
     keep = bd < days
     bm, bd, src, idx = bm[keep], bd[keep], src[keep], idx[keep]
-    o = np.lexsort((src, bd, bm))
+    o = np.argsort((bm * days + bd) * 3 + src, kind="stable")
     bm, bd, src, idx = bm[o], bd[o], src[o], idx[o]
     state = _forward(idx)  # the member's last end of day at or before each breakpoint
     tier = et[state]
@@ -214,9 +217,8 @@ def _members(log: LiveLog, model: Model, rows: _Rows) -> dict[str, NDArray[Any]]
     nxt = np.where(np.r_[bm[1:] != bm[:-1], True], days, nxt)
     key = ((tier * 2 + holds) * 2 + recent) * 2 + dormant
     width = nt * 8
-    diff = np.zeros((days + 1) * width)
-    np.add.at(diff, bd * width + key, 1)
-    np.add.at(diff, nxt * width + key, -1)
+    size = (days + 1) * width
+    diff = _sum(bd * width + key, size) - _sum(nxt * width + key, size)
     counts = np.cumsum(diff.reshape(days + 1, width), axis=0)[:days].reshape(days, nt, 2, 2, 2)
     out["users"] = counts.sum(axis=(2, 3, 4))
     out["holders"] = counts[:, :, 1].sum(axis=(2, 3))
@@ -247,13 +249,12 @@ def _forward_value(value: I64, member: I64) -> I64:
     return value[at]
 
 
-def _any_per_member_day(
-    log: LiveLog, mask: NDArray[np.bool_], em: I64, ed: I64
-) -> NDArray[np.bool_]:
-    """For each member's end of day (``em``, ``ed``): whether any row that day matched."""
-    key = em * log.days + ed
-    hit = np.unique(log.member[mask] * log.days + log.day[mask])
-    return np.isin(key, hit)
+def _firsts(sorted_keys: I64) -> NDArray[np.bool_]:
+    """Where each run of equal keys starts (the keys sorted)."""
+    if sorted_keys.size == 0:
+        return np.zeros(0, bool)
+    out: NDArray[np.bool_] = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
+    return out
 
 
 def _prices(log: LiveLog, model: Model) -> F64:
@@ -321,15 +322,15 @@ def _aging(log: LiveLog, model: Model, shape: tuple[int, ...]) -> I64:
     spend = np.isin(log.kind, (REDEEM, EXPIRY))
     em, ek, ep = log.member[earn], months[log.day[earn]], log.points[earn]
     # (member, month) lots, ordered by member then month
-    lots = np.unique(np.stack([em, ek]), axis=1, return_inverse=True)
-    pairs, inv = lots[0], np.ravel(lots[1])
-    earned = np.bincount(inv, weights=ep, minlength=pairs.shape[1])
-    lot_member, lot_month = pairs[0], pairs[1]
+    width = int(months.max()) + 1 if months.size else 1
+    keys, inv = np.unique(em * width + ek, return_inverse=True)
+    earned = np.bincount(np.ravel(inv), weights=ep, minlength=keys.size)
+    lot_member, lot_month = keys // width, keys % width
     first = np.r_[True, lot_member[1:] != lot_member[:-1]] if lot_member.size else lot_member
     when = np.nonzero(model.month_end[:days])[0].tolist()
     if days - 1 not in when:
         when.append(days - 1)
-    rows = _Rows(log)
+    by_member = np.argsort(log.member, kind="stable")
     for d in when:
         month = int(months[d])
         taken = np.bincount(
@@ -340,7 +341,7 @@ def _aging(log: LiveLog, model: Model, shape: tuple[int, ...]) -> I64:
         e = np.where(live, earned, 0.0)
         cum = _group_cumsum(e, first)
         left = np.clip(cum - taken[lot_member], 0, e)
-        tier_now = _tier_at(log, rows, d)
+        tier_now = _tier_at(log, by_member, d)
         today = start + dt.timedelta(days=d)
         bucket = np.array([_bucket(expiry.expires_by(int(k), start.month), start, today)
                            for k in range(month + 1)])  # fmt: skip
@@ -361,9 +362,12 @@ def _group_cumsum(x: F64, first: NDArray[np.bool_]) -> F64:
     return total - np.where(base > 0, total[base - 1], 0.0)
 
 
-def _tier_at(log: LiveLog, rows: _Rows, day: int) -> I64:
-    """Each member's tier at the end of ``day`` (after its last row so far)."""
-    last = np.full(log.members.size, -1, np.int64)
-    upto = np.nonzero(log.day <= day)[0]
-    np.maximum.at(last, log.member[upto], upto)  # rows are in date order: the latest row
-    return np.where(last >= 0, log.tier[np.clip(last, 0, None)], 0)
+def _tier_at(log: LiveLog, by_member: I64, day: int) -> I64:
+    """Each member's tier at the end of ``day``: that of its last row so far (``by_member``:
+    the rows sorted by member, stably; the rows are in date order)."""
+    tier = np.zeros(log.members.size, np.int64)
+    upto = by_member[by_member < np.searchsorted(log.day, day, side="right")]
+    m = log.member[upto]
+    last = np.r_[m[1:] != m[:-1], True] if m.size else np.zeros(0, bool)
+    tier[m[last]] = log.tier[upto[last]]
+    return tier
