@@ -47,6 +47,11 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("reports")
+    log = base / "live.csv"  # a live programme with its catalog ten times dearer from day 45
+    dearer = "design.rule_changes=[{day: 45, catalog_price_multiplier: 10}]"
+    done = econsim_cli("record", SCENARIOS / "coffee-healthy.yaml", *SMALL[:6], "--set",
+                       dearer, "-o", log)  # fmt: skip
+    assert done.returncode == 0, done.stderr
     made = {
         "run": ("run", SCENARIOS / "coffee-healthy.yaml", "-o", base / "run", *SMALL),
         "unhealthy": (
@@ -72,6 +77,26 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             "-o",
             base / "compare",
             *SMALL,
+        ),
+        "monitor": (
+            "monitor",
+            log,
+            "--design",
+            SCENARIOS / "coffee-healthy.yaml",
+            "--set",
+            "population.users=400",
+            "--set",
+            "population.acquisition_per_day=0",
+            "--replications",
+            "6",
+            "--periods",
+            "1",
+            "--what-if",
+            "design.catalog.mug.points_price=30000",
+            "--workers",
+            "1",
+            "-o",
+            base / "monitor",
         ),
     }
     for name, args in made.items():
@@ -106,7 +131,7 @@ def layout(page: Page) -> dict[str, Any]:
     )
 
 
-@pytest.mark.parametrize("name", ["run", "unhealthy", "sweep", "compare"])
+@pytest.mark.parametrize("name", ["run", "unhealthy", "sweep", "compare", "monitor"])
 def test_report_loads_cleanly_and_fits_the_window(
     browser: Browser, reports: dict[str, Path], shots: Path, name: str
 ) -> None:
@@ -119,7 +144,7 @@ def test_report_loads_cleanly_and_fits_the_window(
     page.close()
 
 
-@pytest.mark.parametrize("name", ["run", "unhealthy"])
+@pytest.mark.parametrize("name", ["run", "unhealthy", "monitor"])
 def test_run_badge_says_what_summary_json_says(
     browser: Browser, reports: dict[str, Path], shots: Path, name: str
 ) -> None:

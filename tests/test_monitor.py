@@ -136,7 +136,7 @@ def test_the_command_gates_and_its_report_agrees_with_its_summary(
             "--fail-on-unhealthy"]  # fmt: skip
     done = run_cli("monitor", logs["dearer"], *args, "-o", tmp_path / "dearer")
     assert done.returncode == 3, done.stderr
-    assert "outside the plan's band" in done.stdout
+    assert "left the plan's band" in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "overall: unhealthy"
     summary = json.loads((tmp_path / "dearer" / "summary.json").read_text(encoding="utf-8"))
     html = (tmp_path / "dearer" / "report.html").read_text(encoding="utf-8")

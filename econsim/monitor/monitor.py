@@ -77,7 +77,7 @@ class Monitoring:
         left = ", ".join(f"{w.name} {w.direction} from {w.left_date}" for w in exits) or "none"
         return (
             f"<div><b>{escape(self.scenario.name)}</b> as of {self.as_of}: {escape(status)}; "
-            f"outside the plan's band: {escape(left)}; rows used {self.log.rows_used:,} of "
+            f"left the plan's band: {escape(left)}; rows used {self.log.rows_used:,} of "
             f"{self.log.rows_read:,}</div>"
         )
 

@@ -89,7 +89,7 @@ def band_rows(m: Monitoring) -> list[list[str]]:
         left = (
             "inside"
             if w.left_date is None
-            else f"<span class='fail'>{w.direction} since {w.left_date}</span> (shown by "
+            else f"<span class='fail'>left {w.direction} on {w.left_date}</span> (shown by "
             f"{w.known_date(m.band.persist)})"
         )
         rows.append([

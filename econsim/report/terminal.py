@@ -299,8 +299,8 @@ def print_monitoring(m: Monitoring, console: Console, fail_on: Iterable[VerdictK
     if gone:
         for w in gone:
             shown = w.known_date(m.band.persist)
-            console.print(f"[red]outside the plan's band[/]: {escape(w.name)} {w.direction} "
-                          f"since {w.left_date} (shown by {shown})")  # fmt: skip
+            console.print(f"[red]left the plan's band[/]: {escape(w.name)} {w.direction} "
+                          f"on {w.left_date} (shown by {shown})")  # fmt: skip
     else:
         console.print(f"inside the plan's band: every watched figure ({m.band.replications} "
                       "replications of the design over the same days)")  # fmt: skip
