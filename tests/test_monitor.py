@@ -48,6 +48,10 @@ def test_the_books_of_a_recorded_log_are_the_simulations_own(path: Path, tmp_pat
         assert_allclose(actual[name], truth[name], rtol=1e-9, atol=1e-6, err_msg=name)
     # amounts are written in cents
     assert_allclose(actual["core_amount"], truth["core_amount"], atol=0.01 * live.rows_used)
+    # and the whole review runs on it: verdicts, band, a forecast from the fitted population
+    m = monitor(log, scenario, as_of=last, seed=5, replications=5, periods=1, workers=1)
+    assert m.actual.results.days == live.days and m.forecast is not None
+    assert len(m.band.watches) == 7 and json.dumps(m.summary(), default=str)
 
 
 OVER = ["population.users=2000", "horizon_days=120"]

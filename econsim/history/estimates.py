@@ -248,7 +248,7 @@ def _behaviour_estimates(
                 "above 0, so its amounts are not fitted (the design's default shape is kept "
                 "and its uptake counts occurrences without amounts as 0)"
             )
-        if fit_b is not None:
+        if fit_b is not None and math.isfinite(freq):
             out.amounts.append(fit_b)
             entry["core"][bname] = {
                 "frequency": max(freq, 1e-9),

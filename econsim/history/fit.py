@@ -319,11 +319,14 @@ def _repeat_buying(
     estimates += [
         Estimate(f"BG/NBD {n}", getattr(fitted, n), fitted.se[n], fitted.users) for n in bgnbd.NAMES
     ]
-    lifecycle["repeat_buying"] = {
-        "rate_shape": round(fitted.r, 6),
-        "dropout_a": round(fitted.a, 6),
-        "dropout_b": round(fitted.b, 6),
-    }
+    # b → ∞ (a short window in which no one was lost): no drop-out rate can be told, and
+    # the section is left out, as when too few bought again (no scenario holds 10^12 here)
+    if max(fitted.a, fitted.b) <= 1e12:
+        lifecycle["repeat_buying"] = {
+            "rate_shape": round(fitted.r, 6),
+            "dropout_a": round(fitted.a, 6),
+            "dropout_b": round(fitted.b, 6),
+        }
     return lifecycle, estimates, fitted
 
 
@@ -346,6 +349,8 @@ def _alive_rates(
     if observed <= 0:
         return
     factor = fitted.mean_rate * period / observed
+    if not math.isfinite(factor):  # a degenerate BG/NBD fit: keep the observed rates
+        return
     for t, tname in enumerate(model.tiers):
         for b in core:
             entry = pop["tiers"][tname]["core"].get(model.behaviours[b])

@@ -99,7 +99,7 @@ def history_of(
     source = live.source_index[keep]
     event = np.where(kind == REDEEM, len(model_behaviours), source)
     sink_names = np.array([*sinks, ""], dtype=object)
-    item = np.where(kind == REDEEM, sink_names[np.where(source >= 0, source, -1)], "")
+    item = sink_names[np.where((kind == REDEEM) & (source >= 0), source, len(sinks))]
     return EventLog(
         source=live.source,
         start=live.start,
