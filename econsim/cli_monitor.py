@@ -93,7 +93,9 @@ def monitor_command(
     the design and each --what-if.
 
     Writes (in -o DIR) summary.json (with the log's account: rows read, used, after the
-    as-of date, rejected and why), daily.csv, finance.xlsx and finance/, band.csv,
+    as-of date, rejected and why), daily.csv, periods.csv (each budget period by tier:
+    issued, consumed, expired, outstanding, consumption rate, consumer share, holders,
+    redeemers), finance.xlsx and finance/, band.csv,
     forecast.csv, charts/ and report.html. A malformed row is an error at its line (exit 2);
     a redemption past the member's balance is rejected and counted. With --fail-on or
     --fail-on-unhealthy, exits 3 when the actual programme is unhealthy, as econsim run.

@@ -175,3 +175,20 @@ def test_record_writes_parquet_that_monitor_reads_as_csv(run_cli, tmp_path: Path
     assert_array_equal(a.points, b.points)
     assert_array_equal(a.tier, b.tier)
     assert np.array_equal(a.cost, b.cost, equal_nan=True)
+
+
+def test_the_books_by_period_add_up_to_the_ledger(logs: dict[str, Path]) -> None:
+    """periods.csv: each period's flows sum to the ledger's; tiers sum to all."""
+    m = _monitor(logs["designed"], periods=0)
+    rows = m.periods()
+    r = m.actual.results
+    assert [row["period"] for row in rows if row["tier"] == "all"] == [1, 2, 3, 4]
+    everyone = [row for row in rows if row["tier"] == "all"]
+    assert sum(row["issued"] for row in everyone) == r.total("issued").sum()
+    assert sum(row["consumed"] for row in everyone) == r.total("redeemed").sum()
+    assert everyone[-1]["outstanding"] == r.total("outstanding")[0, -1]
+    for p in range(1, 5):
+        tiers = [row for row in rows if row["period"] == p and row["tier"] != "all"]
+        total = next(row for row in everyone if row["period"] == p)
+        assert sum(row["issued"] for row in tiers) == total["issued"]
+        assert sum(row["redeemers"] for row in tiers) >= total["redeemers"] > 0

@@ -23,6 +23,7 @@ from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind, evaluate
 from econsim.monitor.books import actual_results
 from econsim.monitor.forecast import Forecast, forecast
 from econsim.monitor.log import LiveLog, read_live_log
+from econsim.monitor.periods import period_rows
 from econsim.monitor.watch import Band, band, watched
 from econsim.options import RunOptions
 from econsim.pipeline import Run, calibrate_located, simulated_scenario
@@ -65,6 +66,10 @@ class Monitoring:
         if self.forecast is not None:
             out["forecast"] = self.forecast.summary()
         return out
+
+    def periods(self) -> list[dict[str, Any]]:
+        """The actual books by budget period and tier (periods.csv)."""
+        return period_rows(self.log, self.actual.results, self.scenario.design.period_days)
 
     def to_df(self) -> pd.DataFrame:
         """Each watched figure by day: actual, and the plan's 5%, 50% and 95%."""

@@ -13,6 +13,7 @@ from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind
 from econsim.monitor.forecast import FORECAST
 from econsim.monitor.log import Rejected
 from econsim.monitor.monitor import Monitoring
+from econsim.monitor.periods import PERIOD_COLUMNS
 from econsim.report.charts import write_charts
 from econsim.report.csvfile import write_csv
 from econsim.report.exports import DAILY_COLUMNS, daily_rows, json_text
@@ -31,8 +32,8 @@ from econsim.report.wording import gate_note
 from econsim.report.workbook import write_finance
 
 #: What a monitoring writes into its folder (replaced by the next one; the rest is kept).
-MONITOR_FILES = ("summary.json", "daily.csv", "band.csv", "forecast.csv", "report.html",
-                 "charts", "finance", "finance.xlsx")  # fmt: skip
+MONITOR_FILES = ("summary.json", "daily.csv", "periods.csv", "band.csv", "forecast.csv",
+                 "report.html", "charts", "finance", "finance.xlsx")  # fmt: skip
 
 
 def write_monitoring(
@@ -46,6 +47,9 @@ def write_monitoring(
         write_text(written[0], json_text(m.summary(gating)))
         written.append(write_csv(fresh / "daily.csv", DAILY_COLUMNS, daily_rows(m.actual)))
         written += write_finance(m.actual, fresh)
+        periods = m.periods()
+        written.append(write_csv(fresh / "periods.csv", list(PERIOD_COLUMNS),
+                                 [list(r.values()) for r in periods]))  # fmt: skip
         band = m.band.rows()
         written.append(
             write_csv(fresh / "band.csv", list(band[0]), [list(r.values()) for r in band])
@@ -81,6 +85,19 @@ def _figure(value: float, unit: str) -> str:
     if value != value:  # NaN: not defined yet
         return "—"
     return f"{value:.1%}" if unit == "share" else f"{value:,.0f}"
+
+
+def _period_cells(row: dict[str, Any]) -> list[str]:
+    return [
+        str(row["period"]), f"{row['start']} – {row['end']}", escape(row["tier"]),
+        f"{row['issued']:,}", f"{row['consumed']:,}", f"{row['expired']:,}",
+        f"{row['outstanding']:,}", _figure(row["consumption_rate"], "share"),
+        _figure(row["consumer_share"], "share"), f"{row['holders']:,}", f"{row['redeemers']:,}",
+    ]  # fmt: skip
+
+
+PERIOD_HEADS = ["period", "dates", "tier", "issued", "consumed", "expired", "outstanding",
+                "consumption rate", "consumer share", "holders", "redeemers"]  # fmt: skip
 
 
 def band_rows(m: Monitoring) -> list[list[str]]:
@@ -161,6 +178,10 @@ def render_monitoring(m: Monitoring, charts: str, gating: frozenset[VerdictKind]
 <h2>Verdicts on the actual books</h2>
 <p>{escape(gate_note(gating))}.</p>
 {table(["verdict", "class", "value", "threshold", "advice"], verdict_rows(run, gating))}
+<h2>The books by period</h2>
+<p>Points issued, consumed and expired in each budget period; outstanding points, consumer
+share and holders at its end; members who redeemed in it (periods.csv).</p>
+{table(PERIOD_HEADS, [_period_cells(r) for r in m.periods()])}
 <h2>Inside the plan's band?</h2>
 <p>The design simulated over the same days ({m.band.replications} replications); the charts
 show its median and 5–95% band. A figure leaves the band when it stays further outside it, for
