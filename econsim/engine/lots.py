@@ -70,7 +70,7 @@ AGING_DAYS = (30, 90, 180, 365)
 AGING_LABELS = ("30 days", "90 days", "180 days", "365 days", "later", "never")
 
 
-def _last_day(start: dt.date, key: int) -> dt.date:
+def last_day_of_month(start: dt.date, key: int) -> dt.date:
     """The last day of month ``key`` (0 = the month of ``start``)."""
     index = start.year * 12 + start.month - 1 + key + 1  # the first of the month after
     first = dt.date(index // 12, index % 12 + 1, 1)
@@ -93,7 +93,7 @@ def aging(
         if due >= NEVER:
             bucket = len(AGING_LABELS) - 1
         else:
-            days = (_last_day(start, due) - today).days
+            days = (last_day_of_month(start, due) - today).days
             bucket = int(np.searchsorted(AGING_DAYS, days))  # ≤30 → 0, …, > 365 → 4
         out[bucket] += np.bincount(state.tier[:n], weights=lot, minlength=n_tiers).astype(np.int64)
     return out

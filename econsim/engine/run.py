@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from econsim.engine.executors import Executor, LocalExecutor
 from econsim.engine.ledger import check_invariants
 from econsim.engine.lots import AGING_LABELS
-from econsim.engine.model import compile_model
+from econsim.engine.model import Model, compile_model
 from econsim.engine.recorder import EventRecorder, LedgerRecorder
 from econsim.engine.simulation import Simulation, run_calendar
 from econsim.engine.state import bytes_per_user
@@ -260,9 +260,9 @@ def simulate(
     return _results(scenario, seed, [o for o in outs if o is not None])
 
 
-def _results(scenario: Scenario, seed: int, outs: list[dict[str, NDArray[Any]]]) -> Results:
-    model = compile_model(scenario)
-    labels = {
+def result_labels(model: Model) -> dict[str, tuple[str, ...]]:
+    """The labels of the ledger arrays' axes (``Results.labels``) for ``model``."""
+    return {
         "sources": model.sources,
         "sinks": model.sinks,
         "tiers": model.tiers,
@@ -270,5 +270,9 @@ def _results(scenario: Scenario, seed: int, outs: list[dict[str, NDArray[Any]]])
         "behaviours": model.behaviours,
         "expiry": AGING_LABELS,
     }
+
+
+def _results(scenario: Scenario, seed: int, outs: list[dict[str, NDArray[Any]]]) -> Results:
+    labels = result_labels(compile_model(scenario))
     arrays = {name: np.stack([o[name] for o in outs]) for name in AXES}
     return Results(scenario=scenario, seed=seed, labels=labels, arrays=arrays)

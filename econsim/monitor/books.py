@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from econsim.engine.lots import AGING_DAYS, AGING_LABELS, _last_day
+from econsim.engine.lots import AGING_DAYS, AGING_LABELS, last_day_of_month
 from econsim.engine.model import Model
+from econsim.engine.run import result_labels
 from econsim.monitor.log import (
     BONUS,
     EARN,
@@ -112,23 +113,12 @@ def actual_results(log: LiveLog, model: Model, seed: int = 0) -> Results:
     a["churned"] = np.zeros(days)
     a["aging"] = _aging(log, model, a["outstanding"].shape)
     arrays = {name: _typed(name, a[name])[None] for name in AXES}
-    return Results(scenario=model.scenario, seed=seed, labels=_labels(model), arrays=arrays)
+    return Results(scenario=model.scenario, seed=seed, labels=result_labels(model), arrays=arrays)
 
 
 def _typed(name: str, x: NDArray[Any]) -> NDArray[Any]:
     money = name in ("cost", "cost_by_tier", "budget", "period_cost", "core_amount")
     return np.asarray(x, float) if money else np.rint(x).astype(np.int64)
-
-
-def _labels(model: Model) -> dict[str, tuple[str, ...]]:
-    return {
-        "sources": model.sources,
-        "sinks": model.sinks,
-        "tiers": model.tiers,
-        "items": model.items,
-        "behaviours": model.behaviours,
-        "expiry": AGING_LABELS,
-    }
 
 
 def _distinct(member: I64, cell: I64, size: int) -> F64:
@@ -353,7 +343,7 @@ def _aging(log: LiveLog, model: Model, shape: tuple[int, ...]) -> I64:
 def _bucket(due: int, start: dt.date, today: dt.date) -> int:
     if due >= NEVER:
         return len(AGING_LABELS) - 1
-    return int(np.searchsorted(AGING_DAYS, (_last_day(start, due) - today).days))
+    return int(np.searchsorted(AGING_DAYS, (last_day_of_month(start, due) - today).days))
 
 
 def _group_cumsum(x: F64, first: NDArray[np.bool_]) -> F64:
