@@ -41,7 +41,7 @@ border-bottom:1px solid #ddd;text-align:right} th:first-child,td:first-child{tex
 .pass{color:#2ca02c;font-weight:bold} .fail{color:#d62728;font-weight:bold}
 .advice{display:block;text-align:left;max-width:560px} figure{margin:1rem 0}
 img{max-width:100%;height:auto} .wide{overflow-x:auto;max-width:100%}
-code{overflow-wrap:anywhere}
+code{overflow-wrap:anywhere} .nowrap{white-space:nowrap}
 .badge{display:inline-block;padding:.2rem .6rem;border-radius:.3rem;color:white}
 """
 

@@ -89,14 +89,14 @@ def _figure(value: float, unit: str) -> str:
 
 def _period_cells(row: dict[str, Any]) -> list[str]:
     return [
-        str(row["period"]), f"{row['start']} – {row['end']}", escape(row["tier"]),
+        f"{row['period']}<br><span class='sub nowrap'>{row['start']}</span>", escape(row["tier"]),
         f"{row['issued']:,}", f"{row['consumed']:,}", f"{row['expired']:,}",
         f"{row['outstanding']:,}", _figure(row["consumption_rate"], "share"),
         _figure(row["consumer_share"], "share"), f"{row['holders']:,}", f"{row['redeemers']:,}",
     ]  # fmt: skip
 
 
-PERIOD_HEADS = ["period", "dates", "tier", "issued", "consumed", "expired", "outstanding",
+PERIOD_HEADS = ["period (from)", "tier", "issued", "consumed", "expired", "outstanding",
                 "consumption rate", "consumer share", "holders", "redeemers"]  # fmt: skip
 
 
