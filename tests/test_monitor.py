@@ -192,3 +192,19 @@ def test_the_books_by_period_add_up_to_the_ledger(logs: dict[str, Path]) -> None
         total = next(row for row in everyone if row["period"] == p)
         assert sum(row["issued"] for row in tiers) == total["issued"]
         assert sum(row["redeemers"] for row in tiers) >= total["redeemers"] > 0
+
+
+@pytest.mark.parametrize(
+    ("as_of", "message"),
+    [
+        ("2027-02-30", "'2027-02-30' is not a date"),
+        ("2026-12-01", "before the design's start_date"),
+    ],
+)
+def test_a_bad_as_of_is_named(run_cli, tmp_path: Path, as_of: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    log = tmp_path / "log.csv"
+    log.write_text("user_id,date,event,points\na,2027-01-01,sign_in,2\n", encoding="utf-8")
+    done = run_cli("monitor", log, "--design", ROOT / "scenarios" / "coffee-healthy.yaml",
+                   "--as-of", as_of, "-o", tmp_path / "out")  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "--as-of" in done.stderr and message in done.stderr

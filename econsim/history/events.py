@@ -93,7 +93,7 @@ class EventLog:
 
 
 @dataclass(frozen=True)
-class _Where:
+class Where:
     """How to name a place in the log: CSV line and column, or Parquet row and column."""
 
     source: str
@@ -110,10 +110,10 @@ class _Where:
         return Problem(self.source, line, col, column, message, hint)
 
 
-def _parquet(path: Path) -> tuple[dict[str, list[str]], _Where]:
+def _parquet(path: Path) -> tuple[dict[str, list[str]], Where]:
     from econsim.atomic import read_parquet
 
-    where = _Where(str(path), first_line=1)
+    where = Where(str(path), first_line=1)
     try:
         import pyarrow  # noqa: F401 - only asking whether it is there
     except ImportError:
@@ -132,7 +132,7 @@ def _parquet(path: Path) -> tuple[dict[str, list[str]], _Where]:
     except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
         raise EventLogError([where(-1, "", f"cannot read the file ({exc})", "")]) from None
     cols = {k: [_text(v) for v in vals] for k, vals in table.items()}
-    return cols, _Where(str(path), 1, tuple(cols))
+    return cols, Where(str(path), 1, tuple(cols))
 
 
 def _text(value: object) -> str:
@@ -144,10 +144,12 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _columns(path: Path) -> tuple[dict[str, list[str]], _Where]:
+def read_columns(path: Path) -> tuple[dict[str, list[str]], Where]:
+    """Every column of a CSV or Parquet log as text, and how to locate its rows; a file
+    that cannot be read is an :class:`EventLogError` at its line."""
     if path.suffix == ".parquet":
         return _parquet(path)
-    where = _Where(str(path))
+    where = Where(str(path))
     reader = None
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
@@ -178,10 +180,10 @@ def _columns(path: Path) -> tuple[dict[str, list[str]], _Where]:
     cols = {
         name: [r[i].strip() if i < len(r) else "" for r in body] for i, name in enumerate(header)
     }
-    return cols, _Where(str(path), 2, tuple(header))
+    return cols, Where(str(path), 2, tuple(header))
 
 
-def _dates(values: Sequence[str], where: _Where) -> tuple[NDArray[np.int64], list[Problem]]:
+def _dates(values: Sequence[str], where: Where) -> tuple[NDArray[np.int64], list[Problem]]:
     """Days since the epoch; one problem per unparseable row (up to a limit)."""
     out = np.zeros(len(values), np.int64)
     problems: list[Problem] = []
@@ -216,7 +218,7 @@ def _dates(values: Sequence[str], where: _Where) -> tuple[NDArray[np.int64], lis
 MAX_AMOUNT = 1e12
 
 
-def _amounts(values: Sequence[str], where: _Where) -> tuple[NDArray[np.float64], list[Problem]]:
+def _amounts(values: Sequence[str], where: Where) -> tuple[NDArray[np.float64], list[Problem]]:
     out = np.full(len(values), np.nan)
     problems: list[Problem] = []
     for i, text in enumerate(values):
@@ -259,8 +261,8 @@ def read_events(path: Path | str, known: Sequence[str] | None = None) -> EventLo
     path = Path(path)
     source = str(path)
     if not path.exists():
-        raise EventLogError([_Where(source)(-1, "", "no such file", "check the path")])
-    cols, where = _columns(path)
+        raise EventLogError([Where(source)(-1, "", "no such file", "check the path")])
+    cols, where = read_columns(path)
     _require_columns(cols, where)
     n = len(cols["user_id"])
     days, bad_dates = _dates(cols["date"], where)
@@ -292,7 +294,7 @@ def read_events(path: Path | str, known: Sequence[str] | None = None) -> EventLo
     )
 
 
-def _require_columns(cols: dict[str, list[str]], where: _Where) -> None:
+def _require_columns(cols: dict[str, list[str]], where: Where) -> None:
     missing = [c for c in REQUIRED if c not in cols]
     if missing:
         found = ", ".join(cols)
@@ -301,7 +303,7 @@ def _require_columns(cols: dict[str, list[str]], where: _Where) -> None:
 
 
 def _events(
-    column: Sequence[str], names: Sequence[str], where: _Where
+    column: Sequence[str], names: Sequence[str], where: Where
 ) -> tuple[NDArray[np.int64], list[Problem]]:
     """Each row's event as an index into ``names``, and the rows naming no known event."""
     index = {name: i for i, name in enumerate(names)}

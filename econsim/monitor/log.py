@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from econsim.engine.model import Model
 from econsim.errors import Problem, SimulationError
-from econsim.history.events import MAX_PROBLEMS, EventLogError, _Where
+from econsim.history.events import MAX_PROBLEMS, EventLogError, Where
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -104,7 +104,7 @@ def _pyarrow() -> Any:
     return pyarrow
 
 
-def _table(path: Path) -> tuple[dict[str, Any], _Where]:
+def _table(path: Path) -> tuple[dict[str, Any], Where]:
     """Every column as strings ("" where empty), and how to locate a row."""
     pa = _pyarrow()
     import pyarrow.compute as pc
@@ -116,7 +116,7 @@ def _table(path: Path) -> tuple[dict[str, Any], _Where]:
             table = pq.read_table(path)
         except (OSError, ValueError) as exc:
             raise EventLogError(
-                [_Where(str(path), 1)(-1, "", f"cannot read the file ({exc})", "")]
+                [Where(str(path), 1)(-1, "", f"cannot read the file ({exc})", "")]
             ) from None
         first = 1
     else:
@@ -128,7 +128,7 @@ def _table(path: Path) -> tuple[dict[str, Any], _Where]:
         if not pa.types.is_string(text.type) and not pa.types.is_large_string(text.type):
             text = pc.cast(text, pa.string())
         cols[name.lstrip("\ufeff").strip()] = pc.utf8_trim_whitespace(pc.fill_null(text, ""))
-    return cols, _Where(str(path), first, tuple(cols))
+    return cols, Where(str(path), first, tuple(cols))
 
 
 def _csv_table(path: Path) -> Any:
@@ -146,17 +146,17 @@ def _csv_table(path: Path) -> Any:
     except (OSError, ValueError) as exc:
         if not path.exists() or isinstance(exc, FileNotFoundError):
             raise EventLogError(
-                [_Where(str(path))(-1, "", "no such file", "check the path")]
+                [Where(str(path))(-1, "", "no such file", "check the path")]
             ) from None
         return _csv_slowly(path)
 
 
 def _csv_slowly(path: Path) -> Any:
     """A file pyarrow refuses (a ragged row, a bad quote): the Python reader locates it."""
-    from econsim.history.events import _columns
+    from econsim.history.events import read_columns
 
     pa = _pyarrow()
-    cols, _ = _columns(path)
+    cols, _ = read_columns(path)
     return pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()})
 
 
@@ -172,7 +172,7 @@ def _encode(col: pa.Array) -> tuple[I64, list[str]]:
 class _Problems:
     """Located problems, the first few of each check (every check is counted)."""
 
-    def __init__(self, where: _Where) -> None:
+    def __init__(self, where: Where) -> None:
         self.where = where
         self.items: list[Problem] = []
         self.more = 0
@@ -273,7 +273,7 @@ def read_live_log(
     """
     path = Path(path)
     if not path.exists():
-        raise EventLogError([_Where(str(path))(-1, "", "no such file", "check the path")])
+        raise EventLogError([Where(str(path))(-1, "", "no such file", "check the path")])
     cols, where = _table(path)
     problems = _Problems(where)
     missing = [c for c in REQUIRED if c not in cols]
