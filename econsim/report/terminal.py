@@ -39,7 +39,10 @@ if TYPE_CHECKING:
 
 
 def print_verdicts(
-    run: Run, console: Console, fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON
+    run: Run,
+    console: Console,
+    fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON,
+    actual: bool = False,
 ) -> None:
     """✓/✗ per verdict with its class, value and advice; key figures; the overall status.
 
@@ -54,14 +57,18 @@ def print_verdicts(
         table.add_row(mark, v.name, role(v, gating), verdict_value(v), f"{v.threshold:.0%}",
                       escape(v.advice))  # fmt: skip
     console.print(table)
-    print_key_figures(run, console)
+    print_key_figures(run, console, actual)
     state = run.metrics.status(gating)
     console.print(gate_note(gating), markup=False)
     console.print(f"overall: [{STYLES[state]}]{state.label}[/]")
 
 
-def print_key_figures(run: Run, console: Console) -> None:
-    """Money, liability, breakage with its basis, denied redemptions, stock-outs, values."""
+def print_key_figures(run: Run, console: Console, actual: bool = False) -> None:
+    """Money, liability, breakage with its basis, denied redemptions, stock-outs, values.
+
+    ``actual``: the books of a live log, which record no denials, stock-outs or simulated
+    values — those lines are left out rather than shown as zeros.
+    """
     m, cur = run.metrics, run.scenario.currency
     f = m.finance
     console.print(
@@ -69,18 +76,19 @@ def print_key_figures(run: Run, console: Console) -> None:
         f"{breakage_text(f.breakage_estimate)}; {liability_text(f.breakage_estimate, cur)}",
         markup=False,
     )
+    busiest = m.peaks.busiest
+    period = (f"busiest period: {busiest.number} from {busiest.start:%Y-%m-%d}, cost "
+              f"{busiest.cost:,.0f} of its budget {busiest.budget:,.0f} {cur}")  # fmt: skip
+    if actual:
+        console.print(period, markup=False)
+        return
     console.print(
         f"redemptions denied by the budget cap: {m.denied:,.0f}; "
         f"stock-outs: {m.stock_outs:,.0f} (means over replications)",
         markup=False,
     )
-    busiest = m.peaks.busiest
-    console.print(
-        f"busiest period: {busiest.number} from {busiest.start:%Y-%m-%d}, cost "
-        f"{busiest.cost:,.0f} of its budget {busiest.budget:,.0f} {cur}, "
-        f"{busiest.stock_outs:,.0f} stock-outs, season ×{busiest.season:.2f}",
-        markup=False,
-    )
+    console.print(f"{period}, {busiest.stock_outs:,.0f} stock-outs, season "
+                  f"×{busiest.season:.2f}", markup=False)  # fmt: skip
     values = run.summary().get("point_values")
     if isinstance(values, dict):
         print_point_values(values, console)
@@ -313,4 +321,4 @@ def print_monitoring(m: Monitoring, console: Console, fail_on: Iterable[VerdictK
             console.print(f"forecast to {f.end}, {what}: consumption rate {mid:.1%} "
                           f"({low:.1%}–{high:.1%}), consumer share {s_mid:.1%} "
                           f"({s_low:.1%}–{s_high:.1%})", markup=False)  # fmt: skip
-    print_verdicts(m.actual, console, fail_on)
+    print_verdicts(m.actual, console, fail_on, actual=True)
