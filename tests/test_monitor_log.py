@@ -167,3 +167,109 @@ def test_parquet_reads_as_csv_does(tmp_path: Path) -> None:
     assert a.points.tolist() == b.points.tolist() and a.day.tolist() == b.day.tolist()
     kind = table.column("date").type  # pyarrow read the dates as dates: typed Parquet
     assert pa.types.is_date(kind) or pa.types.is_timestamp(kind)
+
+
+def test_rows_without_points_are_priced_by_the_rules_in_force_that_day(tmp_path: Path) -> None:
+    """A rule change on day 2 doubles point values and catalog prices: a row from day 2 on
+    is priced at the new rules, a row before at the old."""
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "user_id,date,event,amount,item\n"
+        "a,2027-01-01,purchase,120,\n"
+        "a,2027-01-02,redemption,,cup_upgrade\n"
+        "a,2027-01-03,purchase,120,\n"
+        "a,2027-01-03,redemption,,cup_upgrade\n",
+        encoding="utf-8",
+    )
+    scenario = load_scenario(COFFEE)
+    changes = {"rule_changes": [{"day": 2, "catalog_price_multiplier": 2.0,
+                                 "point_value_multiplier": 2.0}]}  # fmt: skip
+    from econsim.scenario.variants import with_overrides
+
+    changed = with_overrides(scenario, [f"design.rule_changes={changes['rule_changes']}"])
+    log = read_live_log(path, compile_model(changed))
+    assert log.points.tolist() == [120, 100, 240, 200]
+    assert log.computed == (
+        "2 earn rows without points: priced from the design (the point values in force that day)",
+        "2 redemption rows without points: priced from the design (the price in force that day)",
+    )
+
+
+@pytest.mark.parametrize("stamped", [False, True])
+def test_a_redemption_written_before_the_days_earning_is_read_after_it(
+    tmp_path: Path, stamped: bool
+) -> None:
+    """An export sorted by date and event name puts 'redemption' before 'sign_in': with
+    dates only the day is read in the engine's order (earn, then redeem); with timestamps,
+    in time order."""
+    t = ("T09:00:00", "T10:00:00") if stamped else ("", "")
+    rows = [f"a,2027-01-01{t[1]},redemption,,cup_upgrade,100,member,",
+            f"a,2027-01-01{t[0]},sign_in,,,100,member,"]  # fmt: skip
+    log = _read(_log(tmp_path, rows))
+    assert log.rejected == () and log.rows_used == 2
+    assert log.kind.tolist() == [0, 2]  # earn, then redemption
+
+
+def test_a_timestamped_redemption_before_the_earning_is_an_overdraft(tmp_path: Path) -> None:
+    """Times say the redemption came first: the programme cannot have served it."""
+    rows = ["a,2027-01-01T09:00:00,redemption,,cup_upgrade,100,member,",
+            "a,2027-01-01T10:00:00,sign_in,,,100,member,"]  # fmt: skip
+    log = _read(_log(tmp_path, rows))
+    assert [r.count for r in log.rejected] == [1] and log.rejected[0].lines == (2,)
+
+
+def test_a_member_with_many_overdrafts_keeps_the_redemptions_it_could_pay(tmp_path: Path) -> None:
+    """40 refused redemptions (more than the vectorised passes), then one the balance pays."""
+    rows = ["a,2027-01-01,sign_in,,,1000,member,"]
+    rows += [f"a,2027-01-{d:02d},redemption,,mug,3000,member," for d in range(2, 29)]
+    rows += [f"a,2027-02-{d:02d},redemption,,mug,3000,member," for d in range(1, 14)]
+    rows += ["a,2027-02-15,redemption,,cup_upgrade,100,member,", "b,2027-02-15,sign_in,,,2,member,"]
+    log = _read(_log(tmp_path, rows))
+    assert [r.count for r in log.rejected] == [40]
+    assert log.rows_used == 3 and log.points.tolist() == [1000, 2, 100]  # earn, then redeem
+
+
+def test_no_row_left_to_judge_is_an_error_saying_where_they_went(tmp_path: Path) -> None:
+    path = _log(tmp_path, ["a,2027-01-03,redemption,,cup_upgrade,100,member,"])
+    with pytest.raises(ScenarioError, match=r"no row to judge: of 1 row, 1 redemption larger"):
+        _read(path)
+    with pytest.raises(ScenarioError, match=r"of 2 rows, 2 after 2027-01-01"):
+        _read(_log(tmp_path, GOOD[2:4]), dt.date(2027, 1, 1))  # b's first row is on 2 January
+
+
+def test_an_empty_tier_cell_carries_the_members_tier(tmp_path: Path) -> None:
+    rows = ["a,2027-01-01,join,,,0,,", "a,2027-01-01,purchase,120,,120,gold,",
+            "a,2027-01-02,sign_in,,,2,,"]  # fmt: skip
+    log = _read(_log(tmp_path, rows))
+    assert log.tier.tolist() == [0, 1, 1]
+    assert any("2 rows have no tier" in c for c in log.cautions)
+    with pytest.raises(ScenarioError, match="a tier_change row needs the new tier"):
+        _read(_log(tmp_path, [*rows, "a,2027-01-03,tier_change,,,,,"]))
+
+
+def test_a_tier_change_row_needs_no_points(tmp_path: Path) -> None:
+    log = _read(_log(tmp_path, [*GOOD, "a,2027-01-04,tier_change,,,,gold,"]))
+    assert log.rows_used == 6 and log.points[-1] == 0
+
+
+def test_two_columns_of_one_name_are_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "log.csv"
+    path.write_text("user_id,date,event,date\na,2027-01-01,sign_in,2027-02-01\n", "utf-8")
+    with pytest.raises(ScenarioError, match="two columns are called 'date'"):
+        _read(path)
+
+
+def test_parquet_columns_of_the_exports_own_may_hold_anything(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({
+        "user_id": ["a"], "date": ["2027-01-01"], "event": ["sign_in"],
+        "props": pa.array([{"k": 1}]), "tags": pa.array([["x"]]),
+    })  # fmt: skip
+    pq.write_table(table, tmp_path / "log.parquet")
+    assert _read(tmp_path / "log.parquet").rows_used == 1
+    bad = table.append_column("amount", pa.array([[1.0]]))
+    pq.write_table(bad, tmp_path / "bad.parquet")
+    with pytest.raises(ScenarioError, match="amount: the column is list"):
+        _read(tmp_path / "bad.parquet")

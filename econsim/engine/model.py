@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from econsim.scenario.amounts import DEFAULT_FREQUENCY, core_means, slot_probabilities
-from econsim.scenario.schema import Expiry, RepeatBuying, Scenario
+from econsim.scenario.schema import Expiry, RepeatBuying, RuleChange, Scenario
 from econsim.scenario.season import daily_multipliers, redemption_multipliers
 
 F = NDArray[np.float64]
@@ -32,6 +32,29 @@ class Rules:
     points: F  # [B] base points per occurrence / per unit
     prices: Int  # [K] points price of each catalog item
     expiry: Expiry
+
+    def change(self, model: Model, rc: RuleChange) -> None:
+        """Apply ``rc`` (the engine on its day; the monitor's schedule below)."""
+        if rc.catalog_price_multiplier is not None:
+            which = [model.items.index(i) for i in rc.items] or list(range(len(model.items)))
+            new = np.round(self.prices[which] * rc.catalog_price_multiplier)
+            self.prices[which] = np.maximum(new, 1).astype(np.int64)
+        if rc.point_value_multiplier is not None:
+            which = [model.behaviours.index(b) for b in rc.behaviours] or list(
+                range(len(model.behaviours))
+            )
+            self.points[which] *= rc.point_value_multiplier
+        if rc.expiry is not None:
+            self.expiry = rc.expiry
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The rules in force on each day: the design's, then each rule change from its day."""
+
+    points: F  # [D, B]
+    prices: Int  # [D, K]
+    expiry: tuple[Expiry, ...]  # [D]
 
 
 @dataclass(frozen=True)
@@ -95,6 +118,24 @@ class Model:
 
     def source(self, name: str) -> int:
         return self.sources.index(name)
+
+    def schedule(self, days: int) -> Schedule:
+        """The rules in force on days ``0 … days-1``. Changes on one day apply in the
+        order written, as the engine's calendar runs them."""
+        rules = self.initial_rules()
+        changes = sorted(self.scenario.design.rule_changes, key=lambda rc: rc.day)
+        points = np.empty((days, rules.points.size))
+        prices = np.empty((days, rules.prices.size), np.int64)
+        expiry: list[Expiry] = []
+        d0 = 0
+        for rc in [*changes, None]:
+            d1 = days if rc is None else min(rc.day, days)
+            points[d0:d1], prices[d0:d1] = rules.points, rules.prices
+            expiry += [rules.expiry] * max(d1 - d0, 0)
+            d0 = max(d0, d1)
+            if rc is not None:
+                rules.change(self, rc)
+        return Schedule(points, prices, tuple(expiry))
 
 
 def _calendar(start: dt.date, days: int) -> tuple[Int, NDArray[np.bool_], NDArray[np.bool_]]:

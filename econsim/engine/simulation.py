@@ -76,16 +76,7 @@ class Simulation(World):
         self.period_core_amount = 0.0
 
     def apply_rule_change(self, rc: RuleChange) -> None:
-        m = self.model
-        if rc.catalog_price_multiplier is not None:
-            which = [m.items.index(i) for i in rc.items] or list(range(len(m.items)))
-            new = np.round(self.rules.prices[which] * rc.catalog_price_multiplier)
-            self.rules.prices[which] = np.maximum(new, 1).astype(np.int64)
-        if rc.point_value_multiplier is not None:
-            which = [m.behaviours.index(b) for b in rc.behaviours] or list(range(len(m.behaviours)))
-            self.rules.points[which] *= rc.point_value_multiplier
-        if rc.expiry is not None:
-            self.rules.expiry = rc.expiry
+        self.rules.change(self.model, rc)
 
     def update_campaigns(self) -> None:
         m, day = self.model, self.day

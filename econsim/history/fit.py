@@ -51,6 +51,12 @@ SEASON_DAYS = 365
 MIN_REPEAT_BUYERS = 10
 
 
+def significant(x: float) -> float:
+    """``x`` to 6 significant figures: a small fitted rate (BG/NBD's ``a`` near 0, a rare
+    behaviour's frequency) keeps its value where rounding to 6 decimals made it 0."""
+    return float(f"{x:.6g}")
+
+
 @dataclass(frozen=True)
 class Fit:
     """A population estimated from history, with every estimate behind it."""
@@ -291,7 +297,7 @@ def _acquisition(
         # a cohort: day 0's first events are arrivals too (the engine acquires on day 0)
         rate = (later.size + initial) / (last_join + 1)
         pop["users"] = max(round(initial - rate), 1)
-    pop["acquisition_per_day"] = round(rate, 6)
+    pop["acquisition_per_day"] = significant(rate)
     if later.size and last_join < window - 30:
         pop["acquisition_days"] = last_join + 1  # arrivals stopped well before the log's end
     return pop, [
@@ -323,9 +329,9 @@ def _repeat_buying(
     # the section is left out, as when too few bought again (no scenario holds 10^12 here)
     if max(fitted.a, fitted.b) <= 1e12:
         lifecycle["repeat_buying"] = {
-            "rate_shape": round(fitted.r, 6),
-            "dropout_a": round(fitted.a, 6),
-            "dropout_b": round(fitted.b, 6),
+            "rate_shape": significant(fitted.r),
+            "dropout_a": significant(fitted.a),
+            "dropout_b": significant(fitted.b),
         }
     return lifecycle, estimates, fitted
 
@@ -356,7 +362,7 @@ def _alive_rates(
             entry = pop["tiers"][tname]["core"].get(model.behaviours[b])
             if entry is None:
                 continue
-            entry["frequency"] = round(max(entry["frequency"] * factor, 1e-9), 6)
+            entry["frequency"] = significant(max(entry["frequency"] * factor, 1e-9))
             # the engine's mean amount is uptake × cap / frequency: keep the observed mean
             fit_mean = means.get((tname, model.behaviours[b]))
             if fit_mean is not None:

@@ -146,7 +146,8 @@ def breakage(r: Results, cost_per_point: F) -> Breakage:
     last_day = expiry_days(r, expiry_policy(r))
     due = last_day <= r.days - 1  # expiry runs at the end of its day, the last included
     total = issued.sum(axis=1)
-    expirable = float(np.mean(np.where(total > 0, issued[:, due].sum(axis=1) / total, 0.0)))
+    part = np.divide(issued[:, due].sum(axis=1), total, out=np.zeros_like(total), where=total > 0)
+    expirable = float(np.mean(part))
     observed = expirable >= OBSERVED_SHARE
     values, methods = [], set()
     for i in range(r.replications):

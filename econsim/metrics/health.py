@@ -129,7 +129,9 @@ def _consumption_verdict(r: Results, rate: Series) -> Verdict:
     value = rate.final()
     passed = value >= threshold
     advice = "healthy"
-    if not passed:
+    if np.isnan(value):
+        advice = "no points were issued: there is no consumption rate yet"
+    elif not passed:
         issued = r.total("issued").sum(axis=1).astype(float)
         consumed = r.total("redeemed").sum(axis=1).astype(float)
         shortfall = float(np.mean(threshold * issued - consumed))
@@ -141,17 +143,20 @@ def _consumption_verdict(r: Results, rate: Series) -> Verdict:
 def _share_verdict(r: Results, share: Series) -> Verdict:
     threshold = r.scenario.health.consumer_share_threshold
     window = slice(max(0, r.days - WINDOW), r.days)
-    value = float(np.nanmean(share.values[:, window]))
+    last = share.values[:, window]
+    # no member held points in the window (a log of sign-ups only): no share to judge
+    value = float(np.nanmean(last)) if np.isfinite(last).any() else float("nan")
     passed = value >= threshold
-    advice = (
-        "healthy"
-        if passed
-        else (
+    if passed:
+        advice = "healthy"
+    elif np.isnan(value):
+        advice = "no member held points in the last 30 days: there is no consumer share yet"
+    else:
+        advice = (
             f"only {value:.0%} of point holders consumed in the last 30 days "
             f"(threshold {threshold:.0%}): add cheaper items or point games so more holders "
             "can spend"
         )
-    )
     return Verdict("consumer share", value, threshold, passed, advice, kind="health")
 
 

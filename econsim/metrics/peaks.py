@@ -85,7 +85,9 @@ def peaks(r: Results) -> Peaks:
         )
         for p in range(budget.shape[1])
     )
-    burn = _mean(ratio(cost, budget))
+    # a period with no budget (a ratio budget without core spend) is within it while it
+    # spends nothing, over it once it spends anything
+    burn = _mean(np.where(budget > 0, ratio(cost, budget), np.where(cost > 0, np.inf, 0.0)))
     days = np.arange(r.days)
     return Peaks(
         rows,

@@ -149,7 +149,7 @@ def _members(log: LiveLog, model: Model, rows: _Rows) -> dict[str, NDArray[Any]]
     life = model.scenario.population.lifecycle
     quiet = life.dormant_after_days if life.enabled else None
     # each member's end of day: the state after its last row that day. rows.order sorts
-    # by member, stably, and the rows are in date order: member, day, file order
+    # by member, stably, and the rows are in time order: member, day, the order of the day
     order = rows.order
     m, d, k = log.member[order], log.day[order], log.kind[order]
     fresh = np.r_[True, (m[1:] != m[:-1]) | (d[1:] != d[:-1])] if m.size else np.zeros(0, bool)
@@ -257,29 +257,12 @@ def _prices(log: LiveLog, model: Model) -> F64:
     count = _sum(cell, days * ni).reshape(days, ni)
     total = _sum(cell, days * ni, log.points[sel]).reshape(days, ni)
     seen = count > 0
-    schedule = _scheduled_prices(model, days)
+    schedule = model.schedule(days).prices.astype(float)
     price = np.where(seen, total / np.maximum(count, 1), schedule)
     for d in range(1, days):  # carry the last seen forward (days, not rows: cheap)
         moved = schedule[d] != schedule[d - 1]
         price[d] = np.where(seen[d] | moved, price[d], price[d - 1])
     return np.rint(price)
-
-
-def _scheduled_prices(model: Model, days: int) -> F64:
-    """The catalog prices the design sets each day: as written, then each rule change."""
-    prices = model.initial_rules().prices.astype(float)
-    out = np.empty((days, prices.size))
-    changes = sorted(model.scenario.design.rule_changes, key=lambda rc: rc.day)
-    d0 = 0
-    for rc in changes:
-        if rc.catalog_price_multiplier is None or rc.day >= days:
-            continue
-        out[d0 : rc.day] = prices
-        which = [model.items.index(i) for i in rc.items] or list(range(prices.size))
-        prices[which] = np.maximum(np.round(prices[which] * rc.catalog_price_multiplier), 1)
-        d0 = rc.day
-    out[d0:] = prices
-    return out
 
 
 def _budget(log: LiveLog, model: Model, core: F64, cost: F64) -> dict[str, F64]:
@@ -306,7 +289,7 @@ def _aging(log: LiveLog, model: Model, shape: tuple[int, ...]) -> I64:
     days, nt = shape
     out = np.zeros((days, len(AGING_LABELS), nt), np.int64)
     months = model.month_key
-    expiry = model.initial_rules().expiry
+    in_force = model.schedule(days).expiry  # the engine's lots age under the rule of the day
     start = log.start
     earn = np.isin(log.kind, (EARN, BONUS))
     spend = np.isin(log.kind, (REDEEM, EXPIRY))
@@ -333,6 +316,7 @@ def _aging(log: LiveLog, model: Model, shape: tuple[int, ...]) -> I64:
         left = np.clip(cum - taken[lot_member], 0, e)
         tier_now = _tier_at(log, by_member, d)
         today = start + dt.timedelta(days=d)
+        expiry = in_force[d]
         bucket = np.array([_bucket(expiry.expires_by(int(k), start.month), start, today)
                            for k in range(month + 1)])  # fmt: skip
         cell = bucket[np.clip(lot_month, 0, month)] * nt + tier_now[lot_member]

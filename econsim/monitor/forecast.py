@@ -12,6 +12,7 @@ catalog prices, point values, expiry), which the forecast runs on its day.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from numpy.typing import NDArray
 from econsim.engine.executors import Executor
 from econsim.engine.model import compile_model
 from econsim.engine.run import simulate
+from econsim.errors import ScenarioError
 from econsim.history.events import REDEMPTION, EventLog
 from econsim.history.fit import fit_history
 from econsim.monitor.log import EARN, REDEEM, LiveLog
@@ -88,6 +90,15 @@ def _nums(xs: tuple[float, ...]) -> list[float | None]:
     return [None if not np.isfinite(x) else round(x, 6) for x in xs]
 
 
+def _quantiles(x: F64) -> tuple[F64, F64, F64]:
+    """5%, 50%, 95% over replications by day; NaN on a day no replication defines (a
+    consumer share while no one holds points), which is the answer, not a fault."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low, mid, high = np.nanquantile(x, [0.05, 0.5, 0.95], axis=0)
+    return low, mid, high
+
+
 def history_of(
     live: LiveLog, model_behaviours: tuple[str, ...], sinks: tuple[str, ...]
 ) -> EventLog:
@@ -113,6 +124,10 @@ def history_of(
     )
 
 
+class NoForecast(Exception):  # noqa: N818 -- an outcome, not a failure of the monitor
+    """Why the log gives no forecast (the books and the band stand without one)."""
+
+
 def forecast(
     live: LiveLog,
     planned: Scenario,
@@ -125,11 +140,26 @@ def forecast(
     executor: Executor | None = None,
 ) -> Forecast:
     """Fit the population to ``live`` and simulate ``periods`` periods past it under
-    ``planned`` (the design with the point values in force) and, with ``what_if``, changed."""
+    ``planned`` (the design with the point values in force) and, with ``what_if``, changed.
+
+    Raises :class:`NoForecast` when no population can be fitted to the log (no behaviour
+    rows, or a fit the design cannot take); a bad ``what_if`` is the caller's error
+    (``ScenarioError``) whether or not the fit works."""
+    if what_if:
+        with_overrides(planned, what_if)
     model = compile_model(planned)
-    found = fit_history(history_of(live, model.behaviours, model.sinks), planned)
+    history = history_of(live, model.behaviours, model.sinks)
+    if not history.users:
+        raise NoForecast("the log has no behaviour rows to fit the population to")
     days = live.days + periods * planned.design.period_days
-    base = found.scenario(planned).model_copy(update={"horizon_days": days})
+    try:
+        found = fit_history(history, planned)
+        base = found.scenario(planned).model_copy(update={"horizon_days": days})
+    except ScenarioError as exc:
+        first = exc.problems[0] if exc.problems else None
+        why = f"{first.path}: {first.message}" if first else str(exc)
+        raise NoForecast(f"the population fitted to the log is not one the design can "
+                         f"run ({why})") from None  # fmt: skip
     runs: list[tuple[str, tuple[str, ...], Scenario]] = [("design", (), base)]
     if what_if:
         runs.append(("what-if", tuple(what_if), with_overrides(base, what_if)))
@@ -138,10 +168,5 @@ def forecast(
         r = simulate(scenario, seed=seed, replications=replications, workers=workers,
                      executor=executor)  # fmt: skip
         figures = watched(r)
-        paths.append(
-            Path(label, overrides, {
-                n: tuple(np.nanquantile(figures[n], [0.05, 0.5, 0.95], axis=0))
-                for n in FORECAST
-            })
-        )  # fmt: skip
+        paths.append(Path(label, overrides, {n: _quantiles(figures[n]) for n in FORECAST}))
     return Forecast(live.start, live.days - 1, days, periods, tuple(paths), found.cautions)

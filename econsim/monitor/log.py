@@ -40,6 +40,10 @@ OPTIONAL = ("amount", "item", "points", "tier", "cost")
 EARN, BONUS, REDEEM, EXPIRY, TIER_CHANGE, JOIN = range(6)
 KIND_NAMES = ("earn", "bonus", "redemption", "expiry", "tier_change", "join")
 
+#: Vectorised passes over the overdrafts before the members still overdrawn are walked
+#: row by row (each pass settles every member's first).
+PASSES = 30
+
 #: More points than one row of a real programme moves (and than int64 sums can hold).
 MAX_POINTS = 10**12
 
@@ -55,8 +59,8 @@ class Rejected:
 
 @dataclass(frozen=True)
 class LiveLog:
-    """The used rows as arrays, in date order (file order within a day), with day 0 the
-    design's ``start_date``; and the account of every row read."""
+    """The used rows as arrays in time order (:func:`row_order`), with day 0 the design's
+    ``start_date``; and the account of every row read."""
 
     source: str
     start: dt.date
@@ -122,13 +126,26 @@ def _table(path: Path) -> tuple[dict[str, Any], Where]:
     else:
         table = _csv_table(path)
         first = 2
+    names = [n.lstrip("\ufeff").strip() for n in table.column_names]
+    where = Where(str(path), first, tuple(names))
+    twice = sorted({n for n in names if names.count(n) > 1 and n in (*REQUIRED, *OPTIONAL)})
+    if twice:
+        raise EventLogError([where(-1, n, f"two columns are called '{n}'",
+                                   "keep one of them (which one the export meant is not "
+                                   "for econsim to guess)") for n in twice])  # fmt: skip
     cols: dict[str, Any] = {}
-    for name, col in zip(table.column_names, table.columns, strict=True):
+    for name, col in zip(names, table.columns, strict=True):
+        if name not in (*REQUIRED, *OPTIONAL):
+            continue  # other columns are the export's own (and may be lists or structs)
         text = col.combine_chunks() if col.num_chunks else pa.array([], pa.string())
         if not pa.types.is_string(text.type) and not pa.types.is_large_string(text.type):
-            text = pc.cast(text, pa.string())
-        cols[name.lstrip("\ufeff").strip()] = pc.utf8_trim_whitespace(pc.fill_null(text, ""))
-    return cols, Where(str(path), first, tuple(cols))
+            try:
+                text = pc.cast(text, pa.string())
+            except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
+                raise EventLogError([where(-1, name, f"the column is {text.type}, not text "
+                                           "or numbers", "write it as plain values")]) from None  # fmt: skip
+        cols[name] = pc.utf8_trim_whitespace(pc.fill_null(text, ""))
+    return cols, where
 
 
 def _csv_table(path: Path) -> Any:
@@ -199,15 +216,15 @@ class _Problems:
         raise EventLogError(shown)
 
 
-def _parse_date(text: str) -> dt.date | None:
+def _parse_date(text: str) -> tuple[dt.date, int] | None:
+    """The row's date and, for a timestamp, its second of the day (else 0)."""
     try:
         if len(text) == 8 and text.isdecimal():
-            return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
-        return (
-            dt.datetime.fromisoformat(text).date()
-            if len(text) > 10
-            else dt.date.fromisoformat(text)
-        )
+            return dt.date(int(text[:4]), int(text[4:6]), int(text[6:])), 0
+        if len(text) > 10:
+            t = dt.datetime.fromisoformat(text)  # its own offset's calendar day
+            return t.date(), t.hour * 3600 + t.minute * 60 + t.second
+        return dt.date.fromisoformat(text), 0
     except ValueError:
         return None
 
@@ -292,7 +309,7 @@ def read_live_log(
     member, ids = _encode(cols["user_id"])
     problems.rows(np.array([not u for u in ids])[member], "user_id", "empty user_id",
                   "every row needs its member")  # fmt: skip
-    day = _days(cols["date"], start, problems)
+    day, second = _days(cols["date"], start, problems)
     kind, source = _events(cols["event"], names, problems)
     tier = _tiers(cols.get("tier"), kind, names, problems, model)
     sink = _sinks(cols.get("item"), kind, names, problems)
@@ -308,9 +325,17 @@ def read_live_log(
         lambda i: f"points {pts[i]:g} are not a whole number up to {MAX_POINTS:,}",
         "points are whole",
     )  # fmt: skip
+    order = row_order(day, second, kind)
+    in_time = tier[order]
+    carried = _carry_tiers(member[order], in_time)
+    tier[order] = in_time
     computed = _fill_points(pts, kind, source, tier, amount, day, points or model, problems)
     problems.raise_any()
     cautions: list[str] = []
+    if carried:
+        cautions.append(f"{carried:,} row{'s have' if carried != 1 else ' has'} no tier: read "
+                        "as the member's tier on its row before (before any, the lowest, "
+                        f"{model.tiers[0]})")  # fmt: skip
     if "tier" not in cols and len(model.tiers) > 1:
         cautions.append(f"the log has no tier column: every member is read as in the lowest "
                         f"tier, {model.tiers[0]}")  # fmt: skip
@@ -325,11 +350,10 @@ def read_live_log(
                         f"{'s' if gap != 1 else ''} before --as-of: those days are read as "
                         "days without events")  # fmt: skip
     keep = day <= end
-    order = np.argsort(day, kind="stable")
     late = int(np.count_nonzero(np.diff(day) < 0))
     if late:
         cautions.append(f"{late:,} row{'s are' if late != 1 else ' is'} dated before the row "
-                        "above: read in date order (file order kept within a day)")  # fmt: skip
+                        "above: read in date order")  # fmt: skip
     order = order[keep[order]]
     rows: dict[str, NDArray[Any]] = {
         "member": member, "day": day, "kind": kind.astype(np.int8), "source_index": source,
@@ -344,6 +368,8 @@ def read_live_log(
                         "column: kept, but a programme books these once per member and day — "
                         "if the export doubled rows, remove them first")  # fmt: skip
     rows, rejected = _reject_overdrafts(rows)
+    if rows["member"].size == 0:
+        _nothing_left(where, n, n - int(keep.sum()), rejected, start + dt.timedelta(days=end))
     return LiveLog(
         source=str(path), start=start, days=end + 1, members=np.array(ids, dtype=object),
         rows_read=n, after_as_of=int(n - keep.sum()), rejected=rejected,
@@ -351,10 +377,28 @@ def read_live_log(
     )  # fmt: skip
 
 
-def _days(col: pa.Array, start: dt.date, problems: _Problems) -> I64:
+def _nothing_left(
+    where: Where, read: int, late: int, rejected: tuple[Rejected, ...], as_of: dt.date
+) -> None:
+    """No row is left to judge: say where they all went."""
+    went = [f"{late:,} after {as_of}"] if late else []
+    went += [f"{r.count:,} {r.reason} (lines {', '.join(map(str, r.lines))})" for r in rejected]
+    hint = (
+        "give an --as-of on or after the log's first date"
+        if late == read
+        else "a redemption needs the points earned before it: export the earn rows too"
+    )
+    raise EventLogError(
+        [where(-1, "", f"no row to judge: of {read:,} row{'s' if read != 1 else ''}, {'; '.join(went)}", hint)]
+    )
+
+
+def _days(col: pa.Array, start: dt.date, problems: _Problems) -> tuple[I64, I64]:
+    """Each row's day from ``start`` and second of that day (0 without a time)."""
     codes, values = _encode(col)
     parsed = [_parse_date(v) for v in values]
-    day = np.array([(p - start).days if p else 0 for p in parsed], np.int64)
+    day = np.array([(p[0] - start).days if p else 0 for p in parsed], np.int64)
+    second = np.array([p[1] if p else 0 for p in parsed], np.int64)
     bad = np.array([p is None for p in parsed])
     problems.rows(bad[codes], "date", lambda i: f"'{values[codes[i]]}' is not a date",
                   "write dates as YYYY-MM-DD (or YYYYMMDD, or an ISO timestamp)")  # fmt: skip
@@ -363,7 +407,21 @@ def _days(col: pa.Array, start: dt.date, problems: _Problems) -> I64:
         early[codes], "date", lambda i: f"{values[codes[i]]} is before the design's start_date "
         f"{start}", "set start_date in the design to the programme's launch",
     )  # fmt: skip
-    return day[codes]
+    return day[codes], second[codes]
+
+
+#: Where a row falls in a day whose rows share a time: the engine's order (a member joins,
+#: earns, redeems, then tiers are reviewed and points expire), so an export sorted by event
+#: name never reads a redemption before the day's earnings that paid for it.
+DAY_ORDER = np.array([1, 1, 2, 4, 3, 0], np.int64)  # by kind: earn, bonus, redeem, expiry, …
+
+
+def row_order(day: I64, second: I64, kind: NDArray[np.int8]) -> I64:
+    """The rows in time order: by day, by time of day where the log gives one, then in the
+    engine's order of a day, then as in the file."""
+    key = (day * 86_400 + second) * 8 + DAY_ORDER[kind]
+    order: I64 = np.argsort(key, kind="stable")
+    return order
 
 
 def _events(col: pa.Array, names: _Names, problems: _Problems) -> tuple[NDArray[np.int8], I64]:
@@ -401,19 +459,38 @@ def _sinks(col: pa.Array | None, kind: NDArray[np.int8], names: _Names, problems
 def _tiers(
     col: pa.Array | None, kind: NDArray[np.int8], names: _Names, problems: _Problems, model: Model
 ) -> I64:
+    """Each row's tier; -1 where the cell is empty (the member's tier carries on)."""
     if col is None:
         if (kind == TIER_CHANGE).any():
             problems.whole("tier", "tier_change rows without a tier column",
                            "add the member's tier to every row")  # fmt: skip
         return np.zeros(kind.size, np.int64)
     codes, values = _encode(col)
-    tier = np.array([names.tiers.get(v, -1) for v in values], np.int64)[codes]
+    tier = np.array([names.tiers.get(v, -1 if v else -2) for v in values], np.int64)[codes]
     problems.rows(
-        tier < 0, "tier",
-        lambda i: f"unknown tier '{values[codes[i]]}'" if values[codes[i]] else "no tier",
+        tier == -1, "tier", lambda i: f"unknown tier '{values[codes[i]]}'",
         f"the design's tiers are {', '.join(model.tiers)}",
     )  # fmt: skip
-    return np.maximum(tier, 0)
+    problems.rows(
+        (tier == -2) & (kind == TIER_CHANGE), "tier", "a tier_change row needs the new tier",
+        f"the design's tiers are {', '.join(model.tiers)}",
+    )  # fmt: skip
+    return np.where(tier == -2, -1, np.maximum(tier, 0))
+
+
+def _carry_tiers(member: I64, tier: I64) -> int:
+    """Fill empty tier cells (-1) with the member's tier on its row before (the lowest
+    before any), in place; the rows are in time order. How many were filled."""
+    empty = tier < 0
+    if not empty.any():
+        return 0
+    order = np.argsort(member, kind="stable")
+    m, t = member[order], tier[order]
+    first = np.r_[True, m[1:] != m[:-1]]
+    pos = np.where((t >= 0) | first, np.arange(t.size), 0)
+    carried = t[np.maximum.accumulate(pos)]
+    tier[order] = np.maximum(carried, 0)
+    return int(empty.sum())
 
 
 def _fill_points(
@@ -424,22 +501,32 @@ def _fill_points(
     empty = np.isnan(pts)
     filled: list[str] = []
     earn = empty & (kind == EARN)
-    if earn.any():
-        b = source[earn]
-        rules = model.initial_rules()
-        qty = np.where(model.is_core[b], amount[earn] / model.unit[b], 1.0)
-        pts[earn] = np.floor(rules.points[b] * model.tier_mult[tier[earn], b] * qty + 1e-9)
-        filled.append("earn points from the design's point values")
     redeem = empty & (kind == REDEEM) & (source >= 0)
+    if earn.any() or redeem.any():
+        # the rules in force on the row's day: the design's, then its rule changes
+        rules = model.schedule(int(day.max()) + 1)
+    if earn.any():
+        b, d = source[earn], day[earn]
+        qty = np.where(model.is_core[b], amount[earn] / model.unit[b], 1.0)
+        pts[earn] = np.floor(rules.points[d, b] * model.tier_mult[tier[earn], b] * qty + 1e-9)
+        filled.append(_filled(int(earn.sum()), "earn", "the point values in force that day"))
     if redeem.any():
-        prices = np.concatenate([model.initial_rules().prices, model.game_cost_points])
-        pts[redeem] = prices[source[redeem]]
-        filled.append("redemption points from the catalog's prices")
-    pts[empty & (kind == JOIN)] = 0
-    needs = empty & np.isin(kind, (BONUS, EXPIRY, TIER_CHANGE))
+        k, d = source[redeem], day[redeem]
+        ni = len(model.items)
+        catalog = rules.prices[d, np.clip(k, 0, max(ni - 1, 0))] if ni else np.zeros(k.size)
+        games = model.game_cost_points[np.clip(k - ni, 0, None)] if model.games else catalog
+        pts[redeem] = np.where(k < ni, catalog, games)
+        filled.append(_filled(int(redeem.sum()), "redemption", "the price in force that day"))
+    pts[empty & np.isin(kind, (JOIN, TIER_CHANGE))] = 0  # they move no points
+    needs = empty & np.isin(kind, (BONUS, EXPIRY))
     problems.rows(needs, "points", lambda i: f"a {KIND_NAMES[kind[i]]} row needs its points",
                   "only earn and redemption rows can be priced from the design")  # fmt: skip
     return tuple(filled)
+
+
+def _filled(n: int, kind: str, rule: str) -> str:
+    rows = f"{n:,} {kind} row{'s' if n != 1 else ''}"
+    return f"{rows} without points: priced from the design ({rule})"
 
 
 def _repeats(rows: dict[str, NDArray[Any]]) -> int:
@@ -495,19 +582,19 @@ def _reject_overdrafts(
     balances."""
     kind = rows["kind"]
     out = np.zeros(kind.size, bool)
-    for step in range(kind.size + 1):  # each pass leaves out at least one row
-        delta = np.where(out, 0, signed_points(kind, rows["points"]))
-        balance, _order = running_balance(rows["member"], delta)
-        new = (balance < 0) & ~out & np.isin(kind, (REDEEM, EXPIRY))
+    debit = np.isin(kind, (REDEEM, EXPIRY))
+    delta = signed_points(kind, rows["points"])
+    for _ in range(PASSES):
+        balance, _order = running_balance(rows["member"], np.where(out, 0, delta))
+        new = (balance < 0) & ~out & debit
         if not new.any():
             break
-        if step >= 30:  # a log of many overdrafts: leave them all out, then check again
-            out |= new
-            continue
         # each member's first overdraft only: leaving it out may cover the later ones
         idx = np.nonzero(new)[0]
         _, at = np.unique(rows["member"][idx], return_index=True)
         out[idx[at]] = True
+    else:  # members with more overdrafts than passes: one walk through their rows
+        _walk(rows["member"], delta, debit, out, np.unique(rows["member"][new]))
     if not out.any():
         return rows, ()
     rejected = []
@@ -518,6 +605,22 @@ def _reject_overdrafts(
             lines = tuple(int(x) for x in rows["line"][sel][:MAX_PROBLEMS])
             rejected.append(Rejected(reason, int(sel.sum()), lines))
     return {k: v[~out] for k, v in rows.items()}, tuple(rejected)
+
+
+def _walk(member: I64, delta: I64, debit: B, out: B, who: I64) -> None:
+    """Leave out, in ``out``, each debit of the members ``who`` that takes more than the
+    balance the rows kept so far give (row by row: exact however many there are)."""
+    rows = np.nonzero(np.isin(member, who))[0]
+    rows = rows[np.argsort(member[rows], kind="stable")]
+    balance: dict[int, int] = {}
+    for i, m, d, takes in zip(rows.tolist(), member[rows].tolist(), delta[rows].tolist(),
+                              debit[rows].tolist(), strict=True):  # fmt: skip
+        held = balance.get(m, 0)
+        if takes and held + d < 0:
+            out[i] = True
+        else:
+            out[i] = False
+            balance[m] = held + d
 
 
 def log_dates(log: LiveLog) -> Sequence[dt.date]:

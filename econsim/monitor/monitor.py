@@ -21,7 +21,7 @@ from econsim.engine.run import simulate
 from econsim.errors import Problem, ScenarioError
 from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind, evaluate
 from econsim.monitor.books import actual_results
-from econsim.monitor.forecast import Forecast, forecast
+from econsim.monitor.forecast import Forecast, NoForecast, forecast
 from econsim.monitor.log import LiveLog, read_live_log
 from econsim.monitor.periods import period_rows
 from econsim.monitor.watch import Band, band, watched
@@ -44,6 +44,8 @@ class Monitoring:
     band: Band
     forecast: Forecast | None
     as_of: dt.date
+    #: what the monitor could not do, and why (e.g. no forecast from a log this thin)
+    cautions: tuple[str, ...] = ()
 
     @property
     def scenario(self) -> Scenario:
@@ -63,6 +65,7 @@ class Monitoring:
         }
         out.update(self.actual.metrics.summary(fail_on))
         out["band"] = self.band.summary()
+        out["monitor_cautions"] = list(self.cautions)
         if self.forecast is not None:
             out["forecast"] = self.forecast.summary()
         return out
@@ -127,12 +130,16 @@ def monitor(
     plan = simulate(on_log, seed=opts.seed_for(scenario), replications=replications,
                     workers=_local(opts), executor=executor)  # fmt: skip
     watch = band(watched(results), watched(plan), live.start, persist)
-    ahead = None
+    ahead, cautions = None, []
     if periods > 0:
-        ahead = forecast(live, planned, what_if, periods, seed=opts.seed_for(scenario),
-                         replications=replications, workers=_local(opts),
-                         executor=executor)  # fmt: skip
-    return Monitoring(live, actual, watch, ahead, live.start + dt.timedelta(days=days - 1))
+        try:
+            ahead = forecast(live, planned, what_if, periods, seed=opts.seed_for(scenario),
+                             replications=replications, workers=_local(opts),
+                             executor=executor)  # fmt: skip
+        except NoForecast as why:
+            cautions.append(f"no forecast: {why}")
+    as_of_date = live.start + dt.timedelta(days=days - 1)
+    return Monitoring(live, actual, watch, ahead, as_of_date, tuple(cautions))
 
 
 def _local(opts: RunOptions) -> int:

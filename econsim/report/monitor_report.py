@@ -146,7 +146,7 @@ def render_monitoring(m: Monitoring, charts: str, gating: frozenset[VerdictKind]
     plan-vs-actual issuance, the forecast and the finance books."""
     run, log, s = m.actual, m.log, m.scenario
     rejected = "; ".join(_rejected(r) for r in log.rejected)
-    notes = [*log.cautions, *(f"{c} (the log has no such column)" for c in log.computed)]
+    notes = [*log.cautions, *log.computed, *m.cautions]
     cautions = "".join(f"<li>{escape(c)}</li>" for c in notes)
     issuance = [
         [c.tier, c.behaviour, f"{c.predicted:,.1f}", f"{c.actual:,.1f}", f"{c.deviation:+.1%}"]

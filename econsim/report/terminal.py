@@ -312,13 +312,19 @@ def print_monitoring(m: Monitoring, console: Console, fail_on: Iterable[VerdictK
     else:
         console.print(f"inside the plan's band: every watched figure ({m.band.replications} "
                       "replications of the design over the same days)")  # fmt: skip
+    for caution in m.cautions:
+        console.print(f"caution: {caution}", markup=False)
     if m.forecast is not None:
         f = m.forecast
+        for caution in f.cautions:
+            console.print(f"  forecast caution: {caution}", markup=False)
         for p in f.paths:
             low, mid, high = p.at("consumption rate (30 days)", f.days - 1)
             s_low, s_mid, s_high = p.at("consumer share", f.days - 1)
             what = p.label + (f" ({', '.join(p.overrides)})" if p.overrides else "")
-            console.print(f"forecast to {f.end}, {what}: consumption rate {mid:.1%} "
-                          f"({low:.1%}–{high:.1%}), consumer share {s_mid:.1%} "
-                          f"({s_low:.1%}–{s_high:.1%})", markup=False)  # fmt: skip
+            rate = [_fmt(x, "share") for x in (mid, low, high)]
+            share = [_fmt(x, "share") for x in (s_mid, s_low, s_high)]
+            console.print(f"forecast to {f.end}, {what}: consumption rate {rate[0]} "
+                          f"({rate[1]}–{rate[2]}), consumer share {share[0]} "
+                          f"({share[1]}–{share[2]})", markup=False)  # fmt: skip
     print_verdicts(m.actual, console, fail_on, actual=True)
