@@ -142,8 +142,8 @@ def _table(path: Path) -> tuple[dict[str, Any], Where]:
             try:
                 text = pc.cast(text, pa.string())
             except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
-                raise EventLogError([where(-1, name, f"the column is {text.type}, not text "
-                                           "or numbers", "write it as plain values")]) from None  # fmt: skip
+                what = f"the column is {text.type}, not text or numbers"
+                raise EventLogError([where(-1, name, what, "write it as plain values")]) from None
         cols[name] = pc.utf8_trim_whitespace(pc.fill_null(text, ""))
     return cols, where
 
@@ -388,9 +388,8 @@ def _nothing_left(
         if late == read
         else "a redemption needs the points earned before it: export the earn rows too"
     )
-    raise EventLogError(
-        [where(-1, "", f"no row to judge: of {read:,} row{'s' if read != 1 else ''}, {'; '.join(went)}", hint)]
-    )
+    rows = f"{read:,} row{'s' if read != 1 else ''}"
+    raise EventLogError([where(-1, "", f"no row to judge: of {rows}, {'; '.join(went)}", hint)])
 
 
 def _days(col: pa.Array, start: dt.date, problems: _Problems) -> tuple[I64, I64]:
@@ -502,9 +501,11 @@ def _fill_points(
     filled: list[str] = []
     earn = empty & (kind == EARN)
     redeem = empty & (kind == REDEEM) & (source >= 0)
-    if earn.any() or redeem.any():
-        # the rules in force on the row's day: the design's, then its rule changes
-        rules = model.schedule(int(day.max()) + 1)
+    # the rules in force on the row's day: the design's, then its rule changes (constant
+    # after the last one, so a row dated decades ahead needs no longer schedule)
+    last = max((rc.day for rc in model.scenario.design.rule_changes), default=0)
+    rules = model.schedule(min(int(day.max()), last) + 1)
+    day = np.minimum(day, last)
     if earn.any():
         b, d = source[earn], day[earn]
         qty = np.where(model.is_core[b], amount[earn] / model.unit[b], 1.0)
