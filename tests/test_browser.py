@@ -173,3 +173,23 @@ def test_advice_reads_from_the_left(
     align = page.evaluate("getComputedStyle(document.querySelector('.advice')).textAlign")
     assert align in ("left", "start")
     page.close()
+
+
+@pytest.mark.parametrize("name", ["run", "monitor"])
+def test_where_the_points_come_from_and_go_is_shown_as_summary_json_says(
+    browser: Browser, reports: dict[str, Path], shots: Path, name: str
+) -> None:
+    """The source section: its stacked charts loaded (a run's), and the largest source in
+    its table is the one summary.json gives the most points."""
+    page, _ = open_report(browser, reports[name], shots, f"{name}-sources")
+    section = page.locator("#sources")
+    assert section.is_visible()
+    if name == "run":
+        for chart in ("sources", "consumption"):
+            size = page.evaluate(f"document.querySelector('#chart-{chart} img').naturalWidth")
+            assert size > 0
+    issued = json.loads((reports[name] / "summary.json").read_text())["sources"]["issued"]
+    largest = max(issued, key=lambda s: s["points"])["source"]
+    first = page.locator("#sources ~ div.wide table tbody tr td").first.inner_text()
+    assert first == largest
+    page.close()

@@ -70,13 +70,15 @@ def test_cli_run_writes_every_output(run_cli, tmp_path: Path) -> None:  # type: 
         "liability",
         "balances",
         "aging",
+        "sources",
+        "consumption",
     ):
         for fmt in ("png", "svg"):
             assert (out / "charts" / f"{name}.{fmt}").stat().st_size > 1000
     html = (out / "report.html").read_text(encoding="utf-8")
     parser = Images()
     parser.feed(html)
-    assert len(parser.sources) == 8
+    assert len(parser.sources) == 10
     assert all(src.startswith("data:image/png;base64,") for src in parser.sources)
     assert parser.links == [], "the report must not need the network"
     assert not re.search(r"https?://", html.replace("http://www.w3.org", ""))

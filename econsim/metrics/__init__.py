@@ -15,6 +15,7 @@ from econsim.metrics.health import Health, IssuanceCheck, health
 from econsim.metrics.inflation import Inflation, inflation
 from econsim.metrics.peaks import Peaks, Period, peaks
 from econsim.metrics.series import Series
+from econsim.metrics.sources import Item, Source, Sources, sources
 from econsim.metrics.verdicts import (
     DEFAULT_FAIL_ON,
     KINDS,
@@ -38,11 +39,14 @@ __all__ = [
     "Health",
     "Inflation",
     "IssuanceCheck",
+    "Item",
     "Metrics",
     "Peaks",
     "Period",
     "PopulationOrigin",
     "Series",
+    "Source",
+    "Sources",
     "Status",
     "Verdict",
     "VerdictKind",
@@ -52,6 +56,7 @@ __all__ = [
     "inflation",
     "parse_fail_on",
     "peaks",
+    "sources",
     "status",
 ]
 
@@ -65,6 +70,7 @@ class Metrics:
     finance: Finance
     peaks: Peaks
     books: Books  # roll-forward, aging, deferred revenue, cost per tier, growth
+    sources: Sources  # where the points come from (by source) and go (by item)
     denied: float  # redemptions denied by a hard budget cap, mean over replications
     stock_outs: float  # redemptions wanted but out of stock, mean over replications
 
@@ -125,6 +131,7 @@ class Metrics:
             "finance": self._finance_summary(),
             "peaks": self._peaks_summary(),
             "books": self.books.summary(),
+            "sources": self.sources.summary(),
             "redemptions": {"denied": self.denied, "stock_outs": self.stock_outs},
         }
 
@@ -210,6 +217,7 @@ def evaluate(
         money,
         peaks(results),
         books(results, {c.tier: c.planned for c in money.cost_per_user}),
+        sources(results),
         denied=float(results.total("denied").sum(axis=1).mean()),
         stock_outs=float(results.total("stock_outs").sum(axis=1).mean()),
     )

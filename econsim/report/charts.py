@@ -16,12 +16,13 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
+from numpy.typing import NDArray
 
 from econsim.atomic import write_bytes
 from econsim.metrics.series import Series
 
 if TYPE_CHECKING:
-    from econsim.metrics import Books, Finance, Health, Inflation, Metrics, Peaks
+    from econsim.metrics import Books, Finance, Health, Inflation, Metrics, Peaks, Sources
 
 UNHEALTHY = "#d62728"
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"]
@@ -239,6 +240,48 @@ def plot_aging(books: Books, ax: Axes | None = None) -> Axes:
     return ax
 
 
+#: The most sources or items a stacked chart shows by name; the rest are one "other" layer.
+STACKED = 8
+
+
+def _stacked(ax: Axes, sources: Sources, layers: dict[str, NDArray[Any]]) -> None:
+    """Bars per budget period, one layer per name, largest first (small ones as "other")."""
+    starts = sources.period_starts
+    widths = np.diff(np.append(starts, sources.days))
+    ranked = sorted(layers, key=lambda n: -float(layers[n].sum()))
+    ranked = [n for n in ranked if layers[n].sum() > 0]
+    shown = ranked if len(ranked) <= STACKED else ranked[: STACKED - 1]
+    rest = [n for n in ranked if n not in shown]
+    parts = [(n, layers[n]) for n in shown]
+    if rest:
+        parts.append((f"other ({len(rest)})", np.sum([layers[n] for n in rest], axis=0)))
+    bottom = np.zeros(starts.size)
+    colours = [*PALETTE, "#7f7f7f", "#bcbd22", "#17becf"]
+    for i, (name, values) in enumerate(parts):
+        ax.bar(starts, values, width=widths * 0.9, bottom=bottom, align="edge",
+               color=colours[i % len(colours)], label=name)  # fmt: skip
+        bottom = bottom + values
+    ax.set_xlabel("day (budget periods)")
+    lines, labels = ax.get_legend_handles_labels()
+    legend_outside(ax, (lines[::-1], labels[::-1]))  # top to bottom, as stacked
+
+
+def plot_sources(sources: Sources, ax: Axes | None = None) -> Axes:
+    """Points issued per budget period, stacked by where they came from."""
+    ax = new_axes(ax, "Where the points come from: issued per period by source")
+    _stacked(ax, sources, sources.issued_by_period)
+    amounts(ax, "points issued")
+    return ax
+
+
+def plot_consumption(sources: Sources, ax: Axes | None = None) -> Axes:
+    """Points consumed per budget period, stacked by the item or game that took them."""
+    ax = new_axes(ax, "Where the points go: consumed per period by item")
+    _stacked(ax, sources, sources.consumed_by_period)
+    amounts(ax, "points consumed")
+    return ax
+
+
 def all_charts(
     metrics: Metrics, threshold: float, currency: str, reserve_share: float = 0.0
 ) -> dict[str, Axes]:
@@ -252,5 +295,7 @@ def all_charts(
         "liability": lambda: plot_liability(metrics.finance, currency),
         "balances": lambda: plot_balances(metrics.finance),
         "aging": lambda: plot_aging(metrics.books),
+        "sources": lambda: plot_sources(metrics.sources),
+        "consumption": lambda: plot_consumption(metrics.sources),
     }
     return {name: make() for name, make in makers.items()}

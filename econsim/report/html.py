@@ -124,6 +124,42 @@ def peaks_html(run: Run) -> str:
     )
 
 
+#: The charts the source section shows (not the general charts section).
+SOURCE_CHARTS = ("sources", "consumption")
+
+
+def sources_html(run: Run, charts: dict[str, Axes]) -> str:
+    """Where the points come from and go: stacked charts, then the tables by source and item."""
+    src, cur = run.metrics.sources, escape(run.scenario.currency)
+    issued = [
+        [escape(s.name), f"{s.points:,.0f}", _share(s.share), f"{s.allocated_cost:,.0f}",
+         f"{s.expected_cost:,.0f}"]
+        for s in sorted(src.sources, key=lambda s: -s.points)
+    ]  # fmt: skip
+    consumed = [
+        [escape(i.name), f"{i.points:,.0f}", _share(i.share), f"{i.redemptions:,.0f}",
+         f"{i.cost:,.0f}"]
+        for i in sorted(src.items, key=lambda i: -i.points)
+    ]  # fmt: skip
+    shown = {k: charts[k] for k in SOURCE_CHARTS if k in charts}
+    heads = ["source", "points issued", "share", f"allocated cost ({cur})",
+             f"expected cost ({cur})"]  # fmt: skip
+    return (
+        "<h2 id='sources'>Where the points come from and go</h2>"
+        f"{figures_html(shown)}"
+        + table(heads, issued)
+        + "<p class='sub'>Allocated cost: the money realised so far, shared by each source's "
+        "share of the points issued (it adds up to the cost realised). Expected cost: the "
+        "source's points × the cost per point consumed so far × the share of points redeemed "
+        "rather than expired — what they will cost once spent at the rate seen so far.</p>"
+        + table(["item", "points consumed", "share", "redemptions", f"cost ({cur})"], consumed)
+    )
+
+
+def _share(x: float) -> str:
+    return f"{x:.1%}" if x == x else "–"  # NaN: nothing moved
+
+
 def finance_html(run: Run) -> str:
     """The finance section: the liability roll-forward (points, and the liability's money)
     and where the books are (finance.xlsx, finance/*.csv, with issuance by source)."""
@@ -181,7 +217,7 @@ def render(
         ["conversion coefficient", f"{cal.conversion_coefficient:,.4g}"],
         [f"usable budget per period ({s.currency})", f"{cal.usable_budget:,.0f}"],
     ]
-    figures = figures_html(charts)
+    figures = figures_html({k: v for k, v in charts.items() if k not in SOURCE_CHARTS})
     warnings = "".join(f"<li>{escape(w)}</li>" for w in cal.warnings)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -203,6 +239,7 @@ replications, charts show the median and the 5–95% band.</p>
 {point_values}
 <h2>Issuance: predicted vs actual (points per user per period)</h2>
 {table(["tier", "behaviour", "predicted", "actual", "deviation"], issuance)}
+{sources_html(run, charts)}
 {peaks_html(run)}
 {finance_html(run)}
 <h2>Cost per user per period ({escape(s.currency)})</h2>

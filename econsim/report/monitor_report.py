@@ -23,6 +23,7 @@ from econsim.report.html import (
     finance_html,
     key_figures,
     peaks_html,
+    sources_html,
     status_badge,
     table,
     verdict_rows,
@@ -196,6 +197,7 @@ days; the log shows it by the last.</p>
 {forecast}
 <h2>Key figures</h2>
 {table(["figure", "value"], key_figures(run))}
+{sources_html(run, {})}
 {peaks_html(run)}
 {finance_html(run)}
 <p class="sub">Made by econsim monitor. Definitions: docs/monitoring.md, docs/metrics.md.</p>

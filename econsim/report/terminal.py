@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from econsim.metrics import DEFAULT_FAIL_ON, Status, VerdictKind
+from econsim.metrics import DEFAULT_FAIL_ON, Item, Source, Sources, Status, VerdictKind
 from econsim.report.point_values import print_point_values
 from econsim.report.wording import (
     RATE_30D_NOTE,
@@ -79,6 +79,7 @@ def print_key_figures(run: Run, console: Console, actual: bool = False) -> None:
     busiest = m.peaks.busiest
     period = (f"busiest period: {busiest.number} from {busiest.start:%Y-%m-%d}, cost "
               f"{busiest.cost:,.0f} of its budget {busiest.budget:,.0f} {cur}")  # fmt: skip
+    console.print(flows_text(m.sources), markup=False)
     if actual:
         console.print(period, markup=False)
         return
@@ -92,6 +93,18 @@ def print_key_figures(run: Run, console: Console, actual: bool = False) -> None:
     values = run.summary().get("point_values")
     if isinstance(values, dict):
         print_point_values(values, console)
+
+
+def flows_text(src: Sources, top: int = 3) -> str:
+    """The largest sources and items by share of points: where points come from and go."""
+
+    def largest(parts: Sequence[Source | Item]) -> str:
+        moved = sorted((p for p in parts if p.points > 0), key=lambda p: -p.points)
+        named = [f"{p.name} {p.share:.0%}" for p in moved[:top]]
+        more = len(moved) - top
+        return ", ".join(named + ([f"{more} more"] if more > 0 else [])) or "none"
+
+    return f"points from: {largest(src.sources)}; spent on: {largest(src.items)}"
 
 
 def print_sweep(
