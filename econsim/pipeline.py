@@ -88,6 +88,9 @@ class Run:
         return {
             "users": r.total("users"),
             "active": r.total("active"),
+            "wau": r.total("wau"),
+            "mau": r.total("mau"),
+            "stickiness": m.activity.stickiness.values,
             "holders": r.total("holders"),
             "consumers_30d": r.total("consumers_30d"),
             "issued": r.total("issued"),

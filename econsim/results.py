@@ -39,6 +39,8 @@ AXES: dict[str, tuple[str, ...]] = {
     "stock_outs": (),
     "users": ("tiers",),
     "active": ("tiers",),
+    "wau": ("tiers",),
+    "mau": ("tiers",),
     "holders": ("tiers",),
     "redeemers": ("tiers",),
     "consumers_30d": ("tiers",),

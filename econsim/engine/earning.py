@@ -327,6 +327,7 @@ def mark_active(world: World, acc: DayEarnings) -> None:
     st = world.state
     rows = np.nonzero(acc.acted)[0]
     st.last_active[rows] = world.day
+    st.acted[rows] = world.day
     woke = rows[st.life[rows] == DORMANT]
     st.life[woke] = ACTIVE
     world.ledger.active[world.day] = np.bincount(st.tier[rows], minlength=len(world.model.tiers))

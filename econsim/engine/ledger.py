@@ -37,7 +37,9 @@ class Ledger:
     denied: I64  # [D] redemptions denied by the hard budget cap
     stock_outs: I64  # [D] redemptions wanted but out of stock
     users: I64  # [D, T] users not churned
-    active: I64  # [D, T] users with a behaviour that day
+    active: I64  # [D, T] users with a behaviour that day (DAU), by their tier then
+    wau: I64  # [D, T] users with a behaviour in the 7 days to this one, by tier at its end
+    mau: I64  # [D, T] … in the 30 days to this one (churned since included)
     holders: I64  # [D, T] users with a positive balance (churned included: still a liability)
     redeemers: I64  # [D, T] users who redeemed that day
     consumers_30d: I64  # [D, T] users who redeemed in the last 30 days
@@ -78,6 +80,8 @@ class Ledger:
             stock_outs=z(d),
             users=z(d, t),
             active=z(d, t),
+            wau=z(d, t),
+            mau=z(d, t),
             holders=z(d, t),
             redeemers=z(d, t),
             consumers_30d=z(d, t),
@@ -113,6 +117,15 @@ def check_invariants(ledger: Ledger, hard_cap: bool) -> None:
         raise SimulationError(
             f"ledger does not balance on day {day}: issued − redeemed − expired + transferred "
             f"= {flow[day].tolist()} but outstanding = {ledger.outstanding[day].tolist()}"
+        )
+    dau, wau, mau = (x.sum(axis=1) for x in (ledger.active, ledger.wau, ledger.mau))
+    joined = ledger.users.sum(axis=1) + ledger.churned  # every member so far
+    wrong = np.nonzero((dau > wau) | (wau > mau) | (mau > joined))[0]
+    if wrong.size:
+        day = int(wrong[0])
+        raise SimulationError(
+            f"active members out of order on day {day}: DAU {dau[day]}, WAU {wau[day]}, "
+            f"MAU {mau[day]}, members who joined {joined[day]}"
         )
     neg = np.nonzero((ledger.outstanding < 0).any(axis=1))[0]
     if neg.size:

@@ -134,7 +134,13 @@ class Simulation(World):
         recent = last > d - CONSUMER_WINDOW
         key = ((tier.astype(np.intp) * N_STATES + st.life[:n]) * 2 + (bal > 0)) * 2 + recent
         key = key * 2 + (last == d)
-        c = np.bincount(key, minlength=nt * N_STATES * 8).reshape(nt, N_STATES, 2, 2, 2)
+        # acted in the last 30 days (1), in the last 7 (2): MAU and WAU
+        acted = st.acted[:n]
+        key = key * 3 + (acted > d - 30) + (acted > d - 7)
+        c = np.bincount(key, minlength=nt * N_STATES * 24).reshape(nt, N_STATES, 2, 2, 2, 3)
+        led.wau[d] = c[..., 2].sum(axis=(1, 2, 3, 4))
+        led.mau[d] = c[..., 1:].sum(axis=(1, 2, 3, 4, 5))
+        c = c.sum(axis=5)
         led.users[d] = c[:, :CHURNED].sum(axis=(1, 2, 3, 4))
         led.holders[d] = c[:, :, 1].sum(axis=(1, 2, 3))
         led.redeemers[d] = c[..., 1].sum(axis=(1, 2, 3))

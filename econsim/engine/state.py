@@ -24,7 +24,8 @@ class State:
     tier: NDArray[np.int8]
     life: NDArray[np.int8]  # lifecycle state
     joined: NDArray[np.int32]
-    last_active: NDArray[np.int32]
+    last_active: NDArray[np.int32]  # lifecycle's clock: joined, acted or woken by chance
+    acted: NDArray[np.int32]  # last day with a behaviour (NEVER before any): WAU and MAU
     balance: NDArray[np.int64]
     lots: NDArray[np.int32]  # [L, capacity]: points by month earned, ring-indexed by month key
     count: NDArray[np.int32]  # [B, capacity]: occurrences this period (non-core)
@@ -53,7 +54,7 @@ def bytes_per_user(model: Model) -> int:
     b = len(model.behaviours)
     extra = len(model.scenario.design.mechanics.task_bundles) + len(model.scenario.design.campaigns)
     buying = 8 if model.repeat_buying is not None else 0
-    return 1 + 1 + 4 + 4 + 8 + 4 * model.lot_count + 12 * b + 4 + extra + 8 + 2 + 2 + 4 + buying
+    return 1 + 1 + 4 + 4 + 4 + 8 + 4 * model.lot_count + 12 * b + 4 + extra + 8 + 2 + 2 + 4 + buying
 
 
 def _alloc(model: Model, capacity: int) -> State:
@@ -66,6 +67,7 @@ def _alloc(model: Model, capacity: int) -> State:
         life=np.zeros(capacity, np.int8),
         joined=np.zeros(capacity, np.int32),
         last_active=np.zeros(capacity, np.int32),
+        acted=np.full(capacity, NEVER, np.int32),
         balance=np.zeros(capacity, np.int64),
         lots=np.zeros((model.lot_count, capacity), np.int32),
         count=np.zeros((b, capacity), np.int32),
@@ -89,7 +91,7 @@ def _grow(state: State, capacity: int) -> State:
             grown[f.name] = arr
             continue
         shape = (*arr.shape[:-1], capacity)
-        fill = NEVER if f.name == "last_redeem" else 0
+        fill = NEVER if f.name in ("last_redeem", "acted") else 0
         new = np.full(shape, fill, dtype=arr.dtype)
         new[..., : arr.shape[-1]] = arr
         grown[f.name] = new

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from econsim.metrics.activity import Activity, activity
 from econsim.metrics.advice import PopulationOrigin
 from econsim.metrics.books import Books, books
 from econsim.metrics.breakage import Breakage, BreakageBasis
@@ -31,6 +32,7 @@ from econsim.results import Results
 __all__ = [
     "DEFAULT_FAIL_ON",
     "KINDS",
+    "Activity",
     "Books",
     "Breakage",
     "BreakageBasis",
@@ -50,6 +52,7 @@ __all__ = [
     "Status",
     "Verdict",
     "VerdictKind",
+    "activity",
     "evaluate",
     "finance",
     "health",
@@ -71,6 +74,7 @@ class Metrics:
     peaks: Peaks
     books: Books  # roll-forward, aging, deferred revenue, cost per tier, growth
     sources: Sources  # where the points come from (by source) and go (by item)
+    activity: Activity  # DAU, WAU, MAU, stickiness
     denied: float  # redemptions denied by a hard budget cap, mean over replications
     stock_outs: float  # redemptions wanted but out of stock, mean over replications
 
@@ -132,6 +136,7 @@ class Metrics:
             "peaks": self._peaks_summary(),
             "books": self.books.summary(),
             "sources": self.sources.summary(),
+            "activity": self.activity.summary(),
             "redemptions": {"denied": self.denied, "stock_outs": self.stock_outs},
         }
 
@@ -218,6 +223,7 @@ def evaluate(
         peaks(results),
         books(results, {c.tier: c.planned for c in money.cost_per_user}),
         sources(results),
+        activity(results),
         denied=float(results.total("denied").sum(axis=1).mean()),
         stock_outs=float(results.total("stock_outs").sum(axis=1).mean()),
     )

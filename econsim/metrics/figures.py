@@ -49,6 +49,8 @@ FIGURES = (
     ),
     Figure("supply_growth", "share", "monthly growth of outstanding points per user, last 3"),
     Figure("price_index", "index", "catalog price index at the horizon (day 0 = 1)"),
+    Figure("mau", "users", "members with a behaviour in the last 30 days, at the horizon"),
+    Figure("stickiness", "share", "mean DAU over the last 30 days / MAU, at the horizon"),
 )
 NAMES = tuple(f.name for f in FIGURES)
 
@@ -80,5 +82,7 @@ def key_figures(results: Results, metrics: Metrics) -> dict[str, F]:
         "breakage": f.breakage_by_replication,
         "supply_growth": _recent_mean(i.supply_growth.values, TRAILING_MONTHS),
         "price_index": i.price_index.values[:, -1],
+        "mau": metrics.activity.mau.values[:, -1],
+        "stickiness": metrics.activity.stickiness.values[:, -1],
     }
     return {name: np.asarray(out[name], dtype=np.float64) for name in NAMES}

@@ -36,6 +36,8 @@ F64 = NDArray[np.float64]
 #: A member redeemed "recently" for this many days after a redemption (the consumer share's
 #: window, as the engine counts it).
 CONSUMER_WINDOW = 30
+#: A member counts in WAU and MAU for this many days after a day with a behaviour.
+ACTIVE_WINDOWS = (7, 30)
 
 
 def _sum(index: I64, size: int, weights: NDArray[Any] | None = None) -> F64:
@@ -180,13 +182,14 @@ def _members(log: LiveLog, model: Model, rows: _Rows) -> dict[str, NDArray[Any]]
         wake = active | (ed == first_day[em])
         settled = first_day[em[wake]] + life.new_days  # newcomers are never dormant
         ends.append((em[wake], np.maximum(ed[wake] + quiet, settled), 2))
+    ends += [(em[active], ed[active] + w, 3 + i) for i, w in enumerate(ACTIVE_WINDOWS)]
     bm = np.concatenate([e[0] for e in ends])
     bd = np.concatenate([e[1] for e in ends])
-    src = np.concatenate([np.full(e[0].size, i) for i, e in enumerate(ends)])
+    src = np.concatenate([np.full(e[0].size, e[2]) for e in ends])
     idx = np.concatenate([np.arange(em.size), np.full(bm.size - em.size, -1)])
     keep = bd < days
     bm, bd, src, idx = bm[keep], bd[keep], src[keep], idx[keep]
-    o = np.argsort((bm * days + bd) * 3 + src, kind="stable")
+    o = np.argsort((bm * days + bd) * 5 + src, kind="stable")
     bm, bd, src, idx = bm[o], bd[o], src[o], idx[o]
     state = _forward(idx)  # the member's last end of day at or before each breakpoint
     tier = et[state]
@@ -203,13 +206,21 @@ def _members(log: LiveLog, model: Model, rows: _Rows) -> dict[str, NDArray[Any]]
         dormant = (bd - last_active >= quiet) & (bd >= first_day[bm] + life.new_days)
     else:
         dormant = np.zeros(bd.size, bool)
+    last_acted = _forward_value(np.where((src == 0) & (idx >= 0), _pick(active, idx, ed), -1),
+                                bm)  # fmt: skip
+    since = np.where(last_acted >= 0, bd - last_acted, days)
+    acted = (since < ACTIVE_WINDOWS[1]).astype(np.int64) + (since < ACTIVE_WINDOWS[0])
     nxt = np.r_[bd[1:], days]
     nxt = np.where(np.r_[bm[1:] != bm[:-1], True], days, nxt)
-    key = ((tier * 2 + holds) * 2 + recent) * 2 + dormant
-    width = nt * 8
+    key = (((tier * 2 + holds) * 2 + recent) * 2 + dormant) * 3 + acted
+    width = nt * 24
     size = (days + 1) * width
     diff = _sum(bd * width + key, size) - _sum(nxt * width + key, size)
-    counts = np.cumsum(diff.reshape(days + 1, width), axis=0)[:days].reshape(days, nt, 2, 2, 2)
+    counts = np.cumsum(diff.reshape(days + 1, width), axis=0)[:days]
+    counts = counts.reshape(days, nt, 2, 2, 2, 3)
+    out["wau"] = counts[..., 2].sum(axis=(2, 3, 4))
+    out["mau"] = counts[..., 1:].sum(axis=(2, 3, 4, 5))
+    counts = counts.sum(axis=5)
     out["users"] = counts.sum(axis=(2, 3, 4))
     out["holders"] = counts[:, :, 1].sum(axis=(2, 3))
     out["consumers_30d"] = counts[:, :, :, 1].sum(axis=(2, 3))

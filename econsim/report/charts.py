@@ -22,7 +22,16 @@ from econsim.atomic import write_bytes
 from econsim.metrics.series import Series
 
 if TYPE_CHECKING:
-    from econsim.metrics import Books, Finance, Health, Inflation, Metrics, Peaks, Sources
+    from econsim.metrics import (
+        Activity,
+        Books,
+        Finance,
+        Health,
+        Inflation,
+        Metrics,
+        Peaks,
+        Sources,
+    )
 
 UNHEALTHY = "#d62728"
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"]
@@ -240,6 +249,28 @@ def plot_aging(books: Books, ax: Axes | None = None) -> Axes:
     return ax
 
 
+def plot_activity(activity: Activity, ax: Axes | None = None) -> Axes:
+    """DAU, WAU and MAU (members), and stickiness (DAU / MAU) on the right-hand axis."""
+    ax = new_axes(ax, "Active members: daily, weekly, monthly; stickiness")
+    for i, s in enumerate((activity.mau, activity.wau, activity.dau)):
+        band(ax, s, s.name, PALETTE[i])
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("day")
+    amounts(ax, "members")
+    right = ax.twinx()
+    band(right, activity.stickiness, "stickiness (right)", PALETTE[3])
+    right.lines[-1].set_linestyle("--")
+    right.set_ylim(0, 1.05)
+    right.yaxis.set_major_formatter(PercentFormatter(1.0))
+    right.set_ylabel("stickiness (DAU / MAU)")
+    lines, labels = ax.get_legend_handles_labels()
+    more, names = right.get_legend_handles_labels()
+    # past the right-hand axis's ticks and label, where it covers neither
+    right.legend(lines + more, labels + names, loc="upper left", bbox_to_anchor=(1.14, 1.0),
+                 fontsize=8, frameon=False)  # fmt: skip
+    return ax
+
+
 #: The most sources or items a stacked chart shows by name; the rest are one "other" layer.
 STACKED = 8
 
@@ -290,6 +321,7 @@ def all_charts(
         "health": lambda: plot_health(metrics.health, threshold),
         "issuance": lambda: plot_issuance(metrics.health),
         "daily_flow": lambda: plot_daily_flow(metrics.peaks),
+        "activity": lambda: plot_activity(metrics.activity),
         "inflation": lambda: plot_inflation(metrics.inflation),
         "budget_burn": lambda: plot_budget_burn(metrics.finance, currency, reserve_share),
         "liability": lambda: plot_liability(metrics.finance, currency),

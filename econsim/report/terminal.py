@@ -80,6 +80,10 @@ def print_key_figures(run: Run, console: Console, actual: bool = False) -> None:
     period = (f"busiest period: {busiest.number} from {busiest.start:%Y-%m-%d}, cost "
               f"{busiest.cost:,.0f} of its budget {busiest.budget:,.0f} {cur}")  # fmt: skip
     console.print(flows_text(m.sources), markup=False)
+    a = m.activity
+    console.print(f"active members on the last day: DAU {a.dau.final():,.0f}, WAU "
+                  f"{a.wau.final():,.0f}, MAU {a.mau.final():,.0f}; stickiness "
+                  f"{_fmt(a.stickiness.final(), 'share')}", markup=False)  # fmt: skip
     if actual:
         console.print(period, markup=False)
         return
