@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 #: The labelled axes of each ledger array, after [replication, day].
+#: Day-k retention: a cohort's members with a behaviour k days after joining.
+RETENTION_DAYS = (1, 3, 7, 30)
+
 AXES: dict[str, tuple[str, ...]] = {
     "issued": ("sources", "tiers"),
     "redeemed": ("sinks", "tiers"),
@@ -41,6 +44,8 @@ AXES: dict[str, tuple[str, ...]] = {
     "active": ("tiers",),
     "wau": ("tiers",),
     "mau": ("tiers",),
+    "retained": ("retention", "tiers"),
+    "cohort_active": ("cohorts",),
     "holders": ("tiers",),
     "redeemers": ("tiers",),
     "consumers_30d": ("tiers",),

@@ -9,7 +9,7 @@ from numpy.testing import assert_allclose
 
 from econsim import simulate
 from econsim.engine.model import compile_model
-from econsim.metrics import activity
+from econsim.metrics import activity, retention
 from tests.builders import tiny
 
 
@@ -57,3 +57,33 @@ def test_a_ledger_with_more_weekly_than_monthly_active_members_is_reported() -> 
     sim.ledger.wau[12, 0] = sim.ledger.mau[12, 0] + 1
     with pytest.raises(SimulationError, match="active members out of order on day 12"):
         check_invariants(sim.ledger, hard_cap=False)
+
+
+def test_day_k_retention_of_members_who_act_by_a_daily_chance_is_that_chance() -> None:
+    """New members sign in on any day with chance p, independently of when they joined:
+    of each cohort, a share p is active on day k, for every k; the launch population is no
+    cohort (its 500 members would all count on day 1 otherwise)."""
+    s = tiny(horizon_days=90, population={"users": 500, "acquisition_per_day": 60},
+             design={"tiers": {"basic": {"uptake": {"sign_in": 0.03}}}})  # fmt: skip
+    p = float(compile_model(s).slot_p[0, 0])
+    assert 0.02 < p < 0.05
+    r = simulate(s, seed=5, replications=2)
+    kept = retention(r)
+    for k, share in kept.days.items():
+        cohorts = 60 * (90 - k - 1) * 2  # members whose day k is inside the horizon
+        se = np.sqrt(p * (1 - p) / cohorts)
+        assert_allclose(share, p, atol=4 * se), k
+    # a month's cohort is active in the next (a full month of daily chances) with 1 − (1 − p)^n
+    n_days = 28  # February 2027, the cohort of January in its first month after joining
+    cohort = 60 * 30 * 2  # January's new members from day 1, both replications
+    se = np.sqrt(0.6 * 0.4 / cohort)
+    assert_allclose(kept.triangle[0, 1], 1 - (1 - p) ** n_days, atol=4 * se)
+    assert np.isnan(kept.triangle[1, 2])  # beyond the horizon: no value, never a 0
+
+
+def test_members_who_act_every_day_are_all_retained_and_day_30_needs_31_days() -> None:
+    s = tiny(population={"acquisition_per_day": 5})  # every member signs in every day
+    kept = retention(simulate(s))
+    assert kept.days[1] == kept.days[7] == 1.0
+    assert np.isnan(kept.days[30]) and kept.summary()["day_30"] is None  # 30 days: no day 30
+    assert_allclose(kept.triangle[0, 0], 1.0)

@@ -66,6 +66,7 @@ def test_cli_run_writes_every_output(run_cli, tmp_path: Path) -> None:  # type: 
         "issuance",
         "daily_flow",
         "activity",
+        "retention",
         "inflation",
         "budget_burn",
         "liability",
@@ -79,7 +80,7 @@ def test_cli_run_writes_every_output(run_cli, tmp_path: Path) -> None:  # type: 
     html = (out / "report.html").read_text(encoding="utf-8")
     parser = Images()
     parser.feed(html)
-    assert len(parser.sources) == 11
+    assert len(parser.sources) == 12
     assert all(src.startswith("data:image/png;base64,") for src in parser.sources)
     assert parser.links == [], "the report must not need the network"
     assert not re.search(r"https?://", html.replace("http://www.w3.org", ""))

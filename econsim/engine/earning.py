@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from econsim.engine.model import ACTIVE, CHURNED, DORMANT, N_STATES, NEW, Model
 from econsim.engine.world import World
+from econsim.results import RETENTION_DAYS
 from econsim.scenario.earning import points_for
 
 I64 = NDArray[np.int64]
@@ -330,7 +331,12 @@ def mark_active(world: World, acc: DayEarnings) -> None:
     st.acted[rows] = world.day
     woke = rows[st.life[rows] == DORMANT]
     st.life[woke] = ACTIVE
-    world.ledger.active[world.day] = np.bincount(st.tier[rows], minlength=len(world.model.tiers))
+    nt = len(world.model.tiers)
+    world.ledger.active[world.day] = np.bincount(st.tier[rows], minlength=nt)
+    joined = st.joined[rows]
+    age = np.where(joined >= 1, world.day - joined, -1)  # day 0's members are no cohort
+    for i, k in enumerate(RETENTION_DAYS):
+        world.ledger.retained[world.day, i] = np.bincount(st.tier[rows[age == k]], minlength=nt)
     assert not (st.life[rows] == CHURNED).any()
     if world.model.repeat_buying is not None:
         drop_out(world, acc)

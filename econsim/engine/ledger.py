@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from econsim.engine.model import Model
 from econsim.errors import SimulationError
+from econsim.results import RETENTION_DAYS
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -40,6 +41,10 @@ class Ledger:
     active: I64  # [D, T] users with a behaviour that day (DAU), by their tier then
     wau: I64  # [D, T] users with a behaviour in the 7 days to this one, by tier at its end
     mau: I64  # [D, T] … in the 30 days to this one (churned since included)
+    retained: I64  # [D, R, T] members who joined RETENTION_DAYS[r] days before (from day 1)
+    # and had a behaviour today, by the tier they earned in
+    cohort_active: I64  # [D, M] at month ends and the last day: members who joined in
+    # month m (from day 1) with a behaviour this month so far
     holders: I64  # [D, T] users with a positive balance (churned included: still a liability)
     redeemers: I64  # [D, T] users who redeemed that day
     consumers_30d: I64  # [D, T] users who redeemed in the last 30 days
@@ -82,6 +87,8 @@ class Ledger:
             active=z(d, t),
             wau=z(d, t),
             mau=z(d, t),
+            retained=z(d, len(RETENTION_DAYS), t),
+            cohort_active=z(d, int(model.month_key[-1]) + 1),
             holders=z(d, t),
             redeemers=z(d, t),
             consumers_30d=z(d, t),

@@ -23,7 +23,7 @@ from econsim.engine.recorder import EventRecorder, LedgerRecorder
 from econsim.engine.simulation import Simulation, run_calendar
 from econsim.engine.state import bytes_per_user
 from econsim.errors import SimulationError
-from econsim.results import AXES, Results
+from econsim.results import AXES, RETENTION_DAYS, Results
 from econsim.scenario.schema import Scenario
 
 Progress = Callable[[int], None]
@@ -269,7 +269,19 @@ def result_labels(model: Model) -> dict[str, tuple[str, ...]]:
         "items": model.items,
         "behaviours": model.behaviours,
         "expiry": AGING_LABELS,
+        "retention": tuple(f"day {k}" for k in RETENTION_DAYS),
+        "cohorts": cohort_labels(model),
     }
+
+
+def cohort_labels(model: Model) -> tuple[str, ...]:
+    """Each month of the run as YYYY-MM: the cohorts of members by the month they joined."""
+    start = model.scenario.start_date
+    months = int(model.month_key[-1]) + 1
+    return tuple(
+        f"{start.year + (start.month - 1 + i) // 12}-{(start.month - 1 + i) % 12 + 1:02d}"
+        for i in range(months)
+    )
 
 
 def _results(scenario: Scenario, seed: int, outs: list[dict[str, NDArray[Any]]]) -> Results:

@@ -122,6 +122,16 @@ class Simulation(World):
             self.state, self.rules.expiry, month, m.scenario.start_date, d, len(m.tiers)
         )
 
+    def record_cohorts(self) -> None:
+        """Members of each month's cohort (joined from day 1) with a behaviour this month."""
+        m, st, d = self.model, self.state, self.day
+        month = int(m.month_key[d])
+        first = int(np.searchsorted(m.month_key, month))  # the month's first day in the run
+        joined = st.joined[: st.n]
+        sel = (joined >= 1) & (st.acted[: st.n] >= first)
+        counts = np.bincount(m.month_key[joined[sel]], minlength=month + 1)
+        self.ledger.cohort_active[d, : month + 1] = counts[: month + 1]
+
     def close_day(self) -> None:
         m, st, led, d = self.model, self.state, self.ledger, self.day
         n, nt = st.n, len(m.tiers)
@@ -155,6 +165,7 @@ class Simulation(World):
         led.period_cost[d] = self.period_cost
         if m.month_end[d] or d == m.horizon - 1:  # the aging profile, at month ends and the end
             self.record_aging()
+            self.record_cohorts()
         if self.on_day is not None:
             self.on_day(d)
 

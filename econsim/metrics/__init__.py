@@ -15,6 +15,7 @@ from econsim.metrics.finance import Finance, finance
 from econsim.metrics.health import Health, IssuanceCheck, health
 from econsim.metrics.inflation import Inflation, inflation
 from econsim.metrics.peaks import Peaks, Period, peaks
+from econsim.metrics.retention import Retention, retention
 from econsim.metrics.series import Series
 from econsim.metrics.sources import Item, Source, Sources, sources
 from econsim.metrics.verdicts import (
@@ -46,6 +47,7 @@ __all__ = [
     "Peaks",
     "Period",
     "PopulationOrigin",
+    "Retention",
     "Series",
     "Source",
     "Sources",
@@ -59,6 +61,7 @@ __all__ = [
     "inflation",
     "parse_fail_on",
     "peaks",
+    "retention",
     "sources",
     "status",
 ]
@@ -75,6 +78,7 @@ class Metrics:
     books: Books  # roll-forward, aging, deferred revenue, cost per tier, growth
     sources: Sources  # where the points come from (by source) and go (by item)
     activity: Activity  # DAU, WAU, MAU, stickiness
+    retention: Retention  # day-k retention of new members, the monthly cohort triangle
     denied: float  # redemptions denied by a hard budget cap, mean over replications
     stock_outs: float  # redemptions wanted but out of stock, mean over replications
 
@@ -137,6 +141,7 @@ class Metrics:
             "books": self.books.summary(),
             "sources": self.sources.summary(),
             "activity": self.activity.summary(),
+            "retention": self.retention.summary(),
             "redemptions": {"denied": self.denied, "stock_outs": self.stock_outs},
         }
 
@@ -224,6 +229,7 @@ def evaluate(
         books(results, {c.tier: c.planned for c in money.cost_per_user}),
         sources(results),
         activity(results),
+        retention(results),
         denied=float(results.total("denied").sum(axis=1).mean()),
         stock_outs=float(results.total("stock_outs").sum(axis=1).mean()),
     )

@@ -51,6 +51,8 @@ FIGURES = (
     Figure("price_index", "index", "catalog price index at the horizon (day 0 = 1)"),
     Figure("mau", "users", "members with a behaviour in the last 30 days, at the horizon"),
     Figure("stickiness", "share", "mean DAU over the last 30 days / MAU, at the horizon"),
+    Figure("retention_d7", "share", "new members active 7 days after joining, all cohorts"),
+    Figure("retention_d30", "share", "new members active 30 days after joining, all cohorts"),
 )
 NAMES = tuple(f.name for f in FIGURES)
 
@@ -84,5 +86,7 @@ def key_figures(results: Results, metrics: Metrics) -> dict[str, F]:
         "price_index": i.price_index.values[:, -1],
         "mau": metrics.activity.mau.values[:, -1],
         "stickiness": metrics.activity.stickiness.values[:, -1],
+        "retention_d7": metrics.retention.by_replication[7],
+        "retention_d30": metrics.retention.by_replication[30],
     }
     return {name: np.asarray(out[name], dtype=np.float64) for name in NAMES}

@@ -27,7 +27,7 @@ from econsim.monitor.log import (
     is_core_row,
     running_balance,
 )
-from econsim.results import AXES, Results
+from econsim.results import AXES, RETENTION_DAYS, Results
 from econsim.scenario.design import NEVER
 
 I64 = NDArray[np.int64]
@@ -174,6 +174,7 @@ def _members(log: LiveLog, model: Model, rows: _Rows) -> dict[str, NDArray[Any]]
     earned = np.nonzero(k == EARN)[0]
     acted = order[earned[_firsts(group[earned])]]
     out["active"] = _sum(log.day[acted] * nt + log.tier[acted], days * nt).reshape(days, nt)
+    out.update(_cohorts(log, model, acted, first_day))
     # breakpoints: every end of day, the day a redemption stops being recent, the day a
     # member turns dormant; the state holds until the member's next breakpoint
     ends = [(em, ed, 0)]
@@ -227,6 +228,30 @@ def _members(log: LiveLog, model: Model, rows: _Rows) -> dict[str, NDArray[Any]]
     out["reach_30d"] = out["users"] - counts[:, :, 0, 0].sum(axis=2)
     out["dormant"] = counts[..., 1].sum(axis=(1, 2, 3))
     return out
+
+
+def _cohorts(log: LiveLog, model: Model, acted: I64, first_day: I64) -> dict[str, I64]:
+    """Day-k retention and the monthly cohorts' activity, from each member's days with a
+    behaviour (``acted``: the first earn row of each such day) and first day; members of
+    day 0 are no cohort, as in the engine."""
+    days, nt = log.days, len(model.tiers)
+    member, day, tier = log.member[acted], log.day[acted], log.tier[acted]
+    joined = first_day[member]
+    age = np.where(joined >= 1, day - joined, -1)
+    retained = np.zeros((days, len(RETENTION_DAYS), nt), np.int64)
+    for i, k in enumerate(RETENTION_DAYS):
+        sel = age == k
+        retained[:, i] = _sum(day[sel] * nt + tier[sel], days * nt).reshape(days, nt)
+    months = model.month_key[:days]
+    cohort = np.zeros((days, int(model.month_key[-1]) + 1), np.int64)
+    ends = np.nonzero(model.month_end[:days])[0].tolist()
+    for d in {*ends, days - 1}:
+        first = int(np.searchsorted(months, months[d]))
+        sel = (joined >= 1) & (day >= first) & (day <= d)
+        who = np.unique(member[sel])
+        counts = np.bincount(months[first_day[who]], minlength=int(months[d]) + 1)
+        cohort[d, : counts.size] = counts
+    return {"retained": retained, "cohort_active": cohort}
 
 
 def _pick(flag: NDArray[np.bool_], idx: I64, day: I64) -> I64:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         Inflation,
         Metrics,
         Peaks,
+        Retention,
         Sources,
     )
 
@@ -271,6 +272,28 @@ def plot_activity(activity: Activity, ax: Axes | None = None) -> Axes:
     return ax
 
 
+def plot_retention(retention: Retention, ax: Axes | None = None) -> Axes:
+    """The cohort triangle: each month's new members (rows) active in each month after
+    joining (columns), as a heatmap with the shares written in."""
+    ax = new_axes(ax, "Cohort retention: share of each month's new members active")
+    ax.grid(False)
+    keep = retention.sizes > 0
+    grid = retention.triangle[keep]
+    labels = [c for c, k in zip(retention.cohorts, keep, strict=True) if k]
+    if grid.size:
+        image = ax.imshow(grid, cmap="Blues", vmin=0.0, vmax=1.0, aspect="auto")
+        for (i, j), x in np.ndenumerate(grid):
+            if np.isfinite(x):
+                ax.text(j, i, f"{x:.0%}", ha="center", va="center", fontsize=7,
+                        color="white" if x > 0.6 else "black")  # fmt: skip
+        ax.figure.colorbar(image, ax=ax, format=PercentFormatter(1.0), label="active")
+    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    ax.set_xticks(range(grid.shape[1]), [str(a) for a in range(grid.shape[1])], fontsize=7)
+    ax.set_xlabel("months after joining")
+    ax.set_ylabel("cohort (month joined)")
+    return ax
+
+
 #: The most sources or items a stacked chart shows by name; the rest are one "other" layer.
 STACKED = 8
 
@@ -322,6 +345,7 @@ def all_charts(
         "issuance": lambda: plot_issuance(metrics.health),
         "daily_flow": lambda: plot_daily_flow(metrics.peaks),
         "activity": lambda: plot_activity(metrics.activity),
+        "retention": lambda: plot_retention(metrics.retention),
         "inflation": lambda: plot_inflation(metrics.inflation),
         "budget_burn": lambda: plot_budget_burn(metrics.finance, currency, reserve_share),
         "liability": lambda: plot_liability(metrics.finance, currency),

@@ -84,6 +84,8 @@ def print_key_figures(run: Run, console: Console, actual: bool = False) -> None:
     console.print(f"active members on the last day: DAU {a.dau.final():,.0f}, WAU "
                   f"{a.wau.final():,.0f}, MAU {a.mau.final():,.0f}; stickiness "
                   f"{_fmt(a.stickiness.final(), 'share')}", markup=False)  # fmt: skip
+    kept = ", ".join(f"day {k} {_fmt(v, 'share')}" for k, v in m.retention.days.items())
+    console.print(f"new members active again: {kept}", markup=False)
     if actual:
         console.print(period, markup=False)
         return
