@@ -334,9 +334,12 @@ def mark_active(world: World, acc: DayEarnings) -> None:
     nt = len(world.model.tiers)
     world.ledger.active[world.day] = np.bincount(st.tier[rows], minlength=nt)
     joined = st.joined[rows]
-    age = np.where(joined >= 1, world.day - joined, -1)  # day 0's members are no cohort
+    # members who joined in the last 30 days (from day 1: day 0's are no cohort) — a few,
+    # so the day-k counts run on them alone
+    young = rows[(joined >= max(world.day - RETENTION_DAYS[-1], 1))]
+    age = world.day - st.joined[young]
     for i, k in enumerate(RETENTION_DAYS):
-        world.ledger.retained[world.day, i] = np.bincount(st.tier[rows[age == k]], minlength=nt)
+        world.ledger.retained[world.day, i] = np.bincount(st.tier[young[age == k]], minlength=nt)
     assert not (st.life[rows] == CHURNED).any()
     if world.model.repeat_buying is not None:
         drop_out(world, acc)
