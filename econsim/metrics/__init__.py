@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,7 @@ from econsim.metrics.health import Health, IssuanceCheck, health
 from econsim.metrics.inflation import Inflation, inflation
 from econsim.metrics.peaks import Peaks, Period, peaks
 from econsim.metrics.retention import Retention, retention
-from econsim.metrics.series import Series
+from econsim.metrics.series import Series, known
 from econsim.metrics.sources import Item, Source, Sources, sources
 from econsim.metrics.verdicts import (
     DEFAULT_FAIL_ON,
@@ -174,12 +173,12 @@ class Metrics:
             "cost_per_point": f.cost_per_point,
             "redemption_share": f.redemption_share,
             "liability_final": f.liability.final(),
-            "breakage": _known(b.value),
+            "breakage": known(b.value),
             "breakage_basis": b.basis,
             "breakage_method": b.method,
             "expirable_share": b.expirable_share,
-            "outstanding_redemption_share": _known(b.redemption_share),
-            "liability_at_estimated_redemption": _known(b.liability),
+            "outstanding_redemption_share": known(b.redemption_share),
+            "liability_at_estimated_redemption": known(b.liability),
             "cost_per_user": {
                 c.tier: {"realised": c.realised, "planned": c.planned} for c in f.cost_per_user
             },
@@ -193,19 +192,14 @@ class Metrics:
                 "start": busiest.start.isoformat(),
                 "cost": busiest.cost,
                 "budget": busiest.budget,
-                "burn": _known(busiest.burn),
+                "burn": known(busiest.burn),
                 "issued": busiest.issued,
                 "stock_outs": busiest.stock_outs,
                 "season": busiest.season,
             },
-            "worst_burn": _known(self.peaks.verdict.value),
+            "worst_burn": known(self.peaks.verdict.value),
             "periods_over_budget": sum(p.burn > 1.0 for p in self.peaks.periods),
         }
-
-
-def _known(x: float) -> float | None:
-    """A figure that could not be estimated is null in JSON, never a number read as fact."""
-    return x if math.isfinite(x) else None
 
 
 def evaluate(

@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from econsim.metrics.series import F, Series, ratio, rolling_sum
+from econsim.metrics.series import F, Series, known, ratio, rolling_sum
 from econsim.results import Results
 
-#: The windows of WAU and MAU, and of stickiness's mean DAU.
-WEEK, MONTH = 7, 30
+#: The window of stickiness's mean DAU (and of MAU).
+MONTH = 30
 
 
 @dataclass(frozen=True)
@@ -39,13 +39,9 @@ class Activity:
             "dau": self.dau.final(),
             "wau": self.wau.final(),
             "mau": self.mau.final(),
-            "stickiness": _known(self.stickiness.final()),
+            "stickiness": known(self.stickiness.final()),
             "by_tier": {t: {"dau": d, "wau": w, "mau": m} for t, (d, w, m) in self.by_tier.items()},
         }
-
-
-def _known(x: float) -> float | None:
-    return x if np.isfinite(x) else None
 
 
 def activity(r: Results) -> Activity:

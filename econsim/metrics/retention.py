@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from econsim.metrics.series import F, ratio
+from econsim.metrics.series import F, known, ratio
 from econsim.results import RETENTION_DAYS, Results
 
 
@@ -40,18 +40,14 @@ class Retention:
     def summary(self) -> dict[str, Any]:
         """The `retention` block of summary.json."""
         return {
-            **{f"day_{k}": _known(v) for k, v in self.days.items()},
+            **{f"day_{k}": known(v) for k, v in self.days.items()},
             "cohorts": {
                 c: {"members": float(self.sizes[i]),
-                    "active_by_month": [_known(x) for x in self.triangle[i] if np.isfinite(x)]}
+                    "active_by_month": [known(x) for x in self.triangle[i] if np.isfinite(x)]}
                 for i, c in enumerate(self.cohorts)
                 if self.sizes[i] > 0
             },
         }  # fmt: skip
-
-
-def _known(x: float) -> float | None:
-    return float(x) if np.isfinite(x) else None
 
 
 def retention(r: Results) -> Retention:

@@ -58,6 +58,11 @@ class Series:
         )
 
 
+def known(x: float) -> float | None:
+    """A figure that could not be estimated is null in JSON, never a number read as fact."""
+    return float(x) if np.isfinite(x) else None
+
+
 def ratio(num: F, den: F) -> F:
     """num / den with NaN where the denominator is 0 (a share of nothing is undefined)."""
     out: F = np.divide(num, den, out=np.full(np.shape(num), np.nan), where=den != 0)

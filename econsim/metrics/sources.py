@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from econsim.metrics.series import by_group, ratio
+from econsim.metrics.series import by_group, known, ratio
 from econsim.protocol import html_table, pandas
 from econsim.results import Results
 
@@ -97,12 +97,12 @@ class Sources:
         """The `sources` block of summary.json (per tier figures are in to_df())."""
         return {
             "issued": [
-                {"source": s.name, "points": s.points, "share": _known(s.share),
+                {"source": s.name, "points": s.points, "share": known(s.share),
                  "allocated_cost": s.allocated_cost, "expected_cost": s.expected_cost}
                 for s in self.sources
             ],
             "consumed": [
-                {"item": i.name, "points": i.points, "share": _known(i.share),
+                {"item": i.name, "points": i.points, "share": known(i.share),
                  "redemptions": i.redemptions, "cost": i.cost}
                 for i in self.items
             ],
@@ -117,10 +117,6 @@ class Sources:
         rows = [[s.name, f"{s.points:,.0f}", f"{s.share:.1%}", f"{s.allocated_cost:,.0f}"]
                 for s in self.sources]  # fmt: skip
         return html_table("Points issued by source", head + rows)
-
-
-def _known(x: float) -> float | None:
-    return x if np.isfinite(x) else None
 
 
 def sources(r: Results) -> Sources:
