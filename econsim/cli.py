@@ -284,9 +284,22 @@ def sweep(
 @app.command()
 def compare(
     files: Annotated[
-        list[Path], typer.Argument(help="Two or more scenario files; the first is the baseline.")
+        list[Path],
+        typer.Argument(
+            help="Two or more scenario files (one with --packagings); the first is the baseline."
+        ),
     ],
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder for the outputs.")],
+    packagings: Annotated[
+        str | None,
+        typer.Option(
+            "--packagings",
+            metavar="CAMPAIGN",
+            help="Compare the four packagings (flat, draw, group, micro_draw) of this packaged "
+            "campaign of each file: same budget per participant, participation set by the "
+            "population's packaging_response.",
+        ),
+    ] = None,
     replications: Annotated[
         int | None, typer.Option(help="Replications per design (default: the first's).", min=2)
     ] = None,
@@ -303,7 +316,9 @@ def compare(
 
     Writes compare.json, compare.csv (key figures, differences to the first design with 95%
     intervals, paired by replication; differences of shares in percentage points),
-    charts/NAME.png|svg and report.html. --set applies to every design.
+    charts/NAME.png|svg and report.html. --set applies to every design. --packagings
+    CAMPAIGN compares one file's campaign as a flat reward, a prize draw, a group deal and a
+    micro-stake draw: the same expected cost per participant, different participation.
 
     What gates: each design gets its own status from its verdicts' classes (default gating:
     health and budget). With --fail-on CLASSES or --fail-on-unhealthy the command exits 3
@@ -315,8 +330,8 @@ def compare(
 
     gate = gating_classes(fail_on, fail_on_unhealthy)
     gating = gate or DEFAULT_FAIL_ON
-    if len(files) < 2:
-        err.print("compare needs at least two scenario files")
+    if len(files) < 2 and packagings is None:
+        err.print("compare needs at least two scenario files (or one with --packagings)")
         raise typer.Exit(EXIT_BAD_INPUT)
     check_output(output, force)
     with progress_bar("designs", err) as progress:
@@ -327,6 +342,7 @@ def compare(
             replications=replications,
             executor=executor_for(workers, scheduler),
             progress=progress,
+            packaged=packagings,
         )
     _write(result, output, force, fail_on=gating)
     from econsim.report.terminal import print_comparison

@@ -61,6 +61,11 @@ AXES: dict[str, tuple[str, ...]] = {
     "actors": ("behaviours",),
     "prices": ("items",),
     "aging": ("expiry", "tiers"),
+    "coupons_given": ("coupons",),
+    "coupons_used": ("coupons",),
+    "coupon_uplift": ("coupons",),
+    "participants": ("packaged",),
+    "rewarded": ("packaged",),
 }
 
 

@@ -11,6 +11,14 @@ from __future__ import annotations
 from econsim.testing import campaign_calendars, populations
 from econsim.testing import scenarios as variants
 from econsim.testing.generated import any_scenarios as scenarios
-from econsim.testing.generated import scenario_data
+from econsim.testing.generated import packaged_campaign, scenario_data, threshold_coupon
 
-__all__ = ["campaign_calendars", "populations", "scenario_data", "scenarios", "variants"]
+__all__ = [
+    "campaign_calendars",
+    "packaged_campaign",
+    "populations",
+    "scenario_data",
+    "scenarios",
+    "threshold_coupon",
+    "variants",
+]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.engine import coupons
 from econsim.engine.model import ACTIVE, CHURNED, DORMANT, N_STATES, NEW, Model
 from econsim.engine.world import World
 from econsim.results import RETENTION_DAYS
@@ -223,6 +224,9 @@ def _core(
     owner = np.repeat(np.arange(rows.size), occ)
     tiers = tier[rows][owner]
     amounts = draw_amounts(rng, m, b, tiers)
+    if m.coupons:
+        amounts = coupons.use_threshold(world, b, rows[owner], amounts)
+        coupons.use_random(world, rows)
     if world.recorder is not None:
         world.recorder.occurred(rows[owner], world.day, b, tiers, amounts)
     total = np.bincount(owner, weights=amounts, minlength=rows.size)
@@ -238,10 +242,12 @@ def _core(
 
 
 def mechanics(world: World, acc: DayEarnings) -> None:
-    """Streak bonus, task bundles, random rewards and campaign bonuses for today's actors."""
+    """Streak bonus, daily tasks, task bundles, random rewards and campaign bonuses for
+    today's actors."""
     mech = world.model.scenario.design.mechanics
     if mech.sign_in_streak is not None:
         _streak(world, acc)
+    _daily_tasks(world, acc)
     for i, (name, bundle) in enumerate(mech.task_bundles.items()):
         b = world.model.behaviours.index(bundle.behaviour)
         st = world.state
@@ -261,9 +267,30 @@ def mechanics(world: World, acc: DayEarnings) -> None:
         rows, wins = rows[keep], wins[keep]
         owner = np.repeat(np.arange(rows.size), wins)
         draws = world.rng.integers(rr.low, rr.high + 1, owner.size)
+        if rr.reward == "coupon":  # one coupon: the last draw of the day
+            value = np.zeros(rows.size)
+            value[owner] = draws
+            j = world.model.coupons.index(f"random:{name}")
+            coupons.give(world, j, rows, rr.valid_days, value)
+            continue
         pts = np.bincount(owner, weights=draws, minlength=rows.size).astype(np.int64)
         acc.add(world.model.source(f"random:{name}"), rows, pts)
     _campaign_bonus(world, acc)
+
+
+def _daily_tasks(world: World, acc: DayEarnings) -> None:
+    """A task list completed today (every behaviour its number of times) pays its bonus."""
+    m, n = world.model, world.state.n
+    for name, task in m.scenario.design.mechanics.daily_tasks.items():
+        done = np.ones(n, bool)
+        for behaviour, times in task.behaviours.items():
+            count = np.zeros(n, np.int64)
+            found = acc.occurrences.get(m.behaviours.index(behaviour))
+            if found is not None:
+                count[found[0]] = found[1]
+            done &= count >= times
+        rows = np.flatnonzero(done)
+        acc.add(m.source(f"task:{name}"), rows, np.full(rows.size, task.bonus, np.int64))
 
 
 def _streak(world: World, acc: DayEarnings) -> None:

@@ -60,6 +60,11 @@ class Ledger:
     occurrences: I64  # [D, B] occurrences of each behaviour (non-core: within caps)
     actors: I64  # [D, B] users who did each behaviour
     aging: I64  # [D, 6, T] outstanding by how soon it expires (month ends and the last day)
+    coupons_given: I64  # [D, C] coupons members received (claimed, handed out or won)
+    coupons_used: I64  # [D, C] coupons used on a purchase (their discount is in ``cost``)
+    coupon_uplift: F64  # [D, C] extra core amount of baskets topped up to a threshold
+    participants: I64  # [D, P] members who took part in each packaged campaign that day
+    rewarded: I64  # [D, P] rewards paid (flat rewards, prizes, group members, draw winners)
 
     @classmethod
     def empty(cls, model: Model) -> Ledger:
@@ -104,6 +109,11 @@ class Ledger:
             occurrences=z(d, len(model.behaviours)),
             actors=z(d, len(model.behaviours)),
             aging=z(d, 6, t),
+            coupons_given=z(d, len(model.coupons)),
+            coupons_used=z(d, len(model.coupons)),
+            coupon_uplift=z(d, len(model.coupons), dtype=float),
+            participants=z(d, len(model.packaged)),
+            rewarded=z(d, len(model.packaged)),
         )
 
     def arrays(self) -> dict[str, NDArray[np.generic]]:

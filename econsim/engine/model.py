@@ -67,7 +67,9 @@ class Model:
     items: tuple[str, ...]
     games: tuple[str, ...]
     sources: tuple[str, ...]  # behaviours, then mechanics and campaigns
-    sinks: tuple[str, ...]  # catalog items, then point games
+    sinks: tuple[str, ...]  # catalog items, point games, then coupons and packaged campaigns
+    coupons: tuple[str, ...]  # threshold coupons (coupon:NAME), then random coupons (random:NAME)
+    packaged: tuple[str, ...]  # packaged campaigns
     is_core: NDArray[np.bool_]
     unit: F
     cap: F  # [T, B] per-period cap (occurrences or amount)
@@ -119,6 +121,9 @@ class Model:
     def source(self, name: str) -> int:
         return self.sources.index(name)
 
+    def sink(self, name: str) -> int:
+        return self.sinks.index(name)
+
     def schedule(self, days: int) -> Schedule:
         """The rules in force on days ``0 … days-1``. Changes on one day apply in the
         order written, as the engine's calendar runs them."""
@@ -161,10 +166,11 @@ def _sources(s: Scenario) -> tuple[str, ...]:
     names = list(s.design.behaviours)
     if m.sign_in_streak is not None:
         names.append("streak")
+    names += [f"task:{n}" for n in m.daily_tasks]
     names += [f"bundle:{n}" for n in m.task_bundles]
     if m.referral is not None:
         names.append("referral")
-    names += [f"random:{n}" for n in m.random_rewards]
+    names += [f"random:{n}" for n, r in m.random_rewards.items() if r.reward == "points"]
     names += [f"campaign:{n}" for n in s.design.campaigns]
     return tuple(names)
 
@@ -217,12 +223,22 @@ def _sink_tables(s: Scenario) -> dict[str, Any]:
     d, p = s.design, s.population
     items = tuple(d.catalog)
     pref = np.array([p.catalog_preference.get(k, 1.0) for k in items], dtype=float)
-    games = tuple(d.mechanics.point_games)
-    gm = [d.mechanics.point_games[g] for g in games]
+    mech = d.mechanics
+    games = tuple(mech.point_games)
+    gm = [mech.point_games[g] for g in games]
+    coupons = tuple(f"coupon:{n}" for n in mech.threshold_coupons) + tuple(
+        f"random:{n}" for n, r in mech.random_rewards.items() if r.reward == "coupon"
+    )
+    packaged = tuple(mech.packaged_campaigns)
     return {
         "items": items,
         "games": games,
-        "sinks": items + tuple(f"game:{g}" for g in games),
+        "coupons": coupons,
+        "packaged": packaged,
+        "sinks": items
+        + tuple(f"game:{g}" for g in games)
+        + coupons
+        + tuple(f"packaged:{c}" for c in packaged),
         "item_cost": np.array([d.catalog[k].cost for k in items]),
         "item_closed": np.array([d.catalog[k].loop == "closed" for k in items], dtype=bool),
         "item_use_rate": np.array([d.catalog[k].use_rate for k in items]),

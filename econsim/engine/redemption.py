@@ -78,7 +78,7 @@ def redeem_catalog(world: World) -> None:
     if go.size == 0:
         return
     pts = world.rules.prices[items]
-    _book_spend(world, go, items, pts, cost)
+    book_spend(world, go, items, pts, cost)
     if world.recorder is not None:
         world.recorder.redeemed(go, day, items)
     counts = np.bincount(items, minlength=len(m.items))
@@ -86,7 +86,8 @@ def redeem_catalog(world: World) -> None:
     st.target[go] = rng.choice(len(m.items), size=go.size, p=m.item_pref)
 
 
-def _book_spend(world: World, rows: I64, sinks: I64, pts: I64, cost: NDArray[np.float64]) -> None:
+def book_spend(world: World, rows: I64, sinks: I64, pts: I64, cost: NDArray[np.float64]) -> None:
+    """Points spent by ``rows`` on ``sinks`` (and the money it costs): a redemption."""
     m, st, day, led = world.model, world.state, world.day, world.ledger
     nt, nk = len(m.tiers), len(m.sinks)
     tiers = st.tier[rows].astype(np.int64)
@@ -103,6 +104,26 @@ def _book_spend(world: World, rows: I64, sinks: I64, pts: I64, cost: NDArray[np.
     st.last_redeem[rows] = day
     if world.recorder is not None:
         world.recorder.spent(rows, day, sinks, pts, cost, st.tier[rows])
+
+
+def book_cost(world: World, rows: I64, sink: int, cost: NDArray[np.float64]) -> I64:
+    """Money paid to ``rows`` with no points spent (a coupon's discount, a campaign's reward),
+    within a hard budget cap; returns the rows paid. Paying is no redemption: the members do
+    not become consumers by it."""
+    ok = _within_budget(world, cost)
+    day, led = world.day, world.ledger
+    led.denied[day] += int((~ok).sum())
+    rows, cost = rows[ok], cost[ok]
+    if rows.size == 0:
+        return rows
+    tiers = world.state.tier[rows]
+    led.cost[day, sink] += float(cost.sum())
+    led.cost_by_tier[day] += np.bincount(tiers, weights=cost, minlength=len(world.model.tiers))
+    world.period_cost += float(cost.sum())
+    if world.recorder is not None:
+        sinks = np.full(rows.size, sink, np.int64)
+        world.recorder.spent(rows, day, sinks, np.zeros(rows.size, np.int64), cost, tiers)
+    return rows
 
 
 def play_games(world: World) -> None:
@@ -123,4 +144,4 @@ def play_games(world: World) -> None:
         if play.size == 0:
             continue
         sink = np.full(play.size, len(m.items) + g, np.int64)
-        _book_spend(world, play, sink, np.full(play.size, price, np.int64), cost)
+        book_spend(world, play, sink, np.full(play.size, price, np.int64), cost)

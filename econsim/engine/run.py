@@ -271,6 +271,8 @@ def result_labels(model: Model) -> dict[str, tuple[str, ...]]:
         "expiry": AGING_LABELS,
         "retention": tuple(f"day {k}" for k in RETENTION_DAYS),
         "cohorts": cohort_labels(model),
+        "coupons": model.coupons,
+        "packaged": model.packaged,
     }
 
 

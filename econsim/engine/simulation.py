@@ -21,7 +21,7 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from econsim.engine import earning, lifecycle, lots, redemption, tiers
+from econsim.engine import coupons, earning, lifecycle, lots, packaging, redemption, tiers
 from econsim.engine.model import CHURNED, DORMANT, N_STATES, Model
 from econsim.engine.recorder import Recorder
 from econsim.engine.world import World
@@ -49,15 +49,18 @@ class Simulation(World):
         arrivals = self.rng.poisson(pop.acquisition_per_day) if open_ else 0
         if arrivals:
             self.add_users(int(arrivals))
+        coupons.hand_out(self)
         acc = earning.DayEarnings(self, self.day)
         earning.behaviours(self, acc)
         earning.mechanics(self, acc)
+        packaging.take_part(self, acc)
         earning.referrals(self, acc)
         earning.mark_active(self, acc)
         self.credit(acc)
         redemption.retarget(self)
         redemption.redeem_catalog(self)
         redemption.play_games(self)
+        coupons.claim(self)
 
     def credit(self, acc: earning.DayEarnings) -> None:
         """Credit the day's booked points to balances and this month's lot."""

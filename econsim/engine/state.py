@@ -38,6 +38,9 @@ class State:
     target: NDArray[np.int16]  # catalog item the user saves for
     last_redeem: NDArray[np.int32]
     buying: NDArray[np.float32]  # [2, capacity] pace and drop-out chance (BG/NBD), or [0, …]
+    took_part: NDArray[np.int8]  # [packaged campaigns, capacity] 0 not asked, 1 yes, 2 no
+    coupon_until: NDArray[np.int32]  # [coupons, capacity] last day a held coupon is valid
+    coupon_value: NDArray[np.float32]  # [coupons, capacity] money off (random coupons)
 
     @property
     def capacity(self) -> int:
@@ -54,7 +57,10 @@ def bytes_per_user(model: Model) -> int:
     b = len(model.behaviours)
     extra = len(model.scenario.design.mechanics.task_bundles) + len(model.scenario.design.campaigns)
     buying = 8 if model.repeat_buying is not None else 0
-    return 1 + 1 + 4 + 4 + 4 + 8 + 4 * model.lot_count + 12 * b + 4 + extra + 8 + 2 + 2 + 4 + buying
+    taking = len(model.scenario.design.mechanics.packaged_campaigns)
+    coupons = 8 * len(model.coupons)
+    fixed = 1 + 1 + 4 + 4 + 4 + 8 + 4 * model.lot_count + 12 * b + 4 + 8 + 2 + 2 + 4
+    return fixed + extra + buying + taking + coupons
 
 
 def _alloc(model: Model, capacity: int) -> State:
@@ -80,6 +86,11 @@ def _alloc(model: Model, capacity: int) -> State:
         target=np.zeros(capacity, np.int16),
         last_redeem=np.full(capacity, NEVER, np.int32),
         buying=np.zeros((2 if model.repeat_buying is not None else 0, capacity), np.float32),
+        took_part=np.zeros(
+            (len(model.scenario.design.mechanics.packaged_campaigns), capacity), bool
+        ),
+        coupon_until=np.full((len(model.coupons), capacity), NEVER, np.int32),
+        coupon_value=np.zeros((len(model.coupons), capacity), np.float32),
     )
 
 
@@ -91,7 +102,7 @@ def _grow(state: State, capacity: int) -> State:
             grown[f.name] = arr
             continue
         shape = (*arr.shape[:-1], capacity)
-        fill = NEVER if f.name in ("last_redeem", "acted") else 0
+        fill = NEVER if f.name in ("last_redeem", "acted", "coupon_until") else 0
         new = np.full(shape, fill, dtype=arr.dtype)
         new[..., : arr.shape[-1]] = arr
         grown[f.name] = new

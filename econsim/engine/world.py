@@ -17,12 +17,15 @@ from econsim.engine.model import Model, Rules
 from econsim.engine.recorder import Recorder
 from econsim.engine.state import State, add_users, initial_state
 
+#: The last spawn keys of the generator's seed sequence: the streams of their own.
+SPEND_STREAM, CAMPAIGN_STREAM = 2**31 - 1, 2**31 - 2
 
-def spend_seed(rng: np.random.Generator) -> np.random.SeedSequence:
+
+def spend_seed(rng: np.random.Generator, stream: int = SPEND_STREAM) -> np.random.SeedSequence:
     """A child of the generator's seed sequence, independent of every other stream."""
     seq = rng.bit_generator.seed_seq
     assert isinstance(seq, np.random.SeedSequence)
-    return np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, 2**31 - 1))
+    return np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, stream))
 
 
 @dataclass(init=False, eq=False)  # arrays: no field-wise equality
@@ -32,6 +35,7 @@ class World:
     model: Model
     rng: np.random.Generator
     spend_rng: np.random.Generator
+    campaign_rng: np.random.Generator  # packaged campaigns: who takes part, who wins
     rules: Rules
     state: State
     ledger: Ledger
@@ -44,6 +48,8 @@ class World:
     ever_redeemed: int  # distinct users who have redeemed (kept by redemption)
     recorder: Recorder | None  # an event log, when asked for
     leaving: NDArray[np.int64]  # users who drop out overnight (BG/NBD)
+    waiting: list[NDArray[np.int64]]  # per packaged campaign: participants not yet in a
+    # full group (group deal) or a full block (micro-stake draw)
 
     def __init__(
         self, model: Model, rng: np.random.Generator, recorder: Recorder | None = None
@@ -53,6 +59,9 @@ class World:
         # the same earning, lifecycle and acquisition draws whatever their catalogs do
         # (common random numbers for sweeps and comparisons).
         self.spend_rng = np.random.default_rng(spend_seed(rng))
+        # and so do packaged campaigns: four packagings of one campaign compared on one seed
+        # differ only in who takes part and who wins
+        self.campaign_rng = np.random.default_rng(spend_seed(rng, CAMPAIGN_STREAM))
         self.rules = model.initial_rules()
         self.state = initial_state(model, rng)
         self.ledger = Ledger.empty(model)
@@ -68,6 +77,7 @@ class World:
             rows = np.arange(self.state.n)
             recorder.joined(rows, 0, self.state.tier[rows])
         self.leaving = np.zeros(0, np.int64)
+        self.waiting = [np.zeros(0, np.int64) for _ in model.packaged]
 
     def period_budget(self) -> float:
         """The current period's budget: fixed, or a ratio of the core amount realised so far."""

@@ -20,11 +20,13 @@ from scipy import stats
 
 from econsim.engine.executors import Executor
 from econsim.engine.run import check_parallel_memory
+from econsim.errors import Problem, ScenarioError
 from econsim.metrics.figures import FIGURES, NAMES, key_figures
 from econsim.options import Progress, RunOptions
 from econsim.pipeline import Run, run
 from econsim.protocol import html_table, pandas
-from econsim.scenario.schema import Scenario
+from econsim.scenario.checks import did_you_mean
+from econsim.scenario.schema import PACKAGINGS, Scenario
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -176,6 +178,37 @@ def unique_labels(scenarios: Sequence[Scenario], sources: Sequence[Any]) -> tupl
     return tuple(out)
 
 
+def packagings(design: Scenario, campaign: str) -> list[Scenario]:
+    """The design four times, its packaged campaign ``campaign`` delivered as a flat reward, a
+    prize draw, a group deal and a micro-stake draw (same budget per participant, so the same
+    expected cost per participant; the population's packaging_response sets participation).
+
+    Each is named ``NAME (packaging)``. A design without a packaged campaign ``campaign``
+    is a ``ScenarioError`` whose hint names the campaigns it has.
+    """
+    mech = design.design.mechanics
+    if campaign not in mech.packaged_campaigns:
+        raise ScenarioError(
+            [
+                Problem(
+                    "--packagings",
+                    0,
+                    0,
+                    "design.mechanics.packaged_campaigns",
+                    f"'{design.name}' has no packaged campaign '{campaign}'",
+                    did_you_mean(campaign, mech.packaged_campaigns),
+                )
+            ]
+        )
+    out = []
+    for kind in PACKAGINGS:
+        c = mech.packaged_campaigns[campaign].model_copy(update={"packaging": kind})
+        m = mech.model_copy(update={"packaged_campaigns": {**mech.packaged_campaigns, campaign: c}})
+        d = design.design.model_copy(update={"mechanics": m})
+        out.append(design.model_copy(update={"design": d, "name": f"{design.name} ({kind})"}))
+    return out
+
+
 def compare(
     designs: Sequence[Scenario | Path | str],
     *,
@@ -185,16 +218,22 @@ def compare(
     workers: int | None = None,
     executor: Executor | None = None,
     progress: Progress | None = None,
+    packaged: str | None = None,
 ) -> Comparison:
     """Run every design on the same seed and replications (default: the first design's).
 
     ``overrides`` apply to every design, file or Scenario. The options mean what they mean
     for every call (:mod:`econsim.options`); ``progress(done, total)`` counts designs.
+    ``packaged``: compare the four packagings of this packaged campaign of each design
+    (:func:`packagings`); one design is then enough.
     """
-    if len(designs) < 2:
-        raise ValueError("compare needs at least two designs")
     opts = RunOptions(overrides, seed, replications, workers, executor, progress)
     scenarios = [opts.scenario(d) for d in designs]
+    if packaged is not None:
+        scenarios = [v for s in scenarios for v in packagings(s, packaged)]
+        designs = scenarios
+    if len(scenarios) < 2:
+        raise ValueError("compare needs at least two designs")
     seed = opts.seed_for(scenarios[0])
     reps = opts.replications_for(scenarios[0])
     runs: list[Run | None] = [None] * len(scenarios)

@@ -10,9 +10,11 @@ from econsim.metrics.activity import Activity, activity
 from econsim.metrics.advice import PopulationOrigin
 from econsim.metrics.books import Books, books
 from econsim.metrics.breakage import Breakage, BreakageBasis
+from econsim.metrics.coupons import Coupons, coupons
 from econsim.metrics.finance import Finance, finance
 from econsim.metrics.health import Health, IssuanceCheck, health
 from econsim.metrics.inflation import Inflation, inflation
+from econsim.metrics.packaging import Packaging, packaging
 from econsim.metrics.peaks import Peaks, Period, peaks
 from econsim.metrics.retention import Retention, retention
 from econsim.metrics.series import Series, known
@@ -78,6 +80,8 @@ class Metrics:
     sources: Sources  # where the points come from (by source) and go (by item)
     activity: Activity  # DAU, WAU, MAU, stickiness
     retention: Retention  # day-k retention of new members, the monthly cohort triangle
+    packaging: Packaging  # packaged campaigns: participants and cost per participant
+    coupons: Coupons  # coupons given, used, their cost and basket uplift
     denied: float  # redemptions denied by a hard budget cap, mean over replications
     stock_outs: float  # redemptions wanted but out of stock, mean over replications
 
@@ -141,6 +145,8 @@ class Metrics:
             "sources": self.sources.summary(),
             "activity": self.activity.summary(),
             "retention": self.retention.summary(),
+            "packaged_campaigns": self.packaging.summary(),
+            "coupons": self.coupons.summary(),
             "redemptions": {"denied": self.denied, "stock_outs": self.stock_outs},
         }
 
@@ -224,6 +230,8 @@ def evaluate(
         sources(results),
         activity(results),
         retention(results),
+        packaging(results),
+        coupons(results),
         denied=float(results.total("denied").sum(axis=1).mean()),
         stock_outs=float(results.total("stock_outs").sum(axis=1).mean()),
     )

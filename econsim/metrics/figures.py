@@ -53,6 +53,13 @@ FIGURES = (
     Figure("stickiness", "share", "mean DAU over the last 30 days / MAU, at the horizon"),
     Figure("retention_d7", "share", "new members active 7 days after joining, all cohorts"),
     Figure("retention_d30", "share", "new members active 30 days after joining, all cohorts"),
+    Figure("participants", "users", "members who took part in packaged campaigns (NaN: none)"),
+    Figure(
+        "cost_per_participant",
+        "money",
+        "packaged campaigns' reward cost / participants (NaN: no packaged campaign)",
+    ),
+    Figure("coupon_uplift", "money", "extra core amount from threshold-coupon top-ups (NaN: none)"),
 )
 NAMES = tuple(f.name for f in FIGURES)
 
@@ -88,5 +95,23 @@ def key_figures(results: Results, metrics: Metrics) -> dict[str, F]:
         "stickiness": metrics.activity.stickiness.values[:, -1],
         "retention_d7": metrics.retention.by_replication[7],
         "retention_d30": metrics.retention.by_replication[30],
+        **_campaign_figures(results),
     }
     return {name: np.asarray(out[name], dtype=np.float64) for name in NAMES}
+
+
+def _campaign_figures(results: Results) -> dict[str, F]:
+    """Participants and cost per participant over every packaged campaign, and the threshold
+    coupons' uplift: NaN in a design without them (nothing to compare, not zero)."""
+    nan = np.full(results.replications, np.nan)
+    sinks = results.labels["sinks"]
+    out = {"participants": nan, "cost_per_participant": nan, "coupon_uplift": nan}
+    if results.labels["packaged"]:
+        took = results["participants"].sum(axis=(1, 2)).astype(float)
+        cols = [sinks.index(f"packaged:{n}") for n in results.labels["packaged"]]
+        cost = results["cost"][:, :, cols].sum(axis=(1, 2))
+        out["participants"], out["cost_per_participant"] = took, ratio(cost, took)
+    threshold = [j for j, n in enumerate(results.labels["coupons"]) if n.startswith("coupon:")]
+    if threshold:
+        out["coupon_uplift"] = results["coupon_uplift"][:, :, threshold].sum(axis=(1, 2))
+    return out

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 from econsim.calibration import predicted_issuance
 from econsim.metrics.breakage import Breakage, breakage
 from econsim.metrics.health import user_periods
-from econsim.metrics.series import Series, by_group, ratio
+from econsim.metrics.series import Series, by_group, point_cost, ratio
 from econsim.metrics.verdicts import Verdict
 from econsim.results import Results
 
@@ -82,7 +82,7 @@ def finance(r: Results, planned: Mapping[str, float] | None = None) -> Finance:
     consumed = r.total("redeemed").sum(axis=1).astype(float)
     expired = r.total("expired").sum(axis=1).astype(float)
     outstanding = r.total("outstanding").astype(float)
-    spent = r.total("cost").sum(axis=1)
+    spent = point_cost(r).sum(axis=1)
     per_point = ratio(spent, consumed)
     broken = breakage(r, per_point)  # NaN cost per point: that liability is unknown, not 0
     share = np.where(consumed + expired > 0, ratio(consumed, consumed + expired), 1.0)

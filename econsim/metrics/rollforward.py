@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from econsim.metrics.series import by_group, last_of_group
+from econsim.metrics.series import by_group, last_of_group, point_cost
 from econsim.protocol import html_table, pandas
 from econsim.results import Results
 
@@ -113,7 +113,7 @@ def _value_per_point(r: Results, periods: NDArray[np.int64]) -> F:
     """Cost per point × redemption share as estimated at each period's close."""
     consumed = np.cumsum(r.total("redeemed"), axis=1).astype(float)
     expired = np.cumsum(r.total("expired"), axis=1).astype(float)
-    cost = np.cumsum(r.total("cost"), axis=1)
+    cost = np.cumsum(point_cost(r), axis=1)
     per_point = np.divide(cost, consumed, out=np.zeros_like(cost), where=consumed > 0)
     left = consumed + expired
     share = np.divide(consumed, left, out=np.ones_like(consumed), where=left > 0)

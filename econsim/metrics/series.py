@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.results import Results
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -66,6 +68,25 @@ def known(x: float) -> float | None:
 def ratio(num: F, den: F) -> F:
     """num / den with NaN where the denominator is 0 (a share of nothing is undefined)."""
     out: F = np.divide(num, den, out=np.full(np.shape(num), np.nan), where=den != 0)
+    return out
+
+
+def point_cost(r: Results) -> F:
+    """Money ``[replication, day]`` of what points buy: catalog items, point games, and the
+    share of a coupon's discounts paid on coupons claimed with points. The rest of a coupon's
+    cost and packaged campaigns' rewards are paid in money without points: they count
+    against the budget, not in what a point is worth."""
+    cost = r["cost"].copy()
+    sinks = r.labels["sinks"]
+    given = r["coupons_given"].sum(axis=1)  # [replication, coupon]
+    for j, name in enumerate(r.labels["coupons"]):
+        k = sinks.index(name)
+        claimed = r["redemptions"][:, :, k].sum(axis=1)
+        share = np.divide(claimed, given[:, j], out=np.zeros(claimed.shape), where=given[:, j] > 0)
+        cost[:, :, k] *= share[:, None]
+    for name in r.labels["packaged"]:
+        cost[:, :, sinks.index(f"packaged:{name}")] = 0.0
+    out: F = cost.sum(axis=2)
     return out
 
 

@@ -5,12 +5,16 @@
 - **consumed by item**: points each catalog item or point game took, its redemptions and
   the money it realised (the ledger's own cost by item);
 - **cost by source**, two figures a finance team reads differently:
-  - *allocated cost*: the money realised so far, shared among sources by their share of the
-    points issued. A point is spent without its source, so this is an allocation; the
-    sources' allocated costs add up to the run's realised cost exactly;
+  - *allocated cost*: the money points have bought so far, shared among sources by their
+    share of the points issued. A point is spent without its source, so this is an
+    allocation; the sources' allocated costs add up to that money exactly;
   - *expected cost*: the source's points × the expected cost per point × the expected
     redemption share (the finance view's conventions, metrics/finance.py): what the points
     a source issued will cost once redeemed at the rate seen so far.
+
+Money paid without points — coupons handed out or won, packaged campaigns' rewards — is no
+point's cost (:func:`econsim.metrics.series.point_cost`): it is not allocated to sources
+and shows as its own line among the items, with its cost.
 
 Every figure is a mean over replications of the per-replication figure.
 """
@@ -23,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from econsim.metrics.series import by_group, known, ratio
+from econsim.metrics.series import by_group, known, point_cost, ratio
 from econsim.protocol import html_table, pandas
 from econsim.results import Results
 
@@ -126,7 +130,7 @@ def sources(r: Results) -> Sources:
     by_source = issued.sum(axis=2)
     total = by_source.sum(axis=1, keepdims=True)
     share = ratio(by_source, np.broadcast_to(total, by_source.shape))
-    spent = r.total("cost").sum(axis=1)
+    spent = point_cost(r).sum(axis=1)
     consumed = redeemed.sum(axis=(1, 2))
     expired = r.total("expired").sum(axis=1).astype(float)
     per_point = np.nan_to_num(ratio(spent, consumed))

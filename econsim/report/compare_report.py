@@ -16,28 +16,17 @@ from econsim.report.csvfile import write_csv
 from econsim.report.explore_charts import compare_charts
 from econsim.report.exports import json_text
 from econsim.report.html import STYLE, figures_html, status_badge, table
+from econsim.report.terminal import fmt_figure
 from econsim.report.wording import (
     RATE_30D_NOTE,
     classes,
     gate_note,
     role,
-    signed_share,
     verdict_value,
 )
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-
-
-def _fmt(value: float, unit: str, signed: bool = False) -> str:
-    """A figure; a difference of shares in percentage points (pp), never "%"."""
-    if not math.isfinite(value):
-        return "–"
-    if unit == "share":
-        return signed_share(value) if signed else f"{value:.1%}"
-    if unit == "index":
-        return f"{value:+,.4g}" if signed else f"{value:,.4g}"
-    return f"{value:+,.0f}" if signed else f"{value:,.0f}"
 
 
 def figure_rows(c: Comparison) -> list[list[str]]:
@@ -49,13 +38,13 @@ def figure_rows(c: Comparison) -> list[list[str]]:
         name = row["figure"] + ("¹" if row["figure"] == "consumption_rate_30d" else "")
         cells = [escape(name)]
         for label in c.labels:
-            cells.append(f"{_fmt(row[f'{label} mean'], unit)} <small>± "
-                         f"{_fmt(row[f'{label} sd'], unit)}</small>")  # fmt: skip
+            cells.append(f"{fmt_figure(row[f'{label} mean'], unit)} <small>± "
+                         f"{fmt_figure(row[f'{label} sd'], unit)}</small>")  # fmt: skip
         for label in c.labels[1:]:
             d, lo, hi = (row[f"{label} − {base}{s}"] for s in ("", " 95% low", " 95% high"))
             sure = math.isfinite(lo) and (lo > 0 or hi < 0)
-            text = (f"{_fmt(d, unit, True)} <small>[{_fmt(lo, unit, True)}, "
-                    f"{_fmt(hi, unit, True)}]</small>")  # fmt: skip
+            text = (f"{fmt_figure(d, unit, True)} <small>[{fmt_figure(lo, unit, True)}, "
+                    f"{fmt_figure(hi, unit, True)}]</small>")  # fmt: skip
             cells.append(f"<b>{text}</b>" if sure else text)
         out.append(cells)
     return out

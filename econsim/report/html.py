@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from matplotlib.axes import Axes
 
-from econsim.metrics import DEFAULT_FAIL_ON, Status, VerdictKind
+from econsim.metrics import DEFAULT_FAIL_ON, Metrics, Status, VerdictKind
+from econsim.report.campaigns import COUPON_HEADERS, PACKAGED_HEADERS, coupon_rows, packaged_rows
 from econsim.report.charts import figure_bytes
 from econsim.report.peaks import HEADERS as PEAK_HEADERS
 from econsim.report.peaks import NOTE as PEAK_NOTE
@@ -148,12 +149,38 @@ def sources_html(run: Run, charts: dict[str, Axes]) -> str:
         "<h2 id='sources'>Where the points come from and go</h2>"
         f"{figures_html(shown)}"
         + table(heads, issued)
-        + "<p class='sub'>Allocated cost: the money realised so far, shared by each source's "
-        "share of the points issued (it adds up to the cost realised). Expected cost: the "
+        + "<p class='sub'>Allocated cost: the money points have bought so far, shared by each "
+        "source's share of the points issued (it adds up to that money; coupons handed out or "
+        "won and packaged campaigns' rewards are paid without points and show among the items "
+        "with their cost). Expected cost: the "
         "source's points × the cost per point consumed so far × the share of points redeemed "
         "rather than expired — what they will cost once spent at the rate seen so far.</p>"
         + table(["item", "points consumed", "share", "redemptions", f"cost ({cur})"], consumed)
     )
+
+
+def campaigns_html(m: Metrics, currency: str) -> str:
+    """The section on packaged campaigns and coupons; empty when the design has neither."""
+    cur = escape(currency)
+    out = ""
+    if m.packaging.campaigns:
+        out += (
+            f"<h2 id='packaged'>Packaged campaigns ({cur})</h2><p>Every packaging is sized to "
+            "the same expected cost per participant (the budget per participant); they differ "
+            "in how many members take part. The interval is Monte Carlo error over "
+            "replications: a measured cost outside it would be a hard budget cap refusing "
+            "rewards. Compare the four packagings with <code>econsim compare FILE "
+            "--packagings CAMPAIGN</code>.</p>" + table(PACKAGED_HEADERS, packaged_rows(m))
+        )
+    if m.coupons.coupons:
+        out += (
+            f"<h2 id='coupons'>Coupons ({cur})</h2><p>A coupon costs its discount when used. "
+            "Basket uplift: the extra amount of purchases that fell short of a threshold "
+            "coupon's threshold and were topped up to it (random coupons have none); uplift "
+            "points: what it earned at the behaviour's base rate.</p>"
+            + table(COUPON_HEADERS, coupon_rows(m))
+        )
+    return out
 
 
 def _share(x: float) -> str:
@@ -240,6 +267,7 @@ replications, charts show the median and the 5–95% band.</p>
 <h2>Issuance: predicted vs actual (points per user per period)</h2>
 {table(["tier", "behaviour", "predicted", "actual", "deviation"], issuance)}
 {sources_html(run, charts)}
+{campaigns_html(m, s.currency)}
 {peaks_html(run)}
 {finance_html(run)}
 <h2>Cost per user per period ({escape(s.currency)})</h2>

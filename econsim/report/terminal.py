@@ -83,9 +83,13 @@ def print_key_figures(run: Run, console: Console, actual: bool = False) -> None:
     a = m.activity
     console.print(f"active members on the last day: DAU {a.dau.final():,.0f}, WAU "
                   f"{a.wau.final():,.0f}, MAU {a.mau.final():,.0f}; stickiness "
-                  f"{_fmt(a.stickiness.final(), 'share')}", markup=False)  # fmt: skip
-    kept = ", ".join(f"day {k} {_fmt(v, 'share')}" for k, v in m.retention.days.items())
+                  f"{fmt_figure(a.stickiness.final(), 'share')}", markup=False)  # fmt: skip
+    kept = ", ".join(f"day {k} {fmt_figure(v, 'share')}" for k, v in m.retention.days.items())
     console.print(f"new members active again: {kept}", markup=False)
+    from econsim.report.campaigns import campaign_lines  # it formats with fmt_figure, below
+
+    for line in campaign_lines(m, cur):
+        console.print(line, markup=False)
     if actual:
         console.print(period, markup=False)
         return
@@ -148,15 +152,17 @@ def _tick(ok: bool) -> str:
     return "[green]✓[/]" if ok else "[red]✗[/]"
 
 
-def _fmt(x: float, unit: str, signed: bool = False) -> str:
-    """A figure, or a difference of figures: shares differ by percentage points (pp)."""
+def fmt_figure(x: float, unit: str, signed: bool = False) -> str:
+    """A figure, or a difference of figures: shares differ by percentage points (pp); money
+    under 100 keeps its cents (a cost per participant of 5.12 is not 5)."""
     if not math.isfinite(x):
         return "–"  # e.g. breakage unobserved, or an interval from one replication
     if unit == "share":
         return signed_share(x) if signed else f"{x:.1%}"
     if unit == "index":
-        return f"{x:+.4g}" if signed else f"{x:.4g}"
-    return f"{x:+,.0f}" if signed else f"{x:,.0f}"
+        return f"{x:+,.4g}" if signed else f"{x:,.4g}"
+    places = 2 if unit == "money" and abs(x) < 100 else 0
+    return f"{x:+,.{places}f}" if signed else f"{x:,.{places}f}"
 
 
 def print_comparison(
@@ -177,10 +183,11 @@ def print_comparison(
         table.add_column(head, justify="right")
     for row in c.table():
         unit = units[row["figure"]]
-        cells = [_fmt(row[f"{label} mean"], unit) for label in c.labels]
+        cells = [fmt_figure(row[f"{label} mean"], unit) for label in c.labels]
         for label in c.labels[1:]:
             d, lo, hi = (row[f"{label} − {base}{x}"] for x in ("", " 95% low", " 95% high"))
-            cells.append(f"{_fmt(d, unit, True)} [{_fmt(lo, unit, True)}, {_fmt(hi, unit, True)}]")
+            low, high = fmt_figure(lo, unit, True), fmt_figure(hi, unit, True)
+            cells.append(f"{fmt_figure(d, unit, True)} [{low}, {high}]")
         name = row["figure"] + ("¹" if row["figure"] == "consumption_rate_30d" else "")
         table.add_row(name, *cells)
     console.print(table)
@@ -301,7 +308,7 @@ def print_sensitivity(s: Sensitivity, folder: Path, console: Console) -> None:
     table.add_column(f"fields, most influential first ({s.measure})")
     for f in s.figures:
         unit = "share" if f in ("consumption_rate", "consumer_share") else "points"
-        table.add_row(f.replace("_", " "), _fmt(s.baseline[f], unit), ranked(s, f))
+        table.add_row(f.replace("_", " "), fmt_figure(s.baseline[f], unit), ranked(s, f))
     console.print(table)
     measure = {"sobol": "total Sobol index ST", "morris": "Morris μ* (mean |effect| across "
                "a field's range)", "tornado": "tornado swing"}[s.method]  # fmt: skip
@@ -341,8 +348,8 @@ def print_monitoring(m: Monitoring, console: Console, fail_on: Iterable[VerdictK
             low, mid, high = p.at("consumption rate (30 days)", f.days - 1)
             s_low, s_mid, s_high = p.at("consumer share", f.days - 1)
             what = p.label + (f" ({', '.join(p.overrides)})" if p.overrides else "")
-            rate = [_fmt(x, "share") for x in (mid, low, high)]
-            share = [_fmt(x, "share") for x in (s_mid, s_low, s_high)]
+            rate = [fmt_figure(x, "share") for x in (mid, low, high)]
+            share = [fmt_figure(x, "share") for x in (s_mid, s_low, s_high)]
             console.print(f"forecast to {f.end}, {what}: consumption rate {rate[0]} "
                           f"({rate[1]}–{rate[2]}), consumer share {share[0]} "
                           f"({share[1]}–{share[2]})", markup=False)  # fmt: skip

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from econsim.scenario.amounts import DEFAULT_FREQUENCY, DEFAULT_SHAPE, reachable_uptake
-from econsim.scenario.schema import Scenario
+from econsim.scenario.schema import Scenario, ThresholdCoupon
 from econsim.scenario.season import check_seasonality
 
 Loc = tuple[str | int, ...]
@@ -214,6 +214,72 @@ def _check_mechanics(s: Scenario) -> Iterator[Finding]:
             )
         if rr.low > rr.high:
             yield (*rloc, "low"), f"low {rr.low} is above high {rr.high}", "low <= high"
+        if rr.reward == "coupon" and not any(b.kind == "core" for b in d.behaviours.values()):
+            yield (
+                (*rloc, "reward"),
+                "a coupon needs a core behaviour (a purchase) to be used on",
+                "add a core behaviour or set reward: points",
+            )
+    for key, task in m.daily_tasks.items():
+        yield from _keys(task.behaviours, d.behaviours, (*loc, "daily_tasks", key, "behaviours"),
+                         "behaviour")  # fmt: skip
+    for key, c in m.threshold_coupons.items():
+        yield from _check_coupon(s, key, c)
+    for key, pc in m.packaged_campaigns.items():
+        ploc: Loc = (*loc, "packaged_campaigns", key)
+        yield from _check_day(pc.start_day, s.horizon_days, (*ploc, "start_day"))
+        yield from _check_day(pc.end_day, s.horizon_days, (*ploc, "end_day"))
+        if pc.end_day < pc.start_day:
+            yield (*ploc, "end_day"), "the campaign ends before it starts", "end_day >= start_day"
+        if pc.after not in d.behaviours:
+            yield (
+                (*ploc, "after"),
+                f"unknown behaviour '{pc.after}'",
+                did_you_mean(pc.after, d.behaviours),
+            )
+
+
+def _check_coupon(s: Scenario, key: str, c: ThresholdCoupon) -> Iterator[Finding]:
+    d = s.design
+    loc: Loc = ("design", "mechanics", "threshold_coupons", key)
+    if c.behaviour not in d.behaviours:
+        yield (
+            (*loc, "behaviour"),
+            f"unknown behaviour '{c.behaviour}'",
+            did_you_mean(c.behaviour, d.behaviours),
+        )
+    elif d.behaviours[c.behaviour].kind != "core":
+        yield (
+            (*loc, "behaviour"),
+            f"'{c.behaviour}' is not a core behaviour: a coupon needs a purchase amount",
+            "name a core behaviour",
+        )
+    if c.discount >= c.threshold:
+        yield (
+            (*loc, "discount"),
+            f"discount {c.discount:g} is not below the threshold {c.threshold:g}",
+            "a threshold coupon takes part of a basket off: discount < threshold",
+        )
+    if c.reach > c.threshold:
+        yield (
+            (*loc, "reach"),
+            f"reach {c.reach:g} is above the threshold {c.threshold:g}",
+            "reach is how far below the threshold a basket may be: at most the threshold",
+        )
+    if c.claim_probability > 0 and c.points_price is None:
+        yield (
+            (*loc, "claim_probability"),
+            "members cannot claim a coupon that has no points_price",
+            "set points_price or remove claim_probability",
+        )
+    if not c.handed_out and (c.points_price is None or c.claim_probability == 0):
+        yield (
+            loc,
+            "no member can get this coupon",
+            "set points_price and claim_probability, or days in handed_out",
+        )
+    for i, day in enumerate(c.handed_out):
+        yield from _check_day(day, s.horizon_days, (*loc, "handed_out", i))
 
 
 def _check_population(s: Scenario) -> Iterator[Finding]:

@@ -148,6 +148,17 @@ class Seasonality(Model):
     )
 
 
+#: Participation under each packaging relative to a flat reward, when the population names
+#: none: assumptions to replace with an A/B test's (draws and micro-stakes overweight a
+#: small chance of a big prize; group deals recruit through friends).
+DEFAULT_PACKAGING_RESPONSE: dict[str, float] = {
+    "flat": 1.0,
+    "draw": 1.2,
+    "group": 1.5,
+    "micro_draw": 1.3,
+}
+
+
 class Population(Model):
     """How users actually behave; by default as the design assumes."""
 
@@ -183,6 +194,14 @@ class Population(Model):
         default_factory=dict,
         description="Per point game: daily chance that a holder who can afford it plays.",
     )
+    packaging_response: dict[Literal["flat", "draw", "group", "micro_draw"], NonNegativeFloat] = (
+        Field(
+            default_factory=dict,
+            description="Participation in a packaged campaign relative to a flat reward, per "
+            "packaging (the campaign's participation × this, at most 1). Missing packagings use "
+            "flat 1, draw 1.2, group 1.5, micro_draw 1.3.",
+        )
+    )
     seasonality: Seasonality | None = Field(
         default=None,
         description="Activity by month, weekday and festival; absent = the same every day.",
@@ -191,3 +210,9 @@ class Population(Model):
         default_factory=lambda: Lifecycle(enabled=False),
         description="New/active/dormant/churned states; off unless given.",
     )
+
+    def participation(self, packaging: str, flat: float) -> float:
+        """Chance that a qualifying member takes part in a campaign of this packaging whose
+        flat-reward participation is ``flat``."""
+        stated = {str(k): v for k, v in self.packaging_response.items()}
+        return min(flat * stated.get(packaging, DEFAULT_PACKAGING_RESPONSE[packaging]), 1.0)

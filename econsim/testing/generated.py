@@ -108,6 +108,49 @@ def seasonality(draw: st.DrawFn, behaviour_names: list[str]) -> dict[str, Any]:
 
 
 @st.composite
+def packaged_campaign(
+    draw: st.DrawFn, horizon: int = 365, behaviours: tuple[str, ...] = ("b0",)
+) -> dict[str, Any]:
+    """A packaged campaign (design.mechanics.packaged_campaigns entry) of any packaging."""
+    start = draw(st.integers(0, horizon - 1))
+    return {
+        "start_day": start,
+        "end_day": draw(st.integers(start, horizon - 1)),
+        "after": draw(st.sampled_from(list(behaviours))),
+        "participation": draw(prob),
+        "budget_per_participant": draw(st.sampled_from([0.5, 5, 20, 1000])),
+        "packaging": draw(st.sampled_from(["flat", "draw", "group", "micro_draw"])),
+        "draw": {"win_probability": draw(st.sampled_from([0.001, 0.05, 0.5, 1.0]))},
+        "group": {
+            "size": draw(st.integers(2, 10)),
+            "leader_multiple": draw(st.sampled_from([1.0, 2.0, 7.5])),
+            "completion_probability": draw(st.sampled_from([0.1, 0.6, 1.0])),
+        },
+        "micro_draw": {"every": draw(st.sampled_from([2, 7, 100]))},
+    }
+
+
+@st.composite
+def threshold_coupon(draw: st.DrawFn, horizon: int, behaviour: str) -> dict[str, Any]:
+    """A threshold coupon on a core behaviour, claimed with points and/or handed out."""
+    threshold = draw(st.sampled_from([5, 60, 199]))
+    sold = draw(st.booleans())
+    out: dict[str, Any] = {
+        "behaviour": behaviour,
+        "threshold": threshold,
+        "discount": threshold * draw(st.sampled_from([0.05, 0.2, 0.5])),
+        "reach": threshold * draw(st.sampled_from([0.1, 0.5, 1.0])),
+        "top_up_probability": draw(prob),
+        "valid_days": draw(st.integers(1, 40)),
+        "handed_out": draw(st.lists(st.integers(0, horizon - 1), max_size=2, unique=True)),
+    }
+    if sold or not out["handed_out"]:
+        out["points_price"] = draw(st.integers(1, 200))
+        out["claim_probability"] = draw(st.sampled_from([0.05, 0.5]))
+    return out
+
+
+@st.composite
 def scenario_data(draw: st.DrawFn) -> dict[str, Any]:
     n_tiers = draw(st.integers(1, 3))
     tiers = [f"t{i}" for i in range(n_tiers)]
@@ -179,14 +222,38 @@ def scenario_data(draw: st.DrawFn) -> dict[str, Any]:
         }
     if draw(st.booleans()):
         low = draw(st.integers(0, 10))
+        coupon = bool(core) and draw(st.booleans())
         mechanics["random_rewards"] = {
             "surprise": {
                 "after": draw(st.sampled_from(core or list(bs))),
                 "probability": draw(prob),
                 "low": low,
                 "high": draw(st.integers(max(low, 1), 60)),
+                **(
+                    {
+                        "reward": "coupon",
+                        "use_rate": draw(prob),
+                        "valid_days": draw(st.integers(1, 30)),
+                    }
+                    if coupon
+                    else {}
+                ),
             }
         }
+    if draw(st.booleans()):
+        listed = draw(st.lists(st.sampled_from(list(bs)), min_size=1, max_size=2, unique=True))
+        mechanics["daily_tasks"] = {
+            "today": {
+                "behaviours": {b: draw(st.integers(1, 2)) for b in listed},
+                "bonus": draw(st.integers(1, 30)),
+            }
+        }
+    if len(core) > 0 and draw(st.booleans()):
+        mechanics["threshold_coupons"] = {
+            "spend_x": draw(threshold_coupon(horizon, draw(st.sampled_from(core))))
+        }
+    if draw(st.booleans()):
+        mechanics["packaged_campaigns"] = {"push": draw(packaged_campaign(horizon, tuple(bs)))}
     games = {}
     if draw(st.booleans()):
         games["wheel"] = {
@@ -221,6 +288,11 @@ def scenario_data(draw: st.DrawFn) -> dict[str, Any]:
             for t, s in zip(tiers, shares, strict=True)
         },
     }
+    if "packaged_campaigns" in mechanics and draw(st.booleans()):
+        population["packaging_response"] = {
+            k: draw(st.sampled_from([0.0, 0.5, 1.0, 2.0]))
+            for k in draw(st.lists(st.sampled_from(["flat", "draw", "group", "micro_draw"])))
+        }
     if referral:
         population["referral_rate"] = draw(st.sampled_from([0.0, 0.01, 0.05]))
     if games:

@@ -16,7 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from econsim.engine import earning, tiers
 from econsim.engine.model import compile_model
-from econsim.engine.redemption import _book_spend
+from econsim.engine.redemption import book_spend
 from econsim.engine.simulation import Simulation
 from econsim.scenario.schema import RuleChange
 from tests.builders import tiny
@@ -89,9 +89,7 @@ class LedgerMachine(RuleBasedStateMachine):
         u, price = self.users[user], self.prices[item]
         if u.balance < price:
             return
-        _book_spend(
-            self.sim, np.array([user]), np.array([item]), np.array([price]), np.array([1.0])
-        )
+        book_spend(self.sim, np.array([user]), np.array([item]), np.array([price]), np.array([1.0]))
         left = price
         for month in sorted(u.lots):  # oldest first
             take = min(u.lots[month], left)

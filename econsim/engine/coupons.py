@@ -1,0 +1,119 @@
+"""Coupons: money off a core purchase, a cost only when used (domain §7).
+
+- **Threshold coupons** ("spend 199, get 20 off"): a member holds at most one of a kind,
+  claimed with points, handed out on a campaign day, valid for some days. A purchase at or
+  above the threshold uses it; one that falls short by at most ``reach`` is topped up to the
+  threshold with ``top_up_probability`` — the uplift, extra amount that earns points as any
+  amount does — and uses it.
+- **Random coupons** (a random reward won after an order): a discount on the member's next
+  core purchase, used with the reward's use rate (unused, it lapses).
+
+Uses draw from the spending stream, so a design with coupons sees the same behaviour draws
+as one without. A discount is booked to the coupon's sink; under a hard budget cap a use
+the budget cannot pay is refused (counted as denied) and the basket is not topped up.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from econsim.engine.model import CHURNED
+from econsim.engine.redemption import book_cost, book_spend
+from econsim.engine.state import NEVER
+from econsim.engine.world import World
+
+I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
+
+
+def _first_per_member(members: I64, candidates: NDArray[np.bool_]) -> I64:
+    """Index of each member's first candidate occurrence."""
+    at = np.flatnonzero(candidates)
+    _, first = np.unique(members[at], return_index=True)
+    return at[first]
+
+
+def use_threshold(world: World, b: int, members: I64, amounts: F64) -> F64:
+    """Apply the threshold coupons of core behaviour ``b`` to today's purchases (one amount
+    per occurrence, ``members`` its buyer); returns the amounts after top-ups."""
+    m, st, day = world.model, world.state, world.day
+    rng = world.spend_rng
+    for j, (name, c) in enumerate(m.scenario.design.mechanics.threshold_coupons.items()):
+        if m.behaviours.index(c.behaviour) != b:
+            continue
+        held = st.coupon_until[j, members] >= day
+        reached = held & (amounts >= c.threshold)
+        near = held & ~reached & (amounts >= c.threshold - c.reach)
+        topped = near & (rng.random(amounts.size) < c.top_up_probability)
+        use = _first_per_member(members, reached | topped)
+        paid = book_cost(
+            world, members[use], m.sink(f"coupon:{name}"), np.full(use.size, c.discount)
+        )
+        use = use[np.isin(members[use], paid)]
+        uplift = c.threshold - amounts[use]
+        up = uplift > 0
+        amounts = amounts.copy()
+        amounts[use[up]] = c.threshold
+        st.coupon_until[j, members[use]] = NEVER
+        world.ledger.coupons_used[day, j] += use.size
+        world.ledger.coupon_uplift[day, j] += float(uplift[up].sum())
+    return amounts
+
+
+def use_random(world: World, buyers: I64) -> None:
+    """Random coupons held by today's buyers (their core purchases): used with the use rate,
+    or lapsed."""
+    m, st, day = world.model, world.state, world.day
+    first = len(m.scenario.design.mechanics.threshold_coupons)
+    for j in range(first, len(m.coupons)):
+        name = m.coupons[j].removeprefix("random:")
+        rr = m.scenario.design.mechanics.random_rewards[name]
+        holders = buyers[st.coupon_until[j, buyers] >= day]
+        used = holders[world.spend_rng.random(holders.size) < rr.use_rate]
+        value = st.coupon_value[j, used].astype(np.float64)
+        paid = book_cost(world, used, m.sink(m.coupons[j]), value)
+        world.ledger.coupons_used[day, j] += paid.size
+        st.coupon_until[j, holders] = NEVER
+
+
+def give(world: World, j: int, rows: I64, valid_days: int, value: F64 | None = None) -> None:
+    """Members ``rows`` receive coupon ``j`` (replacing one they hold)."""
+    st = world.state
+    st.coupon_until[j, rows] = world.day + valid_days - 1
+    if value is not None:
+        st.coupon_value[j, rows] = value
+    world.ledger.coupons_given[world.day, j] += rows.size
+
+
+def hand_out(world: World) -> None:
+    """Campaign days: every member who holds no valid coupon of the kind receives one."""
+    st, day = world.state, world.day
+    for j, c in enumerate(world.model.scenario.design.mechanics.threshold_coupons.values()):
+        if day not in c.handed_out:
+            continue
+        n = st.n
+        rows = np.flatnonzero((st.life[:n] != CHURNED) & (st.coupon_until[j, :n] < day))
+        give(world, j, rows, c.valid_days)
+
+
+def claim(world: World) -> None:
+    """Members who can pay a coupon's points price and hold none claim one with the daily
+    claim probability: points spent, a coupon held (its cost comes when used)."""
+    m, st, day, rng = world.model, world.state, world.day, world.spend_rng
+    for j, (name, c) in enumerate(m.scenario.design.mechanics.threshold_coupons.items()):
+        if c.points_price is None or c.claim_probability == 0:
+            continue
+        n = st.n
+        life = st.life[:n]
+        can = (
+            (life != CHURNED) & (st.balance[:n] >= c.points_price) & (st.coupon_until[j, :n] < day)
+        )
+        idx = np.flatnonzero(can)
+        go = idx[rng.random(idx.size) < c.claim_probability * m.activity[life[idx]]]
+        if go.size == 0:
+            continue
+        sink = np.full(go.size, m.sink(f"coupon:{name}"), np.int64)
+        pts = np.full(go.size, c.points_price, np.int64)
+        book_spend(world, go, sink, pts, np.zeros(go.size))
+        give(world, j, go, c.valid_days)

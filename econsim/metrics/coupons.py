@@ -1,0 +1,105 @@
+"""Coupons (domain §7): how many were given and used, what they cost, and the basket uplift.
+
+For each coupon (threshold coupons ``coupon:NAME``, random coupons ``random:NAME``):
+
+- **given**: coupons members received (claimed with points, handed out, or won);
+- **used** and the **use rate** = used / given;
+- **cost**: the discounts paid (money, when used);
+- **uplift** (threshold coupons): extra core amount — baskets that fell short of the
+  threshold topped up to it — and the **uplift points** it earned at the behaviour's base
+  rate (tier multipliers, campaigns and caps aside), and the uplift per unit of cost.
+
+Means over replications of each replication's figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from econsim.metrics.series import known, ratio
+from econsim.protocol import html_table, pandas
+from econsim.results import Results
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class Coupon:
+    """One coupon over the horizon."""
+
+    name: str
+    given: float
+    used: float
+    use_rate: float
+    cost: float
+    uplift: float  # extra core amount
+    uplift_points: float  # points the uplift earned at the base rate
+    uplift_per_cost: float  # extra amount per unit of discount
+
+
+@dataclass(frozen=True)
+class Coupons:
+    """Every coupon of a run."""
+
+    coupons: tuple[Coupon, ...]
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {"coupon": c.name, "given": c.given, "used": c.used, "use_rate": known(c.use_rate),
+             "cost": c.cost, "uplift": c.uplift, "uplift_points": c.uplift_points,
+             "uplift_per_cost": known(c.uplift_per_cost)}
+            for c in self.coupons
+        ]  # fmt: skip
+
+    def summary(self) -> list[dict[str, Any]]:
+        """The `coupons` block of summary.json."""
+        return self.rows()
+
+    def to_df(self) -> pd.DataFrame:
+        return pandas().DataFrame(self.rows())
+
+    def _repr_html_(self) -> str:
+        head = [["coupon", "given", "used", "cost", "uplift"]]
+        body = [[c.name, f"{c.given:,.0f}", f"{c.used:,.0f}", f"{c.cost:,.0f}",
+                 f"{c.uplift:,.0f}"] for c in self.coupons]  # fmt: skip
+        return html_table("Coupons", head + body)
+
+
+def coupons(r: Results) -> Coupons:
+    """The coupons of a run."""
+    mech = r.scenario.design.mechanics
+    behaviours = r.scenario.design.behaviours
+    sinks = r.labels["sinks"]
+    out = []
+    for j, name in enumerate(r.labels["coupons"]):
+        given = r["coupons_given"][:, :, j].sum(axis=1).astype(float)
+        used = r["coupons_used"][:, :, j].sum(axis=1).astype(float)
+        cost = r["cost"][:, :, sinks.index(name)].sum(axis=1)
+        uplift = r["coupon_uplift"][:, :, j].sum(axis=1)
+        kind, _, key = name.partition(":")
+        rate = 0.0
+        if kind == "coupon":
+            b = behaviours[mech.threshold_coupons[key].behaviour]
+            rate = b.points / b.unit
+        out.append(
+            Coupon(
+                name=name,
+                given=float(given.mean()),
+                used=float(used.mean()),
+                use_rate=_mean(ratio(used, given)),
+                cost=float(cost.mean()),
+                uplift=float(uplift.mean()),
+                uplift_points=float(uplift.mean() * rate),
+                uplift_per_cost=_mean(ratio(uplift, cost)),
+            )
+        )
+    return Coupons(tuple(out))
+
+
+def _mean(x: np.ndarray[Any, Any]) -> float:
+    finite = x[np.isfinite(x)]
+    return float(finite.mean()) if finite.size else float("nan")
