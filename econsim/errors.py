@@ -37,6 +37,11 @@ class ScenarioError(EconsimError):
         self.problems = sorted(problems, key=lambda p: (p.source, p.line, p.column, p.path))
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[list[Problem]]]:
+        # raised in a worker process, it travels back pickled: rebuilt from its problems
+        # (from its message it broke the pool, reported as a worker that died)
+        return (ScenarioError, (self.problems,))
+
     def __str__(self) -> str:
         count = len(self.problems)
         head = f"{count} problem{'s' if count != 1 else ''} in the scenario:"
