@@ -142,7 +142,9 @@ def test_four_packagings_of_one_design_share_every_other_draw() -> None:
 
 
 def test_a_campaign_the_design_lacks_is_named() -> None:
-    with pytest.raises(ScenarioError, match=r"(?s)no packaged campaign 'psuh'.*did you mean 'push'"):
+    with pytest.raises(
+        ScenarioError, match=r"(?s)no packaged campaign 'psuh'.*did you mean 'push'"
+    ):
         s = tiny(design={"mechanics": {"packaged_campaigns": {"push": campaign("flat")}}})
         packagings(s, "psuh")
 
