@@ -187,3 +187,18 @@ def test_a_coupon_nobody_can_get_is_an_error() -> None:
     text = yaml_with(f"    threshold_coupons:\n      x: {{{BASE}}}\n")
     with pytest.raises(ScenarioError, match="no member can get this coupon"):
         loads_scenario(text, "c.yaml")
+
+
+def test_a_ledger_that_uses_more_coupons_than_it_gave_is_reported() -> None:
+    from econsim.engine.ledger import check_invariants
+    from econsim.engine.simulation import Simulation, run_calendar
+    from econsim.errors import SimulationError
+
+    sim = Simulation(
+        compile_model(tiny(horizon_days=5, **shop(coupon()))), np.random.default_rng(0)
+    )
+    run_calendar(sim)
+    check_invariants(sim.ledger, hard_cap=False)
+    sim.ledger.coupons_used[3, 0] += int(sim.ledger.coupons_given[:4, 0].sum()) + 1
+    with pytest.raises(SimulationError, match="more coupons used than given by day 3"):
+        check_invariants(sim.ledger, hard_cap=False)

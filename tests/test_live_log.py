@@ -48,8 +48,10 @@ CASES = {
     # referrals, a multiplier campaign, a devaluation, a restarting streak
     "wealth-management": ["population.referral_rate=0.01"],
     "record-store": [],  # BG/NBD drop-out, no expiry
+    # a daily task; coupons and a packaged campaign: money paid without points
+    "coffee-spring-push": ["population.users=200"],
 }
-BONUS = ("streak", "bundle:", "referral", "random:", "campaign:")
+BONUS = ("streak", "task:", "bundle:", "referral", "random:", "campaign:")
 Array = NDArray[Any]
 
 
@@ -150,7 +152,8 @@ def test_redemptions_by_day_sink_and_tier(case: Live) -> None:
     redeemed = case.zeros(len(m.sinks), len(m.tiers))
     np.add.at(redeemed, (day, sink, tier), case.log["points"][r])
     count = case.zeros(len(m.sinks))
-    np.add.at(count, (day, sink), 1)
+    spent = case.log["points"][r] > 0  # a row without points pays money: no redemption
+    np.add.at(count, (day[spent], sink[spent]), 1)
     cost = np.zeros((m.horizon, len(m.sinks)))
     np.add.at(cost, (day, sink), case.log["cost"][r])
     assert_array_equal(redeemed, case.ledger["redeemed"])
@@ -286,6 +289,8 @@ def test_every_kind_of_row() -> None:
     for prefix in BONUS:
         assert any(e.startswith(prefix) for e in events), prefix
     assert any(i.startswith("game:") for i in items) and ups > 0 and downs > 0
+    for prefix in ("coupon:", "random:", "packaged:"):  # money paid without points
+        assert any(i.startswith(prefix) for i in items), prefix
 
 
 def test_cents_round_as_python_does() -> None:

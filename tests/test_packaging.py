@@ -197,3 +197,18 @@ def test_compare_packagings_is_one_command(run_cli, tmp_path: Path) -> None:  # 
     bad = run_cli("compare", path, "--packagings", "nope", "-o", tmp_path / "bad")
     assert bad.returncode == 2
     assert "no packaged campaign 'nope'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_ledger_with_more_participants_than_members_is_reported() -> None:
+    from econsim.engine.ledger import check_invariants
+    from econsim.engine.model import compile_model
+    from econsim.engine.simulation import Simulation, run_calendar
+    from econsim.errors import SimulationError
+
+    s = tiny(design={"mechanics": {"packaged_campaigns": {"push": campaign("flat")}}})
+    sim = Simulation(compile_model(s), np.random.default_rng(0))
+    run_calendar(sim)
+    check_invariants(sim.ledger, hard_cap=False)
+    sim.ledger.participants[2, 0] += 1  # everyone (100) took part on day 0 already
+    with pytest.raises(SimulationError, match="more campaign participants than members by day 2"):
+        check_invariants(sim.ledger, hard_cap=False)

@@ -30,6 +30,7 @@ EXPECTED: dict[str, tuple[str, set[str]]] = {
         {"points not inflating", "every period within budget"},
     ),
     "coffee-healthy": ("healthy", set()),
+    "coffee-spring-push": ("healthy with warnings", {"every period within budget"}),
     "coffee-too-expensive": ("unhealthy", {"consumer share"}),
     "content-community": ("unhealthy", {"consumer share", "points not inflating"}),
     "e-commerce": ("healthy with warnings", {"every period within budget"}),

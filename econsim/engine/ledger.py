@@ -144,6 +144,17 @@ def check_invariants(ledger: Ledger, hard_cap: bool) -> None:
             f"active members out of order on day {day}: DAU {dau[day]}, WAU {wau[day]}, "
             f"MAU {mau[day]}, members who joined {joined[day]}"
         )
+    given, used = ledger.coupons_given.cumsum(axis=0), ledger.coupons_used.cumsum(axis=0)
+    spent = np.nonzero((used > given).any(axis=1))[0]
+    if spent.size:
+        raise SimulationError(f"more coupons used than given by day {int(spent[0])}")
+    took = ledger.participants.sum(axis=1).cumsum()
+    crowd = np.nonzero(took > joined * max(ledger.participants.shape[1], 1))[0]
+    if crowd.size:
+        raise SimulationError(
+            f"more campaign participants than members by day {int(crowd[0])}: a member takes "
+            "part in a campaign once"
+        )
     neg = np.nonzero((ledger.outstanding < 0).any(axis=1))[0]
     if neg.size:
         raise SimulationError(f"negative outstanding points on day {int(neg[0])}")

@@ -22,6 +22,7 @@ from econsim.engine.executors import Executor
 from econsim.engine.run import check_parallel_memory
 from econsim.errors import Problem, ScenarioError
 from econsim.metrics.figures import FIGURES, NAMES, key_figures
+from econsim.metrics.series import finite_mean
 from econsim.options import Progress, RunOptions
 from econsim.pipeline import Run, run
 from econsim.protocol import html_table, pandas
@@ -90,8 +91,8 @@ class Comparison:
                     Difference(
                         name,
                         self.labels[i],
-                        float(np.nanmean(base[name])),
-                        float(np.nanmean(other[name])),
+                        finite_mean(base[name]),
+                        finite_mean(other[name]),
                         diff,
                         low,
                         high,

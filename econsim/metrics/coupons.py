@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from econsim.metrics.series import known, ratio
+from econsim.metrics.series import finite_mean, known, ratio
 from econsim.protocol import html_table, pandas
 from econsim.results import Results
 
@@ -36,7 +36,7 @@ class Coupon:
     used: float
     use_rate: float
     cost: float
-    uplift: float  # extra core amount
+    uplift: float  # extra core amount (NaN: a random coupon, which has no threshold)
     uplift_points: float  # points the uplift earned at the base rate
     uplift_per_cost: float  # extra amount per unit of discount
 
@@ -50,7 +50,7 @@ class Coupons:
     def rows(self) -> list[dict[str, Any]]:
         return [
             {"coupon": c.name, "given": c.given, "used": c.used, "use_rate": known(c.use_rate),
-             "cost": c.cost, "uplift": c.uplift, "uplift_points": c.uplift_points,
+             "cost": c.cost, "uplift": known(c.uplift), "uplift_points": known(c.uplift_points),
              "uplift_per_cost": known(c.uplift_per_cost)}
             for c in self.coupons
         ]  # fmt: skip
@@ -81,25 +81,22 @@ def coupons(r: Results) -> Coupons:
         cost = r["cost"][:, :, sinks.index(name)].sum(axis=1)
         uplift = r["coupon_uplift"][:, :, j].sum(axis=1)
         kind, _, key = name.partition(":")
-        rate = 0.0
+        rate = float("nan")  # a random coupon has no threshold to top up to: no uplift
         if kind == "coupon":
             b = behaviours[mech.threshold_coupons[key].behaviour]
             rate = b.points / b.unit
+        else:
+            uplift = np.full(uplift.shape, np.nan)
         out.append(
             Coupon(
                 name=name,
                 given=float(given.mean()),
                 used=float(used.mean()),
-                use_rate=_mean(ratio(used, given)),
+                use_rate=finite_mean(ratio(used, given)),
                 cost=float(cost.mean()),
-                uplift=float(uplift.mean()),
-                uplift_points=float(uplift.mean() * rate),
-                uplift_per_cost=_mean(ratio(uplift, cost)),
+                uplift=finite_mean(uplift),
+                uplift_points=finite_mean(uplift) * rate,
+                uplift_per_cost=finite_mean(ratio(uplift, cost)),
             )
         )
     return Coupons(tuple(out))
-
-
-def _mean(x: np.ndarray[Any, Any]) -> float:
-    finite = x[np.isfinite(x)]
-    return float(finite.mean()) if finite.size else float("nan")

@@ -65,6 +65,12 @@ def known(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
+def finite_mean(x: NDArray[Any]) -> float:
+    """Mean of the finite values (over replications, say); NaN, without a warning, if none."""
+    finite = x[np.isfinite(x)]
+    return float(finite.mean()) if finite.size else float("nan")
+
+
 def ratio(num: F, den: F) -> F:
     """num / den with NaN where the denominator is 0 (a share of nothing is undefined)."""
     out: F = np.divide(num, den, out=np.full(np.shape(num), np.nan), where=den != 0)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from econsim.metrics.series import by_group, known, point_cost, ratio
+from econsim.metrics.series import by_group, finite_mean, known, point_cost, ratio
 from econsim.protocol import html_table, pandas
 from econsim.results import Results
 
@@ -143,7 +143,7 @@ def sources(r: Results) -> Sources:
         Source(
             name=n,
             points=float(by_source[:, k].mean()),
-            share=_mean(share[:, k]),
+            share=finite_mean(share[:, k]),
             allocated_cost=float(allocated[:, k].mean()),
             expected_cost=float(expected[:, k].mean()),
             by_tier={t: float(issued[:, k, j].mean()) for j, t in enumerate(tiers)},
@@ -176,16 +176,10 @@ def _items(r: Results, redeemed: F) -> tuple[Item, ...]:
         Item(
             name=n,
             points=float(by_item[:, k].mean()),
-            share=_mean(share[:, k]),
+            share=finite_mean(share[:, k]),
             redemptions=float(redemptions[:, k].mean()),
             cost=float(cost[:, k].mean()),
             by_tier={t: float(redeemed[:, k, j].mean()) for j, t in enumerate(r.tiers)},
         )
         for k, n in enumerate(r.labels["sinks"])
     )
-
-
-def _mean(x: F) -> float:
-    """Mean over the replications where the share is defined (NaN: nothing moved in any)."""
-    finite = x[np.isfinite(x)]
-    return float(finite.mean()) if finite.size else float("nan")

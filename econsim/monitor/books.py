@@ -4,7 +4,9 @@ Every array of :class:`~econsim.results.Results` is rebuilt from the rows — fl
 grouping, member counts from each member's state between the days it changes — so the
 verdicts, finance tables and reports of a run apply to reality unchanged. What a log
 cannot show is named: churn (a member who left looks like one who is quiet; ``churned`` is
-0 and ``users`` counts every member), budget denials and stock-outs (0).
+0 and ``users`` counts every member), budget denials and stock-outs (0), and coupons
+given, campaign participants and coupons' basket uplift (0: a log records the money a
+coupon or a campaign pays, as a redemption row without points, not who held or took part).
 """
 
 from __future__ import annotations
@@ -88,7 +90,10 @@ def actual_results(log: LiveLog, model: Model, seed: int = 0) -> Results:
     sink = log.source_index
     cell = (day[redeem] * nk + sink[redeem]) * nt + tier[redeem]
     a["redeemed"] = _sum(cell, days * nk * nt, pts[redeem]).reshape(days, nk, nt)
-    a["redemptions"] = _sum(day[redeem] * nk + sink[redeem], days * nk).reshape(days, nk)
+    spend = redeem & (pts > 0)  # a row of money without points (a coupon used, a campaign's
+    # reward) is a cost, not a redemption: its member does not become a consumer by it
+    a["redemptions"] = _sum(day[spend] * nk + sink[spend], days * nk).reshape(days, nk)
+    a.update(_paid_without_points(log, model, redeem & (pts == 0)))
     cost = _costs(log, model)
     a["cost"] = _sum(day[redeem] * nk + sink[redeem], days * nk, cost[redeem]).reshape(days, nk)
     a["cost_by_tier"] = by_day_tier(redeem, cost)
@@ -113,6 +118,9 @@ def actual_results(log: LiveLog, model: Model, seed: int = 0) -> Results:
     a["denied"] = np.zeros(days)
     a["stock_outs"] = np.zeros(days)
     a["churned"] = np.zeros(days)
+    a["coupons_given"] = np.zeros((days, len(model.coupons)))
+    a["coupon_uplift"] = np.zeros((days, len(model.coupons)))
+    a["participants"] = np.zeros((days, len(model.packaged)))
     a["aging"] = _aging(log, model, a["outstanding"].shape)
     arrays = {name: _typed(name, a[name])[None] for name in AXES}
     return Results(scenario=model.scenario, seed=seed, labels=result_labels(model), arrays=arrays)
@@ -132,11 +140,49 @@ def _distinct(member: I64, cell: I64, size: int) -> F64:
     return _sum(keys[_firsts(keys)] // width, size)
 
 
+def _paid_without_points(log: LiveLog, model: Model, paid: NDArray[np.bool_]) -> dict[str, F64]:
+    """Coupons used and campaign rewards paid, from the rows that pay money without points.
+    Coupons given, participants and the basket uplift are not in a log: they stay 0."""
+    days, nk = log.days, len(model.sinks)
+    per_sink = _sum(log.day[paid] * nk + log.source_index[paid], days * nk).reshape(days, nk)
+    coupons = [model.sinks.index(c) for c in model.coupons]
+    packaged = [model.sinks.index(f"packaged:{c}") for c in model.packaged]
+    return {"coupons_used": per_sink[:, coupons], "rewarded": per_sink[:, packaged]}
+
+
+def _expected_paid(model: Model) -> F64:
+    """What a coupon use or a campaign reward costs by the design: a threshold coupon's
+    discount, a random coupon's mean value, a packaging's mean reward per row paid."""
+    mech = model.scenario.design.mechanics
+    out = []
+    for name in model.coupons:
+        kind, _, key = name.partition(":")
+        if kind == "coupon":
+            out.append(mech.threshold_coupons[key].discount)
+        else:
+            rr = mech.random_rewards[key]
+            out.append((rr.low + rr.high) / 2)
+    for name in model.packaged:
+        c = mech.packaged_campaigns[name]
+        rewards = c.rewards()
+        if c.packaging == "group":
+            k = c.group.size
+            out.append((rewards["leader"] + (k - 1) * rewards["member"]) / k)
+        else:
+            out.append(next(iter(rewards.values())))
+    return np.array(out, dtype=float)
+
+
 def _costs(log: LiveLog, model: Model) -> F64:
     """Each redemption's money: the log's ``cost``, else what the design expects it to cost
-    (an item's cost × its use rate; a game's prize cost × its chance to win)."""
+    (an item's cost × its use rate; a game's prize cost × its chance to win; a coupon's or
+    a campaign reward's :func:`_expected_paid`)."""
     expected = np.concatenate(
-        [model.item_cost * model.item_use_rate, model.game_prize_cost * model.game_win_p]
+        [
+            model.item_cost * model.item_use_rate,
+            model.game_prize_cost * model.game_win_p,
+            _expected_paid(model),
+        ]
     )
     if expected.size == 0:
         return np.where(np.isnan(log.cost), 0.0, log.cost)
@@ -159,7 +205,8 @@ def _members(log: LiveLog, model: Model, rows: _Rows) -> dict[str, NDArray[Any]]
     end = order[np.r_[starts[1:] - 1, m.size - 1]] if m.size else order
     em, ed, et = log.member[end], log.day[end], log.tier[end]
     eb = rows.balance[end]
-    redeemed = np.logical_or.reduceat(k == REDEEM, starts) if m.size else fresh
+    spent = (k == REDEEM) & (log.points[order] > 0)  # money without points: no consumer
+    redeemed = np.logical_or.reduceat(spent, starts) if m.size else fresh
     active = np.logical_or.reduceat(k == EARN, starts) if m.size else fresh
     first_day = np.full(log.members.size, days, np.int64)
     first_day[em[_firsts(em)]] = ed[_firsts(em)]

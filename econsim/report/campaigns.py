@@ -28,7 +28,7 @@ def packaged_rows(m: Metrics) -> list[list[str]]:
 def coupon_rows(m: Metrics) -> list[list[str]]:
     return [
         [escape(c.name), f"{c.given:,.0f}", f"{c.used:,.0f}", fmt_figure(c.use_rate, "share"),
-         f"{c.cost:,.0f}", f"{c.uplift:,.0f}", f"{c.uplift_points:,.0f}",
+         f"{c.cost:,.0f}", fmt_figure(c.uplift, "money"), fmt_figure(c.uplift_points, "points"),
          fmt_figure(c.uplift_per_cost, "index")]
         for c in m.coupons.coupons
     ]  # fmt: skip

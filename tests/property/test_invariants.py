@@ -93,6 +93,8 @@ def test_replications_use_different_streams(data: dict) -> None:  # type: ignore
     # a lifecycle can silence everyone after day 0 (dormant after 1 day, no dormant
     # activity); then two runs agree by chance on one binomial draw: keep users active
     data["population"].pop("lifecycle", None)
+    # and a season can too (January × 0 on a 5-day run from 1 January)
+    data["population"].pop("seasonality", None)
     r = simulate(scenario_from_dict(data), replications=3)
     daily = r["issued"][:, :, 0, :].sum(axis=2)  # b0's occurrences per day
     assert not np.array_equal(daily[0], daily[1])
