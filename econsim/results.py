@@ -183,6 +183,9 @@ def _unflatten(cols: dict[str, NDArray[Any]], meta: dict[str, Any]) -> dict[str,
     for name, axes in AXES.items():
         shape = [len(labels[a]) for a in axes]
         keys = list(np.ndindex(*shape))
+        if not keys:  # an axis with no labels (a design without coupons): no columns
+            arrays[name] = np.zeros((reps, days, *shape), np.int64)
+            continue
         stacked = np.stack(
             [
                 cols["|".join([name, *(labels[a][j] for a, j in zip(axes, key, strict=True))])]

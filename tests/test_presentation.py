@@ -20,8 +20,8 @@ from econsim.metrics import Breakage
 from econsim.report.exports import strict_json
 from econsim.report.html import point_values_html
 from econsim.report.point_values import print_point_values
-from econsim.report.terminal import fmt_figure as terminal_fmt
 from econsim.report.wording import breakage_text, signed_share
+from econsim.report.wording import fmt_figure as terminal_fmt
 from tests.conftest import ROOT
 
 COFFEE = ROOT / "scenarios" / "coffee-healthy.yaml"

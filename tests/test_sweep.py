@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import signal
 import subprocess
@@ -20,6 +21,7 @@ from econsim.explore import sweep as sweep_module
 from econsim.explore.grid import Parameter, grid
 from econsim.explore.store import read_table, write_table
 from econsim.metrics.figures import NAMES, key_figures
+from econsim.metrics.series import finite_mean
 from tests.conftest import ROOT, rewriting
 
 COFFEE = ROOT / "scenarios" / "coffee-healthy.yaml"
@@ -81,7 +83,7 @@ def test_a_point_is_the_run_of_its_scenario_on_the_common_seed() -> None:
     figures = key_figures(alone.results, alone.metrics)
     row = s.rows[1]
     for name in NAMES:
-        assert_allclose(row[f"{name}_mean"], np.nanmean(figures[name]), rtol=1e-12)
+        assert_allclose(row[f"{name}_mean"], finite_mean(figures[name]), rtol=1e-12)
     assert row["healthy"] == alone.healthy
 
 
@@ -115,6 +117,14 @@ def _sweep_cli(out: Path, *extra: str) -> list[str]:
         "--replications", "10", "--workers", "2", "-o", str(out),
         *(a for s in SMALL for a in ("--set", s)), *extra,
     ]  # fmt: skip
+
+
+def _nan_as_none(table: dict[str, list[object]]) -> dict[str, list[object]]:
+    """NaN (a figure a design has not: no packaged campaign) is never equal to itself."""
+    return {
+        k: [None if isinstance(v, float) and math.isnan(v) else v for v in col]
+        for k, col in table.items()
+    }
 
 
 def _index(folder: Path) -> dict[str, list[object]]:
@@ -154,7 +164,7 @@ def test_5x5_sweep_resumes_after_kill_with_the_same_index(tmp_path: Path) -> Non
     assert again.returncode == 0, again.stderr
     resumed, expected = _index(killed), _index(tmp_path / "whole")
     assert resumed["point"] == list(range(25))  # none lost, none twice
-    assert resumed == expected
+    assert _nan_as_none(resumed) == _nan_as_none(expected)
     assert len(list((killed / "points").glob("p*"))) == 25
     assert (killed / "report.html").exists()
     assert (killed / "charts" / "consumption_rate.png").exists()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 
 from econsim.metrics import Metrics
-from econsim.report.terminal import fmt_figure
+from econsim.report.wording import fmt_figure
 
 PACKAGED_HEADERS = ["campaign", "packaging", "participants", "rewards paid", "cost",
                     "cost per participant", "95% interval", "budget per participant"]  # fmt: skip

@@ -16,10 +16,10 @@ from econsim.report.csvfile import write_csv
 from econsim.report.explore_charts import compare_charts
 from econsim.report.exports import json_text
 from econsim.report.html import STYLE, figures_html, status_badge, table
-from econsim.report.terminal import fmt_figure
 from econsim.report.wording import (
     RATE_30D_NOTE,
     classes,
+    fmt_figure,
     gate_note,
     role,
     verdict_value,

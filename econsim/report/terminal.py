@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -11,17 +10,18 @@ from rich.markup import escape
 from rich.table import Table
 
 from econsim.metrics import DEFAULT_FAIL_ON, Item, Source, Sources, Status, VerdictKind
+from econsim.report.campaigns import campaign_lines
 from econsim.report.point_values import print_point_values
 from econsim.report.wording import (
     RATE_30D_NOTE,
     STYLES,
     breakage_text,
     classes,
+    fmt_figure,
     gate_note,
     liability_text,
     role,
     short_path,
-    signed_share,
     verdict_value,
 )
 
@@ -86,8 +86,6 @@ def print_key_figures(run: Run, console: Console, actual: bool = False) -> None:
                   f"{fmt_figure(a.stickiness.final(), 'share')}", markup=False)  # fmt: skip
     kept = ", ".join(f"day {k} {fmt_figure(v, 'share')}" for k, v in m.retention.days.items())
     console.print(f"new members active again: {kept}", markup=False)
-    from econsim.report.campaigns import campaign_lines  # it formats with fmt_figure, below
-
     for line in campaign_lines(m, cur):
         console.print(line, markup=False)
     if actual:
@@ -150,19 +148,6 @@ def print_sweep(
 
 def _tick(ok: bool) -> str:
     return "[green]✓[/]" if ok else "[red]✗[/]"
-
-
-def fmt_figure(x: float, unit: str, signed: bool = False) -> str:
-    """A figure, or a difference of figures: shares differ by percentage points (pp); money
-    under 100 keeps its cents (a cost per participant of 5.12 is not 5)."""
-    if not math.isfinite(x):
-        return "–"  # e.g. breakage unobserved, or an interval from one replication
-    if unit == "share":
-        return signed_share(x) if signed else f"{x:.1%}"
-    if unit == "index":
-        return f"{x:+,.4g}" if signed else f"{x:,.4g}"
-    places = 2 if unit == "money" and abs(x) < 100 else 0
-    return f"{x:+,.{places}f}" if signed else f"{x:,.{places}f}"
 
 
 def print_comparison(

@@ -84,3 +84,16 @@ def liability_text(b: Breakage, currency: str) -> str:
 def short_path(path: str) -> str:
     """The last two parts of a field path: enough to tell parameters apart in a table."""
     return ".".join(path.split(".")[-2:])
+
+
+def fmt_figure(x: float, unit: str, signed: bool = False) -> str:
+    """A figure, or a difference of figures: shares differ by percentage points (pp); money
+    under 100 keeps its cents (a cost per participant of 5.12 is not 5)."""
+    if not math.isfinite(x):
+        return "–"  # e.g. breakage unobserved, or an interval from one replication
+    if unit == "share":
+        return signed_share(x) if signed else f"{x:.1%}"
+    if unit == "index":
+        return f"{x:+,.4g}" if signed else f"{x:,.4g}"
+    places = 2 if unit == "money" and abs(x) < 100 else 0
+    return f"{x:+,.{places}f}" if signed else f"{x:,.{places}f}"
