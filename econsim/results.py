@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 #: The labelled axes of each ledger array, after [replication, day].
-#: Day-k retention: a cohort's members with a behaviour k days after joining.
-RETENTION_DAYS = (1, 3, 7, 30)
+#: The AARRR funnel's stages, the labels of the ``funnel`` axis (domain §6).
+FUNNEL = ("acquisition", "activation", "retention", "revenue", "referral")
 
 AXES: dict[str, tuple[str, ...]] = {
     "issued": ("sources", "tiers"),
@@ -64,6 +64,10 @@ AXES: dict[str, tuple[str, ...]] = {
     "coupons_given": ("coupons",),
     "coupons_used": ("coupons",),
     "coupon_uplift": ("coupons",),
+    "active_new": (),
+    "buyers": ("tiers",),
+    "repeat_buyers": ("tiers",),
+    "funnel": ("funnel",),
     "participants": ("packaged",),
     "rewarded": ("packaged",),
 }

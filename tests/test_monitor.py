@@ -29,7 +29,8 @@ SMALL = ["population.users=100", "population.acquisition_per_day=0.5"]
 EXACT = ("issued", "redeemed", "redemptions", "expired", "outstanding", "transferred",
          "tier_up", "tier_down", "holders", "redeemers", "consumers_30d", "reach_30d",
          "ever_redeemed", "active", "wau", "mau", "retained", "cohort_active", "occurrences",
-         "actors", "prices", "aging", "coupons_used", "rewarded")  # fmt: skip
+         "actors", "prices", "aging", "coupons_used", "rewarded", "active_new", "buyers",
+         "repeat_buyers", "funnel")  # fmt: skip
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)

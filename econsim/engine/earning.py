@@ -13,7 +13,6 @@ from numpy.typing import NDArray
 from econsim.engine import coupons
 from econsim.engine.model import ACTIVE, CHURNED, DORMANT, N_STATES, NEW, Model
 from econsim.engine.world import World
-from econsim.results import RETENTION_DAYS
 from econsim.scenario.earning import points_for
 
 I64 = NDArray[np.int64]
@@ -50,6 +49,7 @@ class DayEarnings:
         self.points = np.zeros(n, np.int64)
         self.occurrences: dict[int, tuple[I64, I64]] = {}  # behaviour → (rows, occurrences)
         self.acted = np.zeros(n, bool)
+        self.inviters = np.zeros(0, np.int64)  # members who brought a friend today
 
     def add(self, source: int, rows: I64, points: I64) -> None:
         """Book ``points`` (for distinct ``rows``) to ``source``."""
@@ -342,6 +342,7 @@ def referrals(world: World, acc: DayEarnings) -> None:
     inviters = np.nonzero(world.rng.random(life.size) < p)[0]
     if inviters.size == 0:
         return
+    acc.inviters = inviters
     src = world.model.source("referral")
     acc.add(src, inviters, np.full(inviters.size, ref.inviter_points, np.int64))
     invitees = world.add_users(inviters.size)
@@ -363,9 +364,9 @@ def mark_active(world: World, acc: DayEarnings) -> None:
     joined = st.joined[rows]
     # members who joined in the last 30 days (from day 1: day 0's are no cohort) — a few,
     # so the day-k counts run on them alone
-    young = rows[(joined >= max(world.day - RETENTION_DAYS[-1], 1))]
+    young = rows[(joined >= max(world.day - world.model.retention_days[-1], 1))]
     age = world.day - st.joined[young]
-    for i, k in enumerate(RETENTION_DAYS):
+    for i, k in enumerate(world.model.retention_days):
         world.ledger.retained[world.day, i] = np.bincount(st.tier[young[age == k]], minlength=nt)
     assert not (st.life[rows] == CHURNED).any()
     if world.model.repeat_buying is not None:

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from econsim.engine.model import Model
 from econsim.errors import SimulationError
-from econsim.results import RETENTION_DAYS
+from econsim.results import FUNNEL
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -41,7 +41,7 @@ class Ledger:
     active: I64  # [D, T] users with a behaviour that day (DAU), by their tier then
     wau: I64  # [D, T] users with a behaviour in the 7 days to this one, by tier at its end
     mau: I64  # [D, T] … in the 30 days to this one (churned since included)
-    retained: I64  # [D, R, T] members who joined RETENTION_DAYS[r] days before (from day 1)
+    retained: I64  # [D, R, T] members who joined retention_days[r] days before (from day 1)
     # and had a behaviour today, by the tier they earned in
     cohort_active: I64  # [D, M] at month ends and the last day: members who joined in
     # month m (from day 1) with a behaviour this month so far
@@ -63,6 +63,10 @@ class Ledger:
     coupons_given: I64  # [D, C] coupons members received (claimed, handed out or won)
     coupons_used: I64  # [D, C] coupons used on a purchase (their discount is in ``cost``)
     coupon_uplift: F64  # [D, C] extra core amount of baskets topped up to a threshold
+    active_new: I64  # [D] members who joined that day (from day 1) and had a behaviour
+    buyers: I64  # [D, T] members who made their first core purchase that day
+    repeat_buyers: I64  # [D, T] members who made their second core purchase that day
+    funnel: I64  # [D, 5] new members (from day 1) reaching each AARRR stage that day
     participants: I64  # [D, P] members who took part in each packaged campaign that day
     rewarded: I64  # [D, P] rewards paid (flat rewards, prizes, group members, draw winners)
 
@@ -92,7 +96,7 @@ class Ledger:
             active=z(d, t),
             wau=z(d, t),
             mau=z(d, t),
-            retained=z(d, len(RETENTION_DAYS), t),
+            retained=z(d, len(model.retention_days), t),
             cohort_active=z(d, int(model.month_key[-1]) + 1),
             holders=z(d, t),
             redeemers=z(d, t),
@@ -112,6 +116,10 @@ class Ledger:
             coupons_given=z(d, len(model.coupons)),
             coupons_used=z(d, len(model.coupons)),
             coupon_uplift=z(d, len(model.coupons), dtype=float),
+            active_new=z(d),
+            buyers=z(d, t),
+            repeat_buyers=z(d, t),
+            funnel=z(d, len(FUNNEL)),
             participants=z(d, len(model.packaged)),
             rewarded=z(d, len(model.packaged)),
         )
@@ -154,6 +162,21 @@ def check_invariants(ledger: Ledger, hard_cap: bool) -> None:
         raise SimulationError(
             f"more campaign participants than members by day {int(crowd[0])}: a member takes "
             "part in a campaign once"
+        )
+    # acquisition ≥ activation ≥ retention and revenue (a purchase is a behaviour);
+    # referral ≤ acquisition (a new member may bring a friend before doing anything)
+    stages = ledger.funnel.cumsum(axis=0)
+    narrow = (stages[:, 1] <= stages[:, 0]) & (stages[:, 2] <= stages[:, 1])
+    narrow &= (stages[:, 3] <= stages[:, 1]) & (stages[:, 4] <= stages[:, 0])
+    narrow &= ledger.repeat_buyers.cumsum(axis=0).sum(axis=1) <= ledger.buyers.cumsum(axis=0).sum(
+        axis=1
+    )
+    wide = np.nonzero(~narrow)[0]
+    if wide.size:
+        raise SimulationError(
+            f"the funnel widens by day {int(wide[0])}: {stages[wide[0]].tolist()} "
+            "(acquisition, activation, retention, revenue, referral), or more repeat buyers "
+            "than buyers"
         )
     neg = np.nonzero((ledger.outstanding < 0).any(axis=1))[0]
     if neg.size:

@@ -104,6 +104,8 @@ class Model:
     year_end: NDArray[np.bool_]  # [D]
     season: F | None  # [D, B] the calendar's multiplier on each rate (None: flat)
     season_redeem: F | None  # [D] festivals' multiplier on redemption propensity
+    retention_days: tuple[int, ...] = (1, 3, 7, 30)  # day-k retention counted
+    retained_after: int = 30  # the AARRR funnel's retention stage, days after joining
     extra_sources: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -315,4 +317,6 @@ def compile_model(s: Scenario) -> Model:
         year_end=year_end,
         season=daily_multipliers(s),
         season_redeem=redemption_multipliers(s),
+        retention_days=s.operating.retention(),
+        retained_after=s.operating.retained_after(),
     )

@@ -23,7 +23,7 @@ from econsim.engine.recorder import EventRecorder, LedgerRecorder
 from econsim.engine.simulation import Simulation, run_calendar
 from econsim.engine.state import bytes_per_user
 from econsim.errors import SimulationError
-from econsim.results import AXES, RETENTION_DAYS, Results
+from econsim.results import AXES, FUNNEL, Results
 from econsim.scenario.schema import Scenario
 
 Progress = Callable[[int], None]
@@ -269,9 +269,10 @@ def result_labels(model: Model) -> dict[str, tuple[str, ...]]:
         "items": model.items,
         "behaviours": model.behaviours,
         "expiry": AGING_LABELS,
-        "retention": tuple(f"day {k}" for k in RETENTION_DAYS),
+        "retention": tuple(f"day {k}" for k in model.retention_days),
         "cohorts": cohort_labels(model),
         "coupons": model.coupons,
+        "funnel": FUNNEL,
         "packaged": model.packaged,
     }
 

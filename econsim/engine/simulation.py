@@ -21,7 +21,16 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from econsim.engine import coupons, earning, lifecycle, lots, packaging, redemption, tiers
+from econsim.engine import (
+    coupons,
+    earning,
+    lifecycle,
+    lots,
+    operating,
+    packaging,
+    redemption,
+    tiers,
+)
 from econsim.engine.model import CHURNED, DORMANT, N_STATES, Model
 from econsim.engine.recorder import Recorder
 from econsim.engine.world import World
@@ -55,6 +64,7 @@ class Simulation(World):
         earning.mechanics(self, acc)
         packaging.take_part(self, acc)
         earning.referrals(self, acc)
+        operating.count(self, acc)
         earning.mark_active(self, acc)
         self.credit(acc)
         redemption.retarget(self)

@@ -41,6 +41,8 @@ class State:
     took_part: NDArray[np.int8]  # [packaged campaigns, capacity] 0 not asked, 1 yes, 2 no
     coupon_until: NDArray[np.int32]  # [coupons, capacity] last day a held coupon is valid
     coupon_value: NDArray[np.float32]  # [coupons, capacity] money off (random coupons)
+    purchases: NDArray[np.int8]  # core purchases so far, counted up to 2 (repurchase)
+    milestones: NDArray[np.uint8]  # AARRR stages reached: RETAINED, REFERRED bits
 
     @property
     def capacity(self) -> int:
@@ -59,7 +61,7 @@ def bytes_per_user(model: Model) -> int:
     buying = 8 if model.repeat_buying is not None else 0
     taking = len(model.scenario.design.mechanics.packaged_campaigns)
     coupons = 8 * len(model.coupons)
-    fixed = 1 + 1 + 4 + 4 + 4 + 8 + 4 * model.lot_count + 12 * b + 4 + 8 + 2 + 2 + 4
+    fixed = 1 + 1 + 4 + 4 + 4 + 8 + 4 * model.lot_count + 12 * b + 4 + 8 + 2 + 2 + 4 + 2
     return fixed + extra + buying + taking + coupons
 
 
@@ -91,6 +93,8 @@ def _alloc(model: Model, capacity: int) -> State:
         ),
         coupon_until=np.full((len(model.coupons), capacity), NEVER, np.int32),
         coupon_value=np.zeros((len(model.coupons), capacity), np.float32),
+        purchases=np.zeros(capacity, np.int8),
+        milestones=np.zeros(capacity, np.uint8),
     )
 
 

@@ -12,6 +12,7 @@ from econsim.metrics.books import Books, books
 from econsim.metrics.breakage import Breakage, BreakageBasis
 from econsim.metrics.coupons import Coupons, coupons
 from econsim.metrics.finance import Finance, finance
+from econsim.metrics.funnel import Funnel, funnel
 from econsim.metrics.health import Health, IssuanceCheck, health
 from econsim.metrics.inflation import Inflation, inflation
 from econsim.metrics.packaging import Packaging, packaging
@@ -80,6 +81,7 @@ class Metrics:
     sources: Sources  # where the points come from (by source) and go (by item)
     activity: Activity  # DAU, WAU, MAU, stickiness
     retention: Retention  # day-k retention of new members, the monthly cohort triangle
+    growth: Funnel  # new/old member ratio, repurchase rate, the AARRR funnel
     packaging: Packaging  # packaged campaigns: participants and cost per participant
     coupons: Coupons  # coupons given, used, their cost and basket uplift
     denied: float  # redemptions denied by a hard budget cap, mean over replications
@@ -145,6 +147,7 @@ class Metrics:
             "sources": self.sources.summary(),
             "activity": self.activity.summary(),
             "retention": self.retention.summary(),
+            "growth": self.growth.summary(),
             "packaged_campaigns": self.packaging.summary(),
             "coupons": self.coupons.summary(),
             "redemptions": {"denied": self.denied, "stock_outs": self.stock_outs},
@@ -230,6 +233,7 @@ def evaluate(
         sources(results),
         activity(results),
         retention(results),
+        funnel(results),
         packaging(results),
         coupons(results),
         denied=float(results.total("denied").sum(axis=1).mean()),

@@ -53,6 +53,8 @@ FIGURES = (
     Figure("stickiness", "share", "mean DAU over the last 30 days / MAU, at the horizon"),
     Figure("retention_d7", "share", "new members active 7 days after joining, all cohorts"),
     Figure("retention_d30", "share", "new members active 30 days after joining, all cohorts"),
+    Figure("repurchase_rate", "share", "members with 2+ core purchases / with 1+, at the horizon"),
+    Figure("new_old_ratio", "index", "new members / returning active member-days, last 30 days"),
     Figure("participants", "users", "members who took part in packaged campaigns (NaN: none)"),
     Figure(
         "cost_per_participant",
@@ -93,8 +95,10 @@ def key_figures(results: Results, metrics: Metrics) -> dict[str, F]:
         "price_index": i.price_index.values[:, -1],
         "mau": metrics.activity.mau.values[:, -1],
         "stickiness": metrics.activity.stickiness.values[:, -1],
-        "retention_d7": metrics.retention.by_replication[7],
-        "retention_d30": metrics.retention.by_replication[30],
+        "retention_d7": _retention(metrics, 7, results.replications),
+        "retention_d30": _retention(metrics, 30, results.replications),
+        "repurchase_rate": metrics.growth.repurchase_rate.values[:, -1],
+        "new_old_ratio": metrics.growth.new_old_30d,
         **_campaign_figures(results),
     }
     return {name: np.asarray(out[name], dtype=np.float64) for name in NAMES}
@@ -115,3 +119,9 @@ def _campaign_figures(results: Results) -> dict[str, F]:
     if threshold:
         out["coupon_uplift"] = results["coupon_uplift"][:, :, threshold].sum(axis=(1, 2))
     return out
+
+
+def _retention(metrics: Metrics, k: int, replications: int) -> F:
+    """Day-k retention per replication; NaN when the scenario counts other days."""
+    found = metrics.retention.by_replication.get(k)
+    return np.full(replications, np.nan) if found is None else found

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from econsim.metrics.series import F, known, ratio
-from econsim.results import RETENTION_DAYS, Results
+from econsim.results import Results
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def retention(r: Results) -> Retention:
     new[:, 0] = 0.0  # day 0: the launch population's day, no cohort
     retained = r["retained"].sum(axis=3).astype(float)  # [replication, day, k]
     each = {}
-    for i, k in enumerate(RETENTION_DAYS):
+    for i, k in enumerate(r.scenario.operating.retention()):
         joined = new[:, : max(r.days - k, 0)].sum(axis=1)  # cohorts whose day k is in range
         each[k] = ratio(retained[:, :, i].sum(axis=1), joined)
     days = {k: _mean(x) for k, x in each.items()}

@@ -29,7 +29,7 @@ from econsim.monitor.log import (
     is_core_row,
     running_balance,
 )
-from econsim.results import AXES, RETENTION_DAYS, Results
+from econsim.results import AXES, FUNNEL, Results
 from econsim.scenario.design import NEVER
 
 I64 = NDArray[np.int64]
@@ -222,6 +222,7 @@ def _members(log: LiveLog, model: Model, rows: _Rows) -> dict[str, NDArray[Any]]
     acted = order[earned[_firsts(group[earned])]]
     out["active"] = _sum(log.day[acted] * nt + log.tier[acted], days * nt).reshape(days, nt)
     out.update(_cohorts(log, model, acted, first_day))
+    out.update(_growth(log, model, acted, first_day))
     # breakpoints: every end of day, the day a redemption stops being recent, the day a
     # member turns dormant; the state holds until the member's next breakpoint
     ends = [(em, ed, 0)]
@@ -285,8 +286,8 @@ def _cohorts(log: LiveLog, model: Model, acted: I64, first_day: I64) -> dict[str
     member, day, tier = log.member[acted], log.day[acted], log.tier[acted]
     joined = first_day[member]
     age = np.where(joined >= 1, day - joined, -1)
-    retained = np.zeros((days, len(RETENTION_DAYS), nt), np.int64)
-    for i, k in enumerate(RETENTION_DAYS):
+    retained = np.zeros((days, len(model.retention_days), nt), np.int64)
+    for i, k in enumerate(model.retention_days):
         sel = age == k
         retained[:, i] = _sum(day[sel] * nt + tier[sel], days * nt).reshape(days, nt)
     months = model.month_key[:days]
@@ -320,6 +321,44 @@ def _forward_value(value: I64, member: I64) -> I64:
     pos = np.where((value >= 0) | start, np.arange(n), 0)
     at = np.maximum.accumulate(pos)
     return value[at]
+
+
+def _growth(log: LiveLog, model: Model, acted: I64, first_day: I64) -> dict[str, NDArray[Any]]:
+    """New members active on their first day, first and second core purchases, and the
+    AARRR funnel of new members (``engine/operating.py``'s counts). ``acted``: the first
+    earn row of each member's day with a behaviour, by member then day. A referral is seen
+    by its inviter's bonus row: a design paying the inviter no points leaves none."""
+    days, nt = log.days, len(model.tiers)
+    member, day = log.member[acted], log.day[acted]
+    joined = first_day[member]
+    new = joined >= 1
+    funnel = np.zeros((days, len(FUNNEL)))
+    funnel[:, 0] = _sum(first_day[(first_day >= 1) & (first_day < days)], days)
+    funnel[:, 1] = _sum(day[_firsts(member) & new], days)
+    late = new & (day - joined >= model.retained_after)
+    funnel[:, 2] = _sum(day[late][_firsts(member[late])], days)
+    core = np.flatnonzero(is_core_row(log.kind, log.source_index, model))
+    core = core[np.argsort(log.member[core], kind="stable")]  # by member, in time order
+    cm = log.member[core]
+    rank = np.arange(cm.size) - np.searchsorted(cm, cm)
+    one, two = core[rank == 0], core[rank == 1]
+    funnel[:, 3] = _sum(log.day[one][first_day[log.member[one]] >= 1], days)
+    if "referral" in model.sources:
+        src, joined_row = model.source("referral"), first_day[log.member]
+        ref = (log.kind == BONUS) & (log.source_index == src) & (joined_row >= 1)
+        ref = np.flatnonzero(ref & (log.day > joined_row))
+        ref = ref[np.argsort(log.member[ref], kind="stable")]
+        funnel[:, 4] = _sum(log.day[ref][_firsts(log.member[ref])], days)
+
+    def by_day_tier(rows: I64) -> F64:
+        return _sum(log.day[rows] * nt + log.tier[rows], days * nt).reshape(days, nt)
+
+    return {
+        "active_new": _sum(day[new & (day == joined)], days),
+        "buyers": by_day_tier(one),
+        "repeat_buyers": by_day_tier(two),
+        "funnel": funnel,
+    }
 
 
 def _firsts(sorted_keys: I64) -> NDArray[np.bool_]:

@@ -1,11 +1,12 @@
-"""The report's words for packaged campaigns and coupons: table rows (HTML-escaped) for
-report.html and the terminal's lines. Nothing here plots."""
+"""The report's words for packaged campaigns, coupons and the growth funnel: table rows
+(HTML-escaped) for report.html and the terminal's lines. Nothing here plots."""
 
 from __future__ import annotations
 
 from html import escape
 
 from econsim.metrics import Metrics
+from econsim.metrics.series import finite_mean
 from econsim.report.wording import fmt_figure
 
 PACKAGED_HEADERS = ["campaign", "packaging", "participants", "rewards paid", "cost",
@@ -32,6 +33,26 @@ def coupon_rows(m: Metrics) -> list[list[str]]:
          fmt_figure(c.uplift_per_cost, "index")]
         for c in m.coupons.coupons
     ]  # fmt: skip
+
+
+def funnel_rows(m: Metrics) -> list[list[str]]:
+    g = m.growth
+    return [[stage, f"{n:,.0f}", fmt_figure(g.conversion[stage], "share")]
+            for stage, n in g.stages.items()]  # fmt: skip
+
+
+def growth_line(m: Metrics) -> str:
+    """New/old ratio, repurchase and the funnel in one line."""
+    g = m.growth
+    stages = " → ".join(
+        f"{s} {n:,.0f}"
+        + ("" if s == "acquisition" else f" ({fmt_figure(g.conversion[s], 'share')})")
+        for s, n in g.stages.items()
+    )
+    return (
+        f"new/old member ratio (30 days) {fmt_figure(finite_mean(g.new_old_30d), 'index')}; "
+        f"repurchase rate {fmt_figure(g.repurchase_rate.final(), 'share')}; funnel: {stages}"
+    )
 
 
 def campaign_lines(m: Metrics, currency: str) -> list[str]:

@@ -20,7 +20,8 @@ from econsim.report.html import render
 from econsim.report.workbook import write_finance
 
 DAILY_COLUMNS = (
-    "replication", "day", "date", "users", "active", "wau", "mau", "stickiness", "holders",
+    "replication", "day", "date", "users", "active", "wau", "mau", "stickiness", "new_users",
+    "new_old_ratio", "repurchase_rate", "holders",
     "consumers_30d", "issued",
     "consumed", "expired", "outstanding", "cost", "budget", "period_cost", "denied",
     "consumption_rate", "consumption_rate_30d", "consumer_share", "price_index", "liability",

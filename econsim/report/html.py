@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 from matplotlib.axes import Axes
 
 from econsim.metrics import DEFAULT_FAIL_ON, Metrics, Status, VerdictKind
-from econsim.report.campaigns import COUPON_HEADERS, PACKAGED_HEADERS, coupon_rows, packaged_rows
+from econsim.metrics.series import finite_mean
+from econsim.report.campaigns import (
+    COUPON_HEADERS,
+    PACKAGED_HEADERS,
+    coupon_rows,
+    funnel_rows,
+    packaged_rows,
+)
 from econsim.report.charts import figure_bytes
 from econsim.report.peaks import HEADERS as PEAK_HEADERS
 from econsim.report.peaks import NOTE as PEAK_NOTE
@@ -24,6 +31,7 @@ from econsim.report.wording import (
     COLOURS,
     RATE_30D_NOTE,
     breakage_text,
+    fmt_figure,
     gate_note,
     liability_text,
     role,
@@ -159,6 +167,22 @@ def sources_html(run: Run, charts: dict[str, Axes]) -> str:
     )
 
 
+def growth_html(m: Metrics) -> str:
+    """The growth section: the AARRR funnel of new members, repurchase, new/old ratio."""
+    g = m.growth
+    by_tier = ", ".join(f"{escape(t)} {_share(v)}" for t, v in g.repurchase_by_tier.items())
+    return (
+        "<h2 id='growth'>Growth: new members, repurchase, the AARRR funnel</h2>"
+        f"<p>Repurchase rate (members with two or more core purchases / with one or more): "
+        f"{_share(g.repurchase_rate.final())} ({by_tier}). New/old member ratio over the "
+        f"last 30 days: {fmt_figure(finite_mean(g.new_old_30d), 'index')} (new members per "
+        "returning active member-day). The funnel counts the members who joined after day 0: "
+        f"retention is a behaviour {g.retained_after} or more days after joining; conversion "
+        "is the share of acquisition.</p>"
+        + table(["stage", "new members", "conversion"], funnel_rows(m))
+    )
+
+
 def campaigns_html(m: Metrics, currency: str) -> str:
     """The section on packaged campaigns and coupons; empty when the design has neither."""
     cur = escape(currency)
@@ -266,6 +290,7 @@ replications, charts show the median and the 5–95% band.</p>
 {point_values}
 <h2>Issuance: predicted vs actual (points per user per period)</h2>
 {table(["tier", "behaviour", "predicted", "actual", "deviation"], issuance)}
+{growth_html(m)}
 {sources_html(run, charts)}
 {campaigns_html(m, s.currency)}
 {peaks_html(run)}

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from econsim.metrics import DEFAULT_FAIL_ON, Item, Source, Sources, Status, VerdictKind
-from econsim.report.campaigns import campaign_lines
+from econsim.report.campaigns import campaign_lines, growth_line
 from econsim.report.point_values import print_point_values
 from econsim.report.wording import (
     RATE_30D_NOTE,
@@ -86,6 +86,7 @@ def print_key_figures(run: Run, console: Console, actual: bool = False) -> None:
                   f"{fmt_figure(a.stickiness.final(), 'share')}", markup=False)  # fmt: skip
     kept = ", ".join(f"day {k} {fmt_figure(v, 'share')}" for k, v in m.retention.days.items())
     console.print(f"new members active again: {kept}", markup=False)
+    console.print(growth_line(m), markup=False)
     for line in campaign_lines(m, cur):
         console.print(line, markup=False)
     if actual:

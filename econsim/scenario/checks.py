@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from econsim.scenario.amounts import DEFAULT_FREQUENCY, DEFAULT_SHAPE, reachable_uptake
+from econsim.scenario.operating import observable
 from econsim.scenario.schema import Scenario, ThresholdCoupon
 from econsim.scenario.season import check_seasonality
 
@@ -55,7 +56,34 @@ def check_scenario(s: Scenario) -> list[Finding]:
         *_check_population(s),
         *check_seasonality(s),
         *check_core_uptake(s),
+        *_check_operating(s),
     ]
+
+
+def _check_operating(s: Scenario) -> Iterator[Finding]:
+    """Cohort metrics a scenario asks for must fit its horizon."""
+    op, horizon = s.operating, s.horizon_days
+    last = horizon - 2
+    for i, k in enumerate(op.retention_days or ()):
+        if not observable(k, horizon):
+            yield (
+                ("operating", "retention_days", i),
+                f"day-{k} retention needs a horizon of at least {k + 2} days (the first "
+                f"cohort joins on day 1); this one has {horizon}",
+                f"ask for days up to {last} or extend horizon_days"
+                if last > 0
+                else "extend horizon_days: a cohort metric needs at least 3 days",
+            )
+    after = op.retained_after_days
+    if after is not None and not observable(after, horizon):
+        yield (
+            ("operating", "retained_after_days"),
+            f"retained after {after} days needs a horizon of at least {after + 2} days; this "
+            f"one has {horizon}",
+            f"set it to at most {last} or extend horizon_days"
+            if last > 0
+            else "extend horizon_days: a cohort metric needs at least 3 days",
+        )
 
 
 def _check_calendar(s: Scenario) -> Iterator[Finding]:

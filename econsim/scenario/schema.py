@@ -58,6 +58,7 @@ from econsim.scenario.mechanics import (
     TaskBundle,
     ThresholdCoupon,
 )
+from econsim.scenario.operating import Operating
 from econsim.scenario.population import (
     AmountDistribution,
     CoreActivity,
@@ -93,6 +94,7 @@ __all__ = [
     "NoExpiry",
     "NonNegativeFloat",
     "NonNegativeInt",
+    "Operating",
     "PackagedCampaign",
     "Packaging",
     "PerTier",
@@ -154,3 +156,8 @@ class Scenario(Model):
     health: Health = Field(default_factory=Health, description="Health thresholds.")
     design: Design = Field(description="What the operator controls.")
     population: Population = Field(description="How users actually behave.")
+    operating: Operating = Field(
+        default_factory=Operating,
+        description="Which operating metrics are counted: retention days, the funnel's "
+        "retention stage.",
+    )
