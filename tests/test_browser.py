@@ -54,6 +54,13 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     assert done.returncode == 0, done.stderr
     made = {
         "run": ("run", SCENARIOS / "coffee-healthy.yaml", "-o", base / "run", *SMALL),
+        "campaigns": (
+            "run",
+            SCENARIOS / "coffee-spring-push.yaml",
+            "-o",
+            base / "campaigns",
+            *SMALL,
+        ),
         "unhealthy": (
             "run",
             SCENARIOS / "coffee-too-expensive.yaml",
@@ -131,7 +138,7 @@ def layout(page: Page) -> dict[str, Any]:
     )
 
 
-@pytest.mark.parametrize("name", ["run", "unhealthy", "sweep", "compare", "monitor"])
+@pytest.mark.parametrize("name", ["run", "campaigns", "unhealthy", "sweep", "compare", "monitor"])
 def test_report_loads_cleanly_and_fits_the_window(
     browser: Browser, reports: dict[str, Path], shots: Path, name: str
 ) -> None:
@@ -192,4 +199,43 @@ def test_where_the_points_come_from_and_go_is_shown_as_summary_json_says(
     largest = max(issued, key=lambda s: s["points"])["source"]
     first = page.locator("#sources ~ div.wide table tbody tr td").first.inner_text()
     assert first == largest
+    page.close()
+
+
+def _cells(page: Page, section: str) -> list[list[str]]:
+    """The rows of the table that follows a section's heading."""
+    rows = page.locator(f"#{section} ~ div.wide").first.locator("tbody tr")
+    return [[c.inner_text() for c in r.locator("td").all()] for r in rows.all()]
+
+
+def test_campaign_coupon_and_growth_tables_say_what_summary_json_says(
+    browser: Browser, reports: dict[str, Path], shots: Path
+) -> None:
+    """A run with a packaged campaign and coupons: the tables show summary.json's numbers
+    (cost per participant, coupon uplift, the funnel), as a reader sees them."""
+    page, _ = open_report(browser, reports["campaigns"], shots, "campaigns")
+    summary = json.loads((reports["campaigns"] / "summary.json").read_text())
+    push = summary["packaged_campaigns"][0]
+    row = _cells(page, "packaged")[0]
+    assert row[0] == push["campaign"] and row[2] == f"{push['participants']:,.0f}"
+    assert row[5] == f"{push['cost_per_participant']:,.2f}"
+    coupons = {c["coupon"]: c for c in summary["coupons"]}
+    shown = {r[0]: r for r in _cells(page, "coupons")}
+    threshold = coupons["coupon:spend_60_get_6"]
+    assert shown["coupon:spend_60_get_6"][5] == f"{threshold['uplift']:,.0f}"
+    assert threshold["uplift"] > 0 and shown["random:lucky_cup"][5] == "–"  # no threshold
+    funnel = summary["growth"]["funnel"]
+    stages = {r[0]: r for r in _cells(page, "growth")}
+    assert stages["acquisition"][1] == f"{funnel['acquisition']['members']:,.0f}"
+    assert list(stages) == ["acquisition", "activation", "retention", "revenue", "referral"]
+    page.close()
+
+
+def test_the_monitor_shows_growth_but_no_campaign_tables(
+    browser: Browser, reports: dict[str, Path], shots: Path
+) -> None:
+    """A log records no participants or coupons given: those tables are left out."""
+    page, _ = open_report(browser, reports["monitor"], shots, "monitor-growth")
+    assert page.locator("#growth").is_visible()
+    assert page.locator("#packaged").count() == 0 and page.locator("#coupons").count() == 0
     page.close()

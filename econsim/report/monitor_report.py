@@ -21,6 +21,7 @@ from econsim.report.html import (
     STYLE,
     figures_html,
     finance_html,
+    growth_html,
     key_figures,
     peaks_html,
     sources_html,
@@ -197,6 +198,7 @@ days; the log shows it by the last.</p>
 {forecast}
 <h2>Key figures</h2>
 {table(["figure", "value"], key_figures(run))}
+{growth_html(run.metrics)}
 {sources_html(run, {})}
 {peaks_html(run)}
 {finance_html(run)}

@@ -87,11 +87,11 @@ def print_key_figures(run: Run, console: Console, actual: bool = False) -> None:
     kept = ", ".join(f"day {k} {fmt_figure(v, 'share')}" for k, v in m.retention.days.items())
     console.print(f"new members active again: {kept}", markup=False)
     console.print(growth_line(m), markup=False)
-    for line in campaign_lines(m, cur):
-        console.print(line, markup=False)
     if actual:
         console.print(period, markup=False)
         return
+    for line in campaign_lines(m, cur):  # a log shows no participants or coupons given
+        console.print(line, markup=False)
     console.print(
         f"redemptions denied by the budget cap: {m.denied:,.0f}; "
         f"stock-outs: {m.stock_outs:,.0f} (means over replications)",

@@ -316,8 +316,14 @@ def scenario_data(draw: st.DrawFn) -> dict[str, Any]:
         population["seasonality"] = draw(seasonality(list(bs)))
     if population["acquisition_per_day"] and draw(st.booleans()):
         population["acquisition_days"] = draw(st.integers(1, horizon))
+    operating: dict[str, Any] = {}
+    if horizon >= 3 and draw(st.booleans()):  # cohort days the horizon can show
+        days = st.integers(1, horizon - 2)
+        operating["retention_days"] = draw(st.lists(days, min_size=1, max_size=4, unique=True))
+        operating["retained_after_days"] = draw(days)
     return {
         "name": "generated",
+        "operating": operating,
         "start_date": draw(st.sampled_from(["2027-01-01", "2027-11-20", "2028-02-15"])),
         "horizon_days": horizon,
         "seed": draw(st.integers(0, 2**32 - 1)),
