@@ -8,7 +8,6 @@ of the noise the designs share; its 95% interval uses Student's t over the repli
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,13 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 from econsim.engine.executors import Executor
 from econsim.engine.run import check_parallel_memory
 from econsim.errors import Problem, ScenarioError
 from econsim.metrics.figures import FIGURES, NAMES, key_figures
-from econsim.metrics.series import finite_mean
+from econsim.metrics.series import finite_mean, mean_interval
 from econsim.options import Progress, RunOptions
 from econsim.pipeline import Run, run
 from econsim.protocol import html_table, pandas
@@ -56,15 +54,7 @@ class Difference:
 
 def paired_difference(base: F, other: F) -> tuple[float, float, float]:
     """Mean of ``other − base`` over replications and its 95% interval (NaN with one)."""
-    d = other - base
-    d = d[np.isfinite(d)]
-    if d.size == 0:
-        return float("nan"), float("nan"), float("nan")
-    mean = float(d.mean())
-    if d.size < 2:
-        return mean, float("nan"), float("nan")
-    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, d.size - 1) * d.std(ddof=1) / math.sqrt(d.size))
-    return mean, mean - half, mean + half
+    return mean_interval(other - base, CONFIDENCE)
 
 
 @dataclass(frozen=True)

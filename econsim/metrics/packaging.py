@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
-from econsim.metrics.series import known, ratio
+from econsim.metrics.series import known, mean_interval, ratio
 from econsim.protocol import html_table, pandas
 from econsim.results import Results
 
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 F = NDArray[np.float64]
-CONFIDENCE = 0.95
 
 
 @dataclass(frozen=True)
@@ -75,18 +73,6 @@ class Packaging:
         return html_table("Packaged campaigns", head + body)
 
 
-def interval(x: F) -> tuple[float, float, float]:
-    """Mean of the finite values and its 95% Student-t interval (NaN where undefined)."""
-    x = x[np.isfinite(x)]
-    if x.size == 0:
-        return float("nan"), float("nan"), float("nan")
-    mean = float(x.mean())
-    if x.size < 2:
-        return mean, float("nan"), float("nan")
-    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
-    return mean, mean - half, mean + half
-
-
 def packaging(r: Results) -> Packaging:
     """The packaged campaigns of a run."""
     campaigns = r.scenario.design.mechanics.packaged_campaigns
@@ -97,7 +83,7 @@ def packaging(r: Results) -> Packaging:
         took = r["participants"][:, :, i].sum(axis=1).astype(float)
         cost = r["cost"][:, :, sinks.index(f"packaged:{name}")].sum(axis=1)
         per = ratio(cost, took)
-        mean, low, high = interval(per)
+        mean, low, high = mean_interval(per)
         out.append(
             Packaged(
                 name=name,

@@ -71,6 +71,21 @@ def finite_mean(x: NDArray[Any]) -> float:
     return float(finite.mean()) if finite.size else float("nan")
 
 
+def mean_interval(x: NDArray[Any], confidence: float = 0.95) -> tuple[float, float, float]:
+    """Mean of the finite values (over replications, say) and its Student-t interval: NaN
+    where undefined (no value; one value has no interval)."""
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    mean = float(x.mean())
+    if x.size < 2:
+        return mean, float("nan"), float("nan")
+    from scipy import stats  # imported when needed: metrics load without scipy's start-up
+
+    half = float(stats.t.ppf(0.5 + confidence / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
+    return mean, mean - half, mean + half
+
+
 def ratio(num: F, den: F) -> F:
     """num / den with NaN where the denominator is 0 (a share of nothing is undefined)."""
     out: F = np.divide(num, den, out=np.full(np.shape(num), np.nan), where=den != 0)
