@@ -63,6 +63,11 @@ class Comparison:
 
     labels: tuple[str, ...]
     runs: tuple[Run, ...]
+    title: str = ""  # what the report's heading says; empty: the labels, "A vs B"
+
+    @property
+    def heading(self) -> str:
+        return self.title or " vs ".join(self.labels)
 
     def figures(self, design: int) -> dict[str, F]:
         """Key figures of one design, one value per replication."""
@@ -117,6 +122,7 @@ class Comparison:
         """Verdicts and figures of every design, and the differences (compare.json)."""
         first = self.runs[0].results
         return {
+            "title": self.heading,
             "designs": list(self.labels),
             "seed": first.seed,
             "replications": first.replications,
@@ -216,11 +222,16 @@ def compare(
     ``overrides`` apply to every design, file or Scenario. The options mean what they mean
     for every call (:mod:`econsim.options`); ``progress(done, total)`` counts designs.
     ``packaged``: compare the four packagings of this packaged campaign of each design
-    (:func:`packagings`); one design is then enough.
+    (:func:`packagings`); one design is then enough, and the designs are labelled by their
+    packaging.
     """
     opts = RunOptions(overrides, seed, replications, workers, executor, progress)
     scenarios = [opts.scenario(d) for d in designs]
+    labels, title = None, ""
     if packaged is not None:
+        if len(scenarios) == 1:  # one design: its packagings are what differs
+            labels = PACKAGINGS
+            title = f"{scenarios[0].name}: {packaged} as {', '.join(PACKAGINGS)}"
         scenarios = [v for s in scenarios for v in packagings(s, packaged)]
         designs = scenarios
     if len(scenarios) < 2:
@@ -235,4 +246,5 @@ def compare(
     for done, (i, result) in enumerate(runner.map(_run_design, tasks), start=1):
         runs[i] = result
         opts.report(done, len(tasks))
-    return Comparison(unique_labels(scenarios, designs), tuple(r for r in runs if r is not None))
+    done_runs = tuple(r for r in runs if r is not None)
+    return Comparison(labels or unique_labels(scenarios, designs), done_runs, title)

@@ -79,9 +79,9 @@ def render_comparison(
     first = c.runs[0].results
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<title>{escape(" vs ".join(c.labels))} — econsim comparison</title><style>{STYLE}</style></head>
+<title>{escape(c.heading)} — econsim comparison</title><style>{STYLE}</style></head>
 <body>
-<h1>{escape(" vs ".join(c.labels))}</h1>
+<h1>{escape(c.heading)}</h1>
 <p class="sub">{first.replications} replication(s) per design on the same seeds (seed
 {first.seed}); values are mean ± sd over replications; differences are paired by
 replication with a 95% interval, in bold where the interval excludes zero.</p>

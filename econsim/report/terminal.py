@@ -160,7 +160,7 @@ def print_comparison(
     gating = frozenset(fail_on)
     units = {f.name: f.unit for f in FIGURES}
     base = c.labels[0]
-    table = Table(title=" vs ".join(c.labels), title_justify="left")
+    table = Table(title=c.heading, title_justify="left")
     table.add_column("figure")
     for label in c.labels:
         table.add_column(label, justify="right")
