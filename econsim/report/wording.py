@@ -95,5 +95,5 @@ def fmt_figure(x: float, unit: str, signed: bool = False) -> str:
         return signed_share(x) if signed else f"{x:.1%}"
     if unit == "index":
         return f"{x:+,.4g}" if signed else f"{x:,.4g}"
-    places = 2 if unit == "money" and abs(x) < 100 else 0
+    places = 2 if unit == "money" and 0 < abs(x) < 100 else 0  # a nil difference: +0
     return f"{x:+,.{places}f}" if signed else f"{x:,.{places}f}"
