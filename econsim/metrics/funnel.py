@@ -11,7 +11,8 @@ the AARRR funnel of new members.
   activation (had a behaviour), retention (had a behaviour at least ``retained_after_days``
   after joining; 30 unless the scenario's ``operating`` says), revenue (made a core
   purchase), referral (brought a friend on a later day than they joined); each stage's
-  conversion is its count / acquisition.
+  conversion is its count / acquisition — undefined (null) for a stage the design has no
+  way to reach (revenue without a core behaviour, referral without a referral mechanic).
 
 Series are ``[replication, day]``; figures are means over replications.
 """
@@ -68,6 +69,11 @@ def funnel(r: Results) -> Funnel:
     rate = ratio(again.sum(axis=2), buyers.sum(axis=2))
     stages = r["funnel"].sum(axis=1).astype(float)  # [replication, stage]
     conversion = ratio(stages, np.broadcast_to(stages[:, :1], stages.shape))
+    design = r.scenario.design
+    if not any(b.kind == "core" for b in design.behaviours.values()):
+        conversion[:, FUNNEL.index("revenue")] = np.nan  # no purchase to make: not 0%
+    if design.mechanics.referral is None:
+        conversion[:, FUNNEL.index("referral")] = np.nan  # no way to refer: not 0%
     return Funnel(
         new_old_ratio=Series("new/old member ratio", "index", days, daily),
         new_old_30d=window,

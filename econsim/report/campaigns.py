@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from html import escape
 
 from econsim.metrics import Metrics
@@ -48,6 +49,7 @@ def growth_line(m: Metrics) -> str:
         f"{s} {n:,.0f}"
         + ("" if s == "acquisition" else f" ({fmt_figure(g.conversion[s], 'share')})")
         for s, n in g.stages.items()
+        if s == "acquisition" or math.isfinite(g.conversion[s])  # NaN: not in the design
     )
     return (
         f"new/old member ratio (30 days) {fmt_figure(finite_mean(g.new_old_30d), 'index')}; "
