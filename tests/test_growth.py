@@ -41,6 +41,9 @@ def test_funnel_when_every_member_signs_in_every_day() -> None:
     np.testing.assert_array_equal(funnel[31:, 2], new[1:10])
     assert funnel[:31, 2].sum() == 0 and funnel[:, 3:].sum() == 0  # no purchase, no referral
     assert g.conversion["activation"] == 1.0
+    # no purchase to make, no friend to bring: those stages have no conversion, not 0%
+    assert math.isnan(g.conversion["revenue"]) and math.isnan(g.conversion["referral"])
+    assert g.summary()["funnel"]["referral"]["conversion"] is None
     assert g.conversion["retention"] == pytest.approx(new[1:10].sum() / new.sum())
     # new/old ratio: the day's new members over everyone there before (all active; day 0's
     # arrivals are launch members, not new ones)
