@@ -1,7 +1,8 @@
 """CI smoke test of ``benchmarks/run.py --quick``: it runs, and its Mesa reference agrees.
 
 Timings are never asserted (they belong to docs/performance.md); what is asserted is that the
-three models run end to end and that the comparison is like for like.
+models — both engine paths when numba imports, their floor kernels and Mesa — run end to end
+and that the comparison is like for like.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from econsim.engine.paths import numba_missing
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,12 +29,23 @@ def test_quick_benchmark_runs_and_mesa_agrees(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    for row in ("| econsim |", "| floor kernel (numpy) |", "| Mesa reference |"):
+    paths = ["compiled", "numpy"] if numba_missing() is None else ["numpy"]
+    rows = ["| econsim (numpy reference) |", "| floor kernel (numpy) |", "| Mesa reference |"]
+    if "compiled" in paths:
+        rows += ["| econsim (compiled) |", "| floor kernel (compiled) |", "- warm-cache start:"]
+    for row in rows:
         assert row in done.stdout
-    assert "- 20,000 users: a replication alone" in done.stdout  # start-up vs shared cache
+    # start-up vs shared cache, on the compiled path when it runs
+    main = "compiled" if "compiled" in paths else "numpy reference"
+    assert f"- 20,000 users ({main} path): a replication alone" in done.stdout
     res = json.loads((tmp_path / "quick.json").read_text(encoding="utf-8"))
-    # Mesa and econsim simulate the same model: totals within Monte Carlo error.
-    for key in ("issued", "consumed", "outstanding"):
-        assert abs(res["agreement"][key]["z"]) < 4, (key, res["agreement"][key])
-    assert res["econsim"]["agent_days"] > 100_000 * 365
-    assert res["econsim"]["bytes_per_user"] > 0
+    assert res["engines"] == paths
+    for path in paths:
+        # Mesa and each engine path simulate the same model: totals within Monte Carlo error.
+        for key in ("issued", "consumed", "outstanding"):
+            z = res["agreement"][path][key]
+            assert abs(z["z"]) < 4, (path, key, z)
+        assert res["econsim"][path]["engine"] == path
+        assert res["econsim"][path]["agent_days"] > 100_000 * 365
+        assert res["econsim"][path]["bytes_per_user"] > 0
+        assert res["floor"][path]["agent_days"] == 100_000 * 365
