@@ -73,15 +73,51 @@ def _write(result: Any, target: Path, force: bool = False, **options: Any) -> No
 
 def _version(value: bool) -> None:
     if value:
-        out.print(f"econsim {__version__}")
+        from econsim.engine.paths import describe
+
+        out.print(f"econsim {__version__}", markup=False)
+        for line in describe().splitlines():
+            out.print(line, markup=False, soft_wrap=True)
         raise typer.Exit()
+
+
+def _engine(value: str | None) -> str | None:
+    """Every simulation of this command (and its worker processes) runs on ``value``."""
+    if value is not None:
+        from econsim.engine.paths import ENGINES, ENV
+
+        if value not in ENGINES:
+            err.print(f"--engine: {value!r} is not an engine; choose one of "
+                      f"{', '.join(ENGINES)}", markup=False)  # fmt: skip
+            raise typer.Exit(EXIT_BAD_INPUT)
+        os.environ[ENV] = value
+    return value
 
 
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Show the version and which engine path runs (compiled or numpy).",
+        ),
     ] = False,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            envvar="ECONSIM_ENGINE",
+            callback=_engine,
+            is_eager=True,  # before --version, which says which path runs
+            metavar="auto|compiled|numpy",
+            help="Engine path for every simulation: compiled (numba), numpy (the reference) "
+            "or auto (compiled when numba imports). Put it before the command: "
+            "econsim --engine numpy run …",
+        ),
+    ] = None,
 ) -> None:
     """econsim: calibrate, simulate and judge a points economy from one scenario file."""
 

@@ -19,6 +19,7 @@ from econsim.engine.executors import Executor, LocalExecutor
 from econsim.engine.ledger import check_invariants
 from econsim.engine.lots import AGING_LABELS
 from econsim.engine.model import Model, compile_model
+from econsim.engine.paths import Engine, EnginePath, resolve
 from econsim.engine.recorder import EventRecorder, LedgerRecorder
 from econsim.engine.simulation import Simulation, run_calendar
 from econsim.engine.state import bytes_per_user
@@ -168,10 +169,11 @@ def run_replication(
     scenario: Scenario,
     seed: np.random.SeedSequence,
     on_day: Callable[[int], None] | None = None,
+    path: EnginePath = "numpy",
 ) -> dict[str, NDArray[Any]]:
-    """Simulate one replication and check its ledger; returns its arrays."""
+    """Simulate one replication on ``path`` and check its ledger; returns its arrays."""
     model = compile_model(scenario)
-    sim = Simulation(model, np.random.default_rng(seed))
+    sim = _simulation(path)(model, np.random.default_rng(seed))
     sim.on_day = on_day
     run_calendar(sim)
     check_invariants(sim.ledger, scenario.design.budget.hard_cap)
@@ -216,8 +218,20 @@ def simulate_events(
     return events.columns(model.behaviours, model.items, scenario.start_date)
 
 
-def _replication(task: tuple[Scenario, np.random.SeedSequence]) -> dict[str, NDArray[Any]]:
-    return run_replication(*task)
+def _simulation(path: EnginePath) -> type[Simulation]:
+    if path == "compiled":
+        from econsim.engine.compiled.simulation import CompiledSimulation
+
+        return CompiledSimulation
+    return Simulation
+
+
+Task = tuple[Scenario, np.random.SeedSequence, EnginePath]
+
+
+def _replication(task: Task) -> dict[str, NDArray[Any]]:
+    scenario, seed, path = task
+    return run_replication(scenario, seed, None, path)
 
 
 def simulate(
@@ -227,14 +241,18 @@ def simulate(
     workers: int = 1,
     progress: Progress | None = None,
     executor: Executor | None = None,
+    engine: Engine | None = None,
 ) -> Results:
     """Simulate ``replications`` runs of the scenario (defaults from the scenario).
 
     ``workers`` > 1 runs replications in that many local processes; ``executor`` (e.g. a
     :class:`~econsim.engine.executors.DaskExecutor`) runs them elsewhere. Results are
     identical to a serial run. ``progress`` is called with the number of replication-days
-    done so far (every day when serial, every replication otherwise).
+    done so far (every day when serial, every replication otherwise). ``engine`` chooses
+    the compiled kernels or the numpy reference (default ``ECONSIM_ENGINE``, else ``auto``:
+    compiled when numba imports; :mod:`econsim.engine.paths`).
     """
+    path = resolve(engine)
     seed = scenario.seed if seed is None else seed
     reps = scenario.replications if replications is None else replications
     workers = max(1, min(workers, reps))
@@ -249,10 +267,10 @@ def simulate(
     if executor is None and workers == 1:
         for i, child in enumerate(children):
             hook = (lambda d, i=i: progress(i * days + d + 1)) if progress else None
-            outs[i] = run_replication(scenario, child, hook)
+            outs[i] = run_replication(scenario, child, hook, path)
     else:
         runner = executor or LocalExecutor(workers)
-        tasks = [(scenario, c) for c in children]
+        tasks = [(scenario, c, path) for c in children]
         for done, (i, out) in enumerate(runner.map(_replication, tasks), start=1):
             outs[i] = out
             if progress:

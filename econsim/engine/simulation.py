@@ -88,6 +88,9 @@ class Simulation(World):
         self.period_cost = 0.0
         self.period_core_amount = 0.0
 
+    def review_tiers(self) -> None:
+        tiers.review(self)
+
     def apply_rule_change(self, rc: RuleChange) -> None:
         self.rules.change(self.model, rc)
 
@@ -231,7 +234,7 @@ def _tier_reviews(env: simpy.Environment, sim: Simulation) -> Process:
     for d in range(every - 1, sim.model.horizon, every):
         yield _at(env, d + 0.7)
         sim.day = d
-        tiers.review(sim)
+        sim.review_tiers()
 
 
 def _month_ends(env: simpy.Environment, sim: Simulation) -> Process:

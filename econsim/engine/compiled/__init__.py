@@ -1,0 +1,6 @@
+"""The compiled path of the engine (numba): the day's member-wide work as fused loops.
+
+``tables`` turns the model into the arrays the kernels read, ``day`` is the members' day
+in one pass, ``close`` the day's closing counts, tier review and expiry, and
+``simulation`` the replication that drives them on the reference's calendar.
+"""

@@ -1,0 +1,91 @@
+"""The calendar's member-wide events as single loops (numba): the day's closing counts,
+the tier review and the month-end expiry. Same rules as ``engine.simulation``,
+``engine.tiers`` and ``engine.lots``, without their temporaries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+from econsim.engine.compiled.day import CHURNED, DORMANT
+
+CONSUMER_WINDOW = 30
+
+
+@njit(cache=True)
+def close_counts(s: Any, n: int, day: int, nt: int) -> NDArray[np.int64]:
+    """``[10, T]``: outstanding, members, holders, redeemers today, consumers in 30 days,
+    reach in 30 days, WAU, MAU, and (in column 0 only) churned and dormant members."""
+    out = np.zeros((10, nt), np.int64)
+    for i in range(n):
+        t = s.tier[i]
+        bal = s.balance[i]
+        last = s.last_redeem[i]
+        life = s.life[i]
+        recent = last > day - CONSUMER_WINDOW
+        out[0, t] += bal
+        if life != CHURNED:
+            out[1, t] += 1
+        else:
+            out[8, 0] += 1
+        if life == DORMANT:
+            out[9, 0] += 1
+        if bal > 0:
+            out[2, t] += 1
+        if last == day:
+            out[3, t] += 1
+        if recent:
+            out[4, t] += 1
+        if bal > 0 or recent:
+            out[5, t] += 1
+        acted = s.acted[i]
+        if acted > day - 7:
+            out[6, t] += 1
+        if acted > day - 30:
+            out[7, t] += 1
+    return out
+
+
+@njit(cache=True)
+def review(
+    s: Any, n: int, thresholds: NDArray[np.float64], downgrade: bool, grace: int,
+    moves: NDArray[np.int64],
+) -> None:  # fmt: skip
+    """Members move to the tier their metric qualifies for (down after ``grace`` reviews
+    below it); ``moves`` [4, T] gets the balances moved out and in, ups and downs."""
+    for i in range(n):
+        cur = int(s.tier[i])
+        q = int(np.searchsorted(thresholds, s.review_metric[i], side="right")) - 1
+        q = max(q, 0)
+        new = cur
+        if q > cur:
+            new = q
+            moves[2, new] += 1
+        if q < cur:
+            s.below[i] += 1
+            if downgrade and s.below[i] > grace:
+                new = q
+                s.below[i] = 0
+                moves[3, new] += 1
+        else:
+            s.below[i] = 0
+        if new != cur:
+            moves[0, cur] -= s.balance[i]
+            moves[1, new] += s.balance[i]
+            s.tier[i] = new
+        s.review_metric[i] = 0.0
+
+
+@njit(cache=True)
+def expire(s: Any, n: int, slots: NDArray[np.int64], expired: NDArray[np.int64]) -> None:
+    """Every lot in ``slots`` is due: its points leave the balances (``expired`` by tier)."""
+    for i in range(n):
+        for slot in slots:
+            lot = s.lots[slot, i]
+            if lot:
+                s.balance[i] -= lot
+                expired[s.tier[i]] += lot
+                s.lots[slot, i] = 0

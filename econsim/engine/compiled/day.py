@@ -1,0 +1,598 @@
+"""The day's work as one fused loop over the members (numba).
+
+For each member, in the reference's order (``engine.simulation.Simulation.tick``): the
+lifecycle step, coupons handed out, every behaviour (occurrences by inversion from one
+uniform, caps, amounts, threshold and random coupons, point values, tier and campaign
+multipliers), the mechanics (streak, daily tasks, bundles, random rewards, campaign bonus,
+packaged-campaign participation, referral), the operating counts, marking the member
+active, crediting the day's points to the balance and this month's lot, re-aiming and
+deciding to redeem. Nothing is allocated per member or per day but what the day books.
+
+What the loop cannot settle alone is handed back in ``Buffers``: redemptions that share a
+stock or a hard budget cap are served afterwards in a random order (as the reference
+serves them), members leaving overnight, inviters (the invitees join after the loop) and
+today's campaign participants (groups and blocks fill across members).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+from econsim.engine.compiled.uniform import uniform
+
+U = NDArray[np.uint64]  # a uniform stream's state (``uniform``)
+
+NEW, ACTIVE, DORMANT, CHURNED = 0, 1, 2, 3
+NEVER = -(2**30)
+RETAINED, REFERRED = 1, 2
+AGAIN = 2
+EPS = 1e-9
+
+# Totals of the day the loop keeps (indices into ``Books.money`` and ``Books.counts``).
+CORE_AMOUNT, PERIOD_COST = 0, 1
+EVER, REQUESTS, LEAVING, INVITERS, PARTICIPANTS = 0, 1, 2, 3, 4
+
+
+class Books(NamedTuple):
+    """Today's rows of the ledger (views: the kernels write the ledger in place)."""
+
+    issued: NDArray[np.int64]  # [S, T]
+    occurrences: NDArray[np.int64]  # [B]
+    actors: NDArray[np.int64]  # [B]
+    core_amount: NDArray[np.float64]  # [T]
+    active: NDArray[np.int64]  # [T]
+    retained: NDArray[np.int64]  # [R, T]
+    redeemed: NDArray[np.int64]  # [K, T]
+    redemptions: NDArray[np.int64]  # [K]
+    cost: NDArray[np.float64]  # [K]
+    cost_by_tier: NDArray[np.float64]  # [T]
+    coupons_given: NDArray[np.int64]  # [C]
+    coupons_used: NDArray[np.int64]  # [C]
+    coupon_uplift: NDArray[np.float64]  # [C]
+    buyers: NDArray[np.int64]  # [T]
+    repeat_buyers: NDArray[np.int64]  # [T]
+    funnel: NDArray[np.int64]  # [5]
+    participants: NDArray[np.int64]  # [P]
+    day_counts: NDArray[np.int64]  # [3]: denied, stock-outs, active new members
+    money: NDArray[np.float64]  # [2]: the period's core amount and cost so far
+    counts: NDArray[np.int64]  # [5]: ever redeemed, and how full each buffer is
+
+
+DENIED, STOCK_OUTS, ACTIVE_NEW = 0, 1, 2
+
+
+class Buffers(NamedTuple):
+    """Rows the loop hands back (each as long as the members could need)."""
+
+    requests: NDArray[np.int64]  # members who want their target, served in random order
+    leaving: NDArray[np.int64]
+    inviters: NDArray[np.int64]
+    participants: NDArray[np.int64]  # member rows …
+    participated: NDArray[np.int64]  # … and the packaged campaign each took part in
+    stock_left: NDArray[np.int64]  # [K] -1: unlimited
+    requested: NDArray[np.int64]  # [K] today's requests so far (the stock's queue)
+
+
+# ------------------------------------------------------------------ draws
+
+
+@njit(cache=True, inline="always")
+def _poisson_above(u: float, p0: float, lam: float) -> int:
+    """Smallest k ≥ 1 with CDF(k) ≥ u for a Poisson(lam) count known to be ≥ 1."""
+    k, pk, cdf = 0, p0, p0
+    while True:
+        k += 1
+        pk = pk * lam / k
+        cdf += pk
+        if u <= cdf or pk <= 0.0:
+            return k
+
+
+@njit(cache=True, inline="always")
+def _binomial_above(u: float, p0: float, p: float, n: int) -> int:
+    """Smallest k ≥ 1 with CDF(k) ≥ u for a Binomial(n, p) count known to be ≥ 1."""
+    q = 1.0 - p
+    if q <= 0.0:
+        return n
+    ratio = p / q
+    k, pk, cdf = 0, p0, p0
+    while True:
+        k += 1
+        pk = pk * (n - k + 1) / k * ratio
+        cdf += pk
+        if k >= n or u <= cdf or pk <= 0.0:
+            return k
+
+
+@njit(cache=True)
+def amount(rng: Any, code: int, mean: float, cv: float) -> float:
+    """One amount of a core occurrence: the tier's distribution with the calibrated mean."""
+    if code == 3 or cv == 0.0:
+        return mean
+    if code == 0:
+        s2 = math.log1p(cv * cv)
+        return float(rng.lognormal(math.log(mean) - s2 / 2.0, math.sqrt(s2)))
+    if code == 1:
+        return float(rng.gamma(1.0 / (cv * cv), mean * cv * cv))
+    return float(rng.exponential(mean))
+
+
+@njit(cache=True)
+def pick(state: NDArray[np.uint64], cdf: NDArray[np.float64]) -> int:
+    """An index drawn with the cumulative weights ``cdf`` (a catalog target)."""
+    u = uniform(state) * cdf[-1]
+    k = int(np.searchsorted(cdf, u, side="right"))
+    return min(k, cdf.size - 1)
+
+
+# ------------------------------------------------------------------ money
+#
+# A note on shape: numba increfs every array of a named tuple handed to a call it does not
+# inline — about a microsecond a call for these tuples. So only the loops below read the
+# tuples; what they call takes scalars and the few arrays it needs.
+
+
+@njit(cache=True)
+def fits(cost: float, cap: float, money: NDArray[np.float64], queued: float) -> bool:
+    """Whether ``cost`` fits a hard cap of ``cap`` after ``queued`` refused earlier in the
+    same batch (the reference refuses the rest of a batch once one request does not fit)."""
+    fit: bool = money[PERIOD_COST] + queued + cost <= cap + EPS
+    return fit
+
+
+@njit(cache=True)
+def spend(
+    i: int, sink: int, points: int, cost: float, day: int, month: int,
+    tier: NDArray[np.int8], lots: NDArray[np.int32], balance: NDArray[np.int64],
+    last_redeem: NDArray[np.int32], redeemed: NDArray[np.int64],
+    redemptions: NDArray[np.int64], cost_by_sink: NDArray[np.float64],
+    cost_by_tier: NDArray[np.float64], money: NDArray[np.float64], counts: NDArray[np.int64],
+) -> None:  # fmt: skip
+    """A redemption: points spent oldest lot first, the money it costs, the consumer."""
+    t = tier[i]
+    redeemed[sink, t] += points
+    redemptions[sink] += 1
+    cost_by_sink[sink] += cost
+    cost_by_tier[t] += cost
+    money[PERIOD_COST] += cost
+    size = lots.shape[0]
+    left = points
+    for k in range(month - size + 1, month + 1):
+        slot = k % size
+        take = min(int(lots[slot, i]), left)
+        lots[slot, i] -= take
+        left -= take
+        if left == 0:
+            break
+    balance[i] -= points
+    if last_redeem[i] == NEVER:
+        counts[EVER] += 1
+    last_redeem[i] = day
+
+
+# ------------------------------------------------------------------ the members' loop
+
+
+@njit(cache=True)
+def members_day(
+    t: Any, d: Any, s: Any, bk: Books, buf: Buffers, n: int,
+    rng: Any, um: U, us: U, uc: U,
+) -> None:  # fmt: skip
+    """The day of members ``0 … n-1``: one pass, each member start to finish."""
+    nb = t.is_core.size
+    day = d.day
+    occ = np.zeros(nb, np.int64)
+    n_th = t.coupon_behaviour.size
+    n_coupons = t.coupon_sink.size
+    tried = np.zeros(n_th, np.bool_)
+    queued = np.zeros(1 + n_coupons)  # money refused per batch (hard cap)
+    cap = d.cap_fixed
+    mechanics = (
+        t.task_bonus.size + t.bundle_bonus.size + t.reward_p.size + t.bonus_points.size
+        + t.packaged_p.size > 0
+    )  # fmt: skip
+    lifecycle = t.lifecycle[0]
+    has_items = t.item_cdf.size > 0
+    for i in range(n):
+        # ---- lifecycle: churn hazard, settling in, dormancy, reactivation
+        life = s.life[i]
+        if lifecycle and i < d.n_old:
+            if life != CHURNED and t.churn_hazard > 0.0 and uniform(um) < t.churn_hazard:
+                life = CHURNED
+            if life == NEW and day - s.joined[i] >= t.new_days:
+                life = ACTIVE
+            if life == ACTIVE and day - s.last_active[i] >= t.dormant_after:
+                life = DORMANT
+            if life == DORMANT and t.reactivation > 0.0 and uniform(um) < t.reactivation:
+                life = ACTIVE
+                s.last_active[i] = day
+            s.life[i] = life
+        if life == CHURNED:
+            s.streak[i] = 0
+            continue
+        tier = s.tier[i]
+        for j in range(n_th):  # campaign days hand a coupon to who holds none
+            if d.hand_out[j] and s.coupon_until[j, i] < day:
+                s.coupon_until[j, i] = day + t.coupon_valid[j] - 1
+                bk.coupons_given[j] += 1
+        # ---- behaviours
+        points, bought, acted = 0, 0, False
+        for j in range(n_th):
+            tried[j] = False
+        for b in range(nb):
+            occ[b] = 0
+            k = 0
+            if t.is_core[b]:
+                lam = d.rate[tier, life, b]
+                p0 = d.p_zero[tier, life, b]
+                if t.repeat_buying:
+                    lam *= float(s.buying[0, i])
+                    p0 = math.exp(-lam)
+                if lam > 0.0:
+                    u = uniform(um)
+                    if u > p0:
+                        k = _poisson_above(u, p0, lam)
+                if (
+                    k == 0
+                    and t.repeat_buying
+                    and b == t.first_core
+                    and s.joined[i] == day
+                    and t.amount_mean[tier, b] > 0.0
+                ):
+                    k = 1  # BG/NBD: a member is acquired by a purchase
+                if k == 0:
+                    continue
+                total = 0.0
+                for _ in range(k):
+                    a = amount(
+                        rng, t.amount_dist[tier, b], t.amount_mean[tier, b], t.amount_cv[tier, b]
+                    )
+                    for j in range(n_th):  # threshold coupons: the first qualifying purchase
+                        if t.coupon_behaviour[j] != b or tried[j] or s.coupon_until[j, i] < day:
+                            continue
+                        thr = t.coupon_threshold[j]
+                        if a < thr and not (
+                            a >= thr - t.coupon_reach[j] and uniform(us) < t.coupon_top_up[j]
+                        ):
+                            continue
+                        tried[j] = True
+                        price = t.coupon_discount[j]
+                        if t.hard_cap:
+                            limit = cap + t.budget_ratio * bk.money[CORE_AMOUNT]
+                            if not fits(price, limit, bk.money, queued[1 + j]):
+                                queued[1 + j] += price
+                                bk.day_counts[DENIED] += 1
+                                continue
+                        sink = t.coupon_sink[j]
+                        bk.cost[sink] += price
+                        bk.cost_by_tier[tier] += price
+                        bk.money[PERIOD_COST] += price
+                        s.coupon_until[j, i] = NEVER
+                        bk.coupons_used[j] += 1
+                        if thr > a:
+                            bk.coupon_uplift[j] += thr - a
+                            a = thr
+                    total += a
+                for j in range(n_th, n_coupons):  # random coupons: used, or lapsed
+                    if s.coupon_until[j, i] < day:
+                        continue
+                    if uniform(us) < t.coupon_use[j]:
+                        value = float(s.coupon_value[j, i])
+                        ok = True
+                        if t.hard_cap:
+                            limit = cap + t.budget_ratio * bk.money[CORE_AMOUNT]
+                            ok = fits(value, limit, bk.money, queued[1 + j])
+                            if not ok:
+                                queued[1 + j] += value
+                                bk.day_counts[DENIED] += 1
+                        if ok:
+                            sink = t.coupon_sink[j]
+                            bk.cost[sink] += value
+                            bk.cost_by_tier[tier] += value
+                            bk.money[PERIOD_COST] += value
+                            bk.coupons_used[j] += 1
+                    s.coupon_until[j, i] = NEVER
+                room = max(t.cap[tier, b] - s.amount[b, i], 0.0)
+                eligible = min(total, room)
+                s.amount[b, i] += eligible
+                bk.core_amount[tier] += total
+                bk.money[CORE_AMOUNT] += total
+                if t.metric_is_core:
+                    s.review_metric[i] += total
+                raw = eligible / t.unit[b] * d.points[b] * t.tier_mult[tier, b]
+                bought += k
+            else:
+                p = d.p_slot[tier, life, b]
+                if p <= 0.0:
+                    continue
+                u = uniform(um)
+                most = t.daily_cap[b]
+                if most <= 1:
+                    k = 1 if u < p else 0
+                elif u > d.p_zero[tier, life, b]:
+                    k = _binomial_above(u, d.p_zero[tier, life, b], p, most)
+                room = int(t.cap[tier, b]) - int(s.period_count[b, i])
+                k = min(k, max(room, 0))
+                if k == 0:
+                    continue
+                s.period_count[b, i] += k
+                raw = k * d.points[b] * t.tier_mult[tier, b]
+            occ[b] = k
+            acted = True
+            bk.occurrences[b] += k
+            bk.actors[b] += 1
+            base = math.floor(raw + EPS)
+            if base > 0:
+                bk.issued[b, tier] += base
+                points += base
+            if d.camp_any[b]:
+                extra = math.floor(raw * d.camp_mult[tier, b] + EPS) - base
+                if extra > 0:
+                    bk.issued[d.camp_source[tier, b], tier] += extra
+                    points += extra
+        # ---- mechanics, in the reference's order
+        sb = t.streak_behaviour
+        if sb >= 0:
+            if occ[sb] > 0:
+                s.streak[i] += 1
+                pos = s.streak[i] - 1
+                size = t.streak_bonus.size
+                pos = pos % size if t.streak_restart else min(pos, size - 1)
+                bonus = t.streak_bonus[pos]
+                if bonus > 0:
+                    bk.issued[t.streak_source, tier] += bonus
+                    points += bonus
+            else:
+                s.streak[i] = 0
+        if acted and mechanics:
+            for q in range(t.task_bonus.size):
+                done = True
+                for b in range(nb):
+                    if t.task_needs[q, b] > 0 and occ[b] < t.task_needs[q, b]:
+                        done = False
+                        break
+                if done:
+                    bk.issued[t.task_source[q], tier] += t.task_bonus[q]
+                    points += t.task_bonus[q]
+            for q in range(t.bundle_bonus.size):
+                b = t.bundle_behaviour[q]
+                if s.period_count[b, i] >= t.bundle_count[q] and not s.bundle_done[q, i]:
+                    s.bundle_done[q, i] = True
+                    bk.issued[t.bundle_source[q], tier] += t.bundle_bonus[q]
+                    points += t.bundle_bonus[q]
+            for r in range(t.reward_p.size):
+                k = occ[t.reward_after[r]]
+                if k == 0:
+                    continue
+                wins = rng.binomial(k, t.reward_p[r])
+                total_r, last = 0, 0
+                for _ in range(wins):
+                    last = int(rng.integers(t.reward_low[r], t.reward_high[r] + 1))
+                    total_r += last
+                if wins == 0:
+                    continue
+                j = t.reward_coupon[r]
+                if j >= 0:  # one coupon: the last draw of the day
+                    s.coupon_until[j, i] = day + t.reward_valid[r] - 1
+                    s.coupon_value[j, i] = last
+                    bk.coupons_given[j] += 1
+                elif total_r > 0:
+                    bk.issued[t.reward_source[r], tier] += total_r
+                    points += total_r
+            for c in range(t.bonus_points.size):
+                if not d.bonus_on[c] or s.bonus_got[c, i] or not t.bonus_tiers[c, tier]:
+                    continue
+                did = False
+                for b in range(nb):
+                    if t.bonus_behaviours[c, b] and occ[b] > 0:
+                        did = True
+                if did:
+                    s.bonus_got[c, i] = True
+                    bk.issued[t.bonus_source[c], tier] += t.bonus_points[c]
+                    points += t.bonus_points[c]
+            for q in range(t.packaged_p.size):
+                if not d.packaged_on[q] or occ[t.packaged_after[q]] == 0 or s.took_part[q, i]:
+                    continue
+                s.took_part[q, i] = True  # asked once, at the first chance
+                if uniform(uc) < t.packaged_p[q]:
+                    bk.participants[q] += 1
+                    at = bk.counts[PARTICIPANTS]
+                    buf.participants[at] = i
+                    buf.participated[at] = q
+                    bk.counts[PARTICIPANTS] += 1
+        joined = s.joined[i]
+        referring = t.referral_rate > 0.0 and life in (NEW, ACTIVE)
+        if referring and uniform(um) < t.referral_rate * t.activity[life]:
+            if t.inviter_points > 0:
+                bk.issued[t.referral_source, tier] += t.inviter_points
+                points += t.inviter_points
+            buf.inviters[bk.counts[INVITERS]] = i
+            bk.counts[INVITERS] += 1
+            if 1 <= joined < day and not s.milestones[i] & REFERRED:
+                s.milestones[i] |= REFERRED
+                bk.funnel[4] += 1
+        # ---- operating counts, then the member is active today
+        if acted:
+            if joined >= 1:
+                if joined == day:
+                    bk.day_counts[ACTIVE_NEW] += 1
+                if s.acted[i] == NEVER:
+                    bk.funnel[1] += 1
+                if day - joined >= t.retained_after and not s.milestones[i] & RETAINED:
+                    s.milestones[i] |= RETAINED
+                    bk.funnel[2] += 1
+            if bought > 0:
+                before = int(s.purchases[i])
+                after = min(before + bought, AGAIN)
+                s.purchases[i] = after
+                if before == 0:
+                    bk.buyers[tier] += 1
+                    if joined >= 1:
+                        bk.funnel[3] += 1
+                if before < AGAIN <= after:
+                    bk.repeat_buyers[tier] += 1
+            s.last_active[i] = day
+            s.acted[i] = day
+            if life == DORMANT:
+                s.life[i] = ACTIVE
+            bk.active[tier] += 1
+            if joined >= max(day - t.retention_days[-1], 1):
+                age = day - joined
+                for r in range(t.retention_days.size):
+                    if age == t.retention_days[r]:
+                        bk.retained[r, tier] += 1
+            if t.repeat_buying and bought > 0:
+                repeats = bought - (1 if joined == day else 0)
+                if repeats > 0:
+                    stay = (1.0 - float(s.buying[1, i])) ** repeats
+                    if uniform(um) >= stay:  # leaves overnight
+                        buf.leaving[bk.counts[LEAVING]] = i
+                        bk.counts[LEAVING] += 1
+        # ---- the day's points, then redemption
+        if points > 0:
+            s.balance[i] += points
+            s.lots[d.slot, i] += points
+            if not t.metric_is_core:
+                s.review_metric[i] += points
+        if has_items:  # re-aim, then ask for the target (served after the loop)
+            if t.retarget > 0.0 and uniform(us) < t.retarget:
+                s.target[i] = pick(us, t.item_cdf)
+            affords = s.balance[i] >= d.prices[s.target[i]]
+            if affords and uniform(us) < d.redeem_p[tier, s.life[i]]:
+                buf.requests[bk.counts[REQUESTS]] = i
+                bk.counts[REQUESTS] += 1
+
+
+@njit(cache=True)
+def newcomers_day(
+    t: Any, d: Any, s: Any, bk: Books, buf: Buffers, lo: int, hi: int, points: int,
+    us: U,
+) -> None:  # fmt: skip
+    """Invitees ``lo … hi-1``, who joined after the loop: their points, then redemption."""
+    for i in range(lo, hi):
+        if points > 0:
+            bk.issued[t.referral_source, s.tier[i]] += points
+            s.balance[i] += points
+            s.lots[d.slot, i] += points
+            if not t.metric_is_core:
+                s.review_metric[i] += points
+        if t.item_cdf.size:
+            if t.retarget > 0.0 and uniform(us) < t.retarget:
+                s.target[i] = pick(us, t.item_cdf)
+            affords = s.balance[i] >= d.prices[s.target[i]]
+            if affords and uniform(us) < d.redeem_p[s.tier[i], s.life[i]]:
+                buf.requests[bk.counts[REQUESTS]] = i
+                bk.counts[REQUESTS] += 1
+
+
+@njit(cache=True)
+def serve_requests(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, us: U, ordered: bool) -> None:
+    """Today's requests, each served if in stock and within a hard cap, then re-aimed; in
+    a random order when members share a stock or a cap."""
+    m = bk.counts[REQUESTS]
+    rows = buf.requests
+    if ordered:
+        for k in range(m - 1, 0, -1):  # Fisher–Yates
+            j = int(uniform(us) * (k + 1))
+            rows[k], rows[j] = rows[j], rows[k]
+    queued = 0.0
+    size = s.lots.shape[0]
+    for k in range(m):
+        i = rows[k]
+        item = int(s.target[i])
+        if buf.stock_left[item] >= 0:
+            rank = buf.requested[item]
+            buf.requested[item] += 1
+            if rank >= buf.stock_left[item]:
+                bk.day_counts[STOCK_OUTS] += 1
+                continue
+        used = (not t.item_closed[item]) or uniform(us) < t.item_use_rate[item]
+        cost = t.item_cost[item] if used else 0.0
+        if t.hard_cap:
+            limit = d.cap_fixed + t.budget_ratio * bk.money[CORE_AMOUNT]
+            if not fits(cost, limit, bk.money, queued):
+                queued += cost
+                bk.day_counts[DENIED] += 1
+                continue
+        # the redemption (``spend``, written out: a call would incref every array)
+        tier, points = s.tier[i], int(d.prices[item])
+        bk.redeemed[item, tier] += points
+        bk.redemptions[item] += 1
+        bk.cost[item] += cost
+        bk.cost_by_tier[tier] += cost
+        bk.money[PERIOD_COST] += cost
+        left = points
+        for lot in range(d.month - size + 1, d.month + 1):
+            slot = lot % size
+            take = min(int(s.lots[slot, i]), left)
+            s.lots[slot, i] -= take
+            left -= take
+            if left == 0:
+                break
+        s.balance[i] -= points
+        if s.last_redeem[i] == NEVER:
+            bk.counts[EVER] += 1
+        s.last_redeem[i] = d.day
+        s.target[i] = pick(us, t.item_cdf)
+    bk.counts[REQUESTS] = 0
+
+
+@njit(cache=True)
+def play_games(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, n: int, us: U) -> None:
+    """Point games, game by game: members who can pay play with the game's chance; under a
+    hard cap the plays are paid in a random order."""
+    nk = t.item_cost.size
+    for g in range(t.game_points.size):
+        price = t.game_points[g]
+        m = 0
+        for i in range(n):
+            life = s.life[i]
+            if life == CHURNED or s.balance[i] < price:
+                continue
+            if uniform(us) < t.game_play[g] * t.activity[life]:
+                buf.requests[m] = i
+                m += 1
+        if t.hard_cap:
+            for k in range(m - 1, 0, -1):
+                j = int(uniform(us) * (k + 1))
+                buf.requests[k], buf.requests[j] = buf.requests[j], buf.requests[k]
+        queued = 0.0
+        for k in range(m):
+            cost = t.game_prize[g] if uniform(us) < t.game_win[g] else 0.0
+            if t.hard_cap:
+                limit = d.cap_fixed + t.budget_ratio * bk.money[CORE_AMOUNT]
+                if not fits(cost, limit, bk.money, queued):
+                    queued += cost
+                    bk.day_counts[DENIED] += 1
+                    continue
+            spend(
+                buf.requests[k], nk + g, int(price), cost, d.day, d.month, s.tier, s.lots,
+                s.balance, s.last_redeem, bk.redeemed, bk.redemptions, bk.cost, bk.cost_by_tier,
+                bk.money, bk.counts,
+            )  # fmt: skip
+
+
+@njit(cache=True)
+def claim_coupons(t: Any, d: Any, s: Any, bk: Books, n: int, us: U) -> None:
+    """Members who can pay a coupon's points price and hold none claim one."""
+    for j in range(t.coupon_behaviour.size):
+        price = t.coupon_price[j]
+        if price < 0 or t.coupon_claim[j] == 0.0:
+            continue
+        for i in range(n):
+            life = s.life[i]
+            if life == CHURNED or s.balance[i] < price or s.coupon_until[j, i] >= d.day:
+                continue
+            if uniform(us) < t.coupon_claim[j] * t.activity[life]:
+                spend(
+                    i, t.coupon_sink[j], int(price), 0.0, d.day, d.month, s.tier, s.lots,
+                    s.balance, s.last_redeem, bk.redeemed, bk.redemptions, bk.cost,
+                    bk.cost_by_tier, bk.money, bk.counts,
+                )  # fmt: skip
+                s.coupon_until[j, i] = d.day + t.coupon_valid[j] - 1
+                bk.coupons_given[j] += 1
