@@ -123,11 +123,12 @@ def _non_core(
         occ = np.ones(rows.size, np.int64)
     else:
         rows, occ = binomial_actors(rng, cap, p, key)
-    room = (m.cap[:, b].take(tier[rows]) - st.count[b, rows]).astype(np.int64)
+    count = st.count[m.kind_row[b]]
+    room = (m.cap[:, b].take(tier[rows]) - count[rows]).astype(np.int64)
     occ = np.minimum(occ, np.maximum(room, 0))
     keep = occ > 0
     rows, occ = rows[keep], occ[keep]
-    st.count[b, rows] += occ.astype(np.int32)
+    count[rows] += occ.astype(np.int32)
     return rows, occ, occ.astype(float)
 
 
@@ -231,9 +232,10 @@ def _core(
         world.recorder.occurred(rows[owner], world.day, b, tiers, amounts)
     total = np.bincount(owner, weights=amounts, minlength=rows.size)
     t = tier[rows]
-    room = np.maximum(m.cap[t, b] - st.amount[b, rows], 0.0)
+    amount = st.amount[m.kind_row[b]]
+    room = np.maximum(m.cap[t, b] - amount[rows], 0.0)
     eligible = np.minimum(total, room)
-    st.amount[b, rows] += eligible
+    amount[rows] += eligible
     world.ledger.core_amount[world.day] += np.bincount(t, weights=total, minlength=len(m.tiers))
     world.period_core_amount += float(total.sum())
     if m.tier_metric_is_core:
@@ -251,7 +253,11 @@ def mechanics(world: World, acc: DayEarnings) -> None:
     for i, (name, bundle) in enumerate(mech.task_bundles.items()):
         b = world.model.behaviours.index(bundle.behaviour)
         st = world.state
-        done = (st.count[b, : st.n] >= bundle.count) & ~st.bundle_done[i, : st.n]
+        if world.model.is_core[b]:  # a core behaviour has no occurrence count to complete
+            continue
+        done = (st.count[world.model.kind_row[b], : st.n] >= bundle.count) & ~st.bundle_done[
+            i, : st.n
+        ]
         rows = np.nonzero(done)[0]
         st.bundle_done[i, rows] = True
         acc.add(

@@ -81,19 +81,28 @@ def aging(
     state: State, expiry: Expiry, month: int, start: dt.date, day: int, n_tiers: int
 ) -> NDArray[np.int64]:
     """``[bucket, tier]``: outstanding points by how soon they expire, seen from ``day``."""
-    size = state.lots.shape[0]
     n = state.n
     out = np.zeros((len(AGING_LABELS), n_tiers), np.int64)
+    for slot, bucket in enumerate(aging_buckets(state.lots.shape[0], expiry, month, start, day)):
+        lot = state.lots[slot, :n]
+        if bucket < 0 or not lot.any():
+            continue
+        out[bucket] += np.bincount(state.tier[:n], weights=lot, minlength=n_tiers).astype(np.int64)
+    return out
+
+
+def aging_buckets(
+    size: int, expiry: Expiry, month: int, start: dt.date, day: int
+) -> NDArray[np.int64]:
+    """``[slot]``: the aging bucket of each lot slot seen from ``day`` (-1: no month)."""
+    out = np.full(size, -1, np.int64)
     today = start + dt.timedelta(days=day)
     for k in range(max(month - size + 1, 0), month + 1):
-        lot = state.lots[k % size, :n]
-        if not lot.any():
-            continue
         due = expiry.expires_by(k, start.month)
         if due >= NEVER:
             bucket = len(AGING_LABELS) - 1
         else:
             days = (last_day_of_month(start, due) - today).days
             bucket = int(np.searchsorted(AGING_DAYS, days))  # ≤30 → 0, …, > 365 → 4
-        out[bucket] += np.bincount(state.tier[:n], weights=lot, minlength=n_tiers).astype(np.int64)
+        out[k % size] = bucket
     return out

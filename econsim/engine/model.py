@@ -71,6 +71,7 @@ class Model:
     coupons: tuple[str, ...]  # threshold coupons (coupon:NAME), then random coupons (random:NAME)
     packaged: tuple[str, ...]  # packaged campaigns
     is_core: NDArray[np.bool_]
+    kind_row: Int  # [B] a behaviour's row in State.count (non-core) or State.amount (core)
     unit: F
     cap: F  # [T, B] per-period cap (occurrences or amount)
     daily_cap: Int  # [B] non-core daily cap
@@ -280,6 +281,13 @@ def _activity(s: Scenario) -> F:
     return np.array([lc.activity_new, 1.0, lc.activity_dormant, 0.0])
 
 
+def kind_rows(is_core: NDArray[np.bool_]) -> Int:
+    """Each behaviour's row among its kind: the state counts non-core occurrences and sums
+    core amounts, each only for the behaviours of its kind."""
+    rows: Int = np.where(is_core, np.cumsum(is_core) - 1, np.cumsum(~is_core) - 1)
+    return rows.astype(np.int64)
+
+
 def compile_model(s: Scenario) -> Model:
     """Compile a validated scenario into the engine's lookup tables."""
     d = s.design
@@ -299,6 +307,7 @@ def compile_model(s: Scenario) -> Model:
         behaviours=behaviours,
         sources=_sources(s),
         is_core=is_core,
+        kind_row=kind_rows(is_core),
         unit=np.array([b.unit for b in bs]),
         cap=cap,
         daily_cap=daily_cap,

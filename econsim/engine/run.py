@@ -22,7 +22,7 @@ from econsim.engine.model import Model, compile_model
 from econsim.engine.paths import Engine, EnginePath, resolve
 from econsim.engine.recorder import EventRecorder, LedgerRecorder
 from econsim.engine.simulation import Simulation, run_calendar
-from econsim.engine.state import bytes_per_user
+from econsim.engine.state import State, bytes_per_user
 from econsim.errors import SimulationError
 from econsim.results import AXES, FUNNEL, Results
 from econsim.scenario.schema import Scenario
@@ -177,11 +177,23 @@ def run_replication(
     sim.on_day = on_day
     run_calendar(sim)
     check_invariants(sim.ledger, scenario.design.budget.hard_cap)
-    if (sim.state.balance[: sim.state.n] < 0).any():
-        raise SimulationError("a user's balance went below zero")
-    if not np.array_equal(sim.state.lot_sum, sim.state.balance[: sim.state.n]):
-        raise SimulationError("expiry lots do not add up to balances")
+    check_balances(sim.state)
     return sim.ledger.arrays()
+
+
+#: Members checked at once by ``check_balances`` (bounds its temporaries at scale).
+CHECK_ROWS = 1 << 20
+
+
+def check_balances(state: State) -> None:
+    """No balance below zero, and every balance the sum of its expiry lots."""
+    for lo in range(0, state.n, CHECK_ROWS):
+        hi = min(lo + CHECK_ROWS, state.n)
+        balance = state.balance[lo:hi]
+        if (balance < 0).any():
+            raise SimulationError("a user's balance went below zero")
+        if not np.array_equal(state.lots[:, lo:hi].sum(axis=0, dtype=np.int64), balance):
+            raise SimulationError("expiry lots do not add up to balances")
 
 
 @overload

@@ -28,8 +28,8 @@ class State:
     acted: NDArray[np.int32]  # last day with a behaviour (NEVER before any): WAU and MAU
     balance: NDArray[np.int64]
     lots: NDArray[np.int32]  # [L, capacity]: points by month earned, ring-indexed by month key
-    count: NDArray[np.int32]  # [B, capacity]: occurrences this period (non-core)
-    amount: NDArray[np.float64]  # [B, capacity]: amount this period (core)
+    count: NDArray[np.int32]  # [non-core B, capacity]: occurrences this period (kind_row)
+    amount: NDArray[np.float64]  # [core B, capacity]: amount this period (kind_row)
     streak: NDArray[np.int32]
     bundle_done: NDArray[np.bool_]  # [bundles, capacity]
     bonus_got: NDArray[np.bool_]  # [campaigns, capacity]
@@ -61,8 +61,10 @@ def bytes_per_user(model: Model) -> int:
     buying = 8 if model.repeat_buying is not None else 0
     taking = len(model.scenario.design.mechanics.packaged_campaigns)
     coupons = 8 * len(model.coupons)
-    fixed = 1 + 1 + 4 + 4 + 4 + 8 + 4 * model.lot_count + 12 * b + 4 + 8 + 2 + 2 + 4 + 2
-    return fixed + extra + buying + taking + coupons
+    core = int(model.is_core.sum())
+    per_behaviour = 4 * (b - core) + 8 * core  # occurrences (non-core), amounts (core)
+    fixed = 1 + 1 + 4 + 4 + 4 + 8 + 4 * model.lot_count + 4 + 8 + 2 + 2 + 4 + 1 + 1
+    return fixed + per_behaviour + extra + buying + taking + coupons
 
 
 def _alloc(model: Model, capacity: int) -> State:
@@ -78,8 +80,8 @@ def _alloc(model: Model, capacity: int) -> State:
         acted=np.full(capacity, NEVER, np.int32),
         balance=np.zeros(capacity, np.int64),
         lots=np.zeros((model.lot_count, capacity), np.int32),
-        count=np.zeros((b, capacity), np.int32),
-        amount=np.zeros((b, capacity), np.float64),
+        count=np.zeros((b - int(model.is_core.sum()), capacity), np.int32),
+        amount=np.zeros((int(model.is_core.sum()), capacity), np.float64),
         streak=np.zeros(capacity, np.int32),
         bundle_done=np.zeros((nb, capacity), bool),
         bonus_got=np.zeros((nc, capacity), bool),

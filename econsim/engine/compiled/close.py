@@ -89,3 +89,16 @@ def expire(s: Any, n: int, slots: NDArray[np.int64], expired: NDArray[np.int64])
                 s.balance[i] -= lot
                 expired[s.tier[i]] += lot
                 s.lots[slot, i] = 0
+
+
+@njit(cache=True)
+def aging(s: Any, n: int, buckets: NDArray[np.int64], nt: int) -> NDArray[np.int64]:
+    """``[6, T]``: outstanding points by aging bucket, ``buckets[slot]`` the bucket of the
+    lot in ``slot`` (-1: a slot that holds no month of the run)."""
+    out = np.zeros((6, nt), np.int64)
+    for i in range(n):
+        t = s.tier[i]
+        for slot in range(buckets.size):
+            if buckets[slot] >= 0:
+                out[buckets[slot], t] += s.lots[slot, i]
+    return out

@@ -297,9 +297,9 @@ def members_day(
                             bk.money[PERIOD_COST] += value
                             bk.coupons_used[j] += 1
                     s.coupon_until[j, i] = NEVER
-                room = max(t.cap[tier, b] - s.amount[b, i], 0.0)
+                room = max(t.cap[tier, b] - s.amount[t.kind_row[b], i], 0.0)
                 eligible = min(total, room)
-                s.amount[b, i] += eligible
+                s.amount[t.kind_row[b], i] += eligible
                 bk.core_amount[tier] += total
                 bk.money[CORE_AMOUNT] += total
                 if t.metric_is_core:
@@ -316,11 +316,11 @@ def members_day(
                     k = 1 if u < p else 0
                 elif u > d.p_zero[tier, life, b]:
                     k = _binomial_above(u, d.p_zero[tier, life, b], p, most)
-                room = int(t.cap[tier, b]) - int(s.period_count[b, i])
+                room = int(t.cap[tier, b]) - int(s.period_count[t.kind_row[b], i])
                 k = min(k, max(room, 0))
                 if k == 0:
                     continue
-                s.period_count[b, i] += k
+                s.period_count[t.kind_row[b], i] += k
                 raw = k * d.points[b] * t.tier_mult[tier, b]
             occ[b] = k
             acted = True
@@ -360,8 +360,10 @@ def members_day(
                     bk.issued[t.task_source[q], tier] += t.task_bonus[q]
                     points += t.task_bonus[q]
             for q in range(t.bundle_bonus.size):
-                b = t.bundle_behaviour[q]
-                if s.period_count[b, i] >= t.bundle_count[q] and not s.bundle_done[q, i]:
+                row = t.bundle_behaviour[q]
+                if row < 0 or s.bundle_done[q, i]:
+                    continue
+                if s.period_count[row, i] >= t.bundle_count[q]:
                     s.bundle_done[q, i] = True
                     bk.issued[t.bundle_source[q], tier] += t.bundle_bonus[q]
                     points += t.bundle_bonus[q]

@@ -222,6 +222,13 @@ class CompiledSimulation(Simulation):
             close.expire(members(self.state), self.state.n, np.array(due, np.int64), expired)
         self.ledger.expired[self.day] += expired
 
+    def record_aging(self) -> None:
+        m, d = self.model, self.day
+        buckets = lots.aging_buckets(
+            m.lot_count, self.rules.expiry, int(m.month_key[d]), m.scenario.start_date, d
+        )
+        self.ledger.aging[d] = close.aging(members(self.state), self.state.n, buckets, len(m.tiers))
+
     def close_day(self) -> None:
         m, st, led, d = self.model, self.state, self.ledger, self.day
         c = close.close_counts(members(st), st.n, d, len(m.tiers))
@@ -244,6 +251,3 @@ class CompiledSimulation(Simulation):
             self.record_cohorts()
         if self.on_day is not None:
             self.on_day(d)
-
-
-__all__ = ["CompiledSimulation", "lots"]

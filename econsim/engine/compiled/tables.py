@@ -24,6 +24,7 @@ class Tables(NamedTuple):
     """Everything static the day's kernels look up, by tier, behaviour, item or mechanic."""
 
     is_core: B  # [B]
+    kind_row: I  # [B] row in Members.period_count (non-core) or Members.amount (core)
     unit: F
     cap: F  # [T, B]
     daily_cap: I  # [B]
@@ -56,7 +57,7 @@ class Tables(NamedTuple):
     task_needs: I  # [tasks, B] occurrences needed on one day (0: not listed)
     task_bonus: I
     task_source: I
-    bundle_behaviour: I  # [bundles]
+    bundle_behaviour: I  # [bundles] the behaviour's row in period_count (-1: core, never)
     bundle_count: I
     bundle_bonus: I
     bundle_source: I
@@ -127,6 +128,7 @@ def tables(m: Model) -> Tables:
     budget = d.budget
     return Tables(
         is_core=m.is_core.astype(bool),
+        kind_row=m.kind_row.astype(np.int64),
         unit=m.unit.astype(float),
         cap=m.cap.astype(float),
         daily_cap=m.daily_cap.astype(np.int64),
@@ -161,7 +163,13 @@ def tables(m: Model) -> Tables:
         task_needs=needs,
         task_bonus=np.array([t.bonus for _, t in tasks], np.int64),
         task_source=np.array([m.source(f"task:{n}") for n, _ in tasks], np.int64),
-        bundle_behaviour=_index(m.behaviours, [b.behaviour for _, b in bundles]),
+        bundle_behaviour=np.array(
+            [
+                -1 if m.is_core[k] else m.kind_row[k]
+                for k in _index(m.behaviours, [b.behaviour for _, b in bundles])
+            ],
+            np.int64,
+        ),
         bundle_count=np.array([b.count for _, b in bundles], np.int64),
         bundle_bonus=np.array([b.bonus for _, b in bundles], np.int64),
         bundle_source=np.array([m.source(f"bundle:{n}") for n, _ in bundles], np.int64),
