@@ -101,3 +101,15 @@ def test_unreachable_scheduler_is_a_clear_error() -> None:
         econsim.simulate(
             s, replications=2, executor=DaskExecutor("tcp://127.0.0.1:9", timeout="1s")
         )
+
+
+def worker_pid(_: int) -> int:
+    return os.getpid()
+
+
+def test_local_workers_are_kept_across_calls_in_one_session() -> None:
+    """A notebook or an optimisation calls many times: the processes start once."""
+    first = {pid for _, pid in LocalExecutor(2).map(worker_pid, list(range(8)))}
+    second = {pid for _, pid in LocalExecutor(2).map(worker_pid, list(range(8)))}
+    assert os.getpid() not in first
+    assert second <= first

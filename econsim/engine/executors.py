@@ -7,6 +7,7 @@ seed, so local, parallel and Dask runs give the same numbers.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import time
@@ -93,9 +94,10 @@ class LocalExecutor:
     def _pool_round(
         self, fn: Callable[[T], R], pending: dict[int, T], tries: dict[int, int]
     ) -> Iterator[tuple[int, R]]:
-        pool = _pool(min(self.workers, len(pending)))
+        pool = shared_pool(self.workers)
+        futures: dict[Future[R], int] = {}
         try:
-            futures: dict[Future[R], int] = {pool.submit(fn, t): i for i, t in pending.items()}
+            futures = {pool.submit(fn, t): i for i, t in pending.items()}
             while futures:
                 done, _ = wait(futures, return_when=FIRST_COMPLETED)
                 for fut in done:
@@ -104,6 +106,7 @@ class LocalExecutor:
                     del pending[i]
                     yield i, result
         except BrokenProcessPool:
+            discard_pool(pool)
             for i in pending:
                 tries[i] += 1
                 if tries[i] > self.retries:
@@ -112,7 +115,44 @@ class LocalExecutor:
                         "is the machine out of memory? Try fewer --workers"
                     ) from None
         finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+            for fut in futures:  # left early (an error, a closed iterator): free the workers
+                fut.cancel()
+
+
+#: Worker pools kept for the whole Python session, by (workers, ECONSIM_ENGINE): a notebook,
+#: a sweep after a run, or an optimisation's batches start processes (and load the compiled
+#: kernels in them) once, not once a call. Workers read the engine from their environment.
+_POOLS: dict[tuple[int, str | None], ProcessPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def shared_pool(workers: int) -> ProcessPoolExecutor:
+    """This session's pool of ``workers`` local processes (started on first use)."""
+    key = (workers, os.environ.get("ECONSIM_ENGINE"))
+    with _POOLS_LOCK:
+        pool = _POOLS.get(key)
+        if pool is None:
+            pool = _POOLS[key] = _pool(workers)
+        return pool
+
+
+def discard_pool(pool: ProcessPoolExecutor) -> None:
+    """Forget a broken pool (its next use starts a fresh one)."""
+    with _POOLS_LOCK:
+        for key, kept in list(_POOLS.items()):
+            if kept is pool:
+                del _POOLS[key]
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+@atexit.register
+def shutdown_pools() -> None:
+    """Stop every kept worker process (at exit, or to free their memory now)."""
+    with _POOLS_LOCK:
+        pools = list(_POOLS.values())
+        _POOLS.clear()
+    for pool in pools:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 @dataclass(frozen=True)
@@ -130,6 +170,7 @@ class _KeptPool:
                 for fut in done:
                     yield futures.pop(fut), fut.result()
         except BrokenProcessPool:
+            discard_pool(self.pool)
             raise SimulationError(
                 "a worker process died; is the machine out of memory? Try fewer --workers"
             ) from None
@@ -139,18 +180,13 @@ class _KeptPool:
 def kept_alive(executor: Executor) -> Iterator[Executor]:
     """``executor`` with its local worker processes started once for many ``map`` calls.
 
-    A job that maps many small batches (an optimisation asks a few designs at a time)
-    would otherwise start a pool, and import econsim in it, for every batch. Dask workers
-    and a single local worker stay as they are.
+    Local executors now share this session's pools (:func:`shared_pool`), so this only
+    starts the pool up front; Dask workers and a single local worker stay as they are.
     """
-    if not isinstance(executor, LocalExecutor) or executor.workers <= 1:
-        yield executor
+    if isinstance(executor, LocalExecutor) and executor.workers > 1:
+        yield _KeptPool(shared_pool(executor.workers), executor.workers)
         return
-    pool = _pool(executor.workers)
-    try:
-        yield _KeptPool(pool, executor.workers)
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+    yield executor
 
 
 @dataclass(frozen=True)
