@@ -15,7 +15,7 @@ from econsim.engine.compiled.day import CHURNED, DORMANT
 CONSUMER_WINDOW = 30
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def close_counts(s: Any, n: int, day: int, nt: int) -> NDArray[np.int64]:
     """``[10, T]``: outstanding, members, holders, redeemers today, consumers in 30 days,
     reach in 30 days, WAU, MAU, and (in column 0 only) churned and dormant members."""
@@ -49,7 +49,7 @@ def close_counts(s: Any, n: int, day: int, nt: int) -> NDArray[np.int64]:
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def review(
     s: Any, n: int, thresholds: NDArray[np.float64], downgrade: bool, grace: int,
     moves: NDArray[np.int64],
@@ -79,7 +79,7 @@ def review(
         s.review_metric[i] = 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def expire(s: Any, n: int, slots: NDArray[np.int64], expired: NDArray[np.int64]) -> None:
     """Every lot in ``slots`` is due: its points leave the balances (``expired`` by tier)."""
     for i in range(n):
@@ -91,7 +91,7 @@ def expire(s: Any, n: int, slots: NDArray[np.int64], expired: NDArray[np.int64])
                 s.lots[slot, i] = 0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def aging(s: Any, n: int, buckets: NDArray[np.int64], nt: int) -> NDArray[np.int64]:
     """``[6, T]``: outstanding points by aging bucket, ``buckets[slot]`` the bucket of the
     lot in ``slot`` (-1: a slot that holds no month of the run)."""

@@ -70,6 +70,7 @@ class Buffers(NamedTuple):
     """Rows the loop hands back (each as long as the members could need)."""
 
     requests: NDArray[np.int64]  # members who want their target, served in random order
+    wanted: NDArray[np.int64]  # … and the item each wants (a stock-out reads no member)
     leaving: NDArray[np.int64]
     inviters: NDArray[np.int64]
     participants: NDArray[np.int64]  # member rows …
@@ -81,7 +82,7 @@ class Buffers(NamedTuple):
 # ------------------------------------------------------------------ draws
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _poisson_above(u: float, p0: float, lam: float) -> int:
     """Smallest k ≥ 1 with CDF(k) ≥ u for a Poisson(lam) count known to be ≥ 1."""
     k, pk, cdf = 0, p0, p0
@@ -93,7 +94,7 @@ def _poisson_above(u: float, p0: float, lam: float) -> int:
             return k
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _binomial_above(u: float, p0: float, p: float, n: int) -> int:
     """Smallest k ≥ 1 with CDF(k) ≥ u for a Binomial(n, p) count known to be ≥ 1."""
     q = 1.0 - p
@@ -109,7 +110,7 @@ def _binomial_above(u: float, p0: float, p: float, n: int) -> int:
             return k
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def amount(rng: Any, code: int, mean: float, cv: float) -> float:
     """One amount of a core occurrence: the tier's distribution with the calibrated mean."""
     if code == 3 or cv == 0.0:
@@ -122,7 +123,7 @@ def amount(rng: Any, code: int, mean: float, cv: float) -> float:
     return float(rng.exponential(mean))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def pick(state: NDArray[np.uint64], cdf: NDArray[np.float64]) -> int:
     """An index drawn with the cumulative weights ``cdf`` (a catalog target)."""
     u = uniform(state) * cdf[-1]
@@ -137,7 +138,7 @@ def pick(state: NDArray[np.uint64], cdf: NDArray[np.float64]) -> int:
 # tuples; what they call takes scalars and the few arrays it needs.
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def fits(cost: float, cap: float, money: NDArray[np.float64], queued: float) -> bool:
     """Whether ``cost`` fits a hard cap of ``cap`` after ``queued`` refused earlier in the
     same batch (the reference refuses the rest of a batch once one request does not fit)."""
@@ -145,7 +146,7 @@ def fits(cost: float, cap: float, money: NDArray[np.float64], queued: float) -> 
     return fit
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def spend(
     i: int, sink: int, points: int, cost: float, day: int, month: int,
     tier: NDArray[np.int8], lots: NDArray[np.int32], balance: NDArray[np.int64],
@@ -178,7 +179,7 @@ def spend(
 # ------------------------------------------------------------------ the members' loop
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def members_day(
     t: Any, d: Any, s: Any, bk: Books, buf: Buffers, n: int,
     rng: Any, um: U, us: U, uc: U,
@@ -310,18 +311,33 @@ def members_day(
                 p = d.p_slot[tier, life, b]
                 if p <= 0.0:
                     continue
+                # branch-free from the draw on: whether a member acts is a coin flip, and a
+                # mispredicted branch costs more than the arithmetic it skips
                 u = uniform(um)
                 most = t.daily_cap[b]
+                k = 0
                 if most <= 1:
-                    k = 1 if u < p else 0
+                    k = int(u < p)
                 elif u > d.p_zero[tier, life, b]:
                     k = _binomial_above(u, d.p_zero[tier, life, b], p, most)
-                room = int(t.cap[tier, b]) - int(s.period_count[t.kind_row[b], i])
+                row = t.kind_row[b]
+                room = t.count_cap[tier, b] - s.period_count[row, i]
                 k = min(k, max(room, 0))
-                if k == 0:
-                    continue
-                s.period_count[t.kind_row[b], i] += k
+                s.period_count[row, i] += k
                 raw = k * d.points[b] * t.tier_mult[tier, b]
+                occ[b] = k
+                did = int(k > 0)
+                acted |= k > 0
+                bk.occurrences[b] += k
+                bk.actors[b] += did
+                base = math.floor(raw + EPS)  # 0 without an occurrence
+                bk.issued[b, tier] += base
+                points += base
+                if d.camp_any[b]:
+                    extra = max(math.floor(raw * d.camp_mult[tier, b] + EPS) - base, 0)
+                    bk.issued[d.camp_source[tier, b], tier] += extra  # -1 only with extra 0
+                    points += extra
+                continue
             occ[b] = k
             acted = True
             bk.occurrences[b] += k
@@ -464,13 +480,14 @@ def members_day(
         if has_items:  # re-aim, then ask for the target (served after the loop)
             if t.retarget > 0.0 and uniform(us) < t.retarget:
                 s.target[i] = pick(us, t.item_cdf)
-            affords = s.balance[i] >= d.prices[s.target[i]]
-            if affords and uniform(us) < d.redeem_p[tier, s.life[i]]:
-                buf.requests[bk.counts[REQUESTS]] = i
-                bk.counts[REQUESTS] += 1
+            if s.balance[i] >= d.prices[s.target[i]]:  # written always, kept if it asks
+                at = bk.counts[REQUESTS]
+                buf.requests[at] = i
+                buf.wanted[at] = s.target[i]
+                bk.counts[REQUESTS] = at + int(uniform(us) < d.redeem_p[tier, s.life[i]])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def newcomers_day(
     t: Any, d: Any, s: Any, bk: Books, buf: Buffers, lo: int, hi: int, points: int,
     us: U,
@@ -489,24 +506,26 @@ def newcomers_day(
             affords = s.balance[i] >= d.prices[s.target[i]]
             if affords and uniform(us) < d.redeem_p[s.tier[i], s.life[i]]:
                 buf.requests[bk.counts[REQUESTS]] = i
+                buf.wanted[bk.counts[REQUESTS]] = s.target[i]
                 bk.counts[REQUESTS] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def serve_requests(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, us: U, ordered: bool) -> None:
     """Today's requests, each served if in stock and within a hard cap, then re-aimed; in
     a random order when members share a stock or a cap."""
     m = bk.counts[REQUESTS]
-    rows = buf.requests
+    rows, items = buf.requests, buf.wanted
     if ordered:
         for k in range(m - 1, 0, -1):  # Fisher–Yates
             j = int(uniform(us) * (k + 1))
             rows[k], rows[j] = rows[j], rows[k]
+            items[k], items[j] = items[j], items[k]
     queued = 0.0
     size = s.lots.shape[0]
     for k in range(m):
         i = rows[k]
-        item = int(s.target[i])
+        item = int(items[k])
         if buf.stock_left[item] >= 0:
             rank = buf.requested[item]
             buf.requested[item] += 1
@@ -544,7 +563,7 @@ def serve_requests(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, us: U, order
     bk.counts[REQUESTS] = 0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def play_games(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, n: int, us: U) -> None:
     """Point games, game by game: members who can pay play with the game's chance; under a
     hard cap the plays are paid in a random order."""
@@ -579,7 +598,7 @@ def play_games(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, n: int, us: U) -
             )  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def claim_coupons(t: Any, d: Any, s: Any, bk: Books, n: int, us: U) -> None:
     """Members who can pay a coupon's points price and hold none claim one."""
     for j in range(t.coupon_behaviour.size):

@@ -60,6 +60,7 @@ class CompiledSimulation(Simulation):
         per = len(self.model.packaged)
         return Buffers(
             requests=rows("requests"),
+            wanted=rows("requests"),
             leaving=rows("leaving"),
             inviters=rows("inviters"),
             participants=rows("participants", per),

@@ -27,6 +27,7 @@ class Tables(NamedTuple):
     kind_row: I  # [B] row in Members.period_count (non-core) or Members.amount (core)
     unit: F
     cap: F  # [T, B]
+    count_cap: I  # [T, B] the period cap in occurrences (non-core)
     daily_cap: I  # [B]
     tier_mult: F  # [T, B]
     amount_mean: F  # [T, B]
@@ -131,6 +132,7 @@ def tables(m: Model) -> Tables:
         kind_row=m.kind_row.astype(np.int64),
         unit=m.unit.astype(float),
         cap=m.cap.astype(float),
+        count_cap=np.where(m.is_core, 0, np.minimum(m.cap, 2**62)).astype(np.int64),
         daily_cap=m.daily_cap.astype(np.int64),
         tier_mult=m.tier_mult.astype(float),
         amount_mean=m.amount_mean.astype(float),
