@@ -511,22 +511,27 @@ def newcomers_day(
 
 
 @njit(cache=True, error_model="numpy")
-def serve_requests(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, us: U, ordered: bool) -> None:
-    """Today's requests, each served if in stock and within a hard cap, then re-aimed; in
-    a random order when members share a stock or a cap."""
+def serve_requests(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, us: U) -> None:
+    """Today's requests, each served if in stock and within a hard cap, then re-aimed.
+
+    The reference serves them in a random order. Under a hard cap that order matters
+    across items, so the requests are shuffled whole. Without one, only each item's stock
+    couples its requesters, and a random order serves a uniformly random subset of them,
+    as many as the stock left: the requests are grouped by item and that subset drawn."""
     m = bk.counts[REQUESTS]
     rows, items = buf.requests, buf.wanted
-    if ordered:
+    if t.hard_cap:
         for k in range(m - 1, 0, -1):  # Fisher–Yates
             j = int(uniform(us) * (k + 1))
             rows[k], rows[j] = rows[j], rows[k]
             items[k], items[j] = items[j], items[k]
+    else:
+        m = choose(rows, items, m, buf.stock_left, bk.day_counts, us)
     queued = 0.0
     size = s.lots.shape[0]
     for k in range(m):
-        i = rows[k]
-        item = int(items[k])
-        if buf.stock_left[item] >= 0:
+        i, item = rows[k], int(items[k])
+        if t.hard_cap and buf.stock_left[item] >= 0:
             rank = buf.requested[item]
             buf.requested[item] += 1
             if rank >= buf.stock_left[item]:
@@ -561,6 +566,45 @@ def serve_requests(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, us: U, order
         s.last_redeem[i] = d.day
         s.target[i] = pick(us, t.item_cdf)
     bk.counts[REQUESTS] = 0
+
+
+@njit(cache=True, error_model="numpy")
+def choose(
+    rows: NDArray[np.int64], items: NDArray[np.int64], m: int, stock: NDArray[np.int64],
+    day_counts: NDArray[np.int64], us: U,
+) -> int:  # fmt: skip
+    """Group the first ``m`` requests by item (an in-place counting sort), keep a uniformly
+    random subset of each item's as large as its stock left (partial Fisher–Yates), count
+    the rest as stock-outs; the kept requests end up first, their number returned."""
+    nk = stock.size
+    starts = np.zeros(nk + 1, np.int64)
+    for k in range(m):
+        starts[items[k] + 1] += 1
+    for c in range(nk):
+        starts[c + 1] += starts[c]
+    nxt = starts[:-1].copy()
+    for c in range(nk):
+        while nxt[c] < starts[c + 1]:
+            x = items[nxt[c]]
+            if x == c:
+                nxt[c] += 1
+                continue
+            at = nxt[x]
+            rows[nxt[c]], rows[at] = rows[at], rows[nxt[c]]
+            items[nxt[c]], items[at] = items[at], items[nxt[c]]
+            nxt[x] += 1
+    kept = 0
+    for c in range(nk):
+        lo, wanting = starts[c], starts[c + 1] - starts[c]
+        take = wanting if stock[c] < 0 else min(wanting, stock[c])
+        day_counts[STOCK_OUTS] += wanting - take
+        for k in range(take):
+            if take < wanting:
+                j = lo + k + int(uniform(us) * (wanting - k))
+                rows[lo + k], rows[j] = rows[j], rows[lo + k]
+            rows[kept], items[kept] = rows[lo + k], c  # kept ≤ lo + k: a forward copy
+            kept += 1
+    return kept
 
 
 @njit(cache=True, error_model="numpy")

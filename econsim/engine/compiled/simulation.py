@@ -36,8 +36,6 @@ class CompiledSimulation(Simulation):
         self.money = np.zeros(2)
         self.day_counts = np.zeros(3, np.int64)
         mech = model.scenario.design.mechanics
-        # redemptions that share a stock or a hard cap are served in a random order
-        self.ordered = bool(model.scenario.design.budget.hard_cap or (model.item_stock >= 0).any())
         self.uses = {
             "requests": bool(len(model.items) or len(model.games)),
             "leaving": model.repeat_buying is not None,
@@ -129,7 +127,7 @@ class CompiledSimulation(Simulation):
         bk, s, buf = self._books(), members(self.state), self.buffers
         self._unsync()
         if len(self.model.items):
-            day.serve_requests(t, d, s, bk, buf, us, self.ordered)
+            day.serve_requests(t, d, s, bk, buf, us)
         if len(self.model.games):
             day.play_games(t, d, s, bk, buf, self.state.n, us)
         if self.claims:
