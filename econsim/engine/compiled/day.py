@@ -69,12 +69,12 @@ DENIED, STOCK_OUTS, ACTIVE_NEW = 0, 1, 2
 class Buffers(NamedTuple):
     """Rows the loop hands back (each as long as the members could need)."""
 
-    requests: NDArray[np.int64]  # members who want their target, served in random order
-    wanted: NDArray[np.int64]  # … and the item each wants (a stock-out reads no member)
-    leaving: NDArray[np.int64]
-    inviters: NDArray[np.int64]
-    participants: NDArray[np.int64]  # member rows …
-    participated: NDArray[np.int64]  # … and the packaged campaign each took part in
+    requests: NDArray[np.int32]  # members who want their target, served in random order
+    wanted: NDArray[np.int32]  # … and the item each wants (a stock-out reads no member)
+    leaving: NDArray[np.int32]
+    inviters: NDArray[np.int32]
+    participants: NDArray[np.int32]  # member rows …
+    participated: NDArray[np.int32]  # … and the packaged campaign each took part in
     stock_left: NDArray[np.int64]  # [K] -1: unlimited
     requested: NDArray[np.int64]  # [K] today's requests so far (the stock's queue)
 
@@ -570,7 +570,7 @@ def serve_requests(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, us: U) -> No
 
 @njit(cache=True, error_model="numpy")
 def choose(
-    rows: NDArray[np.int64], items: NDArray[np.int64], m: int, stock: NDArray[np.int64],
+    rows: NDArray[np.int32], items: NDArray[np.int32], m: int, stock: NDArray[np.int64],
     day_counts: NDArray[np.int64], us: U,
 ) -> int:  # fmt: skip
     """Group the first ``m`` requests by item (an in-place counting sort), keep a uniformly

@@ -52,8 +52,8 @@ class CompiledSimulation(Simulation):
         self.streams = tuple(uniform.seeded(g) for g in (rng, self.spend_rng, self.campaign_rng))
 
     def _buffers(self, capacity: int) -> Buffers:
-        def rows(name: str, per: int = 1) -> NDArray[np.int64]:
-            return np.empty(capacity * per if self.uses[name] else 0, np.int64)
+        def rows(name: str, per: int = 1) -> NDArray[np.int32]:  # member rows fit int32
+            return np.empty(capacity * per if self.uses[name] else 0, np.int32)
 
         per = len(self.model.packaged)
         return Buffers(
@@ -148,7 +148,7 @@ class CompiledSimulation(Simulation):
         self.day_counts[:] = 0
         leaving = self.counts[day.LEAVING]
         if leaving:
-            self.leaving = self.buffers.leaving[:leaving].copy()
+            self.leaving = self.buffers.leaving[:leaving].astype(np.int64)
             self.counts[day.LEAVING] = 0
 
     def _unsync(self) -> None:
@@ -162,7 +162,7 @@ class CompiledSimulation(Simulation):
         took = int(self.counts[day.PARTICIPANTS])
         if not m.packaged:
             return
-        rows = self.buffers.participants[:took]
+        rows = self.buffers.participants[:took].astype(np.int64)
         which = self.buffers.participated[:took]
         for i, (name, c) in enumerate(m.scenario.design.mechanics.packaged_campaigns.items()):
             if not c.start_day <= self.day <= c.end_day:
