@@ -1,4 +1,5 @@
-"""Each engine mechanic against a closed form or a tiny case checked by hand.
+"""Each engine mechanic against a closed form or a tiny case checked by hand, on each engine
+path (the ``engine`` fixture).
 
 Statistical tests state their tolerance as a number of standard errors (SE) of the
 quantity compared; the standard error is worked out from the model in each test.
@@ -24,12 +25,12 @@ def issued(r: Results, source: str) -> np.ndarray:
     return r["issued"][0, :, i, :].sum(axis=1)
 
 
-def test_non_core_earning_is_exact_when_uptake_is_one() -> None:
-    r = simulate(tiny())
+def test_non_core_earning_is_exact_when_uptake_is_one(engine: str) -> None:
+    r = simulate(tiny(), engine=engine)
     assert (issued(r, "sign_in") == 100 * 10).all()
 
 
-def test_expiry_rolling_spends_oldest_lot_first() -> None:
+def test_expiry_rolling_spends_oldest_lot_first(engine: str) -> None:
     # 10 points a day from 1 January; a 300-point gift redeemed as soon as affordable;
     # points expire one month after the month they were earned.
     s = tiny(
@@ -37,7 +38,7 @@ def test_expiry_rolling_spends_oldest_lot_first() -> None:
         design={"expiry": {"policy": "rolling", "months": 1}, "catalog": CATALOG_GIFT},
         population={"tiers": {"basic": {"share": 1.0, "redemption_propensity": 1.0}}},
     )
-    r = simulate(s)
+    r = simulate(s, engine=engine)
     users = 100
     # day 29: 300 from January spent. Day 30 (31 Jan) earns 10 more January points, which
     # expire at the end of February (day 58) because February's redemption comes later.
@@ -49,20 +50,20 @@ def test_expiry_rolling_spends_oldest_lot_first() -> None:
     assert r["outstanding"][0, -1, 0] == 290 * users
 
 
-def test_expiry_end_of_year() -> None:
+def test_expiry_end_of_year(engine: str) -> None:
     s = tiny(
         start_date="2027-12-01",
         horizon_days=400,
         design={"expiry": {"policy": "end_of_year", "years": 1}},
     )
-    r = simulate(s)
+    r = simulate(s, engine=engine)
     expired = r["expired"][0, :, 0]
     # December 2027's 31 days expire on 31 December 2028 (day 396)
     assert np.nonzero(expired)[0].tolist() == [396]
     assert expired[396] == 31 * 10 * 100
 
 
-def test_streak_schedule_when_everyone_signs_in() -> None:
+def test_streak_schedule_when_everyone_signs_in(engine: str) -> None:
     s = tiny(
         horizon_days=14,
         design={
@@ -71,7 +72,7 @@ def test_streak_schedule_when_everyone_signs_in() -> None:
             }
         },
     )
-    bonus = issued(simulate(s), "streak")
+    bonus = issued(simulate(s, engine=engine), "streak")
     assert bonus.tolist() == [100 * b for b in [0, 0, 5, 5, 10, 10, 30] * 2]
 
 
@@ -85,7 +86,7 @@ def expected_streak_bonus(p: float, days: int, schedule: list[int]) -> float:
     return total
 
 
-def test_streak_resets_on_a_miss_matches_closed_form() -> None:
+def test_streak_resets_on_a_miss_matches_closed_form(engine: str) -> None:
     schedule = [0, 0, 5, 5, 10, 10, 30]
     s = tiny(
         design={
@@ -107,14 +108,14 @@ def test_streak_resets_on_a_miss_matches_closed_form() -> None:
             )
         }
     )
-    got = issued(simulate(s), "streak").sum() / 20_000
+    got = issued(simulate(s, engine=engine), "streak").sum() / 20_000
     want = expected_streak_bonus(0.5, 30, schedule)
     # per-user bonus has SD < 40 points (checked by simulation); SE over 20,000 users < 0.3;
     # tolerance 2% of ~49 points ≈ 3.5 SE
     assert got == pytest.approx(want, rel=0.02)
 
 
-def test_task_bundles_pay_once_per_period() -> None:
+def test_task_bundles_pay_once_per_period(engine: str) -> None:
     s = tiny(
         horizon_days=60,
         design={
@@ -126,19 +127,19 @@ def test_task_bundles_pay_once_per_period() -> None:
             }
         },
     )
-    r = simulate(s)
+    r = simulate(s, engine=engine)
     five, ten = issued(r, "bundle:five"), issued(r, "bundle:ten")
     assert np.nonzero(five)[0].tolist() == [4, 34]
     assert np.nonzero(ten)[0].tolist() == [9, 39]
     assert five.sum() == 2 * 20 * 100 and ten.sum() == 2 * 50 * 100
 
 
-def test_referral_rewards_both_and_brings_users() -> None:
+def test_referral_rewards_both_and_brings_users(engine: str) -> None:
     s = tiny(
         design={"mechanics": {"referral": {"inviter_points": 100, "invitee_points": 50}}},
         population={"users": 2000, "referral_rate": 0.01},
     )
-    r = simulate(s)
+    r = simulate(s, engine=engine)
     invites = int(r["new_users"][0].sum())
     assert issued(r, "referral").sum() == invites * 150
     assert r["users"][0, -1].sum() == 2000 + invites
@@ -146,7 +147,30 @@ def test_referral_rewards_both_and_brings_users() -> None:
     assert abs(invites - expected) < 5 * math.sqrt(expected)  # ≈ Poisson: 5 SE
 
 
-def test_tier_up_then_down_with_balances_moving() -> None:
+def test_friends_joining_in_numbers_leave_the_days_redemptions_whole(engine: str) -> None:
+    """Every member earns an item's price a day and redeems it that day, while friends join
+    by the hundred (the population outgrows the arrays it started with): each day's
+    redemptions are exactly the members of the day before — friends join after the day's
+    earning, so they redeem from the next day on."""
+    s = tiny(
+        horizon_days=10,
+        design={
+            "catalog": {"gift": {"points_price": 10, "cost": 1.0, "loop": "open"}},
+            "mechanics": {"referral": {"inviter_points": 0, "invitee_points": 0}},
+        },
+        population={
+            "referral_rate": 0.3,
+            "tiers": {"basic": {"share": 1.0, "redemption_propensity": 1.0}},
+        },
+    )
+    r = simulate(s, engine=engine)
+    redemptions, users = r["redemptions"][0, :, 0], r["users"][0].sum(axis=1)
+    assert users[-1] > 10 * 100  # grown tenfold
+    assert redemptions[0] == 100
+    np.testing.assert_array_equal(redemptions[1:], users[:-1])
+
+
+def test_tier_up_then_down_with_balances_moving(engine: str) -> None:
     tiers = {
         "basic": {"core_share": 0.5, "uptake": {"sign_in": 1.0}},
         "plus": {
@@ -165,7 +189,7 @@ def test_tier_up_then_down_with_balances_moving() -> None:
             },
             population={"tiers": {"basic": {"share": 1.0}, "plus": {"share": 0.0}}},
         )
-        r = simulate(s)
+        r = simulate(s, engine=engine)
         assert r["tier_up"][0, 29].tolist() == [0, 100]
         assert r["transferred"][0, 29].tolist() == [-300 * 100, 300 * 100]
         assert np.nonzero(r["tier_down"][0, :, 0])[0].tolist() == [down_day]
@@ -174,7 +198,7 @@ def test_tier_up_then_down_with_balances_moving() -> None:
         assert r["transferred"][0, down_day].tolist() == [held * 100, -held * 100]
 
 
-def test_fixed_layers_are_never_reviewed_and_newcomers_join_by_share() -> None:
+def test_fixed_layers_are_never_reviewed_and_newcomers_join_by_share(engine: str) -> None:
     uptake = {"sign_in": 1.0}
     s = tiny(
         horizon_days=90,
@@ -192,7 +216,7 @@ def test_fixed_layers_are_never_reviewed_and_newcomers_join_by_share() -> None:
             "tiers": {"basic": {"share": 0.6}, "plus": {"share": 0.3}, "top": {"share": 0.1}},
         },
     )
-    r = simulate(s, replications=2)
+    r = simulate(s, replications=2, engine=engine)
     assert r["tier_up"].sum() == 0 and r["tier_down"].sum() == 0
     assert (r["transferred"] == 0).all()
     users = r["users"][:, -1].sum(axis=0)
@@ -201,7 +225,7 @@ def test_fixed_layers_are_never_reviewed_and_newcomers_join_by_share() -> None:
         assert abs(got - share * total) < 5 * math.sqrt(share * (1 - share) * total)
 
 
-def test_closed_loop_cost_only_when_used() -> None:
+def test_closed_loop_cost_only_when_used(engine: str) -> None:
     catalog = {
         "coupon": {"points_price": 10, "cost": 10.0, "loop": "closed", "use_rate": 0.3},
     }
@@ -212,7 +236,7 @@ def test_closed_loop_cost_only_when_used() -> None:
             "tiers": {"basic": {"share": 1.0, "redemption_propensity": 1.0}},
         },
     )
-    r = simulate(s)
+    r = simulate(s, engine=engine)
     n = int(r["redemptions"][0].sum())
     assert n == 30 * 1000
     cost = float(r["cost"][0].sum())
@@ -220,21 +244,21 @@ def test_closed_loop_cost_only_when_used() -> None:
     assert abs(cost - 10 * 0.3 * n) < 4 * sd
 
 
-def test_open_loop_cost_on_redemption_and_stock_per_period() -> None:
+def test_open_loop_cost_on_redemption_and_stock_per_period(engine: str) -> None:
     catalog = {"mug": {"points_price": 10, "cost": 7.0, "loop": "open", "stock_per_period": 5}}
     s = tiny(
         horizon_days=60,
         design={"catalog": catalog},
         population={"tiers": {"basic": {"share": 1.0, "redemption_propensity": 1.0}}},
     )
-    r = simulate(s)
+    r = simulate(s, engine=engine)
     per_day = r["redemptions"][0, :, 0]
     assert per_day[:30].sum() == 5 and per_day[30:].sum() == 5
     assert float(r["cost"][0].sum()) == pytest.approx(7.0 * 10)
     assert r["stock_outs"][0].sum() > 0
 
 
-def test_hard_budget_cap_denies_and_holds() -> None:
+def test_hard_budget_cap_denies_and_holds(engine: str) -> None:
     catalog = {"mug": {"points_price": 10, "cost": 10.0, "loop": "open"}}
     s = tiny(
         horizon_days=60,
@@ -244,22 +268,22 @@ def test_hard_budget_cap_denies_and_holds() -> None:
         },
         population={"tiers": {"basic": {"share": 1.0, "redemption_propensity": 1.0}}},
     )
-    r = simulate(s)
+    r = simulate(s, engine=engine)
     assert (r["period_cost"][0] <= r["budget"][0]).all()
     assert r["redemptions"][0, :30].sum() == 5 and r["redemptions"][0, 30:].sum() == 5
     assert r["denied"][0].sum() > 0
 
 
-def test_devaluation_steps_prices_on_its_day() -> None:
+def test_devaluation_steps_prices_on_its_day(engine: str) -> None:
     catalog = {"mug": {"points_price": 100, "cost": 1.0, "loop": "open"}}
     s = tiny(
         design={"catalog": catalog, "rule_changes": [{"day": 10, "catalog_price_multiplier": 1.25}]}
     )
-    prices = simulate(s)["prices"][0, :, 0]
+    prices = simulate(s, engine=engine)["prices"][0, :, 0]
     assert (prices[:10] == 100).all() and (prices[10:] == 125).all()
 
 
-def test_campaign_multiplier_and_bonus() -> None:
+def test_campaign_multiplier_and_bonus(engine: str) -> None:
     s = tiny(
         design={
             "campaigns": {
@@ -273,7 +297,7 @@ def test_campaign_multiplier_and_bonus() -> None:
             }
         }
     )
-    r = simulate(s)
+    r = simulate(s, engine=engine)
     extra = issued(r, "campaign:double")
     assert np.nonzero(extra)[0].tolist() == [5, 6, 7, 8, 9]
     assert extra.sum() == 5 * 10 * 100
@@ -281,7 +305,7 @@ def test_campaign_multiplier_and_bonus() -> None:
     assert issued(r, "campaign:welcome").tolist() == [700] + [0] * 29
 
 
-def test_random_reward_mean() -> None:
+def test_random_reward_mean(engine: str) -> None:
     s = tiny(
         design={
             "mechanics": {
@@ -292,13 +316,13 @@ def test_random_reward_mean() -> None:
         },
         population={"users": 4000},
     )
-    total = issued(simulate(s), "random:surprise").sum()
+    total = issued(simulate(s, engine=engine), "random:surprise").sum()
     occurrences = 30 * 4000
     var = 0.5 * sum(k * k for k in range(1, 10)) / 9 - 2.5**2
     assert abs(total - 2.5 * occurrences) < 4 * math.sqrt(occurrences * var)
 
 
-def test_point_game_is_a_sink_with_prize_cost() -> None:
+def test_point_game_is_a_sink_with_prize_cost(engine: str) -> None:
     s = tiny(
         design={
             "mechanics": {
@@ -309,7 +333,7 @@ def test_point_game_is_a_sink_with_prize_cost() -> None:
         },
         population={"users": 2000, "game_play_probability": {"wheel": 1.0}},
     )
-    r = simulate(s)
+    r = simulate(s, engine=engine)
     k = r.labels["sinks"].index("game:wheel")
     plays = int(r["redemptions"][0, :, k].sum())
     assert plays == 30 * 2000
@@ -318,7 +342,7 @@ def test_point_game_is_a_sink_with_prize_cost() -> None:
     assert abs(float(r["cost"][0, :, k].sum()) - 0.3 * plays) < 4 * sd
 
 
-def test_dormancy_after_idle_days_and_reactivation() -> None:
+def test_dormancy_after_idle_days_and_reactivation(engine: str) -> None:
     base = {
         "design": {"tiers": {"basic": {"core_share": 0.5, "uptake": {"sign_in": 0.0}}}},
     }
@@ -333,14 +357,14 @@ def test_dormancy_after_idle_days_and_reactivation() -> None:
                 }
             },
         )
-        dormant = simulate(s)["dormant"][0]
+        dormant = simulate(s, engine=engine)["dormant"][0]
         assert dormant[4] == 0
         assert dormant[5] == dormant_on_day_5
 
 
-def test_churn_hazard() -> None:
+def test_churn_hazard(engine: str) -> None:
     s = tiny(population={"users": 10_000, "lifecycle": {"enabled": True, "churn_hazard": 0.01}})
-    churned = simulate(s)["churned"][0]
+    churned = simulate(s, engine=engine)["churned"][0]
     for day in (0, 9, 29):
         p = 1 - 0.99 ** (day + 1)
         assert abs(churned[day] - 10_000 * p) < 4 * math.sqrt(10_000 * p * (1 - p))

@@ -2,7 +2,9 @@
 
 Random sequences of earn, redeem, month-end expiry, tier review, rule change and day close
 are applied to a five-user population through the engine's own accounting functions; after
-every step balances, lots, tiers and the ledger must match the reference model exactly.
+every step balances, lots, tiers and the ledger must match the reference model exactly. The
+machine runs on each engine path: the compiled one closes days, expires lots and reviews
+tiers in its own kernels.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from econsim.engine import earning, tiers
+from econsim.engine import earning
 from econsim.engine.model import compile_model
 from econsim.engine.redemption import book_spend
-from econsim.engine.simulation import Simulation
 from econsim.scenario.schema import RuleChange
 from tests.builders import tiny
+from tests.conftest import simulation_class
 
 USERS = 5
 EXPIRY_MONTHS = 1
@@ -59,9 +61,11 @@ class User:
 
 
 class LedgerMachine(RuleBasedStateMachine):
+    engine = "numpy"
+
     def __init__(self) -> None:
         super().__init__()
-        self.sim = Simulation(compile_model(SCENARIO), np.random.default_rng(0))
+        self.sim = simulation_class(self.engine)(compile_model(SCENARIO), np.random.default_rng(0))
         self.sim.state.tier[:USERS] = 0
         self.users = [User() for _ in range(USERS)]
         self.prices = [30, 70]
@@ -118,7 +122,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule()
     def tier_review(self) -> None:
-        tiers.review(self.sim)
+        self.sim.review_tiers()
         for u in self.users:
             new = 1 if u.metric >= THRESHOLD else 0
             if new != u.tier:
@@ -163,9 +167,14 @@ class LedgerMachine(RuleBasedStateMachine):
             np.testing.assert_array_equal(flow, led.outstanding[:day])
 
 
-TestLedgerMachine = LedgerMachine.TestCase
+class CompiledLedgerMachine(LedgerMachine):
+    engine = "compiled"
+
+
 # cheap (milliseconds an example), and reaching two monthly lots takes several steps: many
 # more examples than the loaded profile's default (which it otherwise inherits)
-TestLedgerMachine.settings = settings(
-    max_examples=8 * settings.default.max_examples, stateful_step_count=40
-)
+MACHINE_SETTINGS = settings(max_examples=8 * settings.default.max_examples, stateful_step_count=40)
+TestLedgerMachine = LedgerMachine.TestCase
+TestLedgerMachine.settings = MACHINE_SETTINGS
+TestCompiledLedgerMachine = CompiledLedgerMachine.TestCase
+TestCompiledLedgerMachine.settings = MACHINE_SETTINGS
