@@ -101,7 +101,8 @@ def live(name: str) -> Live:
     s = scenario(name)
     model = compile_model(s)
     log = econsim.simulate_events(s, seed=SEED, ledger=True)
-    res = econsim.simulate(s, seed=SEED, replications=1)
+    # a log is recorded on the numpy reference (the compiled path records none)
+    res = econsim.simulate(s, seed=SEED, replications=1, engine="numpy")
     start = s.start_date.toordinal()
     days = [str(s.start_date.fromordinal(start + d)) for d in range(s.horizon_days)]
     users = np.array([int(u[1:]) for u in log["user_id"].tolist()], dtype=np.int64)
