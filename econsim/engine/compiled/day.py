@@ -139,11 +139,18 @@ def pick(state: NDArray[np.uint64], cdf: NDArray[np.float64]) -> int:
 
 
 @njit(cache=True, error_model="numpy")
-def fits(cost: float, cap: float, money: NDArray[np.float64], queued: float) -> bool:
-    """Whether ``cost`` fits a hard cap of ``cap`` after ``queued`` refused earlier in the
-    same batch (the reference refuses the rest of a batch once one request does not fit)."""
-    fit: bool = money[PERIOD_COST] + queued + cost <= cap + EPS
-    return fit
+def admits(
+    cost: float, limit: float, money: NDArray[np.float64], queued: NDArray[np.float64], q: int,
+    day_counts: NDArray[np.int64],
+) -> bool:  # fmt: skip
+    """Whether ``cost`` fits a hard cap of ``limit``, after ``queued[q]`` refused earlier in
+    the same batch (the reference refuses the rest of a batch once one request does not
+    fit); a refusal is queued and counted as denied."""
+    if money[PERIOD_COST] + queued[q] + cost <= limit + EPS:
+        return True
+    queued[q] += cost
+    day_counts[DENIED] += 1
+    return False
 
 
 @njit(cache=True, error_model="numpy")
@@ -263,12 +270,11 @@ def members_day(
                             continue
                         tried[j] = True
                         price = t.coupon_discount[j]
-                        if t.hard_cap:
-                            limit = cap + t.budget_ratio * bk.money[CORE_AMOUNT]
-                            if not fits(price, limit, bk.money, queued[1 + j]):
-                                queued[1 + j] += price
-                                bk.day_counts[DENIED] += 1
-                                continue
+                        limit = cap + t.budget_ratio * bk.money[CORE_AMOUNT]
+                        if t.hard_cap and not admits(
+                            price, limit, bk.money, queued, 1 + j, bk.day_counts
+                        ):
+                            continue
                         sink = t.coupon_sink[j]
                         bk.cost[sink] += price
                         bk.cost_by_tier[tier] += price
@@ -284,14 +290,10 @@ def members_day(
                         continue
                     if uniform(us) < t.coupon_use[j]:
                         value = float(s.coupon_value[j, i])
-                        ok = True
-                        if t.hard_cap:
-                            limit = cap + t.budget_ratio * bk.money[CORE_AMOUNT]
-                            ok = fits(value, limit, bk.money, queued[1 + j])
-                            if not ok:
-                                queued[1 + j] += value
-                                bk.day_counts[DENIED] += 1
-                        if ok:
+                        limit = cap + t.budget_ratio * bk.money[CORE_AMOUNT]
+                        if not t.hard_cap or admits(
+                            value, limit, bk.money, queued, 1 + j, bk.day_counts
+                        ):
                             sink = t.coupon_sink[j]
                             bk.cost[sink] += value
                             bk.cost_by_tier[tier] += value
@@ -531,7 +533,7 @@ def serve_requests(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, us: U) -> No
         # the state forward instead of missing the cache on every one
         order = np.argsort(rows[:m])
         rows[:m], items[:m] = rows[:m][order], items[:m][order]
-    queued = 0.0
+    queued = np.zeros(1)
     size = s.lots.shape[0]
     for k in range(m):
         i, item = rows[k], int(items[k])
@@ -543,12 +545,9 @@ def serve_requests(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, us: U) -> No
                 continue
         used = (not t.item_closed[item]) or uniform(us) < t.item_use_rate[item]
         cost = t.item_cost[item] if used else 0.0
-        if t.hard_cap:
-            limit = d.cap_fixed + t.budget_ratio * bk.money[CORE_AMOUNT]
-            if not fits(cost, limit, bk.money, queued):
-                queued += cost
-                bk.day_counts[DENIED] += 1
-                continue
+        limit = d.cap_fixed + t.budget_ratio * bk.money[CORE_AMOUNT]
+        if t.hard_cap and not admits(cost, limit, bk.money, queued, 0, bk.day_counts):
+            continue
         # the redemption (``spend``, written out: a call would incref every array)
         tier, points = s.tier[i], int(d.prices[item])
         bk.redeemed[item, tier] += points
@@ -630,15 +629,12 @@ def play_games(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, n: int, us: U) -
             for k in range(m - 1, 0, -1):
                 j = int(uniform(us) * (k + 1))
                 buf.requests[k], buf.requests[j] = buf.requests[j], buf.requests[k]
-        queued = 0.0
+        queued = np.zeros(1)
         for k in range(m):
             cost = t.game_prize[g] if uniform(us) < t.game_win[g] else 0.0
-            if t.hard_cap:
-                limit = d.cap_fixed + t.budget_ratio * bk.money[CORE_AMOUNT]
-                if not fits(cost, limit, bk.money, queued):
-                    queued += cost
-                    bk.day_counts[DENIED] += 1
-                    continue
+            limit = d.cap_fixed + t.budget_ratio * bk.money[CORE_AMOUNT]
+            if t.hard_cap and not admits(cost, limit, bk.money, queued, 0, bk.day_counts):
+                continue
             spend(
                 buf.requests[k], nk + g, int(price), cost, d.day, d.month, s.tier, s.lots,
                 s.balance, s.last_redeem, bk.redeemed, bk.redemptions, bk.cost, bk.cost_by_tier,

@@ -182,9 +182,12 @@ class CompiledSimulation(Simulation):
             lo = self.state.n
             self.add_users(count)
             if self.buffers.requests.size < self.state.capacity and any(self.uses.values()):
-                self.buffers = self._buffers(self.state.capacity)._replace(
-                    stock_left=self.stock_left
-                )
+                # the day's requests are queued already: the grown buffers carry them over
+                queued = int(self.counts[day.REQUESTS])
+                old, grown = self.buffers, self._buffers(self.state.capacity)
+                grown.requests[:queued] = old.requests[:queued]
+                grown.wanted[:queued] = old.wanted[:queued]
+                self.buffers = grown._replace(stock_left=self.stock_left, requested=old.requested)
             self._unsync()
             day.newcomers_day(
                 self.tables, d, members(self.state), self._books(), self.buffers, lo,
