@@ -81,8 +81,9 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-def _engine(value: str | None) -> str | None:
-    """Every simulation of this command (and its worker processes) runs on ``value``."""
+def _engine(ctx: typer.Context, value: str | None) -> str | None:
+    """Every simulation of this command (and its worker processes) runs on ``value``; the
+    environment is put back when the command ends (a test's in-process call stays local)."""
     if value is not None:
         from econsim.engine.paths import ENGINES, ENV
 
@@ -90,7 +91,16 @@ def _engine(value: str | None) -> str | None:
             err.print(f"--engine: {value!r} is not an engine; choose one of "
                       f"{', '.join(ENGINES)}", markup=False)  # fmt: skip
             raise typer.Exit(EXIT_BAD_INPUT)
+        before = os.environ.get(ENV)
         os.environ[ENV] = value
+
+        def restore() -> None:
+            if before is None:
+                os.environ.pop(ENV, None)
+            else:
+                os.environ[ENV] = before
+
+        ctx.call_on_close(restore)
     return value
 
 
