@@ -11,6 +11,9 @@
 Uses draw from the spending stream, so a design with coupons sees the same behaviour draws
 as one without. A discount is booked to the coupon's sink; under a hard budget cap a use
 the budget cannot pay is refused (counted as denied) and the basket is not topped up.
+Under a hard cap the discounts are paid at checkout in the members' order (each member's
+purchases, behaviour by behaviour), each from the budget that the purchases before it
+realised (:func:`use_in_order`); without one the order changes nothing (:func:`use`).
 """
 
 from __future__ import annotations
@@ -19,12 +22,34 @@ import numpy as np
 from numpy.typing import NDArray
 
 from econsim.engine.model import CHURNED
-from econsim.engine.redemption import book_cost, book_spend
+from typing import NamedTuple
+
+from econsim.engine.redemption import EPS, book_cost, book_spend, pay
 from econsim.engine.state import NEVER
 from econsim.engine.world import World
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
+
+
+class Purchases(NamedTuple):
+    """One core behaviour's purchases of the day: the buyers ``rows`` (distinct), how often
+    each bought (``occ``), each purchase's buyer (``owner``, an index into ``rows``) and
+    amount (``amounts``, topped up in place by threshold coupons)."""
+
+    rows: I64
+    occ: I64
+    owner: I64
+    amounts: F64
+
+
+def use(world: World, b: int, bought: Purchases) -> None:
+    """The coupons of today's purchases of core behaviour ``b`` (no hard cap: paid whatever
+    the order)."""
+    if bought.rows.size == 0:
+        return
+    bought.amounts[:] = use_threshold(world, b, bought.rows[bought.owner], bought.amounts)
+    use_random(world, bought.rows)
 
 
 def _first_per_member(members: I64, candidates: NDArray[np.bool_]) -> I64:
@@ -117,3 +142,74 @@ def claim(world: World) -> None:
         pts = np.full(go.size, c.points_price, np.int64)
         book_spend(world, go, sink, pts, np.zeros(go.size))
         give(world, j, go, c.valid_days)
+
+
+def use_in_order(world: World, purchases: dict[int, Purchases]) -> None:
+    """Every coupon of today's purchases under a hard cap, member by member in row order
+    (and behaviour by behaviour, purchase by purchase), each discount paid if it fits the
+    budget that the purchases before it realised — a member's own earlier behaviours'
+    included, the purchase it is used on not. The members' loop of the compiled path pays
+    them in this order; the rule is the one of :func:`use_threshold` and :func:`use_random`.
+    """
+    m, st, day, rng = world.model, world.state, world.day, world.spend_rng
+    mech = m.scenario.design.mechanics
+    kinds = list(mech.threshold_coupons.values())
+    on = [m.behaviours.index(c.behaviour) for c in kinds]
+    first = len(kinds)
+    use_rate = [mech.random_rewards[c.removeprefix("random:")].use_rate for c in m.coupons[first:]]
+    sinks = [m.sink(f"coupon:{n}") for n in mech.threshold_coupons] + [
+        m.sink(c) for c in m.coupons[first:]
+    ]
+    # the (member, behaviour) pairs in the members' order, with the amount realised before each
+    pairs = [(int(r), b, i) for b, p in purchases.items() for i, r in enumerate(p.rows)]
+    pairs.sort()
+    starts = {b: np.cumsum(p.occ) - p.occ for b, p in purchases.items()}
+    fixed, ratio = world.hard_cap_terms()
+    realised, paid = world.period_core_amount, world.period_cost
+    booked: list[tuple[int, int, float]] = []  # (coupon, member, discount)
+    denied = 0
+    for member, b, i in pairs:
+        amounts = purchases[b].amounts
+        lo = int(starts[b][i])
+        hi = lo + int(purchases[b].occ[i])
+        limit = fixed + ratio * realised
+        tried: set[int] = set()
+        for o in range(lo, hi):
+            a = float(amounts[o])
+            for j, c in enumerate(kinds):
+                if on[j] != b or j in tried or st.coupon_until[j, member] < day:
+                    continue
+                if a < c.threshold and not (
+                    a >= c.threshold - c.reach and rng.random() < c.top_up_probability
+                ):
+                    continue
+                tried.add(j)
+                if paid + c.discount > limit + EPS:
+                    denied += 1
+                    continue
+                paid += c.discount
+                booked.append((j, member, c.discount))
+                st.coupon_until[j, member] = NEVER
+                world.ledger.coupons_used[day, j] += 1
+                if c.threshold > a:
+                    world.ledger.coupon_uplift[day, j] += c.threshold - a
+                    a = c.threshold
+            amounts[o] = a
+        for k, rate in enumerate(use_rate):
+            j = first + k
+            if st.coupon_until[j, member] < day:
+                continue
+            if rng.random() < rate:
+                value = float(st.coupon_value[j, member])
+                if paid + value <= limit + EPS:
+                    paid += value
+                    booked.append((j, member, value))
+                    world.ledger.coupons_used[day, j] += 1
+                else:
+                    denied += 1
+            st.coupon_until[j, member] = NEVER
+        realised += float(amounts[lo:hi].sum())
+    world.ledger.denied[day] += denied
+    for j in sorted({j for j, _, _ in booked}):
+        rows = np.array([r for k, r, _ in booked if k == j], np.int64)
+        pay(world, rows, sinks[j], np.array([x for k, _, x in booked if k == j]))

@@ -90,27 +90,50 @@ def behaviours(world: World, acc: DayEarnings) -> None:
     # lookup key per user for the day
     key = tier.astype(np.intp) * N_STATES + st.life[:n]
     factor = np.tile(m.activity, len(m.tiers))
+    # under a hard cap, coupons are paid at checkout in the members' order against the
+    # budget their purchases fund: every core behaviour is drawn before any is settled
+    in_order = bool(m.coupons) and m.scenario.design.budget.hard_cap
+    purchases: dict[int, coupons.Purchases] = {}
     for b in range(len(m.behaviours)):
         season = 1.0 if m.season is None else m.season[world.day, b]
         if m.is_core[b]:
             rate = np.repeat(m.core_rate[:, b], N_STATES) * factor * season
-            rows, occ, raw = _core(world, b, tier, rate, key)
+            bought = _core_draw(world, b, tier, rate, key)
+            if in_order:
+                purchases[b] = bought
+                continue
+            if m.coupons:
+                coupons.use(world, b, bought)
+            rows, occ, raw = _core_book(world, b, tier, bought)
         else:
             p = np.minimum(np.repeat(m.slot_p[:, b], N_STATES) * factor * season, 1.0)
             rows, occ, raw = _non_core(world, b, tier, p, key)
-        if rows.size == 0:
-            continue
-        acc.occurrences[b] = (rows, occ)
-        if world.recorder is not None and not m.is_core[b]:
-            each = np.repeat(rows, occ)
-            world.recorder.occurred(each, world.day, b, tier[each])
-        world.ledger.occurrences[world.day, b] = int(occ.sum())
-        world.ledger.actors[world.day, b] = rows.size
-        acc.acted[rows] = True
-        t = tier[rows]
-        unit = m.unit[b] if m.is_core[b] else 1.0  # a non-core quantity is a count
-        raw = points_for(raw, unit, world.rules.points[b], m.tier_mult[t, b])
-        _split_campaign(raw, t, rows, b, acc)
+        _earn(world, acc, b, tier, rows, occ, raw)
+    if purchases:
+        coupons.use_in_order(world, purchases)
+        for b, bought in purchases.items():
+            _earn(world, acc, b, tier, *_core_book(world, b, tier, bought))
+
+
+def _earn(
+    world: World, acc: DayEarnings, b: int, tier: NDArray[np.int8], rows: I64, occ: I64,
+    raw: F64,
+) -> None:  # fmt: skip
+    """Book behaviour ``b``'s occurrences of the day and the points they earn."""
+    if rows.size == 0:
+        return
+    m = world.model
+    acc.occurrences[b] = (rows, occ)
+    if world.recorder is not None and not m.is_core[b]:
+        each = np.repeat(rows, occ)
+        world.recorder.occurred(each, world.day, b, tier[each])
+    world.ledger.occurrences[world.day, b] = int(occ.sum())
+    world.ledger.actors[world.day, b] = rows.size
+    acc.acted[rows] = True
+    t = tier[rows]
+    unit = m.unit[b] if m.is_core[b] else 1.0  # a non-core quantity is a count
+    raw = points_for(raw, unit, world.rules.points[b], m.tier_mult[t, b])
+    _split_campaign(raw, t, rows, b, acc)
 
 
 def _non_core(
@@ -212,24 +235,31 @@ def _first_purchases(world: World, b: int, rows: I64, occ: I64) -> tuple[I64, I6
     return np.concatenate([rows, extra]), np.concatenate([occ, np.ones(extra.size, np.int64)])
 
 
-def _core(
+def _core_draw(
     world: World, b: int, tier: NDArray[np.int8], rate: F64, key: NDArray[np.intp]
-) -> tuple[I64, I64, F64]:
+) -> coupons.Purchases:
+    """Today's purchases of core behaviour ``b``: who buys, how often, for how much."""
     m, st, rng = world.model, world.state, world.rng
     pace = st.buying[0, : st.n] if m.repeat_buying is not None else None
     rows, occ = poisson_actors(rng, rate, key, pace)
     if m.repeat_buying is not None and b == m.first_core:
         rows, occ = _first_purchases(world, b, rows, occ)
+    owner = np.repeat(np.arange(rows.size), occ)
+    amounts = draw_amounts(rng, m, b, tier[rows][owner]) if rows.size else np.zeros(0)
+    return coupons.Purchases(rows, occ, owner, amounts)
+
+
+def _core_book(
+    world: World, b: int, tier: NDArray[np.int8], bought: coupons.Purchases
+) -> tuple[I64, I64, F64]:
+    """The purchases' amounts (after coupons) realised: caps, the period's core amount, the
+    tier metric; returns the rows, their occurrences and the amount that earns points."""
+    m, st = world.model, world.state
+    rows, occ, owner, amounts = bought
     if rows.size == 0:
         return rows, occ, np.zeros(0)
-    owner = np.repeat(np.arange(rows.size), occ)
-    tiers = tier[rows][owner]
-    amounts = draw_amounts(rng, m, b, tiers)
-    if m.coupons:
-        amounts = coupons.use_threshold(world, b, rows[owner], amounts)
-        coupons.use_random(world, rows)
     if world.recorder is not None:
-        world.recorder.occurred(rows[owner], world.day, b, tiers, amounts)
+        world.recorder.occurred(rows[owner], world.day, b, tier[rows][owner], amounts)
     total = np.bincount(owner, weights=amounts, minlength=rows.size)
     t = tier[rows]
     amount = st.amount[m.kind_row[b]]

@@ -29,12 +29,36 @@ def _rank_within(groups: I64) -> I64:
     return rank
 
 
-def _within_budget(world: World, cost: NDArray[np.float64]) -> NDArray[np.bool_]:
-    """Which of the (randomly ordered) requests fit in the budget left, under a hard cap."""
+#: Money a hard cap lets through beyond its budget: rounding in the running sums only.
+EPS = 1e-9
+
+
+def fits_in_turn(cost: NDArray[np.float64], left: float) -> NDArray[np.bool_]:
+    """Which of ``cost`` (in the order given) are paid from ``left``: each in turn if what is
+    left covers it. One that does not is refused and the next is still tried, so a cheap
+    request after a refused dear one is paid, as a live programme's budget check pays it."""
+    ok = np.zeros(cost.size, bool)
+    todo = np.arange(cost.size)
+    while todo.size:
+        running = np.cumsum(cost[todo])
+        fit = running <= left + EPS
+        k = todo.size if fit.all() else int(np.argmin(fit))
+        ok[todo[:k]] = True
+        if k == todo.size:
+            break
+        left -= float(running[k - 1]) if k else 0.0
+        # what is left only shrinks: a request dearer than it now can never be paid today
+        rest = todo[k + 1 :]
+        todo = rest[cost[rest] <= left + EPS]
+    return ok
+
+
+def admitted(world: World, cost: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Which of the (randomly ordered) requests a hard cap pays: :func:`fits_in_turn` from
+    the period's budget left (all of them without a hard cap)."""
     if not world.model.scenario.design.budget.hard_cap:
         return np.ones(cost.size, bool)
-    left = world.period_cap() - world.period_cost
-    return np.cumsum(cost) <= left + 1e-9
+    return fits_in_turn(cost, world.period_cap() - world.period_cost)
 
 
 def retarget(world: World) -> None:
@@ -72,7 +96,7 @@ def redeem_catalog(world: World) -> None:
     go, items = go[in_stock], items[in_stock]
     used = ~m.item_closed[items] | (rng.random(go.size) < m.item_use_rate[items])
     cost = np.where(used, m.item_cost[items], 0.0)
-    ok = _within_budget(world, cost)
+    ok = admitted(world, cost)
     world.ledger.denied[day] += int((~ok).sum())
     go, items, cost = go[ok], items[ok], cost[ok]
     if go.size == 0:
@@ -110,12 +134,17 @@ def book_cost(world: World, rows: I64, sink: int, cost: NDArray[np.float64]) -> 
     """Money paid to ``rows`` with no points spent (a coupon's discount, a campaign's reward),
     within a hard budget cap; returns the rows paid. Paying is no redemption: the members do
     not become consumers by it."""
-    ok = _within_budget(world, cost)
-    day, led = world.day, world.ledger
-    led.denied[day] += int((~ok).sum())
-    rows, cost = rows[ok], cost[ok]
+    ok = admitted(world, cost)
+    world.ledger.denied[world.day] += int((~ok).sum())
+    pay(world, rows[ok], sink, cost[ok])
+    return rows[ok]
+
+
+def pay(world: World, rows: I64, sink: int, cost: NDArray[np.float64]) -> None:
+    """Book money already admitted by the budget, paid to ``rows`` and booked to ``sink``."""
     if rows.size == 0:
-        return rows
+        return
+    day, led = world.day, world.ledger
     tiers = world.state.tier[rows]
     led.cost[day, sink] += float(cost.sum())
     led.cost_by_tier[day] += np.bincount(tiers, weights=cost, minlength=len(world.model.tiers))
@@ -123,7 +152,6 @@ def book_cost(world: World, rows: I64, sink: int, cost: NDArray[np.float64]) -> 
     if world.recorder is not None:
         sinks = np.full(rows.size, sink, np.int64)
         world.recorder.spent(rows, day, sinks, np.zeros(rows.size, np.int64), cost, tiers)
-    return rows
 
 
 def play_games(world: World) -> None:
@@ -138,7 +166,7 @@ def play_games(world: World) -> None:
         play = play[rng.permutation(play.size)]
         win = rng.random(play.size) < m.game_win_p[g]
         cost = np.where(win, m.game_prize_cost[g], 0.0)
-        ok = _within_budget(world, cost)
+        ok = admitted(world, cost)
         world.ledger.denied[world.day] += int((~ok).sum())
         play, cost = play[ok], cost[ok]
         if play.size == 0:

@@ -83,14 +83,19 @@ class World:
         """The current period's budget: fixed, or a ratio of the core amount realised so far."""
         return self.model.scenario.design.budget.amount_for(self.period_core_amount)
 
-    def period_cap(self) -> float:
-        """What a hard cap holds the period's cost to: its budget, pro-rated when the horizon
-        cuts the period short (as the finance view reads a short period's budget)."""
+    def hard_cap_terms(self) -> tuple[float, float]:
+        """``(fixed, ratio)`` of today's period: a hard cap holds its cost to ``fixed + ratio
+        × the core amount realised so far`` (``Budget.hard_cap_terms``)."""
         d = self.model.scenario.design
         start = self.day - self.day % d.period_days
         days = min(d.period_days, self.model.horizon - start)
-        full = np.array([self.period_budget()])
-        return float(d.budget.prorated(full, np.array([days]), d.period_days)[0])
+        return d.budget.hard_cap_terms(days, d.period_days)
+
+    def period_cap(self) -> float:
+        """What a hard cap holds the period's cost to now: its budget, pro-rated when the
+        horizon cuts the period short (as the finance view reads a short period's budget)."""
+        fixed, ratio = self.hard_cap_terms()
+        return fixed + ratio * self.period_core_amount
 
     def add_users(self, count: int) -> NDArray[np.int64]:
         """New users join today, in the lowest tier (or, with fixed layers, one drawn by

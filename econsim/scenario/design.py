@@ -169,6 +169,16 @@ class Budget(Model):
         assert self.ratio is not None  # guaranteed by the scenario checks
         return self.ratio * core_amount
 
+    def hard_cap_terms(self, days: int, period_days: int) -> tuple[float, float]:
+        """``(fixed, ratio)``: a hard cap holds a period of ``days`` (of ``period_days``) to
+        ``fixed + ratio × the core amount realised so far``, the fixed amount pro-rated when
+        the horizon cuts the period short (as the finance view reads it)."""
+        if self.method == "fixed_amount":
+            assert self.amount is not None  # guaranteed by the scenario checks
+            return self.amount * days / period_days, 0.0
+        assert self.ratio is not None  # guaranteed by the scenario checks
+        return 0.0, self.ratio
+
     def prorated(self, budget: NDArray[Any], days: NDArray[Any], period_days: int) -> NDArray[Any]:
         """A period's budget when it ran only ``days`` of ``period_days`` (cut short by the
         horizon): a fixed amount shrinks with the days; a ratio already followed the amount."""

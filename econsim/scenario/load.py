@@ -113,6 +113,10 @@ def locate(tree: Any, loc: Sequence[str | int]) -> tuple[int, int, Loc]:
         elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
             line, col = _position(node.lc.item, part, line, col)
             node = node[part]
+        elif isinstance(node, dict) and part in node:  # a plain dict (from Python): no lines
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
         elif isinstance(node, dict) and part not in node and i < len(loc) - 1:
             continue  # a union member's tag, which pydantic adds and the file does not have
         elif isinstance(node, dict):

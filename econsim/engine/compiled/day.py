@@ -140,15 +140,12 @@ def pick(state: NDArray[np.uint64], cdf: NDArray[np.float64]) -> int:
 
 @njit(cache=True, error_model="numpy")
 def admits(
-    cost: float, limit: float, money: NDArray[np.float64], queued: NDArray[np.float64], q: int,
-    day_counts: NDArray[np.int64],
-) -> bool:  # fmt: skip
-    """Whether ``cost`` fits a hard cap of ``limit``, after ``queued[q]`` refused earlier in
-    the same batch (the reference refuses the rest of a batch once one request does not
-    fit); a refusal is queued and counted as denied."""
-    if money[PERIOD_COST] + queued[q] + cost <= limit + EPS:
+    cost: float, limit: float, money: NDArray[np.float64], day_counts: NDArray[np.int64]
+) -> bool:
+    """Whether ``cost`` fits a hard cap of ``limit`` now; a refusal is counted as denied
+    and holds up nothing after it (``engine.redemption.fits_in_turn``)."""
+    if money[PERIOD_COST] + cost <= limit + EPS:
         return True
-    queued[q] += cost
     day_counts[DENIED] += 1
     return False
 
@@ -198,8 +195,6 @@ def members_day(
     n_th = t.coupon_behaviour.size
     n_coupons = t.coupon_sink.size
     tried = np.zeros(n_th, np.bool_)
-    queued = np.zeros(1 + n_coupons)  # money refused per batch (hard cap)
-    cap = d.cap_fixed
     mechanics = (
         t.task_bonus.size + t.bundle_bonus.size + t.reward_p.size + t.bonus_points.size
         + t.packaged_p.size > 0
@@ -270,10 +265,8 @@ def members_day(
                             continue
                         tried[j] = True
                         price = t.coupon_discount[j]
-                        limit = cap + t.budget_ratio * bk.money[CORE_AMOUNT]
-                        if t.hard_cap and not admits(
-                            price, limit, bk.money, queued, 1 + j, bk.day_counts
-                        ):
+                        limit = d.cap_fixed + d.cap_ratio * bk.money[CORE_AMOUNT]
+                        if t.hard_cap and not admits(price, limit, bk.money, bk.day_counts):
                             continue
                         sink = t.coupon_sink[j]
                         bk.cost[sink] += price
@@ -290,10 +283,8 @@ def members_day(
                         continue
                     if uniform(us) < t.coupon_use[j]:
                         value = float(s.coupon_value[j, i])
-                        limit = cap + t.budget_ratio * bk.money[CORE_AMOUNT]
-                        if not t.hard_cap or admits(
-                            value, limit, bk.money, queued, 1 + j, bk.day_counts
-                        ):
+                        limit = d.cap_fixed + d.cap_ratio * bk.money[CORE_AMOUNT]
+                        if not t.hard_cap or admits(value, limit, bk.money, bk.day_counts):
                             sink = t.coupon_sink[j]
                             bk.cost[sink] += value
                             bk.cost_by_tier[tier] += value
@@ -533,7 +524,6 @@ def serve_requests(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, us: U) -> No
         # the state forward instead of missing the cache on every one
         order = np.argsort(rows[:m])
         rows[:m], items[:m] = rows[:m][order], items[:m][order]
-    queued = np.zeros(1)
     size = s.lots.shape[0]
     for k in range(m):
         i, item = rows[k], int(items[k])
@@ -545,8 +535,8 @@ def serve_requests(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, us: U) -> No
                 continue
         used = (not t.item_closed[item]) or uniform(us) < t.item_use_rate[item]
         cost = t.item_cost[item] if used else 0.0
-        limit = d.cap_fixed + t.budget_ratio * bk.money[CORE_AMOUNT]
-        if t.hard_cap and not admits(cost, limit, bk.money, queued, 0, bk.day_counts):
+        limit = d.cap_fixed + d.cap_ratio * bk.money[CORE_AMOUNT]
+        if t.hard_cap and not admits(cost, limit, bk.money, bk.day_counts):
             continue
         # the redemption (``spend``, written out: a call would incref every array)
         tier, points = s.tier[i], int(d.prices[item])
@@ -629,11 +619,10 @@ def play_games(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, n: int, us: U) -
             for k in range(m - 1, 0, -1):
                 j = int(uniform(us) * (k + 1))
                 buf.requests[k], buf.requests[j] = buf.requests[j], buf.requests[k]
-        queued = np.zeros(1)
         for k in range(m):
             cost = t.game_prize[g] if uniform(us) < t.game_win[g] else 0.0
-            limit = d.cap_fixed + t.budget_ratio * bk.money[CORE_AMOUNT]
-            if t.hard_cap and not admits(cost, limit, bk.money, queued, 0, bk.day_counts):
+            limit = d.cap_fixed + d.cap_ratio * bk.money[CORE_AMOUNT]
+            if t.hard_cap and not admits(cost, limit, bk.money, bk.day_counts):
                 continue
             spend(
                 buf.requests[k], nk + g, int(price), cost, d.day, d.month, s.tier, s.lots,

@@ -92,7 +92,6 @@ class Tables(NamedTuple):
     retention_days: I  # [R]
     retained_after: int
     hard_cap: bool
-    budget_ratio: float  # fixed_ratio: the ratio; fixed_amount: 0
 
 
 def _index(names: tuple[str, ...], wanted: list[str]) -> I:
@@ -213,7 +212,6 @@ def tables(m: Model) -> Tables:
         retention_days=np.array(m.retention_days, np.int64),
         retained_after=int(m.retained_after),
         hard_cap=bool(budget.hard_cap),
-        budget_ratio=float(budget.ratio or 0.0) if budget.method == "fixed_ratio" else 0.0,
     )
 
 
@@ -236,11 +234,13 @@ class Day(NamedTuple):
     packaged_on: B  # [packaged campaigns] running today
     hand_out: B  # [threshold coupons] handed out today
     redeem_p: F  # [T, N_STATES] daily redemption propensity
-    cap_fixed: float  # a hard cap's fixed budget for this period (prorated), else 0
+    cap_fixed: float  # a hard cap: fixed + ratio × the period's core amount so far
+    cap_ratio: float  # (Budget.hard_cap_terms)
 
 
 def day_tables(
-    m: Model, day: int, n_old: int, points: F, prices: I, camp_mult: F, camp_source: I
+    m: Model, day: int, n_old: int, points: F, prices: I, camp_mult: F, camp_source: I,
+    hard_cap: tuple[float, float],
 ) -> Day:
     """The day's tables: rates by (tier, lifecycle state, behaviour), switches by mechanic."""
     d = m.scenario.design
@@ -254,12 +254,6 @@ def day_tables(
     if m.season_redeem is not None:
         redeem = np.minimum(redeem * m.season_redeem[day], 1.0)
     mech = d.mechanics
-    cap_fixed = 0.0
-    if d.budget.hard_cap and d.budget.method == "fixed_amount":
-        start = day - day % d.period_days
-        days = min(d.period_days, m.horizon - start)
-        assert d.budget.amount is not None  # the scenario checks guarantee it
-        cap_fixed = d.budget.amount * days / d.period_days
     month = int(m.month_key[day])
     return Day(
         day=day,
@@ -283,7 +277,8 @@ def day_tables(
         ),
         hand_out=np.array([day in c.handed_out for c in mech.threshold_coupons.values()], bool),
         redeem_p=np.ascontiguousarray(redeem, float),
-        cap_fixed=float(cap_fixed),
+        cap_fixed=float(hard_cap[0]),
+        cap_ratio=float(hard_cap[1]),
     )
 
 
