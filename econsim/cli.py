@@ -26,7 +26,9 @@ from econsim.cli_options import (
     EventsFile,
     FailOnOption,
     FailOnUnhealthyOption,
+    ForceOption,
     ReplicationsOption,
+    RestartOption,
     ScenarioFile,
     SchedulerOption,
     SeedOption,
@@ -156,7 +158,7 @@ def calibrate(
     from econsim.scenario.load import load_scenario
 
     if output is not None:
-        check_output(output, force=True, folder=False)  # calibrate -o always overwrites
+        check_output(output, force=True, folder=False, inputs=[file])  # -o always overwrites
     scenario = load_scenario(file, set_ or ())
     result = calibrate_located(scenario, file, set_ or ())
     if as_json:
@@ -183,7 +185,7 @@ def run(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     set_: SetOption = None,
-    force: Annotated[bool, typer.Option(help="Write into an existing output folder.")] = False,
+    force: ForceOption = False,
     fail_on: FailOnOption = None,
     fail_on_unhealthy: FailOnUnhealthyOption = False,
     as_written: AsWrittenOption = False,
@@ -209,7 +211,7 @@ def run(
     gate = gating_classes(fail_on, fail_on_unhealthy)
     gating = gate or DEFAULT_FAIL_ON
     target = output or Path("runs") / file.stem
-    check_output(target, force)
+    check_output(target, force, inputs=[file])
     with progress_bar("simulating", err, counted=False) as progress:
         result = run_pipeline(
             file,
@@ -254,7 +256,7 @@ def sweep(
     resume: Annotated[
         bool, typer.Option(help="Finish a sweep in -o DIR, skipping its finished points.")
     ] = False,
-    force: Annotated[bool, typer.Option(help="Start over in an existing -o DIR.")] = False,
+    force: RestartOption = False,
     fail_on: Annotated[
         str | None,
         typer.Option(
@@ -289,7 +291,8 @@ def sweep(
     problem = sweep_fail_on_error(gating)
     if problem is not None:
         raise typer.BadParameter(problem, param_hint="--fail-on")
-    check_output(output, force=True)  # a file in the way; the sweep checks what is inside
+    # a file in the way, or no place for --force; the sweep checks what is inside
+    check_output(output, force=True, inputs=[file], replaces=False)
 
     with progress_bar("points", err) as progress:
         try:
@@ -353,7 +356,7 @@ def compare(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     set_: SetOption = None,
-    force: Annotated[bool, typer.Option(help="Write into an existing output folder.")] = False,
+    force: ForceOption = False,
     fail_on: FailOnOption = None,
     fail_on_unhealthy: FailOnUnhealthyOption = False,
     as_written: AsWrittenOption = False,
@@ -379,7 +382,7 @@ def compare(
     if len(files) < 2 and packagings is None:
         err.print("compare needs at least two scenario files (or one with --packagings)")
         raise typer.Exit(EXIT_BAD_INPUT)
-    check_output(output, force)
+    check_output(output, force, inputs=list(files))
     with progress_bar("designs", err) as progress:
         result = run_compare(
             files,
@@ -457,7 +460,7 @@ def fit(
     from econsim.history.season import parse_festivals
     from econsim.report.terminal import print_fit
 
-    check_output(output, force, folder=False)
+    check_output(output, force, folder=False, inputs=[events, design])
     festivals = parse_festivals(festival or [])
     result = fit_log(
         events,
@@ -490,7 +493,8 @@ def segment(
     from econsim.history.rfm import segment as segment_log
     from econsim.report.terminal import print_segments
 
-    check_output(output, force=True)  # segment has always written into its folder
+    # segment has always written into its folder (one that holds only econsim's outputs)
+    check_output(output, force=True, inputs=[events])
     rfm = segment_log(events, as_of=as_of, split=split)
     print_segments(rfm, out)
     _write(rfm, output, force=True)  # segment has always written into its folder

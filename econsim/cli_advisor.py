@@ -16,7 +16,9 @@ from econsim.cli_options import (
     EXIT_INTERRUPTED,
     EXIT_UNHEALTHY,
     AsWrittenOption,
+    ForceOption,
     ReplicationsOption,
+    RestartOption,
     ScenarioFile,
     SchedulerOption,
     SeedOption,
@@ -82,7 +84,7 @@ def optimize_command(
     resume: Annotated[
         bool, typer.Option(help="Continue the study in -o DIR (its finished trials are kept).")
     ] = False,
-    force: Annotated[bool, typer.Option(help="Start over in an existing -o DIR.")] = False,
+    force: RestartOption = False,
     as_written: AsWrittenOption = False,
 ) -> None:
     """Find a design in the --vary box that passes every gating verdict and is best on the
@@ -105,7 +107,8 @@ def optimize_command(
     from econsim.errors import OutputError
 
     gating = gating_classes(fail_on, False)
-    check_output(output, force=True)  # a file in the way; the study checks what is inside
+    # a file in the way, or no place for --force; the study checks what is inside
+    check_output(output, force=True, inputs=[scenario], replaces=False)
     with progress_bar("trials", err) as progress:
         try:
             study = optimize(
@@ -169,7 +172,7 @@ def sensitivity_command(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     set_: SetOption = None,
-    force: Annotated[bool, typer.Option(help="Write into an existing -o DIR.")] = False,
+    force: ForceOption = False,
     as_written: AsWrittenOption = False,
 ) -> None:
     """Which --vary fields move the key figures (consumption rate, consumer share, cost,
@@ -187,7 +190,7 @@ def sensitivity_command(
     from econsim.report import write
     from econsim.report.terminal import print_sensitivity
 
-    check_output(output, force)
+    check_output(output, force, inputs=[scenario])
     with progress_bar("designs", err) as progress:
         result = sensitivity(
             scenario,

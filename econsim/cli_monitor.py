@@ -16,6 +16,7 @@ from econsim.cli_options import (
     AsWrittenOption,
     FailOnOption,
     FailOnUnhealthyOption,
+    ForceOption,
     ScenarioFile,
     SchedulerOption,
     SeedOption,
@@ -75,7 +76,7 @@ def monitor_command(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     set_: SetOption = None,
-    force: Annotated[bool, typer.Option(help="Write into an existing output folder.")] = False,
+    force: ForceOption = False,
     fail_on: FailOnOption = None,
     fail_on_unhealthy: FailOnUnhealthyOption = False,
     as_written: AsWrittenOption = False,
@@ -108,7 +109,7 @@ def monitor_command(
 
     gate = gating_classes(fail_on, fail_on_unhealthy)
     gating = gate or DEFAULT_FAIL_ON
-    check_output(output, force)
+    check_output(output, force, inputs=[log, design])
     with progress_bar("reading and simulating", err, counted=False):
         result = monitor(
             log,
@@ -151,7 +152,7 @@ def record_command(
     from econsim.history.events import write_events
     from econsim.monitor.record import record
 
-    check_output(output, force, folder=False)
+    check_output(output, force, folder=False, inputs=[scenario])
     with progress_bar("simulating", err, counted=False):
         columns = record(scenario, overrides=with_as_written(set_, as_written), seed=seed)
     write_events(output, columns)

@@ -7,7 +7,7 @@ arguments, one library call and the printing; rich.progress is imported inside
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -66,6 +66,20 @@ EventsFile = Annotated[
         show_default=False,
     ),
 ]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        help="Replace an existing output folder that holds only what econsim wrote (never "
+        "the current, home or root folder, nor one holding the file being read).",
+    ),
+]
+RestartOption = Annotated[
+    bool,
+    typer.Option(
+        help="Start over in an existing -o DIR: its own files are removed (refused when it "
+        "holds others, or is the current, home or root folder)."
+    ),
+]
 AsOfOption = Annotated[
     str | None,
     typer.Option(
@@ -104,14 +118,22 @@ AsWrittenOption = Annotated[
 ]
 
 
-def check_output(target: Path, force: bool, folder: bool = True) -> None:
-    """Fail at once, before a long run, when ``-o`` is taken or cannot be written
-    (``folder``: the output is a folder, else one file): the message, exit 2."""
+def check_output(
+    target: Path,
+    force: bool,
+    folder: bool = True,
+    inputs: Sequence[Path] = (),
+    replaces: bool = True,
+) -> None:
+    """Fail at once, before a long run, when ``-o`` is taken, cannot be written, or is no
+    place for ``--force`` (``folder``: the output is a folder, else one file; ``inputs``: the
+    files the command reads; ``replaces``: the command replaces the folder, not resumes in
+    it — ``report.check_target``): the message, exit 2."""
     from econsim.errors import OutputError
     from econsim.report import check_target
 
     try:
-        check_target(target, force, folder=folder)
+        check_target(target, force, folder=folder, inputs=inputs, replaces=replaces)
     except OutputError as exc:
         err.print(f"-o: {exc}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None

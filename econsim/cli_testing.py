@@ -14,6 +14,7 @@ import typer
 from econsim.cli_options import (
     EXIT_UNHEALTHY,
     FailOnOption,
+    ForceOption,
     ScenarioFile,
     SetOption,
     check_output,
@@ -53,7 +54,7 @@ def test_command(
     seed: Annotated[int, typer.Option(help="Seed of the search and of every run.")] = 0,
     fail_on: FailOnOption = None,
     set_: SetOption = None,
-    force: Annotated[bool, typer.Option(help="Write into an existing output folder.")] = False,
+    force: ForceOption = False,
 ) -> None:
     """Search the --vary box for a design that breaks the programme, and shrink it.
 
@@ -70,7 +71,7 @@ def test_command(
 
     gating = gating_classes(fail_on, True)
     assert gating is not None  # --fail-on-unhealthy's classes when --fail-on is absent
-    check_output(output, force)
+    check_output(output, force, inputs=[scenario])
     found = search(scenario, vary, overrides=set_ or [], fail_on=gating, examples=examples,
                    users=users, seed=seed, replications=replications)  # fmt: skip
     from econsim.report import write

@@ -297,7 +297,8 @@ def scenario(name: str) -> Scenario:
     if name == "everything":
         return scenario_from_dict(EVERYTHING)
     if name in BINDING:
-        return scenario_from_dict({**EVERYTHING, "design": {**EVERYTHING["design"], **BINDING[name]}})
+        design = {**EVERYTHING["design"], **BINDING[name]}
+        return scenario_from_dict({**EVERYTHING, "design": design})
     path = ROOT / "scenarios" / f"{name}.yaml"
     return with_overrides(at_scale(path, SCALE.get(name, USERS)), BUNDLED[name])
 

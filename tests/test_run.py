@@ -119,12 +119,14 @@ def test_fail_on_unhealthy_exit_codes(run_cli, tmp_path: Path) -> None:  # type:
 def test_existing_output_needs_force(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "run"
     out.mkdir()
-    (out / "keep.txt").write_text("mine", encoding="utf-8")
     refused = run_cli("run", HEALTHY, "-o", out, "--replications", "1", *SMALL)
     assert refused.returncode == 2 and "--force" in refused.stderr
     forced = run_cli("run", HEALTHY, "-o", out, "--replications", "1", "--force", *SMALL)
     assert forced.returncode == 0, forced.stderr
-    assert (out / "keep.txt").read_text(encoding="utf-8") == "mine"
+    (out / "keep.txt").write_text("mine", encoding="utf-8")  # the user's own note, then…
+    again = run_cli("run", HEALTHY, "-o", out, "--replications", "1", "--force", *SMALL)
+    assert again.returncode == 2 and "did not write (keep.txt)" in " ".join(again.stderr.split())
+    assert (out / "keep.txt").read_text(encoding="utf-8") == "mine"  # … never replaced
 
 
 def test_api_write_refuses_existing_folder(tmp_path: Path) -> None:

@@ -28,11 +28,12 @@ FILES = (
     MANIFEST,
     DATABASE,
     "best.yaml",
-    "pareto/*.yaml",
+    "pareto/trial-*.yaml",
     "trials.csv",
     "top.csv",
     "summary.json",
-    "charts/*.*",
+    "charts/*.png",
+    "charts/*.svg",
     "report.html",
 )
 

@@ -18,12 +18,12 @@ realised (:func:`use_in_order`); without one the order changes nothing (:func:`u
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numpy.typing import NDArray
 
 from econsim.engine.model import CHURNED
-from typing import NamedTuple
-
 from econsim.engine.redemption import EPS, book_cost, book_spend, pay
 from econsim.engine.state import NEVER
 from econsim.engine.world import World

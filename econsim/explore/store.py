@@ -19,7 +19,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from econsim.atomic import check_writable, read_parquet, write_bytes, write_text
+from econsim.atomic import (
+    check_replaceable,
+    check_writable,
+    read_parquet,
+    write_bytes,
+    write_text,
+)
 from econsim.errors import OutputExistsError
 
 MANIFEST = "sweep.json"
@@ -72,7 +78,8 @@ def fingerprint(manifest: Mapping[str, Any]) -> str:
 
 
 #: The files a sweep writes, removed by ``--force`` (nothing else in the folder is touched).
-SWEEP_FILES = (MANIFEST, "index.*", "points/p*.*", "charts/*.*", "report.html")
+SWEEP_FILES = (MANIFEST, "index.parquet", "index.csv", "points/p[0-9]*.parquet",
+               "points/p[0-9]*.csv", "charts/*.png", "charts/*.svg", "report.html")  # fmt: skip
 
 
 def open_folder(
@@ -106,7 +113,8 @@ def open_folder(
             f"{folder} exists; use --resume to finish the {what} in it, --force to start "
             "over, or choose another -o"
         )
-    if force:
+    if force and folder.exists():
+        check_replaceable(folder, files)
         for pattern in files:
             for old_file in folder.glob(pattern):
                 old_file.unlink()

@@ -193,6 +193,11 @@ see docs/advisor.md.</p>
 """
 
 
+#: What a sensitivity analysis writes into its folder (the indices' CSV is named by method).
+SENSITIVITY_FILES = ("summary.json", "tornado.csv", "sobol.csv", "morris.csv", "charts",
+                     "report.html")  # fmt: skip
+
+
 def write_sensitivity(s: Sensitivity, folder: Path) -> list[Path]:
     """tornado.csv, the global indices' CSV, summary.json, charts and report.html."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -98,6 +98,10 @@ replication with a 95% interval, in bold where the interval excludes zero.</p>
 """
 
 
+#: What a comparison writes into its folder (replaced by the next one).
+COMPARE_FILES = ("compare.json", "compare.csv", "charts", "report.html")
+
+
 def write_comparison(
     c: Comparison, folder: Path, fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON
 ) -> list[Path]:
@@ -106,7 +110,7 @@ def write_comparison(
     The files are written into a fresh folder that then replaces ``folder`` whole, so a
     killed ``--force`` never leaves two comparisons mixed (atomic.replace_folder).
     """
-    with replace_folder(folder, ("compare.json", "compare.csv", "charts", "report.html")) as fresh:
+    with replace_folder(folder, COMPARE_FILES) as fresh:
         written = _comparison_files(c, fresh, fail_on)
     return [folder / p.relative_to(fresh) for p in written]
 

@@ -29,6 +29,10 @@ def reproducer_text(search: Search, scenario_file: Path | str, overrides: list[s
     return head + text
 
 
+#: What ``econsim test`` writes into its folder.
+SEARCH_FILES = ("summary.json", REPRODUCER)
+
+
 def write_search(
     search: Search,
     folder: Path,

@@ -81,4 +81,5 @@ def write(result: Any, target: Path | str, force: bool = False, **options: Any) 
     # a sweep's and a study's folders were checked (or resumed) by the job itself
     streamed = isinstance(result, Sweep | Optimisation) and result.output == Path(target)
     folder = not isinstance(result, ONE_FILE)
-    return writer(result, check_target(target, force or streamed, folder=folder), **options)
+    path = check_target(target, force or streamed, folder=folder, replaces=not streamed)
+    return writer(result, path, **options)

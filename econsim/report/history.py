@@ -56,6 +56,10 @@ def write_fit(fit: Fit, output: Path, design: Path | str) -> list[Path]:
     return written
 
 
+#: What a segmentation writes into its folder.
+SEGMENT_FILES = ("segments.csv", "segments.json", "charts")
+
+
 def write_segments(rfm: RFM, folder: Path) -> list[Path]:
     """segments.csv, segments.json and charts/segments.png|svg into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -113,9 +113,7 @@ def locate(tree: Any, loc: Sequence[str | int]) -> tuple[int, int, Loc]:
         elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
             line, col = _position(node.lc.item, part, line, col)
             node = node[part]
-        elif isinstance(node, dict) and part in node:  # a plain dict (from Python): no lines
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        elif _holds(node, part):  # a plain dict or list (a Scenario from Python): no lines
             node = node[part]
         elif isinstance(node, dict) and part not in node and i < len(loc) - 1:
             continue  # a union member's tag, which pydantic adds and the file does not have
@@ -126,6 +124,13 @@ def locate(tree: Any, loc: Sequence[str | int]) -> tuple[int, int, Loc]:
             break
         found.append(part)
     return line, col, tuple(found)
+
+
+def _holds(node: Any, part: str | int) -> bool:
+    """Whether a plain dict has the key, or a plain list the index."""
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
 
 
 def _position(

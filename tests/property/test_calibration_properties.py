@@ -10,7 +10,6 @@ from econsim import Scenario, calibrate
 from econsim.errors import ScenarioError
 from tests.strategies import scenarios
 
-
 #: Generated designs that calibration refuses (a core share no point values reach, nothing
 #: predicted) are left out by ``assume``: about half of them, so Hypothesis must not count
 #: that as a badly filtered strategy.

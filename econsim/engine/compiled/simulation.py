@@ -95,7 +95,13 @@ class CompiledSimulation(Simulation):
     def _day(self, n_old: int) -> Day:
         r = self.rules
         return day_tables(
-            self.model, self.day, n_old, r.points, r.prices, self.camp_mult, self.camp_source,
+            self.model,
+            self.day,
+            n_old,
+            r.points,
+            r.prices,
+            self.camp_mult,
+            self.camp_source,
             self.hard_cap_terms(),
         )
 

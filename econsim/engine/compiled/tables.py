@@ -239,7 +239,13 @@ class Day(NamedTuple):
 
 
 def day_tables(
-    m: Model, day: int, n_old: int, points: F, prices: I, camp_mult: F, camp_source: I,
+    m: Model,
+    day: int,
+    n_old: int,
+    points: F,
+    prices: I,
+    camp_mult: F,
+    camp_source: I,
     hard_cap: tuple[float, float],
 ) -> Day:
     """The day's tables: rates by (tier, lifecycle state, behaviour), switches by mechanic."""
