@@ -168,6 +168,25 @@ def test_a_killed_study_resumes_with_every_trial_once(tmp_path: Path) -> None:
     assert len({tuple(d) for d in designs.values()}) == len(designs)  # no design run twice
 
 
+def test_a_study_killed_while_asking_resumes(tmp_path: Path) -> None:
+    """Killed between Optuna's ask and the trial's fields (issue 38): the RUNNING trial has no
+    parameters, and every --resume failed with a KeyError on the field's path. It is asked its
+    fields and run under its number."""
+    import optuna
+
+    out = tmp_path / "study"
+    box = ["design.catalog.free_coffee.points_price=400:4000"]
+    optimize(EXPENSIVE, box, trials=3, seed=1, workers=1, output=out, model=priced)
+    storage = f"sqlite:///{out / 'study.db'}"
+    optuna.load_study(study_name="econsim", storage=storage).ask()  # the kill: no params
+    o = optimize(EXPENSIVE, box, trials=6, seed=1, workers=1, output=out, model=priced,
+                 resume=True)  # fmt: skip
+    assert [t.number for t in o.trials] == list(range(6))
+    assert all(400 <= t.values[0] <= 4000 for t in o.trials)
+    states = _states(out / "study.db")
+    assert states.count("COMPLETE") + states.count("FAIL") == 6 and "RUNNING" not in states
+
+
 def _states(db: Path) -> list[str]:
     if not db.exists():
         return []

@@ -383,9 +383,10 @@ class _Search:
         workers = runner.workers if isinstance(runner, LocalExecutor) else 2 * default_workers()
         batch = max(BATCH, workers)
         # a trial RUNNING in the storage belongs to a study that died: this process is the
-        # study's only writer, so it runs that design again under the same number
+        # study's only writer, so it runs that design again under the same number — and a
+        # study killed while asking left it without some of its fields: they are asked now
         pending = [
-            OptunaTrial(self.study, t._trial_id)
+            self._suggest(OptunaTrial(self.study, t._trial_id))
             for t in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
         ]
         done = self.finished()
@@ -406,7 +407,10 @@ class _Search:
                 pending = []
 
     def _ask(self) -> optuna.trial.Trial:
-        trial = self.study.ask()
+        return self._suggest(self.study.ask())
+
+    def _suggest(self, trial: optuna.trial.Trial) -> optuna.trial.Trial:
+        """The trial's value of each field of the box: the one it holds, else a new one."""
         for d in self.box.dimensions:
             log = d.scale == "log"
             if d.integer:
