@@ -13,13 +13,35 @@ import numpy as np
 from numpy.typing import NDArray
 
 from econsim.engine.state import State
+from econsim.errors import SimulationError
 from econsim.scenario.design import NEVER
 from econsim.scenario.schema import Expiry
 
+#: The most points a member's monthly lot holds (32 bits: four bytes a member a month).
+LOT_MAX = 2**31 - 1
 
-def credit(state: State, rows: NDArray[np.int64], points: NDArray[np.int64], key: int) -> None:
-    """Add earned points to the users' balance and to this month's lot."""
+
+def lot_overflow(day: int) -> SimulationError:
+    """The error of a member earning more in one month than a lot holds (issue 38)."""
+    return SimulationError(
+        f"on day {day} a member earned more than {LOT_MAX:,} points in one month, more than "
+        "the engine's monthly expiry lots hold: lower the design's point values, bonuses, "
+        "multipliers or caps (design.behaviours.*.points, tier_multipliers, period_cap, "
+        "design.campaigns, design.mechanics) to what a programme can award"
+    )
+
+
+def credit(
+    state: State, rows: NDArray[np.int64], points: NDArray[np.int64], key: int, day: int
+) -> None:
+    """Add earned points to the users' balance and to this month's lot (``day``: for the
+    error of a lot that would overflow)."""
     slot = key % state.lots.shape[0]
+    if rows.size and int(points.max()) + int(state.lots[slot, rows].max()) > LOT_MAX:
+        held = state.lots[slot].astype(np.int64)
+        np.add.at(held, rows, points)
+        if held.max() > LOT_MAX:
+            raise lot_overflow(day)
     np.add.at(state.balance, rows, points)
     np.add.at(state.lots[slot], rows, points.astype(np.int32))
 
@@ -101,6 +123,8 @@ def aging_buckets(
         due = expiry.expires_by(k, start.month)
         if due >= NEVER:
             bucket = len(AGING_LABELS) - 1
+        elif due - month > 13:  # past a year whatever the day (no date centuries ahead)
+            bucket = len(AGING_DAYS)
         else:
             days = (last_day_of_month(start, due) - today).days
             bucket = int(np.searchsorted(AGING_DAYS, days))  # ≤30 → 0, …, > 365 → 4

@@ -23,6 +23,8 @@ Int = NDArray[np.int64]
 NEW, ACTIVE, DORMANT, CHURNED = 0, 1, 2, 3  # lifecycle states, the index of ``activity``
 N_STATES = CHURNED + 1
 DIST_CODES = {"lognormal": 0, "gamma": 1, "exponential": 2, "fixed": 3}
+#: A core amount's coefficient of variation below which it is drawn as a fixed amount.
+MIN_CV = 1e-6
 
 
 @dataclass
@@ -210,14 +212,18 @@ def _core_tables(
     stated = np.array([[b in p.tiers[t].core for b in behaviours] for t in tiers])
     amount_mean = core_means(uptake, cap, freq, is_core, ~stated)
     shape = [[p.tiers[t].core.get(b) for b in behaviours] for t in tiers]
+    cv = np.array([[c.amount.cv if c else 1.0 for c in row] for row in shape])
+    dist = np.array([[DIST_CODES[c.amount.distribution] if c else 0 for c in row] for row in shape])
+    # a spread below a millionth of the mean is a fixed amount: a gamma of shape 1/cv² past
+    # double precision drew NaN amounts (issue 38: cv 1e-300)
+    spread = (dist == DIST_CODES["lognormal"]) | (dist == DIST_CODES["gamma"])
+    dist[spread & (cv < MIN_CV)] = DIST_CODES["fixed"]
     return {
         # a core behaviour nobody takes up (uptake 0) has no occurrences, not zero-amount ones
         "core_rate": np.where(is_core[None, :] & (amount_mean > 0), freq / d.period_days, 0.0),
         "amount_mean": amount_mean,
-        "amount_cv": np.array([[c.amount.cv if c else 1.0 for c in row] for row in shape]),
-        "amount_dist": np.array(
-            [[DIST_CODES[c.amount.distribution] if c else 0 for c in row] for row in shape]
-        ),
+        "amount_cv": cv,
+        "amount_dist": dist,
     }
 
 

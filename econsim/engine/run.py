@@ -119,14 +119,21 @@ def check_points_fit(scenario: Scenario) -> None:
     """Refuse a run whose behaviours could issue more points than 64-bit counts hold.
 
     The bound is the worst case: every member earning every behaviour's cap every period
-    at the best tier multiplier. Overflowing sums wrapped around and surfaced as "the
-    ledger does not balance on day 0" (issue 22); this names the input instead. Uncapped
-    behaviours cannot be bounded this way and are left to the ledger's own check.
+    at the best tier multiplier, every campaign multiplier and point-value rule change at
+    once, and every mechanic's bonus as often as a period allows. Overflowing sums wrapped
+    around and surfaced as "the ledger does not balance on day 0" (issues 22, 38); this
+    names the input instead. Uncapped behaviours cannot be bounded this way and are left to
+    the engine's own checks (a member's month past its lot, the ledger's balance).
     """
     model = compile_model(scenario)
-    points = model.initial_rules().points  # rule changes aside: a bound, not a forecast
+    d = scenario.design
+    points = model.initial_rules().points
     per_unit = np.where(model.is_core, points / np.maximum(model.unit, 1e-12), points)
-    per_period = (per_unit[None, :] * model.tier_mult * model.cap).sum(axis=1).max()
+    boost = math.prod(max(c.multiplier, 1.0) for c in d.campaigns.values()) * math.prod(
+        max(rc.point_value_multiplier or 1.0, 1.0) for rc in d.rule_changes
+    )
+    earned = (per_unit[None, :] * model.tier_mult * model.cap).sum(axis=1).max() * boost
+    per_period = float(earned) + _awards_per_period(scenario, model)
     if not math.isfinite(per_period):
         return
     periods = scenario.horizon_days / scenario.design.period_days + 1
@@ -138,6 +145,25 @@ def check_points_fit(scenario: Scenario) -> None:
             "count exactly; lower design.behaviours.*.points or their period_cap, or the "
             "members"
         )
+
+
+def _awards_per_period(scenario: Scenario, model: Model) -> float:
+    """The most points the mechanics and campaign bonuses give one member in a period
+    (infinite when a reward follows an uncapped behaviour)."""
+    d = scenario.design
+    mech, days = d.mechanics, d.period_days
+    most = 0.0
+    if mech.sign_in_streak is not None:
+        most += max(mech.sign_in_streak.bonus_by_day, default=0) * days
+    most += sum(task.bonus for task in mech.daily_tasks.values()) * days
+    most += sum(bundle.bonus for bundle in mech.task_bundles.values())
+    for rr in mech.random_rewards.values():
+        if rr.reward == "points":  # one draw per occurrence; a core count has no cap
+            b = model.behaviours.index(rr.after)
+            most += rr.high * (math.inf if model.is_core[b] else float(model.cap[:, b].max()))
+    if mech.referral is not None:
+        most += mech.referral.inviter_points * days + mech.referral.invitee_points
+    return most + sum(c.bonus for c in d.campaigns.values())
 
 
 def check_parallel_memory(

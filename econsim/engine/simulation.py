@@ -75,7 +75,8 @@ class Simulation(World):
     def credit(self, acc: earning.DayEarnings) -> None:
         """Credit the day's booked points to balances and this month's lot."""
         rows = np.nonzero(acc.points)[0]
-        lots.credit(self.state, rows, acc.points[rows], int(self.model.month_key[self.day]))
+        month = int(self.model.month_key[self.day])
+        lots.credit(self.state, rows, acc.points[rows], month, self.day)
         if not self.model.tier_metric_is_core:
             self.state.review_metric[rows] += acc.points[rows]
 

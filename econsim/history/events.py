@@ -15,12 +15,16 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.atomic import shown
 from econsim.errors import Problem, ScenarioError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 REQUIRED = ("user_id", "date", "event")
 REDEMPTION = "redemption"
@@ -110,9 +114,46 @@ class Where:
         return Problem(self.source, line, col, column, message, hint)
 
 
-def _parquet(path: Path) -> tuple[dict[str, list[str]], Where]:
-    from econsim.atomic import read_parquet
+def parquet_log(path: Path) -> pa.Table:
+    """A Parquet log as a table, read through one handle (``atomic.read_parquet``): two
+    columns of one name are named, and pyarrow's errors are cut to their first line (its
+    whole schema followed them)."""
+    import pyarrow.parquet as pq
 
+    where = Where(str(path), 1)
+    try:
+        with path.open("rb") as fh:
+            names = pq.ParquetFile(fh).schema_arrow.names
+            twice = sorted({n for n in names if names.count(n) > 1})
+            table = None if twice else pq.read_table(fh)
+    except (OSError, ValueError) as exc:
+        said = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise EventLogError(
+            [
+                where(
+                    -1,
+                    "",
+                    f"cannot read the file as Parquet ({shown(said, 200)})",
+                    "give a Parquet file, or the log as CSV",
+                )
+            ]
+        ) from None
+    if table is None:
+        raise EventLogError(
+            [
+                where(
+                    -1,
+                    n,
+                    f"two columns are called '{shown(n)}'",
+                    "keep one of them (which one the export meant is not for econsim to guess)",
+                )
+                for n in twice
+            ]
+        )
+    return table
+
+
+def _parquet(path: Path) -> tuple[dict[str, list[str]], Where]:
     where = Where(str(path), first_line=1)
     try:
         import pyarrow  # noqa: F401 - only asking whether it is there
@@ -127,10 +168,7 @@ def _parquet(path: Path) -> tuple[dict[str, list[str]], Where]:
                 )
             ]
         ) from None
-    try:
-        table = read_parquet(path).to_pydict()
-    except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
-        raise EventLogError([where(-1, "", f"cannot read the file ({exc})", "")]) from None
+    table = parquet_log(path).to_pydict()
     cols = {k: [_text(v) for v in vals] for k, vals in table.items()}
     return cols, Where(str(path), 1, tuple(cols))
 
@@ -177,6 +215,14 @@ def read_columns(path: Path) -> tuple[dict[str, list[str]], Where]:
         raise EventLogError([where(-1, "", "the file is empty", "add a header")])
     header = [h.strip() for h in rows[0]]
     body = rows[1:]
+    ragged = [i for i, r in enumerate(body) if len(r) > len(header) and any(r[len(header) :])]
+    if ragged:
+        problems = [
+            where(i, "", f"{len(body[i])} fields, but the header names {len(header)}",
+                  "a cell holding a comma must be quoted; or name the extra column in the header")
+            for i in ragged[:MAX_PROBLEMS]
+        ]  # fmt: skip
+        raise EventLogError(problems)
     cols = {
         name: [r[i].strip() if i < len(r) else "" for r in body] for i, name in enumerate(header)
     }
@@ -203,7 +249,7 @@ def _dates(values: Sequence[str], where: Where) -> tuple[NDArray[np.int64], list
                     where(
                         i,
                         "date",
-                        f"'{text}' is not a date",
+                        f"'{shown(text)}' is not a date",
                         "write dates as YYYY-MM-DD (or YYYYMMDD, or an ISO timestamp)",
                     )
                 )
@@ -227,7 +273,7 @@ def _amounts(values: Sequence[str], where: Where) -> tuple[NDArray[np.float64], 
         try:
             value = float(text)
         except ValueError:
-            problems.append(where(i, "amount", f"'{text}' is not a number"))
+            problems.append(where(i, "amount", f"'{shown(text)}' is not a number"))
             continue
         if not np.isfinite(value) or value < 0:
             problems.append(
@@ -252,6 +298,21 @@ def _amounts(values: Sequence[str], where: Where) -> tuple[NDArray[np.float64], 
     return out, problems
 
 
+def check_log_file(path: Path) -> None:
+    """A log must be a file that exists: a folder, a device (/dev/zero reads forever) or a
+    pipe is an :class:`EventLogError` naming it."""
+    if not path.exists():
+        raise EventLogError([Where(str(path))(-1, "", "no such file", "check the path")])
+    if not path.is_file():
+        raise EventLogError(
+            [
+                Where(str(path))(
+                    -1, "", "not a regular file", "give the path of a CSV or Parquet file"
+                )
+            ]
+        )
+
+
 def read_events(path: Path | str, known: Sequence[str] | None = None) -> EventLog:
     """Read and check an event log against the behaviour names ``known`` (and redemption).
 
@@ -260,8 +321,7 @@ def read_events(path: Path | str, known: Sequence[str] | None = None) -> EventLo
     """
     path = Path(path)
     source = str(path)
-    if not path.exists():
-        raise EventLogError([Where(source)(-1, "", "no such file", "check the path")])
+    check_log_file(path)
     cols, where = read_columns(path)
     _require_columns(cols, where)
     n = len(cols["user_id"])
@@ -314,7 +374,7 @@ def _events(
         if name in index:
             event[i] = index[name]
         else:
-            problems.append(where(i, "event", f"unknown event '{name}'", hint))
+            problems.append(where(i, "event", f"unknown event '{shown(name)}'", hint))
     return event, problems
 
 

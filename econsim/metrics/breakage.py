@@ -73,6 +73,8 @@ def expiry_days(r: Results, policy: Expiry) -> np.ndarray:
         return out
     for key in np.unique(months):
         k = policy.expires_by(int(key), start.month) + start.month  # months since Jan
+        if start.year + k // 12 > dt.MAXYEAR:
+            continue  # past the calendar: never, for any estimate made today
         first_after = dt.date(start.year + k // 12, k % 12 + 1, 1)
         out[months == key] = (first_after - start).days - 1
     return out

@@ -22,9 +22,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.atomic import shown
 from econsim.engine.model import Model
 from econsim.errors import Problem, SimulationError
-from econsim.history.events import MAX_PROBLEMS, EventLogError, Where
+from econsim.history.events import (
+    MAX_PROBLEMS,
+    EventLogError,
+    Where,
+    check_log_file,
+    parquet_log,
+)
+from econsim.scenario.base import MAX_AMOUNT
+from econsim.scenario.checks import CALENDAR_MARGIN
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -114,14 +123,7 @@ def _table(path: Path) -> tuple[dict[str, Any], Where]:
     import pyarrow.compute as pc
 
     if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        try:
-            table = pq.read_table(path)
-        except (OSError, ValueError) as exc:
-            raise EventLogError(
-                [Where(str(path), 1)(-1, "", f"cannot read the file ({exc})", "")]
-            ) from None
+        table = parquet_log(path)
         first = 1
     else:
         table = _csv_table(path)
@@ -245,12 +247,13 @@ def _numbers(col: pa.Array | None, n: int, name: str, problems: _Problems) -> F6
         except ValueError:
             bad_value[i] = True
             continue
-        if not np.isfinite(x) or x < 0:
+        if not np.isfinite(x) or x < 0 or x > MAX_AMOUNT:
             bad_value[i] = True
         parsed[i] = x
     bad = bad_value[codes]
     problems.rows(
-        bad, name, lambda i: f"'{values[codes[i]]}' is not a number of 0 or more",
+        bad, name,
+        lambda i: f"'{shown(values[codes[i]])}' is not a number from 0 to {MAX_AMOUNT:.0e}",
         f"{name} is a plain number (e.g. 12.5); leave the cell empty when there is none",
     )  # fmt: skip
     return parsed[codes]
@@ -289,8 +292,7 @@ def read_live_log(
     (the simulated one: calibrated values unless the design says as_written).
     """
     path = Path(path)
-    if not path.exists():
-        raise EventLogError([Where(str(path))(-1, "", "no such file", "check the path")])
+    check_log_file(path)
     cols, where = _table(path)
     problems = _Problems(where)
     missing = [c for c in REQUIRED if c not in cols]
@@ -339,11 +341,11 @@ def read_live_log(
     if "tier" not in cols and len(model.tiers) > 1:
         cautions.append(f"the log has no tier column: every member is read as in the lowest "
                         f"tier, {model.tiers[0]}")  # fmt: skip
-    last = int(day.max())
-    end = last if as_of is None else (as_of - start).days
+    end = int(day.max()) if as_of is None else (as_of - start).days
     if end < 0:
         raise EventLogError([Problem("--as-of", 0, 0, "", f"{as_of} is before the design's "
                              f"start_date {start}", "give a date the programme ran")])  # fmt: skip
+    last = _last_day(day, end, start, where, as_of)
     if end > last:
         gap = end - last
         cautions.append(f"the log ends {start + dt.timedelta(days=last)}, {gap} day"
@@ -377,6 +379,68 @@ def read_live_log(
     )  # fmt: skip
 
 
+#: The most days a log's books may span (the scenario format's longest horizon, 100 years).
+MAX_DAYS = 36_500
+#: A break this long between one date of the log and the next is no programme's quiet spell:
+#: what follows it is a mistyped date (2100-01-01 stretched a review to 26,664 days).
+MAX_GAP = 366
+
+
+def _last_day(day: I64, end: int, start: dt.date, where: Where, as_of: dt.date | None) -> int:
+    """The log's last day up to ``end``; rows dated past what a log can span, a few rows
+    cut off from the rest by more than a year, and an --as-of that far past the log are
+    errors at their rows (or on --as-of), not years of empty books."""
+
+    def date(d: int) -> dt.date:
+        return start + dt.timedelta(days=d)
+
+    def rows_error(rows: I64, message: Any, hint: str) -> EventLogError:
+        return EventLogError(
+            [where(int(i), "date", message(int(day[i])), hint) for i in rows[:MAX_PROBLEMS]]
+        )
+
+    horizon = min(MAX_DAYS, (dt.date.max - start).days - CALENDAR_MARGIN)
+    far = np.nonzero((day > horizon) & (day <= end))[0]
+    if far.size:
+        raise rows_error(
+            far,
+            lambda d: (
+                f"{date(d)} is more than {horizon:,} days after the design's start_date {start}"
+            ),
+            "fix the date; a log's books span at most 100 years",
+        )
+    days = np.unique(day[day <= end])
+    if days.size == 0:
+        return end
+    gaps = np.nonzero(np.diff(days) > MAX_GAP)[0]
+    if gaps.size:
+        cut = int(days[gaps[0]])
+        after = np.nonzero((day > cut) & (day <= end))[0]
+        if after.size <= max(1, day.size // 100):
+            raise rows_error(
+                after,
+                lambda d: (
+                    f"{date(d)} is {d - cut:,} days after the rest of the log, which "
+                    f"ends {date(cut)}: a mistyped date?"
+                ),
+                f"fix the date, or judge the log without it: --as-of {date(cut)}",
+            )
+    last = int(days[-1])
+    if end - last > MAX_GAP:
+        raise EventLogError(
+            [
+                Problem(
+                    "--as-of", 0, 0, "",
+                    f"{as_of} is {end - last:,} days after the log's last row ({date(last)}): "
+                    "the books would read every one of them as a day without events",
+                    f"give an --as-of within {MAX_GAP} days of {date(last)}, or the log of "
+                    "those days",
+                )
+            ]
+        )  # fmt: skip
+    return last
+
+
 def _nothing_left(
     where: Where, read: int, late: int, rejected: tuple[Rejected, ...], as_of: dt.date
 ) -> None:
@@ -399,7 +463,7 @@ def _days(col: pa.Array, start: dt.date, problems: _Problems) -> tuple[I64, I64]
     day = np.array([(p[0] - start).days if p else 0 for p in parsed], np.int64)
     second = np.array([p[1] if p else 0 for p in parsed], np.int64)
     bad = np.array([p is None for p in parsed])
-    problems.rows(bad[codes], "date", lambda i: f"'{values[codes[i]]}' is not a date",
+    problems.rows(bad[codes], "date", lambda i: f"'{shown(values[codes[i]])}' is not a date",
                   "write dates as YYYY-MM-DD (or YYYYMMDD, or an ISO timestamp)")  # fmt: skip
     early = (day < 0) & ~bad
     problems.rows(
@@ -433,8 +497,9 @@ def _events(col: pa.Array, names: _Names, problems: _Problems) -> tuple[NDArray[
         + ", ".join(KIND_NAMES[2:])
         + f": {', '.join(names.event)}"
     )
-    problems.rows((kind < 0)[codes], "event", lambda i: f"unknown event '{values[codes[i]]}'",
-                  hint)  # fmt: skip
+    problems.rows(
+        (kind < 0)[codes], "event", lambda i: f"unknown event '{shown(values[codes[i]])}'", hint
+    )
     return kind[codes], source[codes]
 
 
@@ -449,7 +514,7 @@ def _sinks(col: pa.Array | None, kind: NDArray[np.int8], names: _Names, problems
     sink = np.array([names.sinks.get(v, -1) for v in values], np.int64)[codes]
     problems.rows(
         redeem & (sink < 0), "item",
-        lambda i: f"unknown item '{values[codes[i]]}'" if values[codes[i]] else "no item",
+        lambda i: f"unknown item '{shown(values[codes[i]])}'" if values[codes[i]] else "no item",
         f"a redemption names a catalog item or game: {', '.join(names.sinks)}",
     )  # fmt: skip
     return sink
@@ -467,7 +532,7 @@ def _tiers(
     codes, values = _encode(col)
     tier = np.array([names.tiers.get(v, -1 if v else -2) for v in values], np.int64)[codes]
     problems.rows(
-        tier == -1, "tier", lambda i: f"unknown tier '{values[codes[i]]}'",
+        tier == -1, "tier", lambda i: f"unknown tier '{shown(values[codes[i]])}'",
         f"the design's tiers are {', '.join(model.tiers)}",
     )  # fmt: skip
     problems.rows(
@@ -510,6 +575,12 @@ def _fill_points(
         b, d = source[earn], day[earn]
         qty = np.where(model.is_core[b], amount[earn] / model.unit[b], 1.0)
         pts[earn] = np.floor(rules.points[d, b] * model.tier_mult[tier[earn], b] * qty + 1e-9)
+        problems.rows(
+            earn & (pts > MAX_POINTS), "amount",
+            lambda i: f"amount {amount[i]:g} earns {pts[i]:.3g} points at the design's point "
+            f"values, more than one row of a programme moves ({MAX_POINTS:,})",
+            "check the amount's unit (cents for money?) or give the row's points",
+        )  # fmt: skip
         filled.append(_filled(int(earn.sum()), "earn", "the point values in force that day"))
     if redeem.any():
         k, d = source[redeem], day[redeem]

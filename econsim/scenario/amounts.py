@@ -12,6 +12,7 @@ exponential and gamma amounts, a fixed-seed sample for lognormal sums.
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -141,12 +142,44 @@ def core_means(
     return out
 
 
+#: Counts summed one by one in :func:`capped_count`; past this many (caps of millions of
+#: occurrences) only the window where the tail is not yet 0 or 1 is, and past that too the
+#: normal approximation, exact to far under a millionth of such a count.
+MAX_TERMS = 1 << 20
+#: Standard deviations beyond which a binomial tail holds nothing a double sees.
+TAIL_SD = 40.0
+
+
+def _above(j: NDArray[np.int64], trials: int, p: float) -> F64:
+    """P(X > j) for X ~ Binomial(trials, p): scipy's bdtr, or past the 2^31 trials it takes,
+    the regularised incomplete beta function it stands for, I_p(j + 1, n − j)."""
+    from scipy import special  # see _counts
+
+    if trials < 2**31:
+        tail: F64 = 1.0 - special.bdtr(j, trials, p)
+        return tail
+    x = j.astype(float)
+    beta: F64 = special.betainc(x + 1.0, trials - x, p)
+    return beta
+
+
 def capped_count(p: float, trials: int, cap: int) -> float:
     """E[min(X, cap)] for X ~ Binomial(trials, p): the sum of P(X > j) for j < cap."""
     from scipy import special  # see _counts
 
-    j = np.arange(min(cap, trials))
-    return float((1.0 - special.bdtr(j, trials, p)).sum())
+    if min(cap, trials) <= MAX_TERMS:
+        return float(_above(np.arange(min(cap, trials)), trials, p).sum())
+    mean, sd = trials * p, math.sqrt(trials * p * (1.0 - p))
+    # P(X > j) is 1 below the window and 0 above it, to double precision
+    lo = min(cap, max(0, math.floor(mean - TAIL_SD * sd)))
+    hi = min(cap, trials, math.ceil(mean + TAIL_SD * sd) + 1)
+    if hi <= lo:
+        return float(lo)
+    if hi - lo <= MAX_TERMS:
+        return float(lo + _above(np.arange(lo, hi), trials, p).sum())
+    z = (cap - mean) / sd  # E[min(X, c)] = mean − E[(X − c)+], X normal
+    above = sd * math.exp(-z * z / 2) / math.sqrt(2 * math.pi) - (cap - mean) * special.ndtr(-z)
+    return float(mean - above)
 
 
 @lru_cache(maxsize=1024)

@@ -27,6 +27,12 @@ PositiveFloat = Annotated[float, BeforeValidator(not_bool), Field(gt=0.0, le=MAX
 NonNegativeFloat = Annotated[float, BeforeValidator(not_bool), Field(ge=0.0, le=MAX_AMOUNT)]
 PositiveInt = Annotated[int, BeforeValidator(not_bool), Field(gt=0, le=MAX_COUNT)]
 NonNegativeInt = Annotated[int, BeforeValidator(not_bool), Field(ge=0, le=MAX_COUNT)]
+#: The most points one bonus or reward may give at once: what a member's monthly expiry lot
+#: holds (32 bits, four bytes a member a month). A bonus of 10^12 wrapped the lot around and
+#: ended the run in "lots do not add up" (issue 38).
+MAX_AWARD = 2**31 - 1
+Award = Annotated[int, BeforeValidator(not_bool), Field(gt=0, le=MAX_AWARD)]
+NonNegativeAward = Annotated[int, BeforeValidator(not_bool), Field(ge=0, le=MAX_AWARD)]
 Day = Annotated[int, Field(ge=0, description="Day index, 0 = the first simulated day.")]
 #: A number that is the same for every tier, or one number per tier name.
 PerTier = PositiveFloat | dict[str, PositiveFloat]

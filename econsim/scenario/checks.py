@@ -46,8 +46,10 @@ def _keys(mapping: dict[str, Any], known: Iterable[str], loc: Loc, what: str) ->
 
 def check_scenario(s: Scenario) -> list[Finding]:
     """Every cross-field problem of a schema-valid scenario."""
+    calendar = list(_check_calendar(s))
+    if calendar:  # the other checks walk the calendar
+        return calendar
     return [
-        *_check_calendar(s),
         *_check_tiers(s),
         *_check_behaviours(s),
         *_check_budget_catalog(s),
@@ -86,14 +88,22 @@ def _check_operating(s: Scenario) -> Iterator[Finding]:
         )
 
 
+#: Days the calendar must still have after the last simulated one: seasons average a year
+#: from the start, and the books look up to 13 months ahead for points coming due.
+CALENDAR_MARGIN = 400
+
+
 def _check_calendar(s: Scenario) -> Iterator[Finding]:
-    """The last simulated day must be a date the calendar has (year 9999 at most)."""
-    if (dt.date.max - s.start_date).days < s.horizon_days:
+    """The last simulated day, and a year and a month after it, must be dates the calendar
+    has (year 9999 at most)."""
+    room = (dt.date.max - s.start_date).days - CALENDAR_MARGIN
+    if room < s.horizon_days:
+        latest = dt.date.max - dt.timedelta(days=CALENDAR_MARGIN + s.horizon_days)
         yield (
-            ("horizon_days",),
-            f"{s.horizon_days:,} days from {s.start_date} run past the calendar's last date "
-            f"({dt.date.max})",
-            "start earlier or simulate fewer days",
+            ("start_date",),
+            f"{s.horizon_days:,} days from {s.start_date} and the year after them (seasons, "
+            f"points coming due) run past the calendar's last date ({dt.date.max})",
+            f"start on or before {latest}, or simulate fewer days",
         )
 
 

@@ -17,6 +17,7 @@ from pydantic import Discriminator, Field, Tag
 from econsim.scenario.base import (
     Day,
     Model,
+    NonNegativeAward,
     NonNegativeFloat,
     NonNegativeInt,
     PerTier,
@@ -307,7 +308,7 @@ class Campaign(Model):
     start_day: Day
     end_day: Day = Field(description="Last day of the campaign (inclusive).")
     multiplier: PositiveFloat = Field(default=1.0, description="Multiplier on behaviour points.")
-    bonus: NonNegativeInt = Field(
+    bonus: NonNegativeAward = Field(
         default=0, description="One-off points to each user on their first qualifying behaviour."
     )
     behaviours: list[str] = Field(default_factory=list, description="Empty = every behaviour.")

@@ -8,9 +8,10 @@ from typing import Literal
 from pydantic import Field
 
 from econsim.scenario.base import (
+    Award,
     Day,
     Model,
-    NonNegativeInt,
+    NonNegativeAward,
     PositiveFloat,
     PositiveInt,
     Probability,
@@ -25,7 +26,7 @@ class SignInStreak(Model):
     """Daily sign-in with streak rewards: the bonus grows with the streak, a miss resets it."""
 
     behaviour: str = Field(description="The non-core behaviour that counts as a sign-in.")
-    bonus_by_day: list[NonNegativeInt] = Field(
+    bonus_by_day: list[NonNegativeAward] = Field(
         min_length=1, description="Extra points on the 1st, 2nd, … consecutive day."
     )
     after_schedule: Literal["repeat_last", "restart"] = Field(
@@ -39,14 +40,14 @@ class TaskBundle(Model):
 
     behaviour: str = Field(description="The behaviour whose occurrences count.")
     count: PositiveInt = Field(description="Occurrences in one period that complete the bundle.")
-    bonus: PositiveInt = Field(description="Points paid once per period on completion.")
+    bonus: Award = Field(description="Points paid once per period on completion.")
 
 
 class Referral(Model):
     """Invite a friend: both get points."""
 
-    inviter_points: NonNegativeInt = Field(description="Points to the user who invites.")
-    invitee_points: NonNegativeInt = Field(description="Points to the friend who joins.")
+    inviter_points: NonNegativeAward = Field(description="Points to the user who invites.")
+    invitee_points: NonNegativeAward = Field(description="Points to the friend who joins.")
 
 
 class DailyTask(Model):
@@ -55,7 +56,7 @@ class DailyTask(Model):
     behaviours: dict[str, PositiveInt] = Field(
         min_length=1, description="Behaviour → occurrences needed on the same day."
     )
-    bonus: PositiveInt = Field(description="Points paid on each day the list is completed.")
+    bonus: Award = Field(description="Points paid on each day the list is completed.")
 
 
 class RandomReward(Model):
@@ -64,8 +65,8 @@ class RandomReward(Model):
 
     after: str = Field(description="The behaviour that triggers the draw.")
     probability: Probability = Field(description="Chance of a reward per occurrence.")
-    low: NonNegativeInt = Field(description="Smallest reward (points, or money for a coupon).")
-    high: PositiveInt = Field(description="Largest reward (points, or money for a coupon).")
+    low: NonNegativeAward = Field(description="Smallest reward (points, or money for a coupon).")
+    high: Award = Field(description="Largest reward (points, or money for a coupon).")
     reward: Literal["points", "coupon"] = Field(
         default="points",
         description="points: credited at once. coupon: a discount on the member's next core "

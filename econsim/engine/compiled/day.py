@@ -32,10 +32,17 @@ NEVER = -(2**30)
 RETAINED, REFERRED = 1, 2
 AGAIN = 2
 EPS = 1e-9
+#: A count is drawn by inversion from its chance of zero only while that chance is at least
+#: this; below it (a rate past ~23 a day) the walk up from it loses the distribution's bulk
+#: to rounding, or starts at an underflowed 0 (issue 38: 1 occurrence for ~1,800), and the
+#: generator's own exact draw is used.
+INVERTIBLE = 1e-10
 
 # Totals of the day the loop keeps (indices into ``Books.money`` and ``Books.counts``).
 CORE_AMOUNT, PERIOD_COST = 0, 1
-EVER, REQUESTS, LEAVING, INVITERS, PARTICIPANTS = 0, 1, 2, 3, 4
+EVER, REQUESTS, LEAVING, INVITERS, PARTICIPANTS, OVERFLOWS = 0, 1, 2, 3, 4, 5
+#: The most points a member's monthly lot holds (``engine.lots.LOT_MAX``).
+LOT_MAX = 2**31 - 1
 
 
 class Books(NamedTuple):
@@ -60,7 +67,7 @@ class Books(NamedTuple):
     participants: NDArray[np.int64]  # [P]
     day_counts: NDArray[np.int64]  # [3]: denied, stock-outs, active new members
     money: NDArray[np.float64]  # [2]: the period's core amount and cost so far
-    counts: NDArray[np.int64]  # [5]: ever redeemed, and how full each buffer is
+    counts: NDArray[np.int64]  # [6]: ever redeemed, how full each buffer is, lot overflows
 
 
 DENIED, STOCK_OUTS, ACTIVE_NEW = 0, 1, 2
@@ -238,7 +245,9 @@ def members_day(
                     p0 = math.exp(-lam)
                 if lam > 0.0:
                     u = uniform(um)
-                    if u > p0:
+                    if p0 < INVERTIBLE:  # a busy member: inverting from e^−λ loses the tail
+                        k = rng.poisson(lam)
+                    elif u > p0:
                         k = _poisson_above(u, p0, lam)
                 if (
                     k == 0
@@ -309,10 +318,13 @@ def members_day(
                 u = uniform(um)
                 most = t.daily_cap[b]
                 k = 0
+                p0 = d.p_zero[tier, life, b]
                 if most <= 1:
                     k = int(u < p)
-                elif u > d.p_zero[tier, life, b]:
-                    k = _binomial_above(u, d.p_zero[tier, life, b], p, most)
+                elif p0 < INVERTIBLE:  # many slots: inverting from (1−p)^n loses the tail
+                    k = rng.binomial(most, p)
+                elif u > p0:
+                    k = _binomial_above(u, p0, p, most)
                 row = t.kind_row[b]
                 room = t.count_cap[tier, b] - s.period_count[row, i]
                 k = min(k, max(room, 0))
@@ -467,7 +479,9 @@ def members_day(
         # ---- the day's points, then redemption
         if points > 0:
             s.balance[i] += points
-            s.lots[d.slot, i] += points
+            held = s.lots[d.slot, i] + points
+            bk.counts[OVERFLOWS] += held > LOT_MAX  # the caller raises (engine.lots.LOT_MAX)
+            s.lots[d.slot, i] = held
             if not t.metric_is_core:
                 s.review_metric[i] += points
         if has_items:  # re-aim, then ask for the target (served after the loop)
@@ -490,7 +504,9 @@ def newcomers_day(
         if points > 0:
             bk.issued[t.referral_source, s.tier[i]] += points
             s.balance[i] += points
-            s.lots[d.slot, i] += points
+            held = s.lots[d.slot, i] + points
+            bk.counts[OVERFLOWS] += held > LOT_MAX
+            s.lots[d.slot, i] = held
             if not t.metric_is_core:
                 s.review_metric[i] += points
         if t.item_cdf.size:

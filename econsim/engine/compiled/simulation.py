@@ -32,7 +32,7 @@ class CompiledSimulation(Simulation):
             raise ValueError("the compiled path records no event log; use the numpy path")
         super().__init__(model, rng, None)
         self.tables = tables(model)
-        self.counts = np.zeros(5, np.int64)  # ever redeemed, and how full the buffers are
+        self.counts = np.zeros(6, np.int64)  # ever redeemed, buffers' fill, lot overflows
         self.money = np.zeros(2)
         self.day_counts = np.zeros(3, np.int64)
         mech = model.scenario.design.mechanics
@@ -121,7 +121,7 @@ class CompiledSimulation(Simulation):
         self.buffers = self.buffers._replace(stock_left=self.stock_left)
         self.buffers.requested[:] = 0
         self.money[:] = (self.period_core_amount, self.period_cost)
-        self.counts[:] = (self.ever_redeemed, 0, 0, 0, 0)
+        self.counts[:] = (self.ever_redeemed, 0, 0, 0, 0, 0)
         self.day_counts[:] = 0
         d, t, bk, buf = self._day(n_old), self.tables, self._books(), self.buffers
         n = self.state.n
@@ -149,6 +149,8 @@ class CompiledSimulation(Simulation):
         led, d = self.ledger, self.day
         self.period_core_amount, self.period_cost = float(self.money[0]), float(self.money[1])
         self.ever_redeemed = int(self.counts[day.EVER])
+        if self.counts[day.OVERFLOWS]:
+            raise lots.lot_overflow(d)
         led.denied[d] += self.day_counts[day.DENIED]
         led.stock_outs[d] += self.day_counts[day.STOCK_OUTS]
         led.active_new[d] += self.day_counts[day.ACTIVE_NEW]
