@@ -51,7 +51,9 @@ def test_command(
         ),
     ] = 2000,
     replications: Annotated[int, typer.Option(help="Replications per design.", min=1)] = 2,
-    seed: Annotated[int, typer.Option(help="Seed of the search and of every run.")] = 0,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the search and of every run.", min=0, max=2**63 - 1)
+    ] = 0,
     fail_on: FailOnOption = None,
     set_: SetOption = None,
     force: ForceOption = False,

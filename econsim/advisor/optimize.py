@@ -48,7 +48,7 @@ from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind
 from econsim.options import Progress, RunOptions
 from econsim.protocol import html_table, pandas
 from econsim.scenario.schema import Scenario
-from econsim.scenario.space import Box, parse_box
+from econsim.scenario.space import MAX_DESIGNS, Box, parse_box
 
 if TYPE_CHECKING:
     import optuna
@@ -268,6 +268,12 @@ def optimize(
     """
     if trials < 1:
         raise ValueError(f"trials must be at least 1, not {trials}")
+    if trials > MAX_DESIGNS:  # a study that cannot finish: each trial is a whole simulation
+        raise ScenarioError([Problem(
+            "--trials", 0, 0, "", f"{trials:,} trials, each a whole simulation, cannot "
+            f"finish; the most one study runs is {MAX_DESIGNS:,}",
+            "a few hundred trials find a design; a killed study resumes (--resume)",
+        )])  # fmt: skip
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, not {confidence}")
     if sampler not in SAMPLERS:

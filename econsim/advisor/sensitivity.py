@@ -35,7 +35,7 @@ from econsim.errors import Problem, ScenarioError
 from econsim.options import Progress, RunOptions
 from econsim.protocol import html_table, pandas
 from econsim.scenario.schema import Scenario
-from econsim.scenario.space import Box, parse_box
+from econsim.scenario.space import MAX_DESIGNS, Box, parse_box
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -192,6 +192,14 @@ def sensitivity(
     n = samples if samples is not None else {"sobol": 64, "morris": 10, "tornado": 0}[method]
     if method != "tornado" and n < 2:
         raise ValueError(f"samples must be at least 2 for {method}, not {n}")
+    designs = {"sobol": n * (len(box) + 2), "morris": n * (len(box) + 1), "tornado": 0}[method]
+    if designs > MAX_DESIGNS:  # before SALib allocates the sample (2^40 rows: 16 TiB)
+        fields = f"{len(box)} field{'s' if len(box) != 1 else ''}"
+        raise ScenarioError([Problem(
+            "--samples", 0, 0, "", f"{n:,} samples of {fields} are {designs:,} designs, "
+            f"each a whole simulation; the most one analysis runs is {MAX_DESIGNS:,}",
+            "use fewer samples (Sobol's indices settle by a few hundred)",
+        )])  # fmt: skip
     check_box_memory(base, box, opts.runner(), reps)
     if method != "tornado":
         library("SALib", f"econsim sensitivity --method {method}")

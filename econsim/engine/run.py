@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import resource
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal, overload
@@ -32,15 +33,54 @@ Progress = Callable[[int], None]
 MEMORY_SHARE = 0.8
 
 
+#: What each worker process holds before any member: Python, numpy, the engine's compiled
+#: kernels (measured about 200 MB; ``--workers 1024`` planned nothing for them, issue 38).
+PROCESS_BYTES = 200 * 2**20
+
+
+#: A container's memory limit and use: cgroup v2, then v1.
+CGROUP_FILES = (
+    ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+    ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+)
+
+
 def _available_memory() -> int:
+    """The least of what the machine has free, what this process's container (cgroup v2 or
+    v1) still allows, and what its own address-space limit (``ulimit -v``) leaves."""
+    have = [_meminfo("MemAvailable") or os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")]
+    for limit, used in CGROUP_FILES:
+        cap, now = _number(limit), _number(used)
+        if cap is not None and now is not None and cap < 2**60:  # "max": no limit
+            have.append(max(cap - now, 0))
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        have.append(max(soft - (_status_kib("VmSize") or 0) * 1024, 0))
+    return int(min(have))
+
+
+def _number(path: str) -> int | None:
     try:
-        with Path("/proc/meminfo").open(encoding="ascii") as fh:
+        return int(Path(path).read_text(encoding="ascii").split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _meminfo(key: str, source: str = "/proc/meminfo") -> int | None:
+    """A ``KEY: N kB`` line of a /proc file, in bytes."""
+    try:
+        with Path(source).open(encoding="ascii") as fh:
             for line in fh:
-                if line.startswith("MemAvailable:"):
+                if line.startswith(f"{key}:"):
                     return int(line.split()[1]) * 1024
-    except OSError:
+    except (OSError, ValueError, IndexError):
         pass
-    return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    return None
+
+
+def _status_kib(key: str) -> int | None:
+    kib = _meminfo(key, "/proc/self/status")
+    return None if kib is None else kib // 1024
 
 
 def worst_case_members(scenario: Scenario) -> float:
@@ -75,7 +115,8 @@ def estimate_memory(scenario: Scenario, workers: int = 1, replications: int | No
         )
     )
     state = worst_case_members(scenario) * per_user
-    return int(min((state + ledger) * max(1, workers) + ledger * max(1, reps), 2.0**80))
+    processes = PROCESS_BYTES * workers if workers > 1 else 0  # one: this process, no pool
+    return int(min((state + ledger) * max(1, workers) + ledger * max(1, reps) + processes, 2.0**80))
 
 
 def check_memory(scenario: Scenario, workers: int = 1, replications: int | None = None) -> None:
@@ -97,6 +138,31 @@ def check_memory(scenario: Scenario, workers: int = 1, replications: int | None 
             f"replication(s) kept{grow}) but the limit is {_size(limit)} "
             f"({MEMORY_SHARE:.0%} of available memory); lower population.users, "
             "population.referral_rate, the horizon, --replications or --workers"
+        )
+
+
+#: Memory one row of an event log takes while it is recorded (its text cells are Python
+#: strings): about 350 bytes measured on e-commerce, with room.
+LOG_ROW_BYTES = 400
+
+
+def check_log_memory(scenario: Scenario, model: Model) -> None:
+    """Refuse, before starting, an event log that would not fit in memory: a row for every
+    expected occurrence (and as many again for points, redemptions and the rest) of the
+    most members the run can hold, every day (``econsim record`` of 10^9 members ended in a
+    MemoryError, issue 38)."""
+    daily = (model.slot_p * np.maximum(model.daily_cap, 1)).sum(axis=1) + model.core_rate.sum(
+        axis=1
+    )
+    rows = 2 * float(daily @ model.tier_share) * worst_case_members(scenario)
+    rows *= scenario.horizon_days
+    need, limit = rows * LOG_ROW_BYTES + PROCESS_BYTES, int(_available_memory() * MEMORY_SHARE)
+    if need > limit:
+        raise SimulationError(
+            f"the event log of scenario '{scenario.name}' would hold about {rows:,.2g} rows, "
+            f"{_size(need)} while it is recorded, but the limit is {_size(limit)} "
+            f"({MEMORY_SHARE:.0%} of available memory); record fewer members or days "
+            "(--set population.users=…, --set horizon_days=…)"
         )
 
 
@@ -247,6 +313,9 @@ def simulate_events(
     seed = scenario.seed if seed is None else seed
     child = np.random.SeedSequence(seed).spawn(1)[0]
     model = compile_model(scenario)
+    check_tiers_fit(scenario)
+    check_log_memory(scenario, model)
+    check_points_fit(scenario)
     if ledger:
         live = LedgerRecorder()
         run_calendar(Simulation(model, np.random.default_rng(child), live))

@@ -23,10 +23,11 @@ from econsim.scenario.fields import allowed_keys, resolve
 from econsim.scenario.load import parse_yaml
 from econsim.scenario.overrides import parse_path
 from econsim.scenario.schema import Scenario
+from econsim.scenario.space import MAX_DESIGNS
 from econsim.scenario.variants import with_overrides
 
 #: A grid larger than this is almost certainly a typo in a range.
-MAX_POINTS = 100_000
+MAX_POINTS = MAX_DESIGNS
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,11 @@ class Box:
         return {"num_vars": len(self), "names": self.names, "bounds": [[0.0, 1.0]] * len(self)}
 
 
+#: The most designs one job runs (sweep points, trials, an analysis' samples): each is a
+#: whole simulation, so more cannot finish, and their values alone can outgrow memory.
+MAX_DESIGNS = 100_000
+
+
 def parse_box(scenario: Scenario, texts: Sequence[str], *, check_ends: bool = True) -> Box:
     """The box that ``--vary`` texts declare over ``scenario``; every problem at once.
 
@@ -141,6 +146,9 @@ def _dimension(scenario: Scenario, text: str) -> Dimension:
     unknown = [f for f in flags if f not in ("int", "log")]
     if unknown:
         raise _error(text, f"unknown option '{unknown[0]}'", "the options are :int and :log")
+    twice = sorted({f for f in flags if flags.count(f) > 1})
+    if twice:
+        raise _error(text, f"option ':{twice[0]}' is given twice", "give each option once")
     value, annotation = _current(scenario, text, path)
     low, high = _end(text, parts[0], "LOW"), _end(text, parts[1], "HIGH")
     integer = "int" in flags or _is_int(annotation)

@@ -188,12 +188,12 @@ def search(
     from hypothesis import HealthCheck, find, settings
     from hypothesis.errors import NoSuchExample
 
-    from econsim.testing.strategies import box_of, points
+    from econsim.testing.strategies import points, sized_box
 
     written = with_overrides(scenario, overrides)
     scaling = scale_overrides(written, users) if users != written.population.users else []
     base = at_scale(written, users)
-    box = box_of(base, vary)
+    box = sized_box(base, vary, users)
     gating = frozenset(fail_on)
     judge = _Judge(base, box, gating, seed, replications)
     budget = settings(

@@ -72,7 +72,26 @@ def scenarios(
     as written). Bad paths and ranges raise a located ScenarioError at once.
     """
     scaled = at_scale(base, users)
-    return _variant(scaled, box_of(scaled, vary))
+    return _variant(scaled, sized_box(scaled, vary, users))
+
+
+def sized_box(base: Scenario, vary: Vary, users: int | None) -> Box:
+    """:func:`box_of`, refusing to vary the population's size when every design is
+    simulated at ``users`` members (it would run at the drawn sizes while saying ``users``:
+    10^9 members for a search "at 100")."""
+    box = box_of(base, vary)
+    if users is not None and "population.users" in box.names:
+        raise ScenarioError(
+            [
+                Problem(
+                    "--vary population.users", 0, 0, "population.users",
+                    f"every design is simulated at {users:,} members (--users), so the "
+                    "population's size cannot be varied",
+                    "vary what members do (e.g. population.uptake_scale), or set --users",
+                )
+            ]
+        )  # fmt: skip
+    return box
 
 
 def population_box(base: Scenario, scale: float) -> dict[str, tuple[float, float]]:
