@@ -243,10 +243,31 @@ def _behaviours(inp: steps.Inputs, corr: _Correction) -> tuple[BehaviourCalibrat
     )
 
 
+#: How far step 3 may scale a tier's adjusted points to meet its core share: further, the
+#: written points are of another order than the rest (points of 1e-300 became tier
+#: multipliers of 1e297, and the run was refused for "too many points", issue 38).
+MAX_STEP3 = 1e6
+
+
 def _step3_problems(s: Scenario, inp: steps.Inputs, m: Array) -> list[Problem]:
     group = "core" if inp.adjust == "core" else "non-core"
     other = "non-core" if inp.adjust == "core" else "core"
-    return [
+    scaled = [
+        b for b, core in zip(inp.behaviours, inp.is_core, strict=True) if core == (group == "core")
+    ]
+    far = [
+        Problem(
+            f"scenario '{s.name}'", 0, 0, f"design.behaviours.{scaled[0]}.points",
+            f"tier '{t}' would need its {group} points multiplied by {m[i]:.3g} to reach its "
+            f"core share {inp.core_share[i]:g}: they are of another order than its {other} "
+            "points",
+            f"give the {group} behaviours ({', '.join(scaled)}) points of the same order as "
+            f"the {other} ones, or change the tier's core share",
+        )
+        for i, t in enumerate(inp.tiers)
+        if np.isfinite(m[i]) and not 1 / MAX_STEP3 <= m[i] <= MAX_STEP3 and scaled
+    ]  # fmt: skip
+    return far + [
         Problem(
             f"scenario '{s.name}'",
             0,

@@ -10,7 +10,11 @@ mixed-integer linear program.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +38,26 @@ TIME_LIMIT = 2.0
 #: more than 10^12 per step (a cap of 10^15 points: past what double precision can
 #: balance to one step).
 MAX_MULTIPLES = 1_000_000
+
+
+@contextlib.contextmanager
+def _silenced_stdout() -> Iterator[None]:
+    """File descriptor 1 to /dev/null inside the block: the MIP solver's own prints
+    ("HighsMipSolverData::…") landed in the JSON of ``econsim calibrate --json`` (issue 38)."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no stdout to silence (a detached process)
+        yield
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
 
 
 @dataclass(frozen=True)
@@ -128,13 +152,14 @@ def _solve(
     lower = np.concatenate([lo, np.zeros(2 + 2 * nb)])
     upper = np.concatenate([hi, [dev_cap, dev_cap], np.full(2 * nb, np.inf)])
     integrality = np.concatenate([np.ones(nb), np.zeros(2 + 2 * nb)])
-    res = milp(
-        c,
-        constraints=constraints,
-        bounds=Bounds(lower, upper),
-        integrality=integrality,
-        options={"time_limit": TIME_LIMIT},
-    )
+    with _silenced_stdout():  # HiGHS' C++ prints to the process's stdout, past Python
+        res = milp(
+            c,
+            constraints=constraints,
+            bounds=Bounds(lower, upper),
+            integrality=integrality,
+            options={"time_limit": TIME_LIMIT, "disp": False},
+        )
     if res.x is None:
         # time limit with nothing found: stage 2 keeps stage 1's answer (feasible for it);
         # stage 1 falls back to the nearest allowed multiples

@@ -22,6 +22,50 @@ def yaml_round_trip() -> YAML:
 MAX_CHARS = 1_000_000
 
 
+#: How deep a scenario's brackets may nest: the format needs five or six levels; the YAML
+#: parser took 8–40 s to fail on 5,000 (issue 38).
+MAX_DEPTH = 100
+#: Indentation past this many columns is no scenario's either (block nesting).
+MAX_INDENT = 400
+
+
+def _check_depth(text: str, source: str) -> None:
+    """Refuse, before parsing, text nested deeper than any scenario: flow brackets (outside
+    quotes and comments) and block indentation, located at the line that goes too deep."""
+    for number, row in enumerate(text.splitlines(), start=1):
+        indent = len(row) - len(row.lstrip(" "))
+        if indent > MAX_INDENT:
+            raise ScenarioError([Problem(source, number, indent + 1, "",
+                                         f"indented {indent:,} columns deep",
+                                         "a scenario nests a few levels; is this the right "
+                                         "file?")])  # fmt: skip
+    depth, quote = 0, ""
+    line, col = 1, 0
+    comment = False
+    for ch in text:
+        col += 1
+        if ch == "\n":  # an apostrophe in a plain scalar ends with its line
+            line, col, comment, quote = line + 1, 0, False, ""
+            continue
+        if comment:
+            continue
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            comment = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ScenarioError([Problem(source, line, col, "",
+                                             f"brackets nested more than {MAX_DEPTH} deep",
+                                             "a scenario nests a few levels; is this the right "
+                                             "file?")])  # fmt: skip
+        elif ch in "]}":
+            depth = max(depth - 1, 0)
+
+
 def parse_yaml(text: str, source: str) -> Any:
     """Parse YAML text keeping positions; syntax errors become a ScenarioError."""
     if len(text) > MAX_CHARS:
@@ -31,6 +75,7 @@ def parse_yaml(text: str, source: str) -> Any:
         )
         hint = "is this the scenario file? move data (event logs) out of it"
         raise ScenarioError([Problem(source, 1, 1, "", message, hint)])
+    _check_depth(text, source)
     try:
         return yaml_round_trip().load(text)
     except MarkedYAMLError as exc:
