@@ -175,6 +175,7 @@ def progress_bar(what: str, console: Console, counted: bool = True) -> Iterator[
     shows it is alive. ``counted``: "done/total" (points, designs); else a percentage
     (replication-days).
     """
+    _say_if_compiling(console)
     if not console.is_terminal:
         yield _progress_lines(what, console, counted)
         return
@@ -193,6 +194,21 @@ def progress_bar(what: str, console: Console, counted: bool = True) -> Iterator[
     with Bar(*columns, console=console, transient=True) as bar:
         task = bar.add_task(what, total=None)
         yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _say_if_compiling(console: Console) -> None:
+    """The first run on a machine compiles the engine's kernels, silently for ~20 s: say so."""
+    from econsim.engine.paths import compiled_before, resolve
+
+    try:
+        compiling = resolve() == "compiled" and not compiled_before()
+    except Exception:  # a note, never a reason to fail
+        return
+    if compiling:
+        console.print(
+            "compiling the engine for this machine, once (about 20 s; later runs start at once)",
+            markup=False,
+        )
 
 
 def _progress_lines(what: str, console: Console, counted: bool) -> Progress:

@@ -134,3 +134,56 @@ def test_every_doc_is_linked_from_the_index() -> None:
     for doc in DOCS[1:]:
         if doc.name != "index.md":
             assert f"({doc.name})" in index, doc.name
+
+
+def clone_of_the_working_tree(to: Path) -> Path:
+    """What a fresh clone holds: every tracked file, and new files not yet committed."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, check=True,
+    ).stdout.decode().split("\0")  # fmt: skip
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (to / name).parent.mkdir(parents=True, exist_ok=True)
+            (to / name).write_bytes(source.read_bytes())
+    return to
+
+
+def fresh_environment() -> dict[str, str]:
+    """This process's environment without the virtual environment the suite runs in."""
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    venv = os.environ.get("VIRTUAL_ENV")
+    if venv:
+        env["PATH"] = os.pathsep.join(
+            p for p in env["PATH"].split(os.pathsep) if not p.startswith(venv)
+        )
+    return env
+
+
+@pytest.mark.slow
+def test_readme_commands_in_order_in_one_clone(tmp_path: Path) -> None:
+    """README's first command, then its second, in one clone (issue 38: the first wrote
+    numba's cache into site-packages/econsim, the second's ``pip install -e`` left that
+    folder behind, and ``econsim`` then imported as an empty namespace: the pytest plugin
+    and ``econsim --version`` failed). The second runs as written up to its checks; the
+    whole suite it ends with is this suite, so one file of it stands for the rest."""
+    first, second = blocks(ROOT / "README.md", "bash")[:2]
+    clone = clone_of_the_working_tree(tmp_path / "clone")
+    env = fresh_environment()
+
+    def bash(command: str) -> None:
+        done = subprocess.run(["bash", "-c", command], cwd=clone, env=env, capture_output=True,
+                              text=True, timeout=1200)  # fmt: skip
+        assert done.returncode == 0, f"{command}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+
+    bash(first)
+    assert (clone / "runs" / "coffee-healthy" / "report.html").is_file()
+    package = list((clone / ".venv" / "lib").glob("python*/site-packages/econsim"))
+    assert package and not list(package[0].rglob("*.nbi")), "numba's cache is in the package"
+    install, checks = second.strip().split(" && ruff check", 1)
+    assert checks.endswith("pytest"), checks
+    bash(install)
+    venv = ". .venv/bin/activate"
+    bash(f"{venv} && econsim --version && python -c 'import econsim.engine.executors'")
+    bash(f"{venv} && pytest -q -p no:cacheprovider -n 0 tests/test_architecture.py")

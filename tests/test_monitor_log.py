@@ -132,11 +132,74 @@ def test_a_missing_column_names_the_columns_a_live_log_has(tmp_path: Path) -> No
         _read(path)
 
 
-def test_a_ragged_row_is_located_by_the_slow_reader(tmp_path: Path) -> None:
-    """pyarrow refuses a row with too many cells; the log is read again by csv, located."""
+def test_a_row_with_more_fields_than_the_header_is_an_error_at_its_line(tmp_path: Path) -> None:
+    """pyarrow refuses a row with too many cells and the log is read again by csv: the extra
+    cell is an error at its line (issue 38: it was silently accepted — a comma in an
+    unquoted cell shifts every column after it)."""
     path = _log(tmp_path, [*GOOD, 'a,2027-01-04,sign_in,,,2,member,,"extra"'])
-    log = _read(path)  # an extra trailing cell is not a problem once read by name
-    assert log.rows_used == 6
+    with pytest.raises(ScenarioError, match=r"log.csv:7:0: 9 fields, but the header names 8"):
+        _read(path)
+    trailing = _log(tmp_path, [*GOOD, "a,2027-01-04,sign_in,,,2,member,,"], name="t.csv")
+    assert _read(trailing).rows_used == 6  # an empty trailing cell is no extra field
+
+
+@pytest.mark.parametrize(
+    ("row", "as_of", "message"),
+    [
+        ("b,2100-01-01,sign_in,,,2,member,", None,
+         "2100-01-01 is 26,661 days after the rest of the log, which ends 2027-01-03: a "
+         "mistyped date?"),
+        ("b,9999-12-31,sign_in,,,2,member,", None, "is more than 36,500 days after"),
+        ("b,2027-01-04,sign_in,,,2,member,", dt.date(2200, 1, 1),
+         "2200-01-01 is 63,184 days after the log's last row (2027-01-04)"),
+        ("b,2027-01-04,purchase,1e308,,,member,", None,
+         "'1e308' is not a number from 0 to 1e+15"),
+        ("b,2027-01-04,purchase,100000000000000,,,member,", None,
+         "earns 1e+14 points at the design's point values, more than one row"),
+        ("b,2027-01-04,redemption,,{long},,member,", None, "unknown item 'xxxxx"),
+    ],
+)  # fmt: skip
+def test_a_log_that_would_stretch_or_overflow_the_books_is_an_error(
+    tmp_path: Path, row: str, as_of: dt.date | None, message: str
+) -> None:
+    """Issue 38: one mistyped date turned a review into 26,664 days; --as-of 2200 ran 63,000
+    days until killed; amounts of 1e308 and 1e20 overflowed; a 200,000-character item name
+    was echoed whole."""
+    path = _log(tmp_path, [*GOOD, row.format(long="x" * 200_000)])
+    with pytest.raises(ScenarioError) as err:
+        _read(path, as_of)
+    text = " ".join(str(err.value).split())
+    assert message in text
+    assert len(text) < 2000
+
+
+def test_a_mistyped_date_can_be_left_out_with_as_of(tmp_path: Path) -> None:
+    path = _log(tmp_path, [*GOOD, "b,2100-01-01,sign_in,,,2,member,"])
+    log = _read(path, dt.date(2027, 1, 3))
+    assert log.after_as_of == 1 and log.days == 3
+
+
+def test_a_device_or_folder_is_no_log(tmp_path: Path) -> None:
+    for path in (Path("/dev/zero"), tmp_path):
+        with pytest.raises(ScenarioError, match="not a regular file"):
+            _read(path)
+
+
+def test_a_parquet_log_with_two_columns_of_one_name_names_it(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    dates = pa.array(["2027-01-01"])
+    table = pa.Table.from_arrays(
+        [pa.array(["a"]), dates, pa.array(["join"]), dates], names=["user_id", "date", "event",
+                                                                   "date"]
+    )  # fmt: skip
+    path = tmp_path / "log.parquet"
+    pq.write_table(table, path)
+    with pytest.raises(ScenarioError) as err:
+        _read(path)
+    text = str(err.value)
+    assert "two columns are called 'date'" in text and "schema" not in text
 
 
 def test_points_left_out_are_priced_from_the_design(tmp_path: Path) -> None:

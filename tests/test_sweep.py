@@ -11,13 +11,11 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
 import econsim
 from econsim.errors import ScenarioError
-from econsim.explore import sweep as sweep_module
 from econsim.explore.grid import Parameter, grid
 from econsim.explore.store import read_table, write_table
 from econsim.metrics.figures import NAMES, key_figures
@@ -200,19 +198,3 @@ def test_resume_refuses_a_different_sweep(run_cli, tmp_path: Path) -> None:  # t
     assert "Traceback" not in other.stderr
     bad = run_cli("sweep", COFFEE, "--param", "design.nope=1,2", "-o", tmp_path / "t")
     assert bad.returncode == 2 and "no scenario field 'design.nope'" in bad.stderr
-
-
-def test_csv_index_when_pyarrow_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sweep_module, "table_format", lambda: "csv")
-    args = {"overrides": SMALL, "replications": 2, "workers": 1}
-    first = econsim.sweep(COFFEE, [f"{CUP}=100,200,300"], output=tmp_path / "s", **args)
-    assert (tmp_path / "s" / "index.csv").exists()
-    (tmp_path / "s" / "points" / "p00002.csv").unlink()  # as if killed before its index row
-    resumed = econsim.sweep(
-        COFFEE, [f"{CUP}=100,200,300"], output=tmp_path / "s", resume=True, **args
-    )
-    assert len(resumed.rows) == 3
-    for a, b in zip(first.rows, resumed.rows, strict=True):
-        assert a.keys() == b.keys()
-        for key in a:
-            assert a[key] == b[key] or (np.isnan(a[key]) and np.isnan(b[key])), key

@@ -1,8 +1,8 @@
 """Guard a points programme in CI: copy this file into your repository's tests.
 
-It tests scenarios/coffee-healthy.yaml; point SCENARIO at your own file. Needs
-``pip install 'econsim[testing]'`` (Hypothesis and the pytest plugin that gives the
-``econsim_run`` fixture). Every run simulates 2,000 members, with arrivals, a fixed budget
+It tests scenarios/coffee-healthy.yaml; point SCENARIO at your own file. Needs econsim and
+pytest (econsim brings Hypothesis and the pytest plugin that gives the ``econsim_run``
+fixture). Every run simulates 2,000 members, with arrivals, a fixed budget
 and stock scaled alike (``econsim.testing.CI_USERS``).
 """
 

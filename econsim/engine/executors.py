@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -47,6 +48,11 @@ def _watch_parent(parent: int) -> None:
         while os.getppid() == parent:
             time.sleep(WATCH_SECONDS)
         os._exit(1)
+
+    # Ctrl-C reaches the terminal's whole process group: the parent handles it (keeps what
+    # is done, says how to resume) and stops its pool; a worker that died of it first broke
+    # the pool and turned the interrupt into a "worker died" error (issue 38)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     threading.Thread(target=watch, name="econsim-parent-watch", daemon=True).start()
 
@@ -98,8 +104,7 @@ class LocalExecutor:
         futures: dict[Future[R], int] = {}
         try:
             futures = {pool.submit(fn, t): i for i, t in pending.items()}
-            while futures:
-                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+            for done in _finished(futures):
                 for fut in done:
                     i = futures.pop(fut)
                     result = fut.result()
@@ -117,6 +122,43 @@ class LocalExecutor:
         finally:
             for fut in futures:  # left early (an error, a closed iterator): free the workers
                 fut.cancel()
+
+
+#: How often a wait on the pool looks up from it (for a Ctrl-C: :func:`_finished`).
+POLL_SECONDS = 0.1
+
+
+def _finished(futures: dict[Future[R], int]) -> Iterator[set[Future[R]]]:
+    """The futures as they finish, in batches, until none is left (the caller pops them).
+
+    Ctrl-C while waiting becomes a KeyboardInterrupt between waits, not inside one: raised
+    inside ``concurrent.futures.wait`` it can leave the futures' locks held, and the
+    process then hung at exit, joining a pool thread that waited for them (issue 38).
+    """
+    with _interrupts_noted() as interrupted:
+        while futures:
+            done, _ = wait(futures, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+            if interrupted.is_set():
+                raise KeyboardInterrupt
+            if done:
+                yield done
+
+
+@contextmanager
+def _interrupts_noted() -> Iterator[threading.Event]:
+    """Inside the block, SIGINT sets the event instead of raising (main thread only; an
+    ignored SIGINT stays ignored)."""
+    interrupted = threading.Event()
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGINT) if main else signal.SIG_IGN
+    if previous in (signal.SIG_IGN, None):
+        yield interrupted
+        return
+    signal.signal(signal.SIGINT, lambda signum, frame: interrupted.set())
+    try:
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 #: Worker pools kept for the whole Python session, by (workers, ECONSIM_ENGINE): a notebook,
@@ -165,8 +207,7 @@ class _KeptPool:
     def map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[tuple[int, R]]:
         futures: dict[Future[R], int] = {self.pool.submit(fn, t): i for i, t in enumerate(tasks)}
         try:
-            while futures:
-                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+            for done in _finished(futures):
                 for fut in done:
                     yield futures.pop(fut), fut.result()
         except BrokenProcessPool:

@@ -10,6 +10,7 @@ commands choose for one call.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from functools import cache
 from pathlib import Path
@@ -63,8 +64,33 @@ def describe(engine: str | None = None) -> str:
 
 
 def cache_dir() -> str:
-    """Where numba keeps the compiled kernels between runs."""
+    """Where numba keeps the compiled kernels between runs: ``NUMBA_CACHE_DIR``, else
+    econsim's folder in the user's cache. Never inside the installed package: a cache
+    there survived ``pip install -e`` as a folder of its own, and ``econsim`` then
+    imported as an empty namespace package (issue 38)."""
     custom = os.environ.get("NUMBA_CACHE_DIR")
     if custom:
         return custom
-    return str(Path(__file__).parent / "compiled" / "__pycache__")
+    from platformdirs import user_cache_dir
+
+    return str(Path(user_cache_dir("econsim")) / "numba")
+
+
+def use_cache_dir() -> None:
+    """Point numba, and every worker process through the environment, at :func:`cache_dir`
+    (before the kernels are defined: numba reads it when a cached function is made)."""
+    os.environ["NUMBA_CACHE_DIR"] = cache_dir()
+    from numba.core import config
+
+    config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]  # type: ignore[attr-defined]
+
+
+def compiled_before() -> bool:
+    """Whether the kernels of this installation are in the cache already; the first run
+    on a machine compiles them (about 20 s)."""
+    # numba's layout: a folder per source folder, "<its name>_<sha1 of its path>"
+    # (numba.core.caching._CacheLocator.get_suitable_cache_subpath)
+    source = (Path(__file__).parent / "compiled").resolve()
+    digest = hashlib.sha1(str(source).encode()).hexdigest()
+    folder = Path(cache_dir()) / f"{source.name}_{digest}"
+    return any(folder.glob("day.members_day-*.nbi"))

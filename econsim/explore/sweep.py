@@ -19,7 +19,7 @@ from econsim.engine.executors import Executor
 from econsim.engine.run import check_parallel_memory
 from econsim.explore.grid import Parameter, Point, check_not_rescaled, grid, point_scenarios
 from econsim.explore.points import STATS, PointTask, daily_columns, index_row, run_point
-from econsim.explore.store import fingerprint, open_folder, read_table, table_format, write_table
+from econsim.explore.store import TABLE_FORMAT, fingerprint, open_folder, read_table, write_table
 from econsim.metrics.figures import NAMES
 from econsim.options import Progress, RunOptions
 from econsim.protocol import html_table, pandas
@@ -83,11 +83,11 @@ def _columns(rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
 
 
 def _index_path(folder: Path) -> Path:
-    return folder / f"index.{table_format()}"
+    return folder / f"index.{TABLE_FORMAT}"
 
 
 def _point_path(folder: Path, index: int) -> Path:
-    return folder / "points" / f"p{index:05d}.{table_format()}"
+    return folder / "points" / f"p{index:05d}.{TABLE_FORMAT}"
 
 
 def _finished(

@@ -154,20 +154,6 @@ def parquet_log(path: Path) -> pa.Table:
 
 
 def _parquet(path: Path) -> tuple[dict[str, list[str]], Where]:
-    where = Where(str(path), first_line=1)
-    try:
-        import pyarrow  # noqa: F401 - only asking whether it is there
-    except ImportError:
-        raise EventLogError(
-            [
-                where(
-                    -1,
-                    "",
-                    "reading Parquet needs pyarrow",
-                    "pip install 'econsim[data]', or give the log as CSV",
-                )
-            ]
-        ) from None
     table = parquet_log(path).to_pydict()
     cols = {k: [_text(v) for v in vals] for k, vals in table.items()}
     return cols, Where(str(path), 1, tuple(cols))

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from econsim.atomic import shown
 from econsim.engine.model import Model
-from econsim.errors import Problem, SimulationError
+from econsim.errors import Problem
 from econsim.history.events import (
     MAX_PROBLEMS,
     EventLogError,
@@ -107,19 +107,9 @@ class LiveLog:
         }
 
 
-def _pyarrow() -> Any:
-    try:
-        import pyarrow
-    except ImportError:
-        raise SimulationError(
-            "reading a live log needs pyarrow: pip install 'econsim[data]'"
-        ) from None
-    return pyarrow
-
-
 def _table(path: Path) -> tuple[dict[str, Any], Where]:
     """Every column as strings ("" where empty), and how to locate a row."""
-    pa = _pyarrow()
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     if path.suffix == ".parquet":
@@ -151,7 +141,7 @@ def _table(path: Path) -> tuple[dict[str, Any], Where]:
 
 
 def _csv_table(path: Path) -> Any:
-    pa = _pyarrow()
+    import pyarrow as pa
     import pyarrow.csv as pacsv
 
     names = (*REQUIRED, *OPTIONAL)
@@ -172,9 +162,10 @@ def _csv_table(path: Path) -> Any:
 
 def _csv_slowly(path: Path) -> Any:
     """A file pyarrow refuses (a ragged row, a bad quote): the Python reader locates it."""
+    import pyarrow as pa
+
     from econsim.history.events import read_columns
 
-    pa = _pyarrow()
     cols, _ = read_columns(path)
     return pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()})
 

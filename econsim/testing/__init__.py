@@ -1,7 +1,7 @@
 """Property tests for *your* programme: strategies, invariant checks and ``econsim test``.
 
-The strategies and the search need Hypothesis (``pip install 'econsim[testing]'``); the
-checks and the scaling do not. A team's test is a few lines::
+The strategies and the search use Hypothesis (a dependency of econsim). A team's test is a
+few lines::
 
     from hypothesis import given
     import econsim
@@ -67,13 +67,5 @@ if TYPE_CHECKING:
 
 def __getattr__(name: str) -> Any:
     if name in _API:
-        try:
-            return getattr(import_module(_API[name]), name)
-        except ModuleNotFoundError as exc:
-            if exc.name != "hypothesis":
-                raise
-            raise ModuleNotFoundError(
-                f"econsim.testing.{name} needs Hypothesis: pip install 'econsim[testing]'",
-                name="hypothesis",
-            ) from None
+        return getattr(import_module(_API[name]), name)
     raise AttributeError(f"module 'econsim.testing' has no attribute {name!r}")

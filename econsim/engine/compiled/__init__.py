@@ -4,3 +4,7 @@
 in one pass, ``close`` the day's closing counts, tier review and expiry, and
 ``simulation`` the replication that drives them on the reference's calendar.
 """
+
+from econsim.engine.paths import use_cache_dir
+
+use_cache_dir()  # before any kernel is defined
