@@ -105,7 +105,7 @@ def _per_user(scenario: Scenario, inp: steps.Inputs) -> _PerUser:
     """Step 3: the tier multiplier that meets each core share; step 4 per user."""
     k_max, c_max, scaled = steps.per_user_maximum(inp)
     m = steps.tier_multipliers(inp, k_max, c_max)
-    problems = _step3_problems(scenario, inp, m)
+    problems = _step3_problems(scenario, inp, m, k_max, c_max)
     if problems:
         raise ScenarioError(problems)
     max_by_b = steps.adjusted_values(inp, scaled, m)
@@ -244,42 +244,42 @@ def _behaviours(inp: steps.Inputs, corr: _Correction) -> tuple[BehaviourCalibrat
 
 
 #: How far step 3 may scale a tier's adjusted points to meet its core share: further, the
-#: written points are of another order than the rest (points of 1e-300 became tier
-#: multipliers of 1e297, and the run was refused for "too many points", issue 38).
-MAX_STEP3 = 1e6
+#: core and non-core points stand more orders apart than a double holds together (points
+#: of 1e-300 became tier multipliers of 1e297, and the run was refused for "too many
+#: points", issue 38).
+MAX_STEP3 = 1e15
 
 
-def _step3_problems(s: Scenario, inp: steps.Inputs, m: Array) -> list[Problem]:
+def _step3_problems(
+    s: Scenario, inp: steps.Inputs, m: Array, non_core_max: Array, core_max: Array
+) -> list[Problem]:
     group = "core" if inp.adjust == "core" else "non-core"
     other = "non-core" if inp.adjust == "core" else "core"
-    scaled = [
-        b for b, core in zip(inp.behaviours, inp.is_core, strict=True) if core == (group == "core")
-    ]
-    far = [
-        Problem(
-            f"scenario '{s.name}'", 0, 0, f"design.behaviours.{scaled[0]}.points",
-            f"tier '{t}' would need its {group} points multiplied by {m[i]:.3g} to reach its "
-            f"core share {inp.core_share[i]:g}: they are of another order than its {other} "
-            "points",
-            f"give the {group} behaviours ({', '.join(scaled)}) points of the same order as "
-            f"the {other} ones, or change the tier's core share",
-        )
-        for i, t in enumerate(inp.tiers)
-        if np.isfinite(m[i]) and not 1 / MAX_STEP3 <= m[i] <= MAX_STEP3 and scaled
-    ]  # fmt: skip
-    return far + [
-        Problem(
-            f"scenario '{s.name}'",
-            0,
-            0,
-            f"design.tiers.{t}.core_share",
-            f"core share {inp.core_share[i]:g} cannot be reached by scaling {group} points",
-            f"tier '{t}' needs both {group} and {other} points for a share strictly between 0 "
-            "and 1; change the share, the caps, or calibration.adjust",
-        )
-        for i, t in enumerate(inp.tiers)
-        if not np.isfinite(m[i])
-    ]
+    kinds = {
+        True: ", ".join(b for b, c in zip(inp.behaviours, inp.is_core, strict=True) if c),
+        False: ", ".join(b for b, c in zip(inp.behaviours, inp.is_core, strict=True) if not c),
+    }
+    problems = []
+    for i, t in enumerate(inp.tiers):
+        loc = f"design.tiers.{t}.core_share"
+        if not np.isfinite(m[i]):
+            problems.append(Problem(
+                f"scenario '{s.name}'", 0, 0, loc,
+                f"core share {inp.core_share[i]:g} cannot be reached by scaling {group} points",
+                f"tier '{t}' needs both {group} and {other} points for a share strictly between "
+                "0 and 1; change the share, the caps, or calibration.adjust",
+            ))  # fmt: skip
+        elif not 1 / MAX_STEP3 <= m[i] <= MAX_STEP3:
+            problems.append(Problem(
+                f"scenario '{s.name}'", 0, 0, loc,
+                f"tier '{t}' would need its {group} points multiplied by {m[i]:.3g} to reach its "
+                f"core share {inp.core_share[i]:g}: its core behaviours ({kinds[True]}) earn at "
+                f"most {core_max[i]:.3g} points a period, its non-core ones ({kinds[False]}) "
+                f"{non_core_max[i]:.3g}",
+                "one of them is off by orders of magnitude: check those behaviours' points and "
+                "period caps",
+            ))  # fmt: skip
+    return problems
 
 
 def _check_nonzero(scenario: Scenario, budget: float, total_predicted: float) -> None:
