@@ -32,7 +32,7 @@ def judge(log: Path, overrides: list[str]) -> dict[str, float]:
     from econsim.calibration import calibrate
     from econsim.engine.model import compile_model
     from econsim.metrics import evaluate
-    from econsim.monitor.books import actual_results
+    from econsim.monitor.actual_books import actual_results
     from econsim.monitor.log import read_live_log
     from econsim.pipeline import simulated_scenario
     from econsim.scenario.variants import with_overrides

@@ -457,7 +457,7 @@ def fit(
     fitted).
     """
     from econsim.history.fit import fit as fit_log
-    from econsim.history.season import parse_festivals
+    from econsim.history.season_fit import parse_festivals
     from econsim.report.terminal import print_fit
 
     check_output(output, force, folder=False, inputs=[events, design])

@@ -52,7 +52,7 @@ def engine(request: pytest.FixtureRequest) -> str:
 def simulation_class(engine: str) -> type[Simulation]:
     """The class that runs one replication on ``engine``'s path."""
     if engine == "compiled":
-        from econsim.engine.compiled.simulation import CompiledSimulation
+        from econsim.engine.compiled.replication import CompiledSimulation
 
         return CompiledSimulation
     assert engine == "numpy", engine

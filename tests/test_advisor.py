@@ -21,7 +21,7 @@ from numpy.testing import assert_allclose
 from scipy import stats
 
 from econsim import report
-from econsim.advisor.figures import Constraint, interval
+from econsim.advisor.objectives import Constraint, interval
 from econsim.advisor.optimize import optimize
 from econsim.advisor.sensitivity import sensitivity
 from econsim.errors import ScenarioError

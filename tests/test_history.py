@@ -143,7 +143,7 @@ def test_dates_timestamps_and_compact_dates(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ BG/NBD
 
 
-def cdnow_sample_summary() -> bgnbd.Summary:
+def cdnow_sample_summary() -> bgnbd.RepeatPurchases:
     """The 2,357-customer CDNOW sample, calibration weeks 1–39, in weeks as the paper does."""
     users: dict[str, list[int]] = {}
     lines = cdnow("CDNOW_sample.txt").read_text().splitlines()
@@ -158,7 +158,7 @@ def cdnow_sample_summary() -> bgnbd.Summary:
         x.append(len(seen) - 1)
         t_x.append((seen[-1] - seen[0]) / 7)
         big_t.append((end - seen[0]) / 7)
-    return bgnbd.Summary(np.array(x, float), np.array(t_x), np.array(big_t))
+    return bgnbd.RepeatPurchases(np.array(x, float), np.array(t_x), np.array(big_t))
 
 
 def test_bgnbd_fit_reproduces_the_published_cdnow_estimates() -> None:

@@ -21,9 +21,9 @@ from numpy.testing import assert_allclose
 from econsim import ScenarioError, loads_scenario, simulate
 from econsim.explore.compare import packagings
 from econsim.scenario.schema import PACKAGINGS, PackagedCampaign
+from econsim.testing.generated import packaged_campaign
 from tests.builders import tiny
 from tests.conftest import ROOT
-from tests.strategies import packaged_campaign
 from tests.test_scenario_load import GOOD
 
 USERS = 20_000

@@ -8,7 +8,7 @@ import pytest
 from econsim import ScenarioError, loads_scenario
 from econsim.calibration import calibrate, predicted_issuance
 from econsim.engine.model import compile_model, lot_count
-from econsim.scenario.earning import (
+from econsim.scenario.earning_rule import (
     expected_points,
     expected_quantity,
     max_points,

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from econsim.advisor.figures import (
+from econsim.advisor.objectives import (
     DEFAULT_OBJECTIVE,
     OBJECTIVES,
     Constraint,
@@ -36,7 +36,7 @@ from econsim.advisor.requires import library
 from econsim.advisor.study import open_study
 from econsim.advisor.trials import (
     Design,
-    Model,
+    FiguresOf,
     Outcome,
     Simulate,
     check_box_memory,
@@ -253,7 +253,7 @@ def optimize(
     workers: int | None = None,
     executor: Executor | None = None,
     progress: Progress | None = None,
-    model: Model | None = None,
+    model: FiguresOf | None = None,
 ) -> Optimisation:
     """Search the ``vary`` box (``"PATH=LOW:HIGH[:int][:log]"``) for designs that pass every
     gating verdict with ``confidence`` over replications and are best on ``objectives``.
@@ -365,7 +365,7 @@ class _Search:
     objectives: tuple[Objective, ...]
     constraints: tuple[Constraint, ...]
     confidence: float
-    model: Model
+    model: FiguresOf
     opts: RunOptions
 
     def finished(self) -> int:

@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from econsim.advisor.requires import library
-from econsim.advisor.trials import Design, Model, Simulate, check_box_memory, evaluate
+from econsim.advisor.trials import Design, FiguresOf, Simulate, check_box_memory, evaluate
 from econsim.engine.executors import Executor
 from econsim.errors import Problem, ScenarioError
 from econsim.options import Progress, RunOptions
@@ -174,7 +174,7 @@ def sensitivity(
     workers: int | None = None,
     executor: Executor | None = None,
     progress: Progress | None = None,
-    model: Model | None = None,
+    model: FiguresOf | None = None,
 ) -> Sensitivity:
     """The tornado of the ``vary`` box (``"PATH=LOW:HIGH[:int][:log]"``), and with
     ``method='sobol'`` or ``'morris'`` SALib's global indices of every figure.
@@ -267,7 +267,7 @@ def _sample(method: Method, problem: dict[str, Any], n: int, seed: int) -> NDArr
 def _evaluate(
     base: Scenario,
     points: list[tuple[str, ...]],
-    model: Model,
+    model: FiguresOf,
     figures: tuple[str, ...],
     opts: RunOptions,
 ) -> dict[str, NDArray[np.float64]]:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from econsim.advisor.figures import Objective
+from econsim.advisor.objectives import Objective
 from econsim.explore.store import fingerprint, open_folder
 
 if TYPE_CHECKING:

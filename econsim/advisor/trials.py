@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from econsim.advisor.figures import trial_figures
+from econsim.advisor.objectives import trial_figures
 from econsim.engine.executors import Executor
 from econsim.engine.run import check_parallel_memory
 from econsim.errors import ScenarioError
@@ -23,9 +23,10 @@ from econsim.scenario.schema import Scenario
 from econsim.scenario.space import Box
 from econsim.scenario.variants import with_overrides
 
-#: A model maps a design to its figures, one value per replication. The default simulates;
-#: tests pass an analytic function of the scenario's fields to prove the plumbing.
-Model = Callable[[Scenario], Mapping[str, F]]
+#: A model of the programme: a design to its figures, one value per replication. The default
+#: (:class:`Simulate`) simulates; tests pass an analytic function of the scenario's fields
+#: to prove the plumbing.
+FiguresOf = Callable[[Scenario], Mapping[str, F]]
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Design:
     number: int
     base: Scenario
     overrides: tuple[str, ...]
-    model: Model
+    model: FiguresOf
 
 
 @dataclass(frozen=True)

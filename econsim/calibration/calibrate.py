@@ -16,7 +16,7 @@ from econsim.calibration.diagnostics import diagnose
 from econsim.calibration.result import BehaviourCalibration, Calibration, TierCalibration
 from econsim.calibration.rounding import Rounded, round_values
 from econsim.errors import Problem, ScenarioError
-from econsim.scenario.earning import expected_points, points_per_value
+from econsim.scenario.earning_rule import expected_points, points_per_value
 from econsim.scenario.schema import Scenario
 
 __all__ = [

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from econsim.scenario.earning import expected_quantity, max_points
+from econsim.scenario.earning_rule import expected_quantity, max_points
 
 Array = NDArray[np.float64]
 

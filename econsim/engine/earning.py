@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from econsim.engine import coupons
 from econsim.engine.model import ACTIVE, CHURNED, DORMANT, N_STATES, NEW, Model
 from econsim.engine.world import World
-from econsim.scenario.earning import points_for
+from econsim.scenario.earning_rule import points_for
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]

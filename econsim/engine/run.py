@@ -327,7 +327,7 @@ def simulate_events(
 
 def _simulation(path: EnginePath) -> type[Simulation]:
     if path == "compiled":
-        from econsim.engine.compiled.simulation import CompiledSimulation
+        from econsim.engine.compiled.replication import CompiledSimulation
 
         return CompiledSimulation
     return Simulation

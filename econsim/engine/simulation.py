@@ -24,9 +24,9 @@ from numpy.typing import NDArray
 from econsim.engine import (
     coupons,
     earning,
+    funnel_counts,
     lifecycle,
     lots,
-    operating,
     packaging,
     redemption,
     tiers,
@@ -64,7 +64,7 @@ class Simulation(World):
         earning.mechanics(self, acc)
         packaging.take_part(self, acc)
         earning.referrals(self, acc)
-        operating.count(self, acc)
+        funnel_counts.count(self, acc)
         earning.mark_active(self, acc)
         self.credit(acc)
         redemption.retarget(self)

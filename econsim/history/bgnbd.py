@@ -21,8 +21,9 @@ NAMES = ("r", "alpha", "a", "b")
 
 
 @dataclass(frozen=True)
-class Summary:
-    """Per user: repeat purchases, time of the last one and time observed (days)."""
+class RepeatPurchases:
+    """Per user, what BG/NBD fits on: repeat purchases (x), the time of the last one (t_x)
+    and the time observed (T), in days."""
 
     x: F
     t_x: F
@@ -55,7 +56,7 @@ class BGNBD:
         """Mean drop-out chance after a purchase: a / (a + b)."""
         return self.a / (self.a + self.b)
 
-    def p_alive(self, s: Summary) -> F:
+    def p_alive(self, s: RepeatPurchases) -> F:
         """Each user's probability of still being alive at the end of observation."""
         r, alpha, a, b = self.params
         x, t_x, T = s.x, s.t_x, s.T
@@ -74,7 +75,7 @@ class BGNBD:
         return float(value) if value.ndim == 0 else value
 
 
-def log_likelihood(params: F, s: Summary) -> F:
+def log_likelihood(params: F, s: RepeatPurchases) -> F:
     """Each user's log-likelihood under (r, α, a, b)."""
     r, alpha, a, b = params
     x, t_x, T = s.x, s.t_x, s.T
@@ -88,7 +89,7 @@ def log_likelihood(params: F, s: Summary) -> F:
     return out
 
 
-def _negative(log_params: F, s: Summary) -> float:
+def _negative(log_params: F, s: RepeatPurchases) -> float:
     value = -float(log_likelihood(np.exp(log_params), s).sum())
     return value if np.isfinite(value) else 1e300
 
@@ -107,7 +108,7 @@ def _hessian(fn: Callable[[F], float], x: F, step: float = 1e-4) -> F:
     return h
 
 
-def fit(s: Summary, near: BGNBD | None = None) -> BGNBD:
+def fit(s: RepeatPurchases, near: BGNBD | None = None) -> BGNBD:
     """Maximum-likelihood (r, α, a, b), with standard errors from the observed information.
 
     ``near``: a fit of nearly the same data (e.g. the previous round of the season fit), from

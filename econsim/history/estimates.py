@@ -17,7 +17,7 @@ from econsim.engine.model import Model
 from econsim.history import propensity
 from econsim.history.events import REDEMPTION, EventLog
 from econsim.history.rfm import rfm_classes
-from econsim.scenario.earning import points_for, realised_uptake
+from econsim.scenario.earning_rule import points_for, realised_uptake
 
 F = NDArray[np.float64]
 Int = NDArray[np.int64]

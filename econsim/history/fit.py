@@ -32,7 +32,7 @@ from econsim.history import bgnbd
 from econsim.history.estimates import AmountFit as AmountFit
 from econsim.history.estimates import Estimate, propensity_estimates, tier_estimates, user_tiers
 from econsim.history.events import EventLog, EventLogError
-from econsim.history.season import fit_season, operational
+from econsim.history.season_fit import fit_season, operational
 from econsim.history.window import AsOf, as_of_day, open_log
 from econsim.protocol import html_table, pandas
 from econsim.scenario.schema import Scenario
@@ -71,7 +71,7 @@ class Fit:
     users: tuple[str, ...]
     user_tier: Int
     p_alive: F
-    buying: bgnbd.Summary  # each user's repeat purchases, last purchase and time observed
+    buying: bgnbd.RepeatPurchases  # each user's repeat purchases, last purchase and time observed
     tier_names: tuple[str, ...]
     cautions: tuple[str, ...] = ()  # what the estimates cannot know, in words
 
@@ -119,7 +119,7 @@ def _purchases(log: EventLog, model: Model) -> tuple[Int, Int]:
     return log.user[core], log.day[core]
 
 
-def summary(log: EventLog, model: Model, window: int) -> bgnbd.Summary:
+def repeat_purchases(log: EventLog, model: Model, window: int) -> bgnbd.RepeatPurchases:
     """BG/NBD's (x, t_x, T) per user over ``window`` days (users without purchases: x = 0)."""
     user, day = _purchases(log, model)
     n = len(log.users)
@@ -129,7 +129,7 @@ def summary(log: EventLog, model: Model, window: int) -> bgnbd.Summary:
     count = np.bincount(user, minlength=n).astype(float)
     x = np.maximum(count - 1, 0.0)
     t_x = np.where(count > 0, last - first, 0.0)
-    return bgnbd.Summary(x, t_x, (window - 1) - first)
+    return bgnbd.RepeatPurchases(x, t_x, (window - 1) - first)
 
 
 def fit_history(
@@ -150,7 +150,7 @@ def fit_history(
 
     With a year or more of history (and ``season``), monthly and weekday multipliers of
     repeat buying are fitted, and a festival effect for each of ``festivals`` (name →
-    ``MM-DD:MM-DD``); with less, none (history/season.py says why).
+    ``MM-DD:MM-DD``); with less, none (history/season_fit.py says why).
     """
     last = log.days - 1 if as_of is None else as_of
     log = log.until(last)
@@ -162,14 +162,14 @@ def fit_history(
     periods = np.maximum(window - first, 1) / design.design.period_days
     found = tier_estimates(log, model, tier, periods)
     propensity_estimates(log, model, tier, found)
-    s = summary(log, model, window)
+    s = repeat_purchases(log, model, window)
     dormant_after, gaps = _dormancy(log)
     cutoff = dormant_after if initial_days is None else initial_days
     joins, join_estimates = _acquisition(first, window, cutoff, cohort=initial_days == 0)
     lifecycle, fit_estimates, fitted = _repeat_buying(s, dormant_after, gaps)
     seasonal = None
     if season and fitted is not None and window >= SEASON_DAYS:
-        # the season and BG/NBD in operational time, fitted together (history/season.py)
+        # the season and BG/NBD in operational time, fitted together (history/season_fit.py)
         seasonal = fit_season(_purchases(log, model), first, s, log.start, fitted, festivals)
         lifecycle, fit_estimates, fitted = _repeat_buying(
             s, dormant_after, gaps, seasonal.lifecycle
@@ -246,7 +246,7 @@ def fit(
 
 def _cautions(
     window: int,
-    s: bgnbd.Summary,
+    s: bgnbd.RepeatPurchases,
     lifecycle: bgnbd.BGNBD | None,
     season: bool,
     festivals: Mapping[str, str],
@@ -307,7 +307,7 @@ def _acquisition(
 
 
 def _repeat_buying(
-    s: bgnbd.Summary, dormant_after: int, gaps: int, fitted: bgnbd.BGNBD | None = None
+    s: bgnbd.RepeatPurchases, dormant_after: int, gaps: int, fitted: bgnbd.BGNBD | None = None
 ) -> tuple[dict[str, Any], list[Estimate], bgnbd.BGNBD | None]:
     """The lifecycle section: dormancy, and BG/NBD when enough users bought again
     (``fitted``: already fitted, e.g. in operational time with the season)."""

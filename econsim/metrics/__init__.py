@@ -10,12 +10,12 @@ from econsim.metrics.activity import Activity, activity
 from econsim.metrics.advice import PopulationOrigin
 from econsim.metrics.books import Books, books
 from econsim.metrics.breakage import Breakage, BreakageBasis
-from econsim.metrics.coupons import Coupons, coupons
+from econsim.metrics.coupon_use import Coupons, coupons
 from econsim.metrics.finance import Finance, finance
 from econsim.metrics.funnel import Funnel, funnel
 from econsim.metrics.health import Health, IssuanceCheck, health
 from econsim.metrics.inflation import Inflation, inflation
-from econsim.metrics.packaging import Packaging, packaging
+from econsim.metrics.packaged_campaigns import Packaging, packaging
 from econsim.metrics.peaks import Peaks, Period, peaks
 from econsim.metrics.retention import Retention, retention
 from econsim.metrics.series import Series, known

@@ -1,6 +1,6 @@
 """``econsim.monitor``: a live programme judged from its log, against its plan.
 
-log + design → the actual books (monitor/books.py) → the verdicts of a run on them → the
+log + design → the actual books (monitor/actual_books.py) → the verdicts of a run on them → the
 plan's band (the design simulated over the same days) and the first day each watched figure
 left it → a re-forecast from the population fitted to the log, under the design and a
 what-if. The result is data; ``econsim.report.write`` writes its files.
@@ -20,7 +20,7 @@ from econsim.engine.model import compile_model
 from econsim.engine.run import simulate
 from econsim.errors import Problem, ScenarioError
 from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind, evaluate
-from econsim.monitor.books import actual_results
+from econsim.monitor.actual_books import actual_results
 from econsim.monitor.forecast import Forecast, NoForecast, forecast
 from econsim.monitor.log import LiveLog, read_live_log
 from econsim.monitor.periods import period_rows

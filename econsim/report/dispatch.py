@@ -14,7 +14,7 @@ from econsim.advisor.optimize import Optimisation
 from econsim.advisor.sensitivity import Sensitivity
 from econsim.atomic import write_text
 from econsim.calibration.calibrate import Calibration
-from econsim.calibration.export import calibrated_scenario_text
+from econsim.calibration.calibrated_yaml import calibrated_scenario_text
 from econsim.explore.compare import Comparison
 from econsim.explore.sweep import Sweep
 from econsim.history.fit import Fit
@@ -23,11 +23,11 @@ from econsim.monitor.monitor import Monitoring
 from econsim.pipeline import Run
 from econsim.report.advisor_report import write_optimisation, write_sensitivity
 from econsim.report.compare_report import write_comparison
-from econsim.report.counterexample import write_search
 from econsim.report.exports import write_run
 from econsim.report.history import write_fit, write_segments
 from econsim.report.monitor_report import write_monitoring
 from econsim.report.saved import write_results
+from econsim.report.search_report import write_search
 from econsim.report.sweep_report import write_sweep_report
 from econsim.report.target import check_target
 from econsim.results import Results

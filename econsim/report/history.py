@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from econsim.atomic import write_bytes, write_text
-from econsim.history.export import fitted_yaml
 from econsim.history.fit import Fit
+from econsim.history.fitted_yaml import fitted_yaml
 from econsim.history.rfm import RFM
 from econsim.report.charts import figure_bytes, write_charts
 from econsim.report.csvfile import write_csv

@@ -23,9 +23,9 @@ from econsim.report.campaigns import (
     packaged_rows,
 )
 from econsim.report.charts import figure_bytes
-from econsim.report.peaks import HEADERS as PEAK_HEADERS
-from econsim.report.peaks import NOTE as PEAK_NOTE
-from econsim.report.peaks import cells, peak_rows
+from econsim.report.peak_table import HEADERS as PEAK_HEADERS
+from econsim.report.peak_table import NOTE as PEAK_NOTE
+from econsim.report.peak_table import cells, peak_rows
 from econsim.report.point_values import headline, rows
 from econsim.report.wording import (
     COLOURS,

@@ -11,10 +11,10 @@ from econsim.errors import OutputError, OutputExistsError
 from econsim.explore.store import SWEEP_FILES
 from econsim.report.advisor_report import SENSITIVITY_FILES
 from econsim.report.compare_report import COMPARE_FILES
-from econsim.report.counterexample import SEARCH_FILES
 from econsim.report.exports import RUN_FILES
 from econsim.report.history import SEGMENT_FILES
 from econsim.report.monitor_report import MONITOR_FILES
+from econsim.report.search_report import SEARCH_FILES
 
 #: Everything econsim writes at the top of an output folder, whichever command wrote it:
 #: ``--force`` replaces a folder only when all it holds is named here.

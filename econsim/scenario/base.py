@@ -38,7 +38,8 @@ Day = Annotated[int, Field(ge=0, description="Day index, 0 = the first simulated
 PerTier = PositiveFloat | dict[str, PositiveFloat]
 
 
-class Model(BaseModel):
-    """Base of every scenario model: immutable, unknown keys are errors."""
+class Section(BaseModel):
+    """A section of the scenario format, the base of every one: immutable, unknown keys are
+    errors."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)

@@ -16,7 +16,6 @@ from pydantic import Discriminator, Field, Tag
 
 from econsim.scenario.base import (
     Day,
-    Model,
     NonNegativeAward,
     NonNegativeFloat,
     NonNegativeInt,
@@ -24,6 +23,7 @@ from econsim.scenario.base import (
     PositiveFloat,
     PositiveInt,
     Probability,
+    Section,
 )
 from econsim.scenario.mechanics import Mechanics
 
@@ -33,7 +33,7 @@ CORE_POINTS_STEP = 0.01
 NEVER = 2**40
 
 
-class Behaviour(Model):
+class Behaviour(Section):
     """A user behaviour that earns points (domain step 1, behaviour mapping)."""
 
     kind: Literal["core", "non_core"] = Field(
@@ -88,7 +88,7 @@ class Behaviour(Model):
         return CORE_POINTS_STEP if self.kind == "core" else 1.0
 
 
-class TierEntry(Model):
+class TierEntry(Section):
     """How a user qualifies for a tier at a tier review."""
 
     metric: Literal["core_amount", "points_earned"] = Field(
@@ -97,7 +97,7 @@ class TierEntry(Model):
     threshold: NonNegativeFloat = Field(description="Minimum metric value to hold the tier.")
 
 
-class Tier(Model):
+class Tier(Section):
     """A member tier (domain step 2): entry rule, calibration target and uptake assumptions."""
 
     entry: TierEntry | None = Field(
@@ -115,7 +115,7 @@ class Tier(Model):
     )
 
 
-class TierReview(Model):
+class TierReview(Section):
     """When and how users move between tiers."""
 
     every_days: PositiveInt = Field(default=30, description="Days between tier reviews.")
@@ -126,7 +126,7 @@ class TierReview(Model):
     )
 
 
-class CatalogItem(Model):
+class CatalogItem(Section):
     """Something users spend points on in the points mall."""
 
     points_price: PositiveInt = Field(description="Price in points.")
@@ -143,7 +143,7 @@ class CatalogItem(Model):
     )
 
 
-class Budget(Model):
+class Budget(Section):
     """The points budget for one period (domain §2)."""
 
     method: Literal["fixed_amount", "fixed_ratio"] = Field(
@@ -200,7 +200,7 @@ class Budget(Model):
         return None
 
 
-class NoExpiry(Model):
+class NoExpiry(Section):
     """Points never expire (`policy: none`, the default)."""
 
     policy: Literal["none"] = Field(default="none", description="Points never expire.")
@@ -214,7 +214,7 @@ class NoExpiry(Model):
         return 1
 
 
-class RollingExpiry(Model):
+class RollingExpiry(Section):
     """Points expire at the end of the N-th month after the month they were earned."""
 
     policy: Literal["rolling"] = Field(description="`rolling`: N months after the month earned.")
@@ -229,7 +229,7 @@ class RollingExpiry(Model):
         return self.months + 1
 
 
-class YearEndExpiry(Model):
+class YearEndExpiry(Section):
     """Points expire on 31 December, N years after the year they were earned."""
 
     policy: Literal["end_of_year"] = Field(
@@ -272,7 +272,7 @@ Expiry = Annotated[
 ]
 
 
-class CalibrationTargets(Model):
+class CalibrationTargets(Section):
     """Targets of the five-step calibration (domain §3)."""
 
     target_exchange_ratio: PositiveFloat = Field(
@@ -302,7 +302,7 @@ class CalibrationTargets(Model):
     )
 
 
-class Campaign(Model):
+class Campaign(Section):
     """A time-limited push: a multiplier on points and/or a one-off bonus."""
 
     start_day: Day
@@ -315,7 +315,7 @@ class Campaign(Model):
     tiers: list[str] = Field(default_factory=list, description="Empty = every tier.")
 
 
-class RuleChange(Model):
+class RuleChange(Section):
     """A change to the rules on a given day (e.g. a devaluation)."""
 
     day: Day
@@ -332,7 +332,7 @@ class RuleChange(Model):
     expiry: Expiry | None = Field(default=None, description="A new expiry policy from this day.")
 
 
-class Accounting(Model):
+class Accounting(Section):
     """How finance books the points (the deferred-revenue schedule of docs/guide-finance.md)."""
 
     value_per_point: PositiveFloat | None = Field(
@@ -352,7 +352,7 @@ class Accounting(Model):
         return self.value_per_point or 1.0 / target_exchange_ratio
 
 
-class Design(Model):
+class Design(Section):
     """What the operator controls."""
 
     period_days: PositiveInt = Field(

@@ -10,11 +10,11 @@ from pydantic import Field
 from econsim.scenario.base import (
     Award,
     Day,
-    Model,
     NonNegativeAward,
     PositiveFloat,
     PositiveInt,
     Probability,
+    Section,
 )
 
 #: How one budget per participant can be delivered (domain §7).
@@ -22,7 +22,7 @@ Packaging = Literal["flat", "draw", "group", "micro_draw"]
 PACKAGINGS: tuple[Packaging, ...] = ("flat", "draw", "group", "micro_draw")
 
 
-class SignInStreak(Model):
+class SignInStreak(Section):
     """Daily sign-in with streak rewards: the bonus grows with the streak, a miss resets it."""
 
     behaviour: str = Field(description="The non-core behaviour that counts as a sign-in.")
@@ -35,7 +35,7 @@ class SignInStreak(Model):
     )
 
 
-class TaskBundle(Model):
+class TaskBundle(Section):
     """Complete `count` occurrences of a behaviour in a period → a bonus."""
 
     behaviour: str = Field(description="The behaviour whose occurrences count.")
@@ -43,14 +43,14 @@ class TaskBundle(Model):
     bonus: Award = Field(description="Points paid once per period on completion.")
 
 
-class Referral(Model):
+class Referral(Section):
     """Invite a friend: both get points."""
 
     inviter_points: NonNegativeAward = Field(description="Points to the user who invites.")
     invitee_points: NonNegativeAward = Field(description="Points to the friend who joins.")
 
 
-class DailyTask(Model):
+class DailyTask(Section):
     """A daily task list: do every listed behaviour its number of times in one day → a bonus."""
 
     behaviours: dict[str, PositiveInt] = Field(
@@ -59,7 +59,7 @@ class DailyTask(Model):
     bonus: Award = Field(description="Points paid on each day the list is completed.")
 
 
-class RandomReward(Model):
+class RandomReward(Section):
     """A surprise after a behaviour: points, or a coupon worth money, drawn uniformly in
     [low, high]."""
 
@@ -82,7 +82,7 @@ class RandomReward(Model):
     )
 
 
-class ThresholdCoupon(Model):
+class ThresholdCoupon(Section):
     """'Spend 199, get 20 off': a discount on one core purchase that reaches the threshold.
 
     A member holds at most one coupon of a kind. A purchase at or above the threshold uses
@@ -119,7 +119,7 @@ class ThresholdCoupon(Model):
     )
 
 
-class PrizeDraw(Model):
+class PrizeDraw(Section):
     """Every participant enters a draw; each wins the prize with ``win_probability``."""
 
     win_probability: Probability = Field(
@@ -127,7 +127,7 @@ class PrizeDraw(Model):
     )
 
 
-class GroupDeal(Model):
+class GroupDeal(Section):
     """Participants form groups of ``size``; a group that completes pays its leader
     ``leader_multiple`` times a member's reward."""
 
@@ -140,7 +140,7 @@ class GroupDeal(Model):
     )
 
 
-class MicroDraw(Model):
+class MicroDraw(Section):
     """A micro-stake draw: one prize for every ``every`` participants."""
 
     every: int = Field(
@@ -148,7 +148,7 @@ class MicroDraw(Model):
     )
 
 
-class PackagedCampaign(Model):
+class PackagedCampaign(Section):
     """One campaign budget per participant, delivered in one of four packagings (domain §7).
 
     Each packaging's rewards are sized so the expected money cost per participant is
@@ -207,7 +207,7 @@ class PackagedCampaign(Model):
         return g.completion_probability * group / g.size
 
 
-class PointGame(Model):
+class PointGame(Section):
     """A points sink: spend points for a chance at a prize."""
 
     cost_points: PositiveInt = Field(description="Points one play costs.")
@@ -215,7 +215,7 @@ class PointGame(Model):
     prize_cost: PositiveFloat = Field(description="Operator's money cost of one prize.")
 
 
-class Mechanics(Model):
+class Mechanics(Section):
     """Incentive mechanics (domain §7)."""
 
     sign_in_streak: SignInStreak | None = Field(

@@ -14,7 +14,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field
 
-from econsim.scenario.base import Model, not_bool
+from econsim.scenario.base import Section, not_bool
 
 #: Day-k retentions counted when the scenario names none (domain §6).
 DEFAULT_RETENTION_DAYS = (1, 3, 7, 30)
@@ -30,7 +30,7 @@ def observable(days_after_joining: int, horizon_days: int) -> bool:
     return days_after_joining <= horizon_days - 2
 
 
-class Operating(Model):
+class Operating(Section):
     """Operating metrics: the retention days counted and the funnel's retention stage."""
 
     retention_days: list[CohortDay] | None = Field(

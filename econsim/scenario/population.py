@@ -7,16 +7,16 @@ from typing import Literal
 from pydantic import Field
 
 from econsim.scenario.base import (
-    Model,
     NonNegativeFloat,
     NonNegativeInt,
     PositiveFloat,
     PositiveInt,
     Probability,
+    Section,
 )
 
 
-class AmountDistribution(Model):
+class AmountDistribution(Section):
     """Shape of a core behaviour's amount per occurrence; the mean follows from uptake."""
 
     distribution: Literal["lognormal", "gamma", "exponential", "fixed"] = Field(
@@ -27,7 +27,7 @@ class AmountDistribution(Model):
     )
 
 
-class CoreActivity(Model):
+class CoreActivity(Section):
     """How often a tier's users do a core behaviour, and how amounts vary."""
 
     frequency: PositiveFloat = Field(description="Average occurrences per period.")
@@ -36,7 +36,7 @@ class CoreActivity(Model):
     )
 
 
-class TierPopulation(Model):
+class TierPopulation(Section):
     """How the users of one tier behave."""
 
     share: Probability = Field(description="Share of the initial users in this tier.")
@@ -55,7 +55,7 @@ class TierPopulation(Model):
     )
 
 
-class RepeatBuying(Model):
+class RepeatBuying(Section):
     """Heterogeneous buying rates and drop-out after purchases: the BG/NBD model.
 
     Each user's core behaviour rate is the tier's frequency times a personal pace drawn from
@@ -72,7 +72,7 @@ class RepeatBuying(Model):
     dropout_b: PositiveFloat = Field(description="b: beta distribution of drop-out chance.")
 
 
-class Lifecycle(Model):
+class Lifecycle(Section):
     """User lifecycle: new → active → dormant → churned (domain §6)."""
 
     enabled: bool = Field(default=True, description="Whether users move through the lifecycle.")
@@ -98,7 +98,7 @@ Month = Literal["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
-class Festival(Model):
+class Festival(Section):
     """A named date range with its own activity: a holiday, a shopping festival, a payday."""
 
     dates: str = Field(
@@ -123,7 +123,7 @@ class Festival(Model):
     )
 
 
-class Seasonality(Model):
+class Seasonality(Section):
     """Activity that follows the calendar: months, weekdays and festivals (issue 23).
 
     A day's multiplier on a behaviour's rate is month × weekday × festival. With
@@ -159,7 +159,7 @@ DEFAULT_PACKAGING_RESPONSE: dict[str, float] = {
 }
 
 
-class Population(Model):
+class Population(Section):
     """How users actually behave; by default as the design assumes."""
 
     users: PositiveInt = Field(description="Users at day 0.")

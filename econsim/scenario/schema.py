@@ -16,13 +16,13 @@ from pydantic import BeforeValidator, Field
 
 from econsim.scenario.base import (
     Day,
-    Model,
     NonNegativeFloat,
     NonNegativeInt,
     PerTier,
     PositiveFloat,
     PositiveInt,
     Probability,
+    Section,
     not_bool,
 )
 from econsim.scenario.design import (
@@ -90,7 +90,6 @@ __all__ = [
     "Lifecycle",
     "Mechanics",
     "MicroDraw",
-    "Model",
     "NoExpiry",
     "NonNegativeFloat",
     "NonNegativeInt",
@@ -111,6 +110,7 @@ __all__ = [
     "RuleChange",
     "Scenario",
     "Seasonality",
+    "Section",
     "SignInStreak",
     "TaskBundle",
     "ThresholdCoupon",
@@ -122,7 +122,7 @@ __all__ = [
 ]
 
 
-class Health(Model):
+class Health(Section):
     """Health thresholds (domain §5)."""
 
     consumption_threshold: Probability = Field(
@@ -137,7 +137,7 @@ class Health(Model):
     )
 
 
-class Scenario(Model):
+class Scenario(Section):
     """One points economy: a design, a population and how to run them."""
 
     name: str = Field(min_length=1, description="Name shown in reports.")

@@ -8,7 +8,7 @@ from numpy.testing import assert_allclose
 
 from econsim import Scenario, calibrate
 from econsim.errors import ScenarioError
-from tests.strategies import scenarios
+from econsim.testing.generated import any_scenarios
 
 #: Generated designs that calibration refuses (a core share no point values reach, nothing
 #: predicted) are left out by ``assume``: about half of them, so Hypothesis must not count
@@ -32,7 +32,7 @@ def with_budget(s: Scenario, factor: float) -> Scenario:
 
 
 @CALIBRATABLE
-@given(scenarios())
+@given(any_scenarios())
 def test_identities(s: Scenario) -> None:
     cal = calibrated(s)
     assume(cal.total_predicted_points > 0)
@@ -43,7 +43,7 @@ def test_identities(s: Scenario) -> None:
 
 
 @CALIBRATABLE
-@given(scenarios())
+@given(any_scenarios())
 def test_ratio_before_is_monotone_in_budget(s: Scenario) -> None:
     assume(s.design.budget.method == "fixed_amount")
     cal = calibrated(s)
@@ -54,7 +54,7 @@ def test_ratio_before_is_monotone_in_budget(s: Scenario) -> None:
 
 
 @CALIBRATABLE
-@given(scenarios())
+@given(any_scenarios())
 def test_integer_adjustment_stays_in_range(s: Scenario) -> None:
     cal = calibrated(s)
     assume(cal.total_predicted_points > 0)

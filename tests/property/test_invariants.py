@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from econsim import Scenario, dump_scenario, loads_scenario, scenario_from_dict, simulate
 from econsim.engine.model import compile_model
 from econsim.engine.simulation import run_calendar
+from econsim.testing.generated import any_scenarios, scenario_data
 from tests.builders import BASE, merge
 from tests.conftest import simulation_class
-from tests.strategies import scenario_data, scenarios
 
 # A core behaviour with uptake 0 used to draw zero-mean amounts (log(0) in the lognormal).
 ZERO_UPTAKE_CORE = merge(
@@ -26,7 +26,7 @@ ZERO_UPTAKE_CORE = merge(
 )
 
 
-@given(scenarios())
+@given(any_scenarios())
 @example(scenario_from_dict(ZERO_UPTAKE_CORE))
 def test_ledger_balances_every_day_in_total_and_per_tier(engine: str, s: Scenario) -> None:
     r = simulate(s, engine=engine)
@@ -43,7 +43,7 @@ def test_ledger_balances_every_day_in_total_and_per_tier(engine: str, s: Scenari
         assert (r["period_cost"] <= r["budget"] + 1e-9).all()
 
 
-@given(scenarios())
+@given(any_scenarios())
 def test_user_counts_are_ordered(engine: str, s: Scenario) -> None:
     r = simulate(s, engine=engine)
     everyone = r.total("users") + r["churned"]  # users ever present
@@ -59,7 +59,7 @@ def test_user_counts_are_ordered(engine: str, s: Scenario) -> None:
     assert (r.total("active") <= r.total("users")).all()
 
 
-@given(scenarios())
+@given(any_scenarios())
 def test_no_balance_below_zero_and_lots_add_up(engine: str, s: Scenario) -> None:
     sim = simulation_class(engine)(compile_model(s), np.random.default_rng(s.seed))
     run_calendar(sim)
@@ -69,7 +69,7 @@ def test_no_balance_below_zero_and_lots_add_up(engine: str, s: Scenario) -> None
     np.testing.assert_array_equal(st_.lot_sum, st_.balance[: st_.n])
 
 
-@given(scenarios(), st.integers(0, 2**32 - 1))
+@given(any_scenarios(), st.integers(0, 2**32 - 1))
 def test_same_seed_same_numbers(engine: str, s: Scenario, seed: int) -> None:
     a = simulate(s, seed=seed, replications=2, engine=engine)
     b = simulate(s, seed=seed, replications=2, engine=engine)
@@ -104,12 +104,12 @@ def test_replications_use_different_streams(engine: str, data: dict) -> None:  #
     assert not np.array_equal(daily[1], daily[2])
 
 
-@given(scenarios())
+@given(any_scenarios())
 def test_schema_round_trip(s: Scenario) -> None:
     assert loads_scenario(dump_scenario(s)) == s
 
 
-@given(scenarios())
+@given(any_scenarios())
 def test_the_liability_rolls_forward_in_points_and_money(engine: str, s: Scenario) -> None:
     """docs/invariants.md: opening + issued − redeemed − expired = closing in every period of
     every replication, closing = the next opening exactly, and the money statement adds up

@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from econsim.history import bgnbd
-from econsim.history.bgnbd import BGNBD, Summary
+from econsim.history.bgnbd import BGNBD, RepeatPurchases
 from econsim.history.estimates import Estimate
 from econsim.scenario.season import MONTHS, WEEKDAYS, YEAR, festival_range
 
@@ -88,11 +88,11 @@ def expected_repeats(model: BGNBD, joined: Int, clock: F) -> F:
     return out
 
 
-def operational(s: Summary, first: Int, clock: F) -> Summary:
+def operational(s: RepeatPurchases, first: Int, clock: F) -> RepeatPurchases:
     """Each member's (x, t_x, T) measured in operational time."""
     last = first + np.rint(s.t_x).astype(np.int64)
     end = first + np.rint(s.T).astype(np.int64)
-    return Summary(s.x, clock[last] - clock[first], clock[end] - clock[first])
+    return RepeatPurchases(s.x, clock[last] - clock[first], clock[end] - clock[first])
 
 
 def _keys(start: dt.date, window: int, festivals: Mapping[str, str]) -> tuple[Int, Int, Int]:
@@ -129,7 +129,7 @@ def _at(key: Int, factor: F) -> F:
 def fit_season(
     events: tuple[Int, Int],
     first: Int,
-    s: Summary,
+    s: RepeatPurchases,
     start: dt.date,
     model: BGNBD,
     festivals: Mapping[str, str] | None = None,
