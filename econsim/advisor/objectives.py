@@ -18,25 +18,26 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
+from econsim.arrays import F64
 from econsim.metrics import Finance, Metrics, VerdictKind
 from econsim.metrics.figures import key_figures
 from econsim.metrics.health import WINDOW
 from econsim.metrics.inflation import SUPPLY_GROWTH_WARNING
-from econsim.metrics.series import F, ratio
+from econsim.metrics.series import ratio
 from econsim.results import Results
 
 Direction = Literal["minimize", "maximize"]
 
 
-def _quiet(reduce: str, values: F, axis: int = 1) -> F:
+def _quiet(reduce: str, values: F64, axis: int = 1) -> F64:
     """``np.nanmean``/``np.nanmax`` along ``axis``; an all-NaN row stays NaN, silently."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        out: F = getattr(np, reduce)(values, axis=axis)
+        out: F64 = getattr(np, reduce)(values, axis=axis)
     return out
 
 
-def trial_figures(results: Results, metrics: Metrics) -> dict[str, F]:
+def trial_figures(results: Results, metrics: Metrics) -> dict[str, F64]:
     """The key figures plus what objectives and constraints need, one value per replication."""
     f = metrics.finance
     users = results.total("users").astype(float)
@@ -56,8 +57,8 @@ def trial_figures(results: Results, metrics: Metrics) -> dict[str, F]:
     return out
 
 
-def cost_by_period(f: Finance) -> F:
-    out: F = np.asarray(f.cost_per_period.values, dtype=float)
+def cost_by_period(f: Finance) -> F64:
+    out: F64 = np.asarray(f.cost_per_period.values, dtype=float)
     return out
 
 
@@ -119,12 +120,12 @@ class Constraint:
     threshold: float
     at_least: bool  # True: figure ≥ threshold; False: figure ≤ threshold
 
-    def bound(self, values: F, confidence: float) -> float:
+    def bound(self, values: F64, confidence: float) -> float:
         """The end of the confidence interval of the mean that must clear the threshold."""
         lo, hi = interval(values, confidence)
         return lo if self.at_least else hi
 
-    def slack(self, values: F, confidence: float) -> float:
+    def slack(self, values: F64, confidence: float) -> float:
         """Optuna's convention: ≤ 0 when met with ``confidence``, the shortfall otherwise."""
         b = self.bound(values, confidence)
         if not math.isfinite(b):
@@ -150,7 +151,7 @@ def constraints(
     return tuple(c for c in every if c.kind in gating)
 
 
-def interval(values: Sequence[float] | F, confidence: float) -> tuple[float, float]:
+def interval(values: Sequence[float] | F64, confidence: float) -> tuple[float, float]:
     """The two-sided Student-t interval of the mean over replications.
 
     Replications share nothing but the design, so they are independent draws of the figure;

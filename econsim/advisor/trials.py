@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from econsim.advisor.objectives import trial_figures
+from econsim.arrays import F64
 from econsim.engine.executors import Executor
 from econsim.engine.run import check_parallel_memory
 from econsim.errors import ScenarioError
-from econsim.metrics.series import F
 from econsim.pipeline import run
 from econsim.scenario.schema import Scenario
 from econsim.scenario.space import Box
@@ -26,7 +26,7 @@ from econsim.scenario.variants import with_overrides
 #: A model of the programme: a design to its figures, one value per replication. The default
 #: (:class:`Simulate`) simulates; tests pass an analytic function of the scenario's fields
 #: to prove the plumbing.
-FiguresOf = Callable[[Scenario], Mapping[str, F]]
+FiguresOf = Callable[[Scenario], Mapping[str, F64]]
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Simulate:
     seed: int
     replications: int
 
-    def __call__(self, scenario: Scenario) -> dict[str, F]:
+    def __call__(self, scenario: Scenario) -> dict[str, F64]:
         done = run(scenario, seed=self.seed, replications=self.replications, workers=1)
         return trial_figures(done.results, done.metrics)
 
@@ -54,7 +54,7 @@ class Design:
 @dataclass(frozen=True)
 class Outcome:
     number: int
-    figures: dict[str, F]  # empty when the design was refused
+    figures: dict[str, F64]  # empty when the design was refused
     problem: str = ""  # why the scenario's rules refuse the design
 
 

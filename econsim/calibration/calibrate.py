@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from econsim.arrays import F64
 from econsim.calibration import steps
 from econsim.calibration.diagnostics import diagnose
 from econsim.calibration.result import BehaviourCalibration, Calibration, TierCalibration
@@ -27,8 +28,6 @@ __all__ = [
     "inputs",
     "predicted_issuance",
 ]
-
-Array = steps.Array
 
 
 def inputs(s: Scenario) -> steps.Inputs:
@@ -67,9 +66,9 @@ def predicted_issuance(scenario: Scenario) -> dict[str, dict[str, float]]:
     }
 
 
-def _as_written(inp: steps.Inputs) -> Array:
+def _as_written(inp: steps.Inputs) -> F64:
     """Predicted points per user per period ``[tier, behaviour]`` at the written values."""
-    per_user: Array = expected_points(
+    per_user: F64 = expected_points(
         inp.points[None, :], inp.cap, inp.unit[None, :], inp.multiplier, inp.uptake
     )
     return per_user
@@ -79,12 +78,12 @@ def _as_written(inp: steps.Inputs) -> Array:
 class _PerUser:
     """Step 3 and 4 per tier: the multiplier met, maximum and predicted points per user."""
 
-    non_core_max: Array
-    core_base_max: Array
-    multiplier: Array  # [T] on the adjusted group
-    effective: Array  # [T, B] every behaviour's tier multiplier after step 3
-    max_points: Array  # [T] per user
-    predicted_points: Array  # [T] per user
+    non_core_max: F64
+    core_base_max: F64
+    multiplier: F64  # [T] on the adjusted group
+    effective: F64  # [T, B] every behaviour's tier multiplier after step 3
+    max_points: F64  # [T] per user
+    predicted_points: F64  # [T] per user
 
 
 @dataclass(frozen=True)
@@ -95,9 +94,9 @@ class _Correction:
     usable: float
     ratio_before: float
     coefficient: float
-    exact: Array
+    exact: F64
     rounded: Rounded
-    value_weights: Array  # [T, B] predicted points per user per point of value
+    value_weights: F64  # [T, B] predicted points per user per point of value
     total_after: float
 
 
@@ -251,7 +250,7 @@ MAX_STEP3 = 1e15
 
 
 def _step3_problems(
-    s: Scenario, inp: steps.Inputs, m: Array, non_core_max: Array, core_max: Array
+    s: Scenario, inp: steps.Inputs, m: F64, non_core_max: F64, core_max: F64
 ) -> list[Problem]:
     group = "core" if inp.adjust == "core" else "non-core"
     other = "non-core" if inp.adjust == "core" else "core"

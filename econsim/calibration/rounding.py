@@ -18,12 +18,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-Array = NDArray[np.float64]
+from econsim.arrays import F64
 
-#: Weight of "stay close to each value" relative to "hit the total" in stage 1 (a tie-breaker).
 CLOSENESS_WEIGHT = 1e-6
 #: Stage 2 may give up this share of the target total to keep values near their exact value.
 TOTAL_TOLERANCE = 1e-3
@@ -64,9 +62,9 @@ def _silenced_stdout() -> Iterator[None]:
 class Rounded:
     """The chosen values and the range each was allowed to move in."""
 
-    values: Array
-    low: Array
-    high: Array
+    values: F64
+    low: F64
+    high: F64
     widened: tuple[int, ...]  # indices whose range held no multiple of the step
     optimal: bool = True  # False when a stage stopped at its time limit
 
@@ -86,7 +84,7 @@ def allowed_range(value: float, step: float, spread: float) -> tuple[int, int, b
 
 
 def round_values(
-    values: Array, steps: Array, weights: Array, target_total: float, spread: float
+    values: F64, steps: F64, weights: F64, target_total: float, spread: float
 ) -> Rounded:
     """Choose x_b = n_b·step_b within range: the total Σ x_b·W_b as close as possible to T,
     then (among totals within TOTAL_TOLERANCE of that best) each x_b as close to v_b as possible.
@@ -115,16 +113,16 @@ def round_values(
 
 
 def _solve(
-    values: Array,
-    steps: Array,
-    weights: Array,
+    values: F64,
+    steps: F64,
+    weights: F64,
     target_total: float,
-    lo: Array,
-    hi: Array,
+    lo: F64,
+    hi: F64,
     slack: float | None,
     scale: float,
-    start: Array | None = None,
-) -> tuple[Array, bool]:
+    start: F64 | None = None,
+) -> tuple[F64, bool]:
     """One MILP. slack None: minimise |total − T|. Else: minimise Σ|x − v|/v, |total − T| ≤ slack.
 
     Variables: n_b (integer), e+ and e− (total deviation), d_b+ and d_b− (value deviation).

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.arrays import F64
 from econsim.scenario.earning_rule import expected_quantity, max_points
-
-Array = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -24,18 +23,18 @@ class Inputs:
     tiers: tuple[str, ...]
     behaviours: tuple[str, ...]
     is_core: NDArray[np.bool_]
-    points: Array
-    unit: Array
-    cap: Array
-    uptake: Array
-    multiplier: Array  # existing tier multipliers [t, b]; the adjusted group's are replaced
-    users: Array
-    core_share: Array
+    points: F64
+    unit: F64
+    cap: F64
+    uptake: F64
+    multiplier: F64  # existing tier multipliers [t, b]; the adjusted group's are replaced
+    users: F64
+    core_share: F64
     reserve_share: float
     adjust: str  # "core" or "non_core"
 
 
-def per_user_maximum(inp: Inputs) -> tuple[Array, Array, Array]:
+def per_user_maximum(inp: Inputs) -> tuple[F64, F64, F64]:
     """Step 3 before adjustment: non-core max K_t and core base max C_t per user.
 
     The adjusted group is taken at base value (no multiplier): step 3 sets its multiplier.
@@ -49,7 +48,7 @@ def per_user_maximum(inp: Inputs) -> tuple[Array, Array, Array]:
     return non_core_max, core_max, scaled
 
 
-def tier_multipliers(inp: Inputs, non_core_max: Array, core_max: Array) -> Array:
+def tier_multipliers(inp: Inputs, non_core_max: F64, core_max: F64) -> F64:
     """Step 3: the per-tier multiplier on the adjusted group that meets each core share.
 
     adjust core:      m·C / (m·C + K) = s  →  m = s·K / ((1 − s)·C)
@@ -68,26 +67,26 @@ def tier_multipliers(inp: Inputs, non_core_max: Array, core_max: Array) -> Array
     return np.where(already, 1.0, np.where(np.isfinite(m), m, np.nan))
 
 
-def adjusted_values(inp: Inputs, scaled: Array, m: Array) -> Array:
+def adjusted_values(inp: Inputs, scaled: F64, m: F64) -> F64:
     """Per-user maximum points per behaviour after step 3 (tier multiplier applied)."""
     adjusted = inp.is_core if inp.adjust == "core" else ~inp.is_core
     return np.where(adjusted[None, :], scaled * m[:, None], scaled)
 
 
-def effective_multiplier(inp: Inputs, m: Array) -> Array:
+def effective_multiplier(inp: Inputs, m: F64) -> F64:
     """The tier multiplier of every behaviour after step 3, [t, b]."""
     adjusted = inp.is_core if inp.adjust == "core" else ~inp.is_core
     return np.where(adjusted[None, :], m[:, None], inp.multiplier)
 
 
-def predicted_per_user(inp: Inputs, max_by_behaviour: Array) -> Array:
+def predicted_per_user(inp: Inputs, max_by_behaviour: F64) -> F64:
     """Step 4: predicted points per user per behaviour, [t, b] = max × uptake."""
     return max_by_behaviour * inp.uptake
 
 
-def predicted_core_amount(inp: Inputs) -> Array:
+def predicted_core_amount(inp: Inputs) -> F64:
     """Predicted core amount per user per tier (for a fixed-ratio budget)."""
-    amount: Array = (expected_quantity(inp.cap, inp.uptake) * inp.is_core[None, :]).sum(axis=1)
+    amount: F64 = (expected_quantity(inp.cap, inp.uptake) * inp.is_core[None, :]).sum(axis=1)
     return amount
 
 
@@ -101,6 +100,6 @@ def conversion_coefficient(target: float, ratio_before: float) -> float:
     return target / ratio_before
 
 
-def cost_per_user(points_per_user: Array, k: float, target: float) -> Array:
+def cost_per_user(points_per_user: F64, k: float, target: float) -> F64:
     """Step 5: money one user costs, predicted_t × k / target (also for the maximum)."""
     return points_per_user * k / target

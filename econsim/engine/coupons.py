@@ -23,13 +23,11 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.arrays import F64, I64
 from econsim.engine.model import CHURNED
 from econsim.engine.redemption import EPS, book_cost, book_spend, pay
 from econsim.engine.state import NEVER
 from econsim.engine.world import World
-
-I64 = NDArray[np.int64]
-F64 = NDArray[np.float64]
 
 
 class Purchases(NamedTuple):

@@ -10,13 +10,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.arrays import F64, I64
 from econsim.engine import coupons
 from econsim.engine.model import ACTIVE, CHURNED, DORMANT, N_STATES, NEW, Model
 from econsim.engine.world import World
 from econsim.scenario.earning_rule import points_for
-
-I64 = NDArray[np.int64]
-F64 = NDArray[np.float64]
 
 
 def draw_amounts(rng: np.random.Generator, model: Model, b: int, tiers: NDArray[np.int8]) -> F64:

@@ -20,11 +20,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.arrays import I64
 from econsim.engine.earning import DayEarnings
 from econsim.engine.state import NEVER
 from econsim.engine.world import World
 
-I64 = NDArray[np.int64]
 RETAINED, REFERRED = 1, 2  # milestone bits
 #: ``State.purchases`` stops counting here: a repeat buyer needs no more.
 AGAIN = 2

@@ -13,12 +13,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.arrays import F64, I64
 from econsim.engine.model import Model
 from econsim.errors import SimulationError
 from econsim.results import FUNNEL
-
-I64 = NDArray[np.int64]
-F64 = NDArray[np.float64]
 
 
 @dataclass

@@ -13,12 +13,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.arrays import F64, I64
 from econsim.scenario.amounts import DEFAULT_FREQUENCY, core_means, slot_probabilities
 from econsim.scenario.schema import Expiry, RepeatBuying, RuleChange, Scenario
 from econsim.scenario.season import daily_multipliers, redemption_multipliers
-
-F = NDArray[np.float64]
-Int = NDArray[np.int64]
 
 NEW, ACTIVE, DORMANT, CHURNED = 0, 1, 2, 3  # lifecycle states, the index of ``activity``
 N_STATES = CHURNED + 1
@@ -31,8 +29,8 @@ MIN_CV = 1e-6
 class Rules:
     """The parts of the design a rule change can alter during a run."""
 
-    points: F  # [B] base points per occurrence / per unit
-    prices: Int  # [K] points price of each catalog item
+    points: F64  # [B] base points per occurrence / per unit
+    prices: I64  # [K] points price of each catalog item
     expiry: Expiry
 
     def change(self, model: Model, rc: RuleChange) -> None:
@@ -54,8 +52,8 @@ class Rules:
 class Schedule:
     """The rules in force on each day: the design's, then each rule change from its day."""
 
-    points: F  # [D, B]
-    prices: Int  # [D, K]
+    points: F64  # [D, B]
+    prices: I64  # [D, K]
     expiry: tuple[Expiry, ...]  # [D]
 
 
@@ -73,40 +71,40 @@ class Model:
     coupons: tuple[str, ...]  # threshold coupons (coupon:NAME), then random coupons (random:NAME)
     packaged: tuple[str, ...]  # packaged campaigns
     is_core: NDArray[np.bool_]
-    kind_row: Int  # [B] a behaviour's row in State.count (non-core) or State.amount (core)
-    unit: F
-    cap: F  # [T, B] per-period cap (occurrences or amount)
-    daily_cap: Int  # [B] non-core daily cap
-    tier_mult: F  # [T, B]
-    uptake: F  # [T, B] actual uptake (population)
-    slot_p: F  # [T, B] non-core: chance per daily slot
-    core_rate: F  # [T, B] core: occurrences per day
-    amount_mean: F  # [T, B] core: mean amount per occurrence
-    amount_cv: F  # [T, B]
-    amount_dist: Int  # [T, B] DIST_CODES
-    item_cost: F
+    kind_row: I64  # [B] a behaviour's row in State.count (non-core) or State.amount (core)
+    unit: F64
+    cap: F64  # [T, B] per-period cap (occurrences or amount)
+    daily_cap: I64  # [B] non-core daily cap
+    tier_mult: F64  # [T, B]
+    uptake: F64  # [T, B] actual uptake (population)
+    slot_p: F64  # [T, B] non-core: chance per daily slot
+    core_rate: F64  # [T, B] core: occurrences per day
+    amount_mean: F64  # [T, B] core: mean amount per occurrence
+    amount_cv: F64  # [T, B]
+    amount_dist: I64  # [T, B] DIST_CODES
+    item_cost: F64
     item_closed: NDArray[np.bool_]
-    item_use_rate: F
-    item_stock: Int  # -1 = unlimited
-    item_pref: F  # normalised weights
-    game_cost_points: Int
-    game_win_p: F
-    game_prize_cost: F
-    game_play_p: F
-    propensity: F  # [T]
-    activity: F  # [N_STATES] rate multiplier by lifecycle state
-    tier_thresholds: F  # [T]
+    item_use_rate: F64
+    item_stock: I64  # -1 = unlimited
+    item_pref: F64  # normalised weights
+    game_cost_points: I64
+    game_win_p: F64
+    game_prize_cost: F64
+    game_play_p: F64
+    propensity: F64  # [T]
+    activity: F64  # [N_STATES] rate multiplier by lifecycle state
+    tier_thresholds: F64  # [T]
     tier_metric_is_core: bool
     fixed_tiers: bool  # no entry rules above the lowest: layers, never reviewed
-    tier_share: F  # [T] population shares, normalised: day-0 users (and layers) by share
+    tier_share: F64  # [T] population shares, normalised: day-0 users (and layers) by share
     lot_count: int
     repeat_buying: RepeatBuying | None  # per-user pace and drop-out, when lifecycle is on
     first_core: int  # the core behaviour of a first purchase (-1: none)
-    month_key: Int  # [D] month index of each day
+    month_key: I64  # [D] month index of each day
     month_end: NDArray[np.bool_]  # [D]
     year_end: NDArray[np.bool_]  # [D]
-    season: F | None  # [D, B] the calendar's multiplier on each rate (None: flat)
-    season_redeem: F | None  # [D] festivals' multiplier on redemption propensity
+    season: F64 | None  # [D, B] the calendar's multiplier on each rate (None: flat)
+    season_redeem: F64 | None  # [D] festivals' multiplier on redemption propensity
     retention_days: tuple[int, ...] = (1, 3, 7, 30)  # day-k retention counted
     retained_after: int = 30  # the AARRR funnel's retention stage, days after joining
     extra_sources: dict[str, int] = field(default_factory=dict)
@@ -148,7 +146,7 @@ class Model:
         return Schedule(points, prices, tuple(expiry))
 
 
-def _calendar(start: dt.date, days: int) -> tuple[Int, NDArray[np.bool_], NDArray[np.bool_]]:
+def _calendar(start: dt.date, days: int) -> tuple[I64, NDArray[np.bool_], NDArray[np.bool_]]:
     dates = [start + dt.timedelta(days=i) for i in range(days + 1)]
     keys = np.array([(x.year - start.year) * 12 + x.month - start.month for x in dates])
     month_end = keys[1:] != keys[:-1]
@@ -180,7 +178,7 @@ def _sources(s: Scenario) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _uptake(s: Scenario, tiers: tuple[str, ...], behaviours: tuple[str, ...]) -> F:
+def _uptake(s: Scenario, tiers: tuple[str, ...], behaviours: tuple[str, ...]) -> F64:
     """[T, B] actual uptake: the population's, else the design's, scaled and capped at 1."""
     d, p = s.design, s.population
     uptake = np.array(
@@ -189,12 +187,12 @@ def _uptake(s: Scenario, tiers: tuple[str, ...], behaviours: tuple[str, ...]) ->
             for t in tiers
         ]
     )
-    out: F = np.minimum(uptake * p.uptake_scale, 1.0)
+    out: F64 = np.minimum(uptake * p.uptake_scale, 1.0)
     return out
 
 
 def _core_tables(
-    s: Scenario, tiers: tuple[str, ...], behaviours: tuple[str, ...], uptake: F, cap: F
+    s: Scenario, tiers: tuple[str, ...], behaviours: tuple[str, ...], uptake: F64, cap: F64
 ) -> dict[str, Any]:
     """Core behaviours: occurrences per day and the amount distribution per occurrence."""
     d, p = s.design, s.population
@@ -279,7 +277,7 @@ def _tier_tables(s: Scenario, tiers: tuple[str, ...]) -> dict[str, Any]:
     }
 
 
-def _activity(s: Scenario) -> F:
+def _activity(s: Scenario) -> F64:
     """[N_STATES] rate multiplier by lifecycle state (churned users do nothing)."""
     lc = s.population.lifecycle
     if not lc.enabled:
@@ -287,10 +285,10 @@ def _activity(s: Scenario) -> F:
     return np.array([lc.activity_new, 1.0, lc.activity_dormant, 0.0])
 
 
-def kind_rows(is_core: NDArray[np.bool_]) -> Int:
+def kind_rows(is_core: NDArray[np.bool_]) -> I64:
     """Each behaviour's row among its kind: the state counts non-core occurrences and sums
     core amounts, each only for the behaviours of its kind."""
-    rows: Int = np.where(is_core, np.cumsum(is_core) - 1, np.cumsum(~is_core) - 1)
+    rows: I64 = np.where(is_core, np.cumsum(is_core) - 1, np.cumsum(~is_core) - 1)
     return rows.astype(np.int64)
 
 

@@ -20,15 +20,12 @@ draw.
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import NDArray
 
+from econsim.arrays import F64, I64
 from econsim.engine.earning import DayEarnings
 from econsim.engine.redemption import book_cost
 from econsim.engine.world import World
 from econsim.scenario.schema import PackagedCampaign
-
-I64 = NDArray[np.int64]
-F64 = NDArray[np.float64]
 
 
 def take_part(world: World, acc: DayEarnings) -> None:

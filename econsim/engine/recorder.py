@@ -17,13 +17,9 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.arrays import F64, I8, I64
 from econsim.engine.model import Model
 
-I64 = NDArray[np.int64]
-I8 = NDArray[np.int8]
-F64 = NDArray[np.float64]
-
-#: The fit log's redemption event: the last of the names ``EventRecorder.columns`` lists.
 REDEMPTION = -1
 #: The live log's columns, in file order.
 LEDGER_COLUMNS = ("user_id", "date", "event", "amount", "item", "points", "tier", "cost")

@@ -11,12 +11,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.arrays import I64
 from econsim.engine import lots
 from econsim.engine.model import CHURNED
 from econsim.engine.state import NEVER
 from econsim.engine.world import World
-
-I64 = NDArray[np.int64]
 
 
 def _rank_within(groups: I64) -> I64:

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import NDArray
 
+from econsim.arrays import F64
 from econsim.engine.executors import Executor
 from econsim.engine.run import check_parallel_memory
 from econsim.errors import Problem, ScenarioError
@@ -30,7 +30,6 @@ from econsim.scenario.schema import PACKAGINGS, Scenario
 if TYPE_CHECKING:
     import pandas as pd
 
-F = NDArray[np.float64]
 CONFIDENCE = 0.95
 
 
@@ -52,7 +51,7 @@ class Difference:
         return bool(self.low > 0 or self.high < 0)
 
 
-def paired_difference(base: F, other: F) -> tuple[float, float, float]:
+def paired_difference(base: F64, other: F64) -> tuple[float, float, float]:
     """Mean of ``other − base`` over replications and its 95% interval (NaN with one)."""
     return mean_interval(other - base, CONFIDENCE)
 
@@ -69,7 +68,7 @@ class Comparison:
     def heading(self) -> str:
         return self.title or " vs ".join(self.labels)
 
-    def figures(self, design: int) -> dict[str, F]:
+    def figures(self, design: int) -> dict[str, F64]:
         """Key figures of one design, one value per replication."""
         r = self.runs[design]
         return key_figures(r.results, r.metrics)

@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
+from econsim.arrays import F64
 from econsim.metrics.figures import NAMES, key_figures
 from econsim.pipeline import run
 from econsim.scenario.schema import Scenario
 
-F = NDArray[np.float64]
 STATS = ("mean", "sd", "p5", "p95")
 DAILY = (
     "consumption_rate", "consumption_rate_30d", "consumer_share", "issued", "consumed",
@@ -37,10 +36,10 @@ class PointTask:
 @dataclass(frozen=True)
 class PointResult:
     index: int
-    figures: dict[str, F]  # one value per replication
+    figures: dict[str, F64]  # one value per replication
     healthy: bool
     within_budget: bool
-    daily: dict[str, F]  # [replication, day]
+    daily: dict[str, F64]  # [replication, day]
 
 
 def run_point(task: PointTask) -> PointResult:
@@ -68,7 +67,7 @@ def run_point(task: PointTask) -> PointResult:
     )
 
 
-def statistics(values: F) -> dict[str, float]:
+def statistics(values: F64) -> dict[str, float]:
     """Mean, standard deviation and 5–95% range over replications (NaN-aware)."""
     finite = values[np.isfinite(values)]
     if finite.size == 0:

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy import optimize
 from scipy.special import gammaln, hyp2f1
 
-F = NDArray[np.float64]
+from econsim.arrays import F64
+
 NAMES = ("r", "alpha", "a", "b")
 
 
@@ -25,9 +25,9 @@ class RepeatPurchases:
     """Per user, what BG/NBD fits on: repeat purchases (x), the time of the last one (t_x)
     and the time observed (T), in days."""
 
-    x: F
-    t_x: F
-    T: F
+    x: F64
+    t_x: F64
+    T: F64
 
 
 @dataclass(frozen=True)
@@ -56,15 +56,15 @@ class BGNBD:
         """Mean drop-out chance after a purchase: a / (a + b)."""
         return self.a / (self.a + self.b)
 
-    def p_alive(self, s: RepeatPurchases) -> F:
+    def p_alive(self, s: RepeatPurchases) -> F64:
         """Each user's probability of still being alive at the end of observation."""
         r, alpha, a, b = self.params
         x, t_x, T = s.x, s.t_x, s.T
         ratio = np.where(x > 0, a / np.maximum(b + x - 1, 1e-12), 0.0)
-        out: F = 1.0 / (1.0 + ratio * ((alpha + T) / (alpha + t_x)) ** (r + x))
+        out: F64 = 1.0 / (1.0 + ratio * ((alpha + T) / (alpha + t_x)) ** (r + x))
         return out
 
-    def expected(self, t: float | F) -> float | F:
+    def expected(self, t: float | F64) -> float | F64:
         """Expected repeat purchases of a new user in ``t`` days: E[X(t)]."""
         r, alpha, a, b = self.params
         t = np.asarray(t, dtype=float)
@@ -75,7 +75,7 @@ class BGNBD:
         return float(value) if value.ndim == 0 else value
 
 
-def log_likelihood(params: F, s: RepeatPurchases) -> F:
+def log_likelihood(params: F64, s: RepeatPurchases) -> F64:
     """Each user's log-likelihood under (r, α, a, b)."""
     r, alpha, a, b = params
     x, t_x, T = s.x, s.t_x, s.T
@@ -85,16 +85,16 @@ def log_likelihood(params: F, s: RepeatPurchases) -> F:
     with np.errstate(divide="ignore", invalid="ignore"):
         a4 = np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + t_x)
     a4 = np.where(x > 0, a4, -np.inf)
-    out: F = a1 + a2 + np.logaddexp(a3, a4)
+    out: F64 = a1 + a2 + np.logaddexp(a3, a4)
     return out
 
 
-def _negative(log_params: F, s: RepeatPurchases) -> float:
+def _negative(log_params: F64, s: RepeatPurchases) -> float:
     value = -float(log_likelihood(np.exp(log_params), s).sum())
     return value if np.isfinite(value) else 1e300
 
 
-def _hessian(fn: Callable[[F], float], x: F, step: float = 1e-4) -> F:
+def _hessian(fn: Callable[[F64], float], x: F64, step: float = 1e-4) -> F64:
     """Central-difference Hessian of a scalar function (for standard errors)."""
     n = x.size
     h = np.zeros((n, n))

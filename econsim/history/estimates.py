@@ -13,15 +13,13 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+from econsim.arrays import F64, I64
 from econsim.engine.model import Model
 from econsim.history import propensity
 from econsim.history.events import REDEMPTION, EventLog
 from econsim.history.rfm import rfm_classes
 from econsim.scenario.earning_rule import points_for, realised_uptake
 
-F = NDArray[np.float64]
-Int = NDArray[np.int64]
-#: The amount families tried, by the names the scenario format uses.
 FAMILIES = {"lognormal": stats.lognorm, "gamma": stats.gamma, "exponential": stats.expon}
 
 
@@ -46,18 +44,18 @@ class AmountFit:
     cv: float
     ks: float  # Kolmogorov–Smirnov distance between the data and the fitted distribution
     n: int
-    amounts: F = field(repr=False)
+    amounts: F64 = field(repr=False)
     fitted: Any = field(repr=False)  # the frozen scipy distribution
 
 
-def _mean_se(values: F) -> tuple[float, float]:
+def _mean_se(values: F64) -> tuple[float, float]:
     if values.size == 0:
         return float("nan"), float("nan")
     se = float(values.std(ddof=1) / math.sqrt(values.size)) if values.size > 1 else float("nan")
     return float(values.mean()), se
 
 
-def _points(log: EventLog, model: Model, tier: Int) -> F:
+def _points(log: EventLog, model: Model, tier: I64) -> F64:
     """Points each event earned under the design (caps and campaigns aside)."""
     nb = len(model.behaviours)
     b = np.minimum(log.event, nb - 1)
@@ -68,11 +66,11 @@ def _points(log: EventLog, model: Model, tier: Int) -> F:
     quantity = np.where(model.is_core[b], np.nan_to_num(log.amount, nan=0.0), 1.0)
     earned = points_for(quantity, model.unit[b], points[b], model.tier_mult[t, b])
     raw = np.where(model.is_core[b], np.floor(earned + 1e-9), earned)
-    out: F = np.where(behaviour, raw, 0.0)
+    out: F64 = np.where(behaviour, raw, 0.0)
     return out
 
 
-def user_tiers(log: EventLog, model: Model, window: int) -> Int:
+def user_tiers(log: EventLog, model: Model, window: int) -> I64:
     """Each user's tier at the end of the log, by the design's rules (or RFM classes)."""
     s = model.scenario
     n_users = len(log.users)
@@ -103,7 +101,7 @@ def user_tiers(log: EventLog, model: Model, window: int) -> Int:
 MIN_AMOUNTS = 5
 
 
-def _fit_amounts(x: F, tier: str, behaviour: str) -> AmountFit | None:
+def _fit_amounts(x: F64, tier: str, behaviour: str) -> AmountFit | None:
     """The best of lognormal, gamma and exponential by AIC (location fixed at 0); "fixed"
     when every amount is the same (one product at one price); None with too few amounts."""
     x = x[np.isfinite(x) & (x > 0)]
@@ -132,7 +130,7 @@ def _fit_amounts(x: F, tier: str, behaviour: str) -> AmountFit | None:
     return AmountFit(tier, behaviour, name, mean, cv, ks, int(x.size), x, frozen)
 
 
-def _propensity(log: EventLog, model: Model, tier: Int) -> tuple[F, F, Int]:
+def _propensity(log: EventLog, model: Model, tier: I64) -> tuple[F64, F64, I64]:
     """Redemption propensity per tier by maximum likelihood (econsim.history.propensity).
 
     Balances are rebuilt from the design's point values, day by day.
@@ -190,7 +188,7 @@ class TierEstimates:
     cautions: list[str] = field(default_factory=list)  # what these estimates could not know
 
 
-def tier_shares(tier: Int, model: Model) -> tuple[F, list[Estimate]]:
+def tier_shares(tier: I64, model: Model) -> tuple[F64, list[Estimate]]:
     """Each tier's share of the users, with its binomial standard error."""
     n_users = tier.size
     counts = np.bincount(tier, minlength=len(model.tiers))
@@ -199,11 +197,11 @@ def tier_shares(tier: Int, model: Model) -> tuple[F, list[Estimate]]:
         share = counts[t] / n_users
         se = math.sqrt(share * (1 - share) / n_users)
         estimates.append(Estimate(f"share of tier {name}", share, se, n_users))
-    shares: F = counts / n_users
+    shares: F64 = counts / n_users
     return shares, estimates
 
 
-def tier_estimates(log: EventLog, model: Model, tier: Int, periods: F) -> TierEstimates:
+def tier_estimates(log: EventLog, model: Model, tier: I64, periods: F64) -> TierEstimates:
     """Shares, uptake, core frequencies and amounts of every tier."""
     shares, share_estimates = tier_shares(tier, model)
     out = TierEstimates(estimates=share_estimates)
@@ -220,7 +218,7 @@ def _behaviour_estimates(
     model: Model,
     members: NDArray[np.bool_],
     tb: tuple[int, int],
-    periods: F,
+    periods: F64,
     entry: dict[str, Any],
     out: TierEstimates,
 ) -> None:
@@ -262,7 +260,7 @@ def _behaviour_estimates(
     entry["uptake"][bname] = round(float(np.clip(np.nan_to_num(uptake), 0.0, 1.0)), 6)
 
 
-def propensity_estimates(log: EventLog, model: Model, tier: Int, out: TierEstimates) -> None:
+def propensity_estimates(log: EventLog, model: Model, tier: I64, out: TierEstimates) -> None:
     """Redemption propensity per tier, when the log has redemptions."""
     if not log.of(REDEMPTION).any():
         return

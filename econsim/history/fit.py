@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import NDArray
 
+from econsim.arrays import F64, I64
 from econsim.engine.model import Model, compile_model
 from econsim.errors import Problem
 from econsim.history import bgnbd
@@ -41,9 +41,6 @@ from econsim.scenario.variants import with_overrides
 if TYPE_CHECKING:
     import pandas as pd
 
-F = NDArray[np.float64]
-Int = NDArray[np.int64]
-#: Share of gaps between active days shorter than the dormancy threshold.
 DORMANCY_QUANTILE = 0.9
 #: A calibration window shorter than this misses part of the seasonal cycle.
 SEASON_DAYS = 365
@@ -69,8 +66,8 @@ class Fit:
     amounts: tuple[AmountFit, ...]
     lifecycle: bgnbd.BGNBD | None
     users: tuple[str, ...]
-    user_tier: Int
-    p_alive: F
+    user_tier: I64
+    p_alive: F64
     buying: bgnbd.RepeatPurchases  # each user's repeat purchases, last purchase and time observed
     tier_names: tuple[str, ...]
     cautions: tuple[str, ...] = ()  # what the estimates cannot know, in words
@@ -108,7 +105,7 @@ class Fit:
         return scenario_from_dict(data, f"<fit of {self.source}>")
 
 
-def _purchases(log: EventLog, model: Model) -> tuple[Int, Int]:
+def _purchases(log: EventLog, model: Model) -> tuple[I64, I64]:
     """(user, day) of every core event: the purchases BG/NBD counts (several a day count
     as several, as the engine simulates them)."""
     nb = len(model.behaviours)
@@ -284,7 +281,7 @@ def _dormancy(log: EventLog) -> tuple[int, int]:
 
 
 def _acquisition(
-    first: Int, window: int, cutoff: int, cohort: bool
+    first: I64, window: int, cutoff: int, cohort: bool
 ) -> tuple[dict[str, Any], list[Estimate]]:
     """Initial users (first seen by ``cutoff``) and acquisitions per day after it."""
     initial = int((first <= cutoff).sum())

@@ -19,9 +19,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import optimize
 
-F = NDArray[np.float64]
-Int = NDArray[np.int64]
-#: Users per block of the forward pass (bounds memory: block × items floats).
+from econsim.arrays import F64, I64
+
 BLOCK = 20_000
 #: User-days per tier beyond which a fixed random sample of users is used (memory).
 MAX_CELLS = 40_000_000
@@ -32,12 +31,12 @@ class Days:
     """Per user and day: the balance when redemption is decided, the item redeemed (-1:
     none), and whether the day counts. Arrays are [users, days]."""
 
-    balance: F
-    redeemed: Int
+    balance: F64
+    redeemed: I64
     counts: NDArray[np.bool_]
 
 
-def user_days(u: Int, d: Int, before: F, end: F, item: Int, users: int, days: int) -> Days:
+def user_days(u: I64, d: I64, before: F64, end: F64, item: I64, users: int, days: int) -> Days:
     """Dense user-day arrays from per-(user, event day) rows sorted by user and day."""
     last_end = np.full((users, days), np.nan)
     last_end[u, d] = end
@@ -61,7 +60,7 @@ def user_days(u: Int, d: Int, before: F, end: F, item: Int, users: int, days: in
     return Days(balance, redeemed, counts)
 
 
-def log_likelihood(p: float, days: Days, prices: F, pref: F, retarget: float) -> float:
+def log_likelihood(p: float, days: Days, prices: F64, pref: F64, retarget: float) -> float:
     """log P(observed redemptions | p) summed over the users in ``days``."""
     total = 0.0
     n = days.balance.shape[0]
@@ -93,7 +92,7 @@ def log_likelihood(p: float, days: Days, prices: F, pref: F, retarget: float) ->
     return total
 
 
-def fit_propensity(days: Days, prices: F, pref: F, retarget: float) -> tuple[float, float]:
+def fit_propensity(days: Days, prices: F64, pref: F64, retarget: float) -> tuple[float, float]:
     """Maximum-likelihood p and its standard error (observed information)."""
     if not (days.redeemed >= 0).any():
         return float("nan"), float("nan")

@@ -30,15 +30,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
+from econsim.arrays import F64, I64
 from econsim.history import bgnbd
 from econsim.history.bgnbd import BGNBD, RepeatPurchases
 from econsim.history.estimates import Estimate
 from econsim.scenario.season import MONTHS, WEEKDAYS, YEAR, festival_range
 
-F = NDArray[np.float64]
-Int = NDArray[np.int64]
 RAKE_ROUNDS = 200  # IPF rounds: converged to 1e-10 well before on every log tried
 #: Days after joining left out of the season: the joining day holds the first purchase (not
 #: a repeat), and the few same-day repeats the engine draws there fall between BG/NBD's days.
@@ -58,18 +56,18 @@ class SeasonFit:
     estimates: tuple[Estimate, ...]
     section: dict[str, Any]  # population.seasonality
     lifecycle: BGNBD  # BG/NBD in operational time: the rates of an average day
-    clock: F  # [window + 1] operational time at the start of each day
+    clock: F64  # [window + 1] operational time at the start of each day
 
 
-def settled_purchases(user: Int, day: Int, first: Int, window: int) -> F:
+def settled_purchases(user: I64, day: I64, first: I64, window: int) -> F64:
     """Purchases per day by members past their first ``SETTLE_DAYS`` (the first purchase,
     on the joining day, among those left out)."""
     settled = day - first[user] >= SETTLE_DAYS
-    out: F = np.bincount(day[settled], minlength=window).astype(float)[:window]
+    out: F64 = np.bincount(day[settled], minlength=window).astype(float)[:window]
     return out
 
 
-def expected_repeats(model: BGNBD, joined: Int, clock: F) -> F:
+def expected_repeats(model: BGNBD, joined: I64, clock: F64) -> F64:
     """BG/NBD's expected repeat purchases per unit of operational time on each day, of the
     members who had joined ``SETTLE_DAYS`` or more before it (``clock[d]``: operational
     time at the start of day d).
@@ -84,18 +82,18 @@ def expected_repeats(model: BGNBD, joined: Int, clock: F) -> F:
     length = np.maximum(np.diff(clock), 1e-12)[:, None]
     rate = np.diff(bought, axis=0) / length  # per unit of operational time
     after = np.arange(window)[:, None] - days[None, :] >= SETTLE_DAYS
-    out: F = (np.where(after, rate, 0.0) * cohort[None, :]).sum(axis=1)
+    out: F64 = (np.where(after, rate, 0.0) * cohort[None, :]).sum(axis=1)
     return out
 
 
-def operational(s: RepeatPurchases, first: Int, clock: F) -> RepeatPurchases:
+def operational(s: RepeatPurchases, first: I64, clock: F64) -> RepeatPurchases:
     """Each member's (x, t_x, T) measured in operational time."""
     last = first + np.rint(s.t_x).astype(np.int64)
     end = first + np.rint(s.T).astype(np.int64)
     return RepeatPurchases(s.x, clock[last] - clock[first], clock[end] - clock[first])
 
 
-def _keys(start: dt.date, window: int, festivals: Mapping[str, str]) -> tuple[Int, Int, Int]:
+def _keys(start: dt.date, window: int, festivals: Mapping[str, str]) -> tuple[I64, I64, I64]:
     dates = [start + dt.timedelta(days=i) for i in range(window)]
     month = np.array([d.month - 1 for d in dates], np.int64)
     weekday = np.array([d.weekday() for d in dates], np.int64)
@@ -106,7 +104,7 @@ def _keys(start: dt.date, window: int, festivals: Mapping[str, str]) -> tuple[In
     return month, weekday, fest
 
 
-def _rake(actual: F, base: F, keys: list[tuple[Int, int]]) -> list[F]:
+def _rake(actual: F64, base: F64, keys: list[tuple[I64, int]]) -> list[F64]:
     """IPF: multipliers per level of each key (−1 = not in any level) for Poisson MLE."""
     factors = [np.ones(size) for _, size in keys]
     for _ in range(RAKE_ROUNDS):
@@ -119,16 +117,16 @@ def _rake(actual: F, base: F, keys: list[tuple[Int, int]]) -> list[F]:
     return factors
 
 
-def _at(key: Int, factor: F) -> F:
+def _at(key: I64, factor: F64) -> F64:
     if factor.size == 0:  # no festivals named
         return np.ones(key.size)
-    out: F = np.where(key >= 0, factor[np.maximum(key, 0)], 1.0)
+    out: F64 = np.where(key >= 0, factor[np.maximum(key, 0)], 1.0)
     return out
 
 
 def fit_season(
-    events: tuple[Int, Int],
-    first: Int,
+    events: tuple[I64, I64],
+    first: I64,
     s: RepeatPurchases,
     start: dt.date,
     model: BGNBD,
@@ -155,28 +153,28 @@ def fit_season(
     return _result(actual, keys, factors, festivals, dispersion, start, model)
 
 
-def _clock(daily: F) -> F:
+def _clock(daily: F64) -> F64:
     """Operational time at the start of each day (and after the last)."""
-    out: F = np.concatenate([[0.0], np.cumsum(daily)])
+    out: F64 = np.concatenate([[0.0], np.cumsum(daily)])
     return out
 
 
-def _product(keys: list[tuple[Int, int]], factors: list[F]) -> F:
-    out: F = np.prod([_at(k, f) for (k, _), f in zip(keys, factors, strict=True)], axis=0)
+def _product(keys: list[tuple[I64, int]], factors: list[F64]) -> F64:
+    out: F64 = np.prod([_at(k, f) for (k, _), f in zip(keys, factors, strict=True)], axis=0)
     return out
 
 
-def _normalised(daily: F, start: dt.date) -> F:
+def _normalised(daily: F64, start: dt.date) -> F64:
     """Scaled to average 1 over the year from ``start`` (as the engine scales a season)."""
     year = daily[:YEAR] if daily.size >= YEAR else daily
-    out: F = daily / year.mean()
+    out: F64 = daily / year.mean()
     return out
 
 
 def _result(
-    actual: F,
-    keys: list[tuple[Int, int]],
-    factors: list[F],
+    actual: F64,
+    keys: list[tuple[I64, int]],
+    factors: list[F64],
     festivals: dict[str, str],
     dispersion: float,
     start: dt.date,

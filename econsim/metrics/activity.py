@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from econsim.metrics.series import F, Series, known, ratio, rolling_sum
+from econsim.arrays import F64
+from econsim.metrics.series import Series, known, ratio, rolling_sum
 from econsim.results import Results
 
 #: The window of stickiness's mean DAU (and of MAU).
@@ -50,7 +51,7 @@ def activity(r: Results) -> Activity:
     dau, wau, mau = (r.total(n).astype(float) for n in ("active", "wau", "mau"))
     window = np.minimum(days + 1, MONTH)  # the first days average what they have
     mean_dau = rolling_sum(dau, MONTH) / window
-    sticky: F = ratio(mean_dau, mau)
+    sticky: F64 = ratio(mean_dau, mau)
     last = {n: r[n][:, -1].mean(axis=0) for n in ("active", "wau", "mau")}
     return Activity(
         dau=Series("DAU", "users", days, dau),

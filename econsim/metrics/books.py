@@ -19,14 +19,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.arrays import F64
 from econsim.engine.lots import AGING_LABELS
 from econsim.metrics.deferred_revenue import DeferredRevenue, deferred_revenue
 from econsim.metrics.deferred_revenue import marketing_provision as provision
 from econsim.metrics.rollforward import SOURCES, RollForward, roll_forward
 from econsim.metrics.series import by_group
 from econsim.results import Results
-
-F = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -46,11 +45,11 @@ class Books:
     """Every statement finance books from one run (means over replications)."""
 
     roll_forward: RollForward
-    aging: dict[str, F]  # tier → points by bucket (30, 90, 180, 365 days, later, never)
+    aging: dict[str, F64]  # tier → points by bucket (30, 90, 180, 365 days, later, never)
     aging_labels: tuple[str, ...]
     deferred: DeferredRevenue
-    provision: F  # marketing provision at each period's close (money)
-    cost_per_tier: dict[str, F]  # tier → cost per member in each period
+    provision: F64  # marketing provision at each period's close (money)
+    cost_per_tier: dict[str, F64]  # tier → cost per member in each period
     planned: dict[str, float]  # tier → the calibration's cost per member per period
     growth: Growth
 
@@ -74,12 +73,12 @@ class Books:
         }
 
 
-def _aging(r: Results) -> dict[str, F]:
+def _aging(r: Results) -> dict[str, F64]:
     last = r["aging"][:, -1].astype(float).mean(axis=0)  # [bucket, tier] at the horizon
     return {tier: last[:, i] for i, tier in enumerate(r.tiers)}
 
 
-def _per_period(r: Results) -> tuple[NDArray[np.int64], F, F]:
+def _per_period(r: Results) -> tuple[NDArray[np.int64], F64, F64]:
     """Period index of each day, user-periods per tier per period, cost per tier per period."""
     d = r.scenario.design
     periods = np.arange(r.days) // d.period_days
@@ -97,7 +96,7 @@ def _per_period(r: Results) -> tuple[NDArray[np.int64], F, F]:
 RAMP_UP_DAYS = 90
 
 
-def _growth(users: F, cost: F, full: NDArray[np.bool_], starts: NDArray[np.int64]) -> Growth:
+def _growth(users: F64, cost: F64, full: NDArray[np.bool_], starts: NDArray[np.int64]) -> Growth:
     """Least squares of log cost on log members over the full periods with cost, after the
     ramp-up."""
     members, spent = users.sum(axis=1), cost.sum(axis=1)
@@ -119,7 +118,7 @@ def _growth(users: F, cost: F, full: NDArray[np.bool_], starts: NDArray[np.int64
     return Growth(float(slope), se, int(x.size), last, projected, note)
 
 
-def _deferred(r: Results, rf: RollForward, starts: list[str]) -> tuple[DeferredRevenue, F]:
+def _deferred(r: Results, rf: RollForward, starts: list[str]) -> tuple[DeferredRevenue, F64]:
     """The schedule from the run's ledger: sales = core amount when core behaviours are
     purchases; their points' share of each period's redemptions is their share of the
     points issued so far (the ledger spends points, not their sources)."""

@@ -30,7 +30,8 @@ from typing import Literal
 
 import numpy as np
 
-from econsim.metrics.series import F, month_index
+from econsim.arrays import F64
+from econsim.metrics.series import month_index
 from econsim.results import Results
 from econsim.scenario.schema import Expiry
 
@@ -52,7 +53,7 @@ class Breakage:
     expirable_share: float  # issued points whose expiry date fell within the horizon
     redemption_share: float  # of the points outstanding at the horizon, the share redeemed
     liability: float  # outstanding × cost per point × redemption_share (NaN: nothing priced)
-    by_replication: F
+    by_replication: F64
 
 
 def expiry_policy(r: Results) -> Expiry:
@@ -80,20 +81,20 @@ def expiry_days(r: Results, policy: Expiry) -> np.ndarray:
     return out
 
 
-def _held_by_day(issued: F, outstanding: float) -> F:
+def _held_by_day(issued: F64, outstanding: float) -> F64:
     """The outstanding balance split over issue days, newest first (FIFO spends the oldest)."""
     newer = np.cumsum(issued[::-1])[::-1] - issued  # issued after each day
-    out: F = np.clip(outstanding - newer, 0.0, issued)
+    out: F64 = np.clip(outstanding - newer, 0.0, issued)
     return out
 
 
-def _hazard(consumed: F, outstanding: F) -> float:
+def _hazard(consumed: F64, outstanding: F64) -> float:
     days = slice(-HAZARD_DAYS, None)
     exposure = float(outstanding[days].sum())
     return float(consumed[days].sum()) / exposure if exposure > 0 else 0.0
 
 
-def _churn(churned: F, users: F) -> float:
+def _churn(churned: F64, users: F64) -> float:
     """Daily churn hazard of members over the trailing days (0 without a lifecycle)."""
     days = slice(-HAZARD_DAYS, None)
     exposure = float(users[days].sum())
@@ -101,7 +102,7 @@ def _churn(churned: F, users: F) -> float:
     return gone / exposure if exposure > 0 else 0.0
 
 
-def redeemed_by(days_left: F, hazard: float, churn: float) -> F:
+def redeemed_by(days_left: F64, hazard: float, churn: float) -> F64:
     """Chance a held point is redeemed within ``days_left`` days (churn takes the rest).
 
     Competing daily risks: redeemed at ``hazard``, or its holder churns at ``churn`` and
@@ -110,7 +111,7 @@ def redeemed_by(days_left: F, hazard: float, churn: float) -> F:
     both = min(1.0, hazard + churn)
     if both <= 0:
         return np.zeros_like(days_left)
-    out: F = hazard / (hazard + churn) * (1.0 - (1.0 - both) ** days_left)
+    out: F64 = hazard / (hazard + churn) * (1.0 - (1.0 - both) ** days_left)
     return out
 
 
@@ -132,14 +133,14 @@ def _estimate(r: Results, i: int, last_day: np.ndarray) -> tuple[float, str]:
     return float((r.total("expired")[i].sum() + lost.sum()) / total), "hazard to expiry"
 
 
-def _observed(consumed: F, expired: F, issued: F, outstanding: F) -> float:
+def _observed(consumed: F64, expired: F64, issued: F64, outstanding: F64) -> float:
     left = consumed.sum() + expired.sum()
     share = consumed.sum() / left if left > 0 else 1.0
     total = issued.sum()
     return float((expired.sum() + outstanding[-1] * (1 - share)) / total) if total else np.nan
 
 
-def breakage(r: Results, cost_per_point: F) -> Breakage:
+def breakage(r: Results, cost_per_point: F64) -> Breakage:
     """Breakage of a run with its basis; ``cost_per_point`` per replication prices liability."""
     issued = r.total("issued").astype(float)
     consumed = r.total("redeemed").astype(float)
@@ -180,8 +181,8 @@ def breakage(r: Results, cost_per_point: F) -> Breakage:
     )
 
 
-def _outstanding_redeemed(lost: F, held: F) -> F:
+def _outstanding_redeemed(lost: F64, held: F64) -> F64:
     """Share of the points outstanding that will be redeemed, given the points to be lost."""
     safe = np.where(held > 0, held, 1.0)
-    out: F = np.where(held > 0, 1.0 - np.clip(lost, 0.0, None) / safe, 1.0)
+    out: F64 = np.where(held > 0, 1.0 - np.clip(lost, 0.0, None) / safe, 1.0)
     return np.clip(out, 0.0, 1.0)

@@ -30,13 +30,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from econsim.arrays import F64
 from econsim.errors import EconsimError
 from econsim.protocol import html_table, pandas
 
 if TYPE_CHECKING:
     import pandas as pd
-
-F = NDArray[np.float64]
 
 
 class FinanceInputError(EconsimError, ValueError):
@@ -48,15 +47,15 @@ class DeferredRevenue:
     """The per-period schedule: what was allocated to points, recognised, and still owed."""
 
     periods: tuple[str, ...]
-    sales: F
-    points: F
-    value_per_point: F
-    redemption_share: F
-    redeemed: F
-    allocated: F
-    recognised: F
-    catch_up: F  # part of ``recognised`` from re-estimating the redemption share
-    liability: F  # contract liability at the period's close
+    sales: F64
+    points: F64
+    value_per_point: F64
+    redemption_share: F64
+    redeemed: F64
+    allocated: F64
+    recognised: F64
+    catch_up: F64  # part of ``recognised`` from re-estimating the redemption share
+    liability: F64  # contract liability at the period's close
 
     COLUMNS = ("sales", "points", "value_per_point", "redemption_share", "redeemed",
                "allocated", "recognised", "catch_up", "liability")  # fmt: skip
@@ -97,7 +96,7 @@ class DeferredRevenue:
         return html_table("Deferred revenue (IFRS 15 / ASC 606)", head + rows)
 
 
-def _column(name: str, values: ArrayLike, length: int | None) -> F:
+def _column(name: str, values: ArrayLike, length: int | None) -> F64:
     out = np.asarray(values, dtype=float)
     if out.ndim != 1 or out.size == 0:
         raise FinanceInputError(f"{name}: give one number per period (got shape {out.shape})")
@@ -111,7 +110,7 @@ def _column(name: str, values: ArrayLike, length: int | None) -> F:
     return out
 
 
-def _check(name: str, values: F, ok: NDArray[np.bool_], rule: str) -> None:
+def _check(name: str, values: F64, ok: NDArray[np.bool_], rule: str) -> None:
     bad = np.nonzero(~ok)[0]
     if bad.size:
         raise FinanceInputError(f"{name}: period {bad[0] + 1} is {values[bad[0]]:g}; {rule}")
@@ -123,7 +122,7 @@ def _inputs(
     value_per_point: ArrayLike | float,
     redemption_share: ArrayLike | float,
     redeemed: ArrayLike,
-) -> tuple[F, F, F, F, F]:
+) -> tuple[F64, F64, F64, F64, F64]:
     s = _column("sales", sales, None)
     n = s.size
     p = _column("points", points, n)
@@ -181,9 +180,9 @@ def deferred_revenue(
     )  # fmt: skip
 
 
-def _progress(spent: F, expected: F) -> F:
+def _progress(spent: F64, expected: F64) -> F64:
     """Share of the expected redemptions made so far, at most 1."""
-    out: F = np.minimum(np.where(expected > 0, spent / np.where(expected > 0, expected, 1), 0), 1)
+    out: F64 = np.minimum(np.where(expected > 0, spent / np.where(expected > 0, expected, 1), 0), 1)
     return out
 
 
@@ -192,7 +191,7 @@ def marketing_provision(
     value_per_point: ArrayLike | float,
     redemption_share: ArrayLike | float,
     redeemed: ArrayLike,
-) -> F:
+) -> F64:
     """The provision at each period's close for points given without a sale (sign-in,
     reviews, referrals, campaign bonuses): a marketing cost, accrued as the points expected
     to be redeemed and not yet redeemed × the value of a point."""
@@ -205,5 +204,5 @@ def marketing_provision(
     _check("redemption_share", share, (share > 0) & (share <= 1),
            "the expected share of points redeemed must be in (0, 1]")  # fmt: skip
     expected = np.cumsum(p) * share
-    out: F = np.maximum(expected - np.cumsum(r), 0.0) * v
+    out: F64 = np.maximum(expected - np.cumsum(r), 0.0) * v
     return out

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from econsim.arrays import F64
 from econsim.metrics import Metrics
 from econsim.metrics.health import WINDOW
 from econsim.metrics.inflation import TRAILING_MONTHS
-from econsim.metrics.series import F, ratio
+from econsim.metrics.series import ratio
 from econsim.results import Results
 
 
@@ -66,15 +67,15 @@ FIGURES = (
 NAMES = tuple(f.name for f in FIGURES)
 
 
-def _recent_mean(values: F, window: int) -> F:
+def _recent_mean(values: F64, window: int) -> F64:
     recent = values[:, -window:]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN window stays NaN
-        out: F = np.nanmean(recent, axis=1)
+        out: F64 = np.nanmean(recent, axis=1)
     return out
 
 
-def key_figures(results: Results, metrics: Metrics) -> dict[str, F]:
+def key_figures(results: Results, metrics: Metrics) -> dict[str, F64]:
     """Every key figure, one value per replication (same order as ``FIGURES``)."""
     h, i, f = metrics.health, metrics.inflation, metrics.finance
     cost = f.cost_per_period.values.sum(axis=1)
@@ -104,7 +105,7 @@ def key_figures(results: Results, metrics: Metrics) -> dict[str, F]:
     return {name: np.asarray(out[name], dtype=np.float64) for name in NAMES}
 
 
-def _campaign_figures(results: Results) -> dict[str, F]:
+def _campaign_figures(results: Results) -> dict[str, F64]:
     """Participants and cost per participant over every packaged campaign, and the threshold
     coupons' uplift: NaN in a design without them (nothing to compare, not zero)."""
     nan = np.full(results.replications, np.nan)
@@ -121,7 +122,7 @@ def _campaign_figures(results: Results) -> dict[str, F]:
     return out
 
 
-def _retention(metrics: Metrics, k: int, replications: int) -> F:
+def _retention(metrics: Metrics, k: int, replications: int) -> F64:
     """Day-k retention per replication; NaN when the scenario counts other days."""
     found = metrics.retention.by_replication.get(k)
     return np.full(replications, np.nan) if found is None else found

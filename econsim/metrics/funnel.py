@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from econsim.metrics.series import F, Series, finite_mean, known, ratio, rolling_sum
+from econsim.arrays import F64
+from econsim.metrics.series import Series, finite_mean, known, ratio, rolling_sum
 from econsim.results import FUNNEL, Results
 
 #: The window of the new/old ratio's key figure.
@@ -36,7 +37,7 @@ class Funnel:
     """New/old ratio, repurchase and the AARRR funnel."""
 
     new_old_ratio: Series  # daily
-    new_old_30d: F  # [replication] over the last 30 days
+    new_old_30d: F64  # [replication] over the last 30 days
     repurchase_rate: Series  # cumulative to each day
     repurchase_by_tier: dict[str, float]  # at the horizon
     stages: dict[str, float]  # stage → members, at the horizon

@@ -13,17 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from numpy.typing import NDArray
-
+from econsim.arrays import F64
 from econsim.metrics.series import known, mean_interval, ratio
 from econsim.protocol import html_table, pandas
 from econsim.results import Results
 
 if TYPE_CHECKING:
     import pandas as pd
-
-F = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -39,7 +35,7 @@ class Packaged:
     cost_per_participant: float  # measured, mean over replications
     low: float  # 95% interval of the measured mean (NaN with one replication)
     high: float
-    by_replication: F  # cost per participant of each replication
+    by_replication: F64  # cost per participant of each replication
 
 
 @dataclass(frozen=True)

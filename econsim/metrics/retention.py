@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from econsim.metrics.series import F, known, ratio
+from econsim.arrays import F64
+from econsim.metrics.series import known, ratio
 from econsim.results import Results
 
 
@@ -32,10 +33,10 @@ class Retention:
     """Day-k retention and the monthly cohorts' activity."""
 
     days: dict[int, float]  # k → pooled day-k retention (NaN: no cohort reached day k)
-    by_replication: dict[int, F]  # k → the same, each replication's
+    by_replication: dict[int, F64]  # k → the same, each replication's
     cohorts: tuple[str, ...]  # YYYY-MM of each cohort
-    sizes: F  # [cohort] members who joined in the month (mean over replications)
-    triangle: F  # [cohort, months since joining] share active; NaN beyond the horizon
+    sizes: F64  # [cohort] members who joined in the month (mean over replications)
+    triangle: F64  # [cohort, months since joining] share active; NaN beyond the horizon
 
     def summary(self) -> dict[str, Any]:
         """The `retention` block of summary.json."""
@@ -63,7 +64,7 @@ def retention(r: Results) -> Retention:
     return Retention(days, each, r.labels["cohorts"], *_triangle(r, new))
 
 
-def _triangle(r: Results, new: F) -> tuple[F, F]:
+def _triangle(r: Results, new: F64) -> tuple[F64, F64]:
     """Cohort sizes by month joined and the share of each active in each later month."""
     start = r.scenario.start_date
     dates = [start + dt.timedelta(days=d) for d in range(r.days)]
@@ -80,7 +81,7 @@ def _triangle(r: Results, new: F) -> tuple[F, F]:
     return sizes.mean(axis=0), triangle
 
 
-def _mean(x: F) -> float:
+def _mean(x: F64) -> float:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # undefined in every replication
         return float(np.nanmean(x))

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.arrays import F64
 from econsim.metrics.series import by_group, last_of_group, point_cost
 from econsim.protocol import html_table, pandas
 from econsim.results import Results
@@ -30,8 +31,6 @@ from econsim.results import Results
 if TYPE_CHECKING:
     import pandas as pd
 
-F = NDArray[np.float64]
-#: Where issued points come from, in the order of the statement.
 SOURCES = ("core behaviours", "non-core behaviours", "campaigns", "mechanics")
 POINT_LINES = ("opening", *SOURCES, "redeemed", "expired", "closing")
 MONEY_LINES = ("opening", "issued", "redeemed", "expired", "change of estimate", "closing")
@@ -53,11 +52,11 @@ class RollForward:
     """Per period and replication: every line in points, and in money."""
 
     starts: NDArray[np.int64]  # first day of each period
-    points: dict[str, F]  # line → [replication, period]
-    money: dict[str, F]
-    value_per_point: F  # [replication, period] at each close
+    points: dict[str, F64]  # line → [replication, period]
+    money: dict[str, F64]
+    value_per_point: F64  # [replication, period] at each close
 
-    def mean(self, lines: dict[str, F]) -> dict[str, F]:
+    def mean(self, lines: dict[str, F64]) -> dict[str, F64]:
         return {name: values.mean(axis=0) for name, values in lines.items()}
 
     def rows(self) -> list[list[Any]]:
@@ -98,7 +97,7 @@ class RollForward:
         return html_table("Liability roll-forward (points)", head + body)
 
 
-def _issued_by_group(r: Results, periods: NDArray[np.int64]) -> dict[str, F]:
+def _issued_by_group(r: Results, periods: NDArray[np.int64]) -> dict[str, F64]:
     d = r.scenario.design
     core = {name for name, b in d.behaviours.items() if b.kind == "core"}
     issued = r["issued"].sum(axis=3)  # [replication, day, source]
@@ -109,7 +108,7 @@ def _issued_by_group(r: Results, periods: NDArray[np.int64]) -> dict[str, F]:
     return out
 
 
-def _value_per_point(r: Results, periods: NDArray[np.int64]) -> F:
+def _value_per_point(r: Results, periods: NDArray[np.int64]) -> F64:
     """Cost per point × redemption share as estimated at each period's close."""
     consumed = np.cumsum(r.total("redeemed"), axis=1).astype(float)
     expired = np.cumsum(r.total("expired"), axis=1).astype(float)

@@ -9,12 +9,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.arrays import F64
 from econsim.results import Results
 
 if TYPE_CHECKING:
     import pandas as pd
-
-F = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -27,19 +26,19 @@ class Series:
     name: str
     unit: str  # "share", "points", "money", "index"
     steps: NDArray[np.int64]
-    values: F
+    values: F64
 
-    def band(self, low: float = 5.0, high: float = 95.0) -> tuple[F, F, F]:
+    def band(self, low: float = 5.0, high: float = 95.0) -> tuple[F64, F64, F64]:
         """(low percentile, median, high percentile) across replications, per step."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN steps stay NaN
             lo, med, hi = np.nanpercentile(self.values, [low, 50.0, high], axis=0)
         return lo, med, hi
 
-    def mean(self) -> F:
+    def mean(self) -> F64:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            out: F = np.nanmean(self.values, axis=0)
+            out: F64 = np.nanmean(self.values, axis=0)
         return out
 
     def final(self) -> float:
@@ -86,13 +85,13 @@ def mean_interval(x: NDArray[Any], confidence: float = 0.95) -> tuple[float, flo
     return mean, mean - half, mean + half
 
 
-def ratio(num: F, den: F) -> F:
+def ratio(num: F64, den: F64) -> F64:
     """num / den with NaN where the denominator is 0 (a share of nothing is undefined)."""
-    out: F = np.divide(num, den, out=np.full(np.shape(num), np.nan), where=den != 0)
+    out: F64 = np.divide(num, den, out=np.full(np.shape(num), np.nan), where=den != 0)
     return out
 
 
-def point_cost(r: Results) -> F:
+def point_cost(r: Results) -> F64:
     """Money ``[replication, day]`` of what points buy: catalog items, point games, and the
     share of a coupon's discounts paid on coupons claimed with points. The rest of a coupon's
     cost and packaged campaigns' rewards are paid in money without points: they count
@@ -107,11 +106,11 @@ def point_cost(r: Results) -> F:
         cost[:, :, k] *= share[:, None]
     for name in r.labels["packaged"]:
         cost[:, :, sinks.index(f"packaged:{name}")] = 0.0
-    out: F = cost.sum(axis=2)
+    out: F64 = cost.sum(axis=2)
     return out
 
 
-def rolling_sum(x: NDArray[Any], window: int) -> F:
+def rolling_sum(x: NDArray[Any], window: int) -> F64:
     """Sum over the trailing ``window`` days along axis 1 (shorter at the start)."""
     c = np.cumsum(x, axis=1, dtype=float)
     out = c.copy()
@@ -127,7 +126,7 @@ def month_index(start_month: int, days: int, start: Any) -> NDArray[np.int64]:
     return np.array([(d.year - start.year) * 12 + d.month - start_month for d in dates])
 
 
-def by_group(x: NDArray[Any], groups: NDArray[np.int64]) -> F:
+def by_group(x: NDArray[Any], groups: NDArray[np.int64]) -> F64:
     """Sum ``x[replication, day]`` over days within each group: ``[replication, group]``."""
     n = int(groups.max()) + 1
     out = np.zeros((x.shape[0], n))
@@ -136,9 +135,9 @@ def by_group(x: NDArray[Any], groups: NDArray[np.int64]) -> F:
     return out
 
 
-def last_of_group(x: NDArray[Any], groups: NDArray[np.int64]) -> F:
+def last_of_group(x: NDArray[Any], groups: NDArray[np.int64]) -> F64:
     """Value on the last day of each group: ``[replication, group]``."""
     n = int(groups.max()) + 1
     last = np.array([np.nonzero(groups == g)[0][-1] for g in range(n)])
-    out: F = x[:, last].astype(float)
+    out: F64 = x[:, last].astype(float)
     return out

@@ -27,14 +27,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.arrays import F64
 from econsim.metrics.series import by_group, finite_mean, known, point_cost, ratio
 from econsim.protocol import html_table, pandas
 from econsim.results import Results
 
 if TYPE_CHECKING:
     import pandas as pd
-
-F = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -69,8 +68,8 @@ class Sources:
     items: tuple[Item, ...]
     period_starts: NDArray[np.int64]  # first day of each budget period
     days: int  # the horizon (the last period may be cut short)
-    issued_by_period: dict[str, F]  # source → points issued in each period
-    consumed_by_period: dict[str, F]  # item → points consumed in each period
+    issued_by_period: dict[str, F64]  # source → points issued in each period
+    consumed_by_period: dict[str, F64]  # item → points consumed in each period
 
     def largest(self) -> tuple[Source | None, Item | None]:
         """The source that issued most and the item that took most (None: nothing moved)."""
@@ -166,7 +165,7 @@ def sources(r: Results) -> Sources:
     )
 
 
-def _items(r: Results, redeemed: F) -> tuple[Item, ...]:
+def _items(r: Results, redeemed: F64) -> tuple[Item, ...]:
     by_item = redeemed.sum(axis=2)  # [replication, sink]
     total = by_item.sum(axis=1, keepdims=True)
     share = ratio(by_item, np.broadcast_to(total, by_item.shape))

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.arrays import F64, I64
 from econsim.engine.lots import AGING_DAYS, AGING_LABELS, last_day_of_month
 from econsim.engine.model import Model
 from econsim.engine.run import result_labels
@@ -32,10 +33,6 @@ from econsim.monitor.log import (
 from econsim.results import AXES, FUNNEL, Results
 from econsim.scenario.design import NEVER
 
-I64 = NDArray[np.int64]
-F64 = NDArray[np.float64]
-
-#: A member redeemed "recently" for this many days after a redemption (the consumer share's
 #: window, as the engine counts it).
 CONSUMER_WINDOW = 30
 #: A member counts in WAU and MAU for this many days after a day with a behaviour.

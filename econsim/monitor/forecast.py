@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
+from econsim.arrays import F64
 from econsim.engine.executors import Executor
 from econsim.engine.model import compile_model
 from econsim.engine.run import simulate
@@ -31,9 +31,6 @@ from econsim.monitor.watch import watched
 from econsim.scenario.schema import Scenario
 from econsim.scenario.variants import with_overrides
 
-F64 = NDArray[np.float64]
-
-#: The figures forecast (names as the band watches them).
 FORECAST = ("outstanding points", "consumption rate (30 days)", "consumer share",
             "points issued (7 days)", "points consumed (7 days)")  # fmt: skip
 

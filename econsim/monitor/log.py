@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.arrays import F64, I64, Bool
 from econsim.atomic import shown
 from econsim.engine.model import Model
 from econsim.errors import Problem
@@ -38,9 +39,6 @@ from econsim.scenario.checks import CALENDAR_MARGIN
 if TYPE_CHECKING:
     import pyarrow as pa
 
-I64 = NDArray[np.int64]
-F64 = NDArray[np.float64]
-B = NDArray[np.bool_]
 
 REQUIRED = ("user_id", "date", "event")
 OPTIONAL = ("amount", "item", "points", "tier", "cost")
@@ -187,7 +185,7 @@ class _Problems:
         self.items: list[Problem] = []
         self.more = 0
 
-    def rows(self, mask: B, column: str, message: Any, hint: str = "") -> None:
+    def rows(self, mask: Bool, column: str, message: Any, hint: str = "") -> None:
         """``message``: text, or a function of the row index giving it."""
         bad = np.nonzero(mask)[0]
         for i in bad[:MAX_PROBLEMS]:
@@ -670,7 +668,7 @@ def _reject_overdrafts(
     return {k: v[~out] for k, v in rows.items()}, tuple(rejected)
 
 
-def _walk(member: I64, delta: I64, debit: B, out: B, who: I64) -> None:
+def _walk(member: I64, delta: I64, debit: Bool, out: Bool, who: I64) -> None:
     """Leave out, in ``out``, each debit of the members ``who`` that takes more than the
     balance the rows kept so far give (row by row: exact however many there are)."""
     rows = np.nonzero(np.isin(member, who))[0]

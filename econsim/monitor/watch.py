@@ -13,13 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
+from econsim.arrays import F64
 from econsim.results import Results
 
-F64 = NDArray[np.float64]
-
-#: name → (unit, days before the figure means anything)
 WATCHED: dict[str, tuple[str, int]] = {
     "points issued (7 days)": ("points", 7),
     "points consumed (7 days)": ("points", 7),

@@ -18,9 +18,8 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-F64 = NDArray[np.float64]
+from econsim.arrays import F64
 
-# A pre-cap mean per occurrence above the whole period cap is not a member using part of
 # the cap but a world where single purchases exceed it: the solver stays below this.
 MAX_MEAN_PER_CAP = 1.0
 # Poisson counts beyond this upper tail probability are dropped (they change nothing).

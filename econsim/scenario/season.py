@@ -13,12 +13,11 @@ from collections.abc import Iterator
 from typing import get_args
 
 import numpy as np
-from numpy.typing import NDArray
 
+from econsim.arrays import F64
 from econsim.scenario.population import Month, Weekday
 from econsim.scenario.schema import Festival, Scenario, Seasonality
 
-F = NDArray[np.float64]
 Loc = tuple[str | int, ...]
 Finding = tuple[Loc, str, str]
 
@@ -61,7 +60,7 @@ def festival_days(season: Seasonality) -> dict[tuple[int, int], Festival]:
     return table
 
 
-def _raw(season: Seasonality, dates: list[dt.date], behaviours: tuple[str, ...]) -> F:
+def _raw(season: Seasonality, dates: list[dt.date], behaviours: tuple[str, ...]) -> F64:
     """[len(dates), B] month × weekday × festival, before normalisation."""
     month = np.array([season.months.get(MONTHS[d.month - 1], 1.0) for d in dates])
     weekday = np.array([season.weekdays.get(WEEKDAYS[d.weekday()], 1.0) for d in dates])
@@ -78,7 +77,7 @@ def _dates(start: dt.date, days: int) -> list[dt.date]:
     return [start + dt.timedelta(days=i) for i in range(days)]
 
 
-def daily_multipliers(s: Scenario) -> F | None:
+def daily_multipliers(s: Scenario) -> F64 | None:
     """[D, B] each day's multiplier on each behaviour's rate; None without a season."""
     season = s.population.seasonality
     if season is None:
@@ -91,7 +90,7 @@ def daily_multipliers(s: Scenario) -> F | None:
     return raw
 
 
-def redemption_multipliers(s: Scenario) -> F | None:
+def redemption_multipliers(s: Scenario) -> F64 | None:
     """[D] each day's multiplier on redemption propensity (festivals only, as written)."""
     season = s.population.seasonality
     if season is None or all(f.redemption == 1.0 for f in season.festivals.values()):
@@ -104,7 +103,7 @@ def redemption_multipliers(s: Scenario) -> F | None:
     return np.array(out)
 
 
-def period_factors(s: Scenario) -> F:
+def period_factors(s: Scenario) -> F64:
     """[P, B] the mean multiplier of each period: the season in the per-period plan."""
     days = s.horizon_days
     period = np.arange(days) // s.design.period_days
@@ -118,7 +117,7 @@ def period_factors(s: Scenario) -> F:
     )
 
 
-def horizon_factors(s: Scenario) -> F:
+def horizon_factors(s: Scenario) -> F64:
     """[B] the mean multiplier over the horizon (1 for a full normalised year)."""
     daily = daily_multipliers(s)
     return np.ones(len(s.design.behaviours)) if daily is None else daily.mean(axis=0)

@@ -23,9 +23,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from econsim.arrays import U64
 from econsim.engine.compiled.uniform import uniform
-
-U = NDArray[np.uint64]  # a uniform stream's state (``uniform``)
 
 NEW, ACTIVE, DORMANT, CHURNED = 0, 1, 2, 3
 NEVER = -(2**30)
@@ -193,7 +192,7 @@ def spend(
 @njit(cache=True, error_model="numpy")
 def members_day(
     t: Any, d: Any, s: Any, bk: Books, buf: Buffers, n: int,
-    rng: Any, um: U, us: U, uc: U,
+    rng: Any, um: U64, us: U64, uc: U64,
 ) -> None:  # fmt: skip
     """The day of members ``0 … n-1``: one pass, each member start to finish."""
     nb = t.is_core.size
@@ -497,7 +496,7 @@ def members_day(
 @njit(cache=True, error_model="numpy")
 def newcomers_day(
     t: Any, d: Any, s: Any, bk: Books, buf: Buffers, lo: int, hi: int, points: int,
-    us: U,
+    us: U64,
 ) -> None:  # fmt: skip
     """Invitees ``lo … hi-1``, who joined after the loop: their points, then redemption."""
     for i in range(lo, hi):
@@ -520,7 +519,7 @@ def newcomers_day(
 
 
 @njit(cache=True, error_model="numpy")
-def serve_requests(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, us: U) -> None:
+def serve_requests(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, us: U64) -> None:
     """Today's requests, each served if in stock and within a hard cap, then re-aimed.
 
     The reference serves them in a random order. Under a hard cap that order matters
@@ -580,7 +579,7 @@ def serve_requests(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, us: U) -> No
 @njit(cache=True, error_model="numpy")
 def choose(
     rows: NDArray[np.int32], items: NDArray[np.int32], m: int, stock: NDArray[np.int64],
-    day_counts: NDArray[np.int64], us: U,
+    day_counts: NDArray[np.int64], us: U64,
 ) -> int:  # fmt: skip
     """Group the first ``m`` requests by item (an in-place counting sort), keep a uniformly
     random subset of each item's as large as its stock left (partial Fisher–Yates), count
@@ -617,7 +616,7 @@ def choose(
 
 
 @njit(cache=True, error_model="numpy")
-def play_games(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, n: int, us: U) -> None:
+def play_games(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, n: int, us: U64) -> None:
     """Point games, game by game: members who can pay play with the game's chance; under a
     hard cap the plays are paid in a random order."""
     nk = t.item_cost.size
@@ -648,7 +647,7 @@ def play_games(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, n: int, us: U) -
 
 
 @njit(cache=True, error_model="numpy")
-def claim_coupons(t: Any, d: Any, s: Any, bk: Books, n: int, us: U) -> None:
+def claim_coupons(t: Any, d: Any, s: Any, bk: Books, n: int, us: U64) -> None:
     """Members who can pay a coupon's points price and hold none claim one."""
     for j in range(t.coupon_behaviour.size):
         price = t.coupon_price[j]

@@ -12,29 +12,26 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.arrays import F64, I64, Bool
 from econsim.engine.model import N_STATES, Model
 from econsim.engine.state import State
-
-F = NDArray[np.float64]
-I = NDArray[np.int64]  # noqa: E741 (a dtype alias, as F)
-B = NDArray[np.bool_]
 
 
 class Tables(NamedTuple):
     """Everything static the day's kernels look up, by tier, behaviour, item or mechanic."""
 
-    is_core: B  # [B]
-    kind_row: I  # [B] row in Members.period_count (non-core) or Members.amount (core)
-    unit: F
-    cap: F  # [T, B]
-    count_cap: I  # [T, B] the period cap in occurrences (non-core)
-    daily_cap: I  # [B]
-    tier_mult: F  # [T, B]
-    amount_mean: F  # [T, B]
-    amount_cv: F
-    amount_dist: I
-    activity: F  # [N_STATES]
-    lifecycle: B  # [1] on
+    is_core: Bool  # [B]
+    kind_row: I64  # [B] row in Members.period_count (non-core) or Members.amount (core)
+    unit: F64
+    cap: F64  # [T, B]
+    count_cap: I64  # [T, B] the period cap in occurrences (non-core)
+    daily_cap: I64  # [B]
+    tier_mult: F64  # [T, B]
+    amount_mean: F64  # [T, B]
+    amount_cv: F64
+    amount_dist: I64
+    activity: F64  # [N_STATES]
+    lifecycle: Bool  # [1] on
     churn_hazard: float
     new_days: int
     dormant_after: int
@@ -42,59 +39,59 @@ class Tables(NamedTuple):
     repeat_buying: bool
     first_core: int
     metric_is_core: bool
-    item_cost: F  # [K]
-    item_closed: B
-    item_use_rate: F
-    item_cdf: F  # [K] cumulative preference weights (the target draw)
+    item_cost: F64  # [K]
+    item_closed: Bool
+    item_use_rate: F64
+    item_cdf: F64  # [K] cumulative preference weights (the target draw)
     retarget: float  # chance a member re-aims in a day
-    game_points: I  # [G]
-    game_win: F
-    game_prize: F
-    game_play: F
+    game_points: I64  # [G]
+    game_win: F64
+    game_prize: F64
+    game_play: F64
     streak_behaviour: int  # -1: no streak
-    streak_bonus: I  # [L]
+    streak_bonus: I64  # [L]
     streak_restart: bool
     streak_source: int
-    task_needs: I  # [tasks, B] occurrences needed on one day (0: not listed)
-    task_bonus: I
-    task_source: I
-    bundle_behaviour: I  # [bundles] the behaviour's row in period_count (-1: core, never)
-    bundle_count: I
-    bundle_bonus: I
-    bundle_source: I
-    reward_after: I  # [random rewards]
-    reward_p: F
-    reward_low: I
-    reward_high: I
-    reward_coupon: I  # coupon index of a coupon reward, -1: points
-    reward_valid: I
-    reward_source: I  # -1 for a coupon reward
-    bonus_behaviours: B  # [campaigns, B] behaviours whose occurrence earns the bonus
-    bonus_tiers: B  # [campaigns, T]
-    bonus_points: I
-    bonus_source: I
+    task_needs: I64  # [tasks, B] occurrences needed on one day (0: not listed)
+    task_bonus: I64
+    task_source: I64
+    bundle_behaviour: I64  # [bundles] the behaviour's row in period_count (-1: core, never)
+    bundle_count: I64
+    bundle_bonus: I64
+    bundle_source: I64
+    reward_after: I64  # [random rewards]
+    reward_p: F64
+    reward_low: I64
+    reward_high: I64
+    reward_coupon: I64  # coupon index of a coupon reward, -1: points
+    reward_valid: I64
+    reward_source: I64  # -1 for a coupon reward
+    bonus_behaviours: Bool  # [campaigns, B] behaviours whose occurrence earns the bonus
+    bonus_tiers: Bool  # [campaigns, T]
+    bonus_points: I64
+    bonus_source: I64
     referral_rate: float  # 0: no referral
     inviter_points: int
     invitee_points: int
     referral_source: int
-    packaged_after: I  # [packaged campaigns]
-    packaged_p: F  # participation
-    coupon_behaviour: I  # [threshold coupons]
-    coupon_threshold: F
-    coupon_reach: F
-    coupon_top_up: F
-    coupon_discount: F
-    coupon_valid: I
-    coupon_price: I  # -1: not sold for points
-    coupon_claim: F
-    coupon_use: F  # [coupons] use rate of random coupons (threshold coupons: unused)
-    coupon_sink: I  # [coupons]
-    retention_days: I  # [R]
+    packaged_after: I64  # [packaged campaigns]
+    packaged_p: F64  # participation
+    coupon_behaviour: I64  # [threshold coupons]
+    coupon_threshold: F64
+    coupon_reach: F64
+    coupon_top_up: F64
+    coupon_discount: F64
+    coupon_valid: I64
+    coupon_price: I64  # -1: not sold for points
+    coupon_claim: F64
+    coupon_use: F64  # [coupons] use rate of random coupons (threshold coupons: unused)
+    coupon_sink: I64  # [coupons]
+    retention_days: I64  # [R]
     retained_after: int
     hard_cap: bool
 
 
-def _index(names: tuple[str, ...], wanted: list[str]) -> I:
+def _index(names: tuple[str, ...], wanted: list[str]) -> I64:
     return np.array([names.index(w) for w in wanted], np.int64)
 
 
@@ -222,18 +219,18 @@ class Day(NamedTuple):
     n_old: int  # members before today's arrivals (the lifecycle moves only them)
     slot: int  # this month's expiry lot
     month: int  # this month's key
-    points: F  # [B] point values in force
-    prices: I  # [K] catalog prices in force
-    p_slot: F  # [T, N_STATES, B] non-core: chance per daily slot
-    p_zero: F  # [T, N_STATES, B] chance of no occurrence (non-core: (1−p)^cap; core: e^−λ)
-    rate: F  # [T, N_STATES, B] core: occurrences expected today
-    camp_mult: F  # [T, B]
-    camp_source: I  # [T, B]
-    camp_any: B  # [B] a campaign multiplies the behaviour today
-    bonus_on: B  # [campaigns] bonus campaigns running today
-    packaged_on: B  # [packaged campaigns] running today
-    hand_out: B  # [threshold coupons] handed out today
-    redeem_p: F  # [T, N_STATES] daily redemption propensity
+    points: F64  # [B] point values in force
+    prices: I64  # [K] catalog prices in force
+    p_slot: F64  # [T, N_STATES, B] non-core: chance per daily slot
+    p_zero: F64  # [T, N_STATES, B] chance of no occurrence (non-core: (1−p)^cap; core: e^−λ)
+    rate: F64  # [T, N_STATES, B] core: occurrences expected today
+    camp_mult: F64  # [T, B]
+    camp_source: I64  # [T, B]
+    camp_any: Bool  # [B] a campaign multiplies the behaviour today
+    bonus_on: Bool  # [campaigns] bonus campaigns running today
+    packaged_on: Bool  # [packaged campaigns] running today
+    hand_out: Bool  # [threshold coupons] handed out today
+    redeem_p: F64  # [T, N_STATES] daily redemption propensity
     cap_fixed: float  # a hard cap: fixed + ratio × the period's core amount so far
     cap_ratio: float  # (Budget.hard_cap_terms)
 
@@ -242,10 +239,10 @@ def day_tables(
     m: Model,
     day: int,
     n_old: int,
-    points: F,
-    prices: I,
-    camp_mult: F,
-    camp_source: I,
+    points: F64,
+    prices: I64,
+    camp_mult: F64,
+    camp_source: I64,
     hard_cap: tuple[float, float],
 ) -> Day:
     """The day's tables: rates by (tier, lifecycle state, behaviour), switches by mechanic."""
@@ -296,19 +293,19 @@ class Members(NamedTuple):
     joined: NDArray[np.int32]
     last_active: NDArray[np.int32]
     acted: NDArray[np.int32]
-    balance: I
+    balance: I64
     lots: NDArray[np.int32]
     period_count: NDArray[np.int32]  # State.count
-    amount: F
+    amount: F64
     streak: NDArray[np.int32]
-    bundle_done: B
-    bonus_got: B
-    review_metric: F
+    bundle_done: Bool
+    bonus_got: Bool
+    review_metric: F64
     below: NDArray[np.int16]
     target: NDArray[np.int16]
     last_redeem: NDArray[np.int32]
     buying: NDArray[np.float32]
-    took_part: B
+    took_part: Bool
     coupon_until: NDArray[np.int32]
     coupon_value: NDArray[np.float32]
     purchases: NDArray[np.int8]
