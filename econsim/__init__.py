@@ -71,77 +71,50 @@ _API = {
     "DeferredRevenue": "econsim.metrics.deferred_revenue",
 }
 
-__all__ = [
-    "RFM",
-    "Calibration",
-    "Comparison",
-    "DaskExecutor",
-    "DeferredRevenue",
-    "Fit",
-    "LocalExecutor",
-    "Monitoring",
-    "Optimisation",
-    "Parameter",
-    "Problem",
-    "Results",
-    "Run",
-    "RunOptions",
-    "Scenario",
-    "ScenarioError",
-    "Sensitivity",
-    "SimulationError",
-    "Sweep",
-    "calibrate",
-    "compare",
-    "deferred_revenue",
-    "dump_scenario",
-    "estimate_memory",
-    "fit",
-    "fit_history",
-    "load_scenario",
-    "loads_scenario",
-    "optimize",
-    "read_events",
-    "read_live_log",
-    "record",
-    "rfm_classes",
-    "run",
-    "scenario_from_dict",
-    "segment",
-    "sensitivity",
-    "simulate",
-    "simulate_events",
-    "sweep",
-    "write_events",
-]
+__all__ = sorted(_API)  # the one table of the public names
 
-if TYPE_CHECKING:
-    from econsim.advisor.optimize import Optimisation, optimize
-    from econsim.advisor.sensitivity import Sensitivity, sensitivity
-    from econsim.calibration.calibrate import Calibration, calibrate
-    from econsim.engine.executors import DaskExecutor, LocalExecutor
-    from econsim.engine.run import estimate_memory, simulate, simulate_events
-    from econsim.errors import Problem, ScenarioError, SimulationError
-    from econsim.explore.compare import Comparison, compare
-    from econsim.explore.grid import Parameter
-    from econsim.explore.sweep import Sweep, sweep
-    from econsim.history.events import read_events, write_events
-    from econsim.history.fit import Fit, fit, fit_history
-    from econsim.history.rfm import RFM, rfm_classes, segment
-    from econsim.metrics.deferred_revenue import DeferredRevenue, deferred_revenue
-    from econsim.monitor.log import read_live_log
-    from econsim.monitor.monitor import Monitoring
-    from econsim.monitor.record import record
-    from econsim.options import RunOptions
-    from econsim.pipeline import Run, run
-    from econsim.results import Results
-    from econsim.scenario.load import (
-        dump_scenario,
-        load_scenario,
-        loads_scenario,
-        scenario_from_dict,
-    )
-    from econsim.scenario.schema import Scenario
+if TYPE_CHECKING:  # the same names for type checkers (tests/test_architecture.py)
+    from econsim.advisor.optimize import Optimisation as Optimisation
+    from econsim.advisor.optimize import optimize as optimize
+    from econsim.advisor.sensitivity import Sensitivity as Sensitivity
+    from econsim.advisor.sensitivity import sensitivity as sensitivity
+    from econsim.calibration.calibrate import Calibration as Calibration
+    from econsim.calibration.calibrate import calibrate as calibrate
+    from econsim.engine.executors import DaskExecutor as DaskExecutor
+    from econsim.engine.executors import LocalExecutor as LocalExecutor
+    from econsim.engine.run import estimate_memory as estimate_memory
+    from econsim.engine.run import simulate as simulate
+    from econsim.engine.run import simulate_events as simulate_events
+    from econsim.errors import Problem as Problem
+    from econsim.errors import ScenarioError as ScenarioError
+    from econsim.errors import SimulationError as SimulationError
+    from econsim.explore.compare import Comparison as Comparison
+    from econsim.explore.compare import compare as compare
+    from econsim.explore.grid import Parameter as Parameter
+    from econsim.explore.sweep import Sweep as Sweep
+    from econsim.explore.sweep import sweep as sweep
+    from econsim.history.events import read_events as read_events
+    from econsim.history.events import write_events as write_events
+    from econsim.history.fit import Fit as Fit
+    from econsim.history.fit import fit as fit
+    from econsim.history.fit import fit_history as fit_history
+    from econsim.history.rfm import RFM as RFM
+    from econsim.history.rfm import rfm_classes as rfm_classes
+    from econsim.history.rfm import segment as segment
+    from econsim.metrics.deferred_revenue import DeferredRevenue as DeferredRevenue
+    from econsim.metrics.deferred_revenue import deferred_revenue as deferred_revenue
+    from econsim.monitor.log import read_live_log as read_live_log
+    from econsim.monitor.monitor import Monitoring as Monitoring
+    from econsim.monitor.record import record as record
+    from econsim.options import RunOptions as RunOptions
+    from econsim.pipeline import Run as Run
+    from econsim.pipeline import run as run
+    from econsim.results import Results as Results
+    from econsim.scenario.load import dump_scenario as dump_scenario
+    from econsim.scenario.load import load_scenario as load_scenario
+    from econsim.scenario.load import loads_scenario as loads_scenario
+    from econsim.scenario.load import scenario_from_dict as scenario_from_dict
+    from econsim.scenario.schema import Scenario as Scenario
 
 
 def __getattr__(name: str) -> Any:

@@ -23,10 +23,12 @@ from econsim.scenario.schema import Scenario
 if TYPE_CHECKING:
     import pandas as pd
 
-#: The labelled axes of each ledger array, after [replication, day].
+#: ``consumers_30d``: members who redeemed in the last this many days.
+CONSUMER_WINDOW = 30
 #: The AARRR funnel's stages, the labels of the ``funnel`` axis (domain §6).
 FUNNEL = ("acquisition", "activation", "retention", "revenue", "referral")
 
+#: The labelled axes of each ledger array, after [replication, day].
 AXES: dict[str, tuple[str, ...]] = {
     "issued": ("sources", "tiers"),
     "redeemed": ("sinks", "tiers"),

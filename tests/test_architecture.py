@@ -134,3 +134,24 @@ def test_no_import_circles() -> None:
 def test_the_circle_finder_finds_a_circle() -> None:
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_the_lazy_public_names_are_one_table() -> None:
+    """econsim and econsim.testing load their names lazily from ``_API``; the imports under
+    TYPE_CHECKING repeat them for type checkers only, and must name the same things."""
+    for package in ("econsim", "econsim.testing"):
+        path = MODULES[package]
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        table = next(
+            ast.literal_eval(node.value)
+            for node in tree.body
+            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "_API"
+        )
+        guarded = next(n for n in tree.body if isinstance(n, ast.If))
+        static = {
+            a.name: node.module
+            for node in guarded.body
+            if isinstance(node, ast.ImportFrom)
+            for a in node.names
+        }
+        assert static == table, package

@@ -22,12 +22,8 @@ from numpy.typing import NDArray
 
 from econsim.arrays import I64
 from econsim.engine.earning import DayEarnings
-from econsim.engine.state import NEVER
+from econsim.engine.state import AGAIN, NEVER, REFERRED, RETAINED
 from econsim.engine.world import World
-
-RETAINED, REFERRED = 1, 2  # milestone bits
-#: ``State.purchases`` stops counting here: a repeat buyer needs no more.
-AGAIN = 2
 
 
 def count(world: World, acc: DayEarnings) -> None:

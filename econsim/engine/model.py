@@ -7,7 +7,7 @@ change (prices, point values, expiry), which live in the engine's mutable ``Rule
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -107,7 +107,6 @@ class Model:
     season_redeem: F64 | None  # [D] festivals' multiplier on redemption propensity
     retention_days: tuple[int, ...] = (1, 3, 7, 30)  # day-k retention counted
     retained_after: int = 30  # the AARRR funnel's retention stage, days after joining
-    extra_sources: dict[str, int] = field(default_factory=dict)
 
     @property
     def horizon(self) -> int:

@@ -34,10 +34,10 @@ from econsim.engine import (
 from econsim.engine.model import CHURNED, DORMANT, N_STATES, Model
 from econsim.engine.recorder import Recorder
 from econsim.engine.world import World
+from econsim.results import CONSUMER_WINDOW
 from econsim.scenario.schema import RuleChange
 
 Process = Generator[Any, Any, None]
-CONSUMER_WINDOW = 30
 
 
 class Simulation(World):

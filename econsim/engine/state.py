@@ -14,6 +14,9 @@ from numpy.typing import NDArray
 from econsim.engine.model import NEW, Model
 
 NEVER = -(2**30)
+RETAINED, REFERRED = 1, 2  # ``State.milestones`` bits of a new member's funnel
+#: ``State.purchases`` stops counting here: a repeat buyer needs no more.
+AGAIN = 2
 
 
 @dataclass

@@ -30,11 +30,10 @@ from econsim.monitor.log import (
     is_core_row,
     running_balance,
 )
-from econsim.results import AXES, FUNNEL, Results
+from econsim.results import AXES, CONSUMER_WINDOW, FUNNEL, Results
 from econsim.scenario.design import NEVER
 
 #: window, as the engine counts it).
-CONSUMER_WINDOW = 30
 #: A member counts in WAU and MAU for this many days after a day with a behaviour.
 ACTIVE_WINDOWS = (7, 30)
 

@@ -14,7 +14,6 @@ usable (rows out of date order, exact repeats) is a caution. Nothing is dropped 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -682,8 +681,3 @@ def _walk(member: I64, delta: I64, debit: Bool, out: Bool, who: I64) -> None:
         else:
             out[i] = False
             balance[m] = held + d
-
-
-def log_dates(log: LiveLog) -> Sequence[dt.date]:
-    """The calendar of the books: one date per day, ``start`` to ``as_of``."""
-    return [log.start + dt.timedelta(days=d) for d in range(log.days)]

@@ -38,31 +38,21 @@ _API = {
     "scenarios": "econsim.testing.strategies",
 }
 
-__all__ = [
-    "CI_USERS",
-    "Search",
-    "assert_verdicts",
-    "assert_within_budget",
-    "at_scale",
-    "campaign_calendars",
-    "check_ledger",
-    "check_roll_forward",
-    "populations",
-    "scale_overrides",
-    "scenarios",
-    "search",
-]
+__all__ = sorted(_API)  # the one table of the public names
 
-if TYPE_CHECKING:
-    from econsim.testing.counterexample import Search, search
-    from econsim.testing.invariants import (
-        assert_verdicts,
-        assert_within_budget,
-        check_ledger,
-        check_roll_forward,
-    )
-    from econsim.testing.scale import CI_USERS, at_scale, scale_overrides
-    from econsim.testing.strategies import campaign_calendars, populations, scenarios
+if TYPE_CHECKING:  # the same names for type checkers (tests/test_architecture.py)
+    from econsim.testing.counterexample import Search as Search
+    from econsim.testing.counterexample import search as search
+    from econsim.testing.invariants import assert_verdicts as assert_verdicts
+    from econsim.testing.invariants import assert_within_budget as assert_within_budget
+    from econsim.testing.invariants import check_ledger as check_ledger
+    from econsim.testing.invariants import check_roll_forward as check_roll_forward
+    from econsim.testing.scale import CI_USERS as CI_USERS
+    from econsim.testing.scale import at_scale as at_scale
+    from econsim.testing.scale import scale_overrides as scale_overrides
+    from econsim.testing.strategies import campaign_calendars as campaign_calendars
+    from econsim.testing.strategies import populations as populations
+    from econsim.testing.strategies import scenarios as scenarios
 
 
 def __getattr__(name: str) -> Any:

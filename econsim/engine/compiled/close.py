@@ -10,9 +10,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from econsim.engine.compiled.day import CHURNED, DORMANT
-
-CONSUMER_WINDOW = 30
+from econsim.engine.model import CHURNED, DORMANT
+from econsim.results import CONSUMER_WINDOW
 
 
 @njit(cache=True, error_model="numpy")

@@ -25,11 +25,9 @@ from numpy.typing import NDArray
 
 from econsim.arrays import U64
 from econsim.engine.compiled.uniform import uniform
+from econsim.engine.model import ACTIVE, CHURNED, DORMANT, NEW
+from econsim.engine.state import AGAIN, NEVER, REFERRED, RETAINED
 
-NEW, ACTIVE, DORMANT, CHURNED = 0, 1, 2, 3
-NEVER = -(2**30)
-RETAINED, REFERRED = 1, 2
-AGAIN = 2
 EPS = 1e-9
 #: A count is drawn by inversion from its chance of zero only while that chance is at least
 #: this; below it (a rate past ~23 a day) the walk up from it loses the distribution's bulk

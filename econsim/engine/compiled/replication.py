@@ -16,7 +16,7 @@ from econsim.engine import lots, packaging
 from econsim.engine.compiled import close, day, uniform
 from econsim.engine.compiled.day import Books, Buffers
 from econsim.engine.compiled.tables import Day, day_tables, members, tables
-from econsim.engine.model import Model
+from econsim.engine.model import CHURNED, Model
 from econsim.engine.recorder import Recorder
 from econsim.engine.redemption import book_cost
 from econsim.engine.simulation import Simulation
@@ -109,7 +109,7 @@ class CompiledSimulation(Simulation):
     def tick(self) -> None:
         st, pop = self.state, self.model.scenario.population
         if self.leaving.size:  # yesterday's BG/NBD drop-outs
-            st.life[self.leaving] = 3
+            st.life[self.leaving] = CHURNED
             self.leaving = np.zeros(0, np.int64)
         n_old = st.n
         open_ = pop.acquisition_days is None or self.day < pop.acquisition_days
