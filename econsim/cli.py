@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import typer
 
@@ -19,7 +19,6 @@ from econsim.cli_monitor import monitor_command, record_command
 from econsim.cli_options import (
     EXIT_BAD_INPUT,
     EXIT_CRASH,
-    EXIT_INTERRUPTED,
     EXIT_UNHEALTHY,
     AsOfOption,
     AsWrittenOption,
@@ -40,7 +39,9 @@ from econsim.cli_options import (
     out,
     plain_metavars,
     progress_bar,
+    resumable,
     with_as_written,
+    write_output,
 )
 from econsim.cli_scenario import init, schema, validate
 from econsim.cli_testing import test_command
@@ -54,23 +55,6 @@ app = typer.Typer(
     rich_markup_mode="markdown",  # paragraphs re-flow to the terminal width
     pretty_exceptions_enable=False,
 )
-
-
-def _write(result: Any, target: Path, force: bool = False, **options: Any) -> None:
-    """``econsim.report.write``; an output that cannot be written prints without a traceback
-    and exits 2 (checked before the work too, but a disk can fill or a folder change since)."""
-    from econsim.errors import OutputError
-    from econsim.report import write
-
-    try:
-        write(result, target, force, **options)
-    except OutputError as exc:
-        err.print(f"-o: {exc}", markup=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except OSError as exc:
-        err.print(f"-o: cannot write {target} ({exc.strerror or exc}); choose another -o",
-                  markup=False)  # fmt: skip
-        raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 def _version(value: bool) -> None:
@@ -170,7 +154,7 @@ def calibrate(
 
         print_calibration(result, out)
     if output is not None:
-        _write(result, output, force=True, design=file, overrides=set_ or ())
+        write_output(result, output, force=True, design=file, overrides=set_ or ())
         err.print(f"wrote calibrated scenario to {output}")
 
 
@@ -221,7 +205,7 @@ def run(
             executor=executor_for(workers, scheduler),
             progress=progress,
         )
-    _write(result, target, force, fail_on=gating)
+    write_output(result, target, force, fail_on=gating)
     from econsim.report.terminal import print_verdicts
 
     out.print(f"wrote {target}/report.html, summary.json, daily.csv and charts/")
@@ -294,34 +278,27 @@ def sweep(
     # a file in the way, or no place for --force; the sweep checks what is inside
     check_output(output, force=True, inputs=[file], replaces=False)
 
-    with progress_bar("points", err) as progress:
-        try:
-            result = run_sweep(
-                file,
-                param,
-                paired=zip_,
-                overrides=with_as_written(set_, as_written),
-                seed=seed,
-                replications=replications,
-                output=output,
-                resume=resume,
-                force=force,
-                executor=executor_for(workers, scheduler),
-                progress=progress,
-            )
-        except OutputError as exc:  # a folder holding another sweep, or one not writable
-            err.print(f"-o: {exc}", markup=False)
-            raise typer.Exit(EXIT_BAD_INPUT) from None
-        except KeyboardInterrupt:
-            # finished points are on disk already (the store writes each as it lands)
-            err.print(
-                f"interrupted: the finished points are kept in {output}; finish the sweep "
-                f"with the same command and --resume",
-                markup=False,
-            )
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+    # finished points are on disk already (the store writes each as it lands)
+    kept = (
+        f"the finished points are kept in {output}; finish the sweep with the same command "
+        "and --resume"
+    )
+    with progress_bar("points", err) as progress, resumable(kept):
+        result = run_sweep(
+            file,
+            param,
+            paired=zip_,
+            overrides=with_as_written(set_, as_written),
+            seed=seed,
+            replications=replications,
+            output=output,
+            resume=resume,
+            force=force,
+            executor=executor_for(workers, scheduler),
+            progress=progress,
+        )
     # charts and report.html beside the streamed index and points
-    _write(result, output, fail_on=gating)
+    write_output(result, output, fail_on=gating)
     from econsim.report.terminal import print_sweep
 
     out.print(f"wrote {output}/index, points/, charts/ and report.html")
@@ -393,7 +370,7 @@ def compare(
             progress=progress,
             packaged=packagings,
         )
-    _write(result, output, force, fail_on=gating)
+    write_output(result, output, force, fail_on=gating)
     from econsim.report.terminal import print_comparison
 
     out.print(f"wrote {output}/report.html, compare.json, compare.csv and charts/")
@@ -471,7 +448,7 @@ def fit(
         festivals=festivals,
     )
     print_fit(result, out)
-    _write(result, output, force, design=design)
+    write_output(result, output, force, design=design)
     out.print(f"wrote {output} and {output.parent / (output.stem + '.fit')}/")
 
 
@@ -497,7 +474,7 @@ def segment(
     check_output(output, force=True, inputs=[events])
     rfm = segment_log(events, as_of=as_of, split=split)
     print_segments(rfm, out)
-    _write(rfm, output, force=True)  # segment has always written into its folder
+    write_output(rfm, output, force=True)  # segment has always written into its folder
     out.print(f"wrote {output}/segments.csv, segments.json and charts/")
 
 

@@ -12,8 +12,6 @@ from typing import Annotated, Literal
 import typer
 
 from econsim.cli_options import (
-    EXIT_BAD_INPUT,
-    EXIT_INTERRUPTED,
     EXIT_UNHEALTHY,
     AsWrittenOption,
     ForceOption,
@@ -29,7 +27,9 @@ from econsim.cli_options import (
     gating_classes,
     out,
     progress_bar,
+    resumable,
     with_as_written,
+    write_output,
 )
 from econsim.cli_testing import VaryOption
 
@@ -104,44 +104,35 @@ def optimize_command(
     """
     from econsim.advisor.optimize import optimize
     from econsim.engine.executors import executor_for
-    from econsim.errors import OutputError
 
     gating = gating_classes(fail_on, False)
     # a file in the way, or no place for --force; the study checks what is inside
     check_output(output, force=True, inputs=[scenario], replaces=False)
-    with progress_bar("trials", err) as progress:
-        try:
-            study = optimize(
-                scenario,
-                vary,
-                objectives=objective or [],
-                trials=trials,
-                fail_on=gating,
-                confidence=confidence,
-                sampler=sampler,
-                output=output,
-                resume=resume,
-                force=force,
-                overrides=with_as_written(set_, as_written),
-                seed=seed,
-                replications=replications,
-                executor=executor_for(workers, scheduler),
-                progress=progress,
-            )
-        except OutputError as exc:  # a folder holding another study, or one not writable
-            err.print(f"-o: {exc}", markup=False)
-            raise typer.Exit(EXIT_BAD_INPUT) from None
-        except KeyboardInterrupt:
-            err.print(
-                f"interrupted: the finished trials are kept in {output / 'study.db'}; "
-                "continue with the same command and --resume",
-                markup=False,
-            )
-            raise typer.Exit(EXIT_INTERRUPTED) from None
-    from econsim.report import write
+    kept = (
+        f"the finished trials are kept in {output / 'study.db'}; continue with the same "
+        "command and --resume"
+    )
+    with progress_bar("trials", err) as progress, resumable(kept):
+        study = optimize(
+            scenario,
+            vary,
+            objectives=objective or [],
+            trials=trials,
+            fail_on=gating,
+            confidence=confidence,
+            sampler=sampler,
+            output=output,
+            resume=resume,
+            force=force,
+            overrides=with_as_written(set_, as_written),
+            seed=seed,
+            replications=replications,
+            executor=executor_for(workers, scheduler),
+            progress=progress,
+        )
     from econsim.report.terminal import print_optimisation
 
-    write(study, output, scenario_file=scenario, overrides=with_as_written(set_, as_written))
+    write_output(study, output, scenario_file=scenario, overrides=with_as_written(set_, as_written))
     print_optimisation(study, output, out)
     if study.best() is None:
         raise typer.Exit(EXIT_UNHEALTHY)
@@ -187,7 +178,6 @@ def sensitivity_command(
     """
     from econsim.advisor.sensitivity import sensitivity
     from econsim.engine.executors import executor_for
-    from econsim.report import write
     from econsim.report.terminal import print_sensitivity
 
     check_output(output, force, inputs=[scenario])
@@ -203,5 +193,5 @@ def sensitivity_command(
             executor=executor_for(workers, scheduler),
             progress=progress,
         )
-    write(result, output, force=True)
+    write_output(result, output, True)
     print_sensitivity(result, output, out)

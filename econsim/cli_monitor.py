@@ -28,6 +28,7 @@ from econsim.cli_options import (
     out,
     progress_bar,
     with_as_written,
+    write_output,
 )
 
 LiveLogFile = Annotated[
@@ -104,7 +105,6 @@ def monitor_command(
     from econsim.engine.executors import executor_for
     from econsim.metrics import DEFAULT_FAIL_ON, Status
     from econsim.monitor.monitor import monitor
-    from econsim.report import write
     from econsim.report.terminal import print_monitoring
 
     gate = gating_classes(fail_on, fail_on_unhealthy)
@@ -123,7 +123,7 @@ def monitor_command(
             persist=persist,
             executor=executor_for(workers, scheduler),
         )
-    write(result, output, force=True, fail_on=gating)
+    write_output(result, output, True, fail_on=gating)
     out.print(f"wrote {output}/report.html, summary.json, band.csv and charts/")
     print_monitoring(result, out, gating)
     if gate is not None and result.status(gate) is Status.UNHEALTHY:

@@ -129,14 +129,49 @@ def check_output(
     place for ``--force`` (``folder``: the output is a folder, else one file; ``inputs``: the
     files the command reads; ``replaces``: the command replaces the folder, not resumes in
     it — ``report.check_target``): the message, exit 2."""
-    from econsim.errors import OutputError
     from econsim.report import check_target
 
-    try:
+    with output_errors():
         check_target(target, force, folder=folder, inputs=inputs, replaces=replaces)
+
+
+def write_output(result: Any, target: Path, force: bool = False, **options: Any) -> None:
+    """``econsim.report.write``; an output that cannot be written prints without a traceback
+    and exits 2 (checked before the work too, but a disk can fill or a folder change since)."""
+    from econsim.report import write
+
+    with output_errors():
+        try:
+            write(result, target, force, **options)
+        except OSError as exc:
+            err.print(f"-o: cannot write {target} ({exc.strerror or exc}); choose another -o",
+                      markup=False)  # fmt: skip
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+@contextmanager
+def output_errors() -> Iterator[None]:
+    """An output that cannot be written, inside the block: its message after ``-o:``, exit 2."""
+    from econsim.errors import OutputError
+
+    try:
+        yield
     except OutputError as exc:
         err.print(f"-o: {exc}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+@contextmanager
+def resumable(kept: str) -> Iterator[None]:
+    """A job that keeps what it finished (a sweep, a study): an output problem exits 2 as
+    :func:`output_errors`; Ctrl-C says where the work is kept and how to go on (``kept``)
+    and exits 130."""
+    with output_errors():
+        try:
+            yield
+        except KeyboardInterrupt:
+            err.print(f"interrupted: {kept}", markup=False)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 def gating_classes(fail_on: str | None, fail_on_unhealthy: bool) -> frozenset[VerdictKind] | None:

@@ -20,6 +20,7 @@ from econsim.cli_options import (
     check_output,
     gating_classes,
     out,
+    write_output,
 )
 
 VaryOption = Annotated[
@@ -76,9 +77,8 @@ def test_command(
     check_output(output, force, inputs=[scenario])
     found = search(scenario, vary, overrides=set_ or [], fail_on=gating, examples=examples,
                    users=users, seed=seed, replications=replications)  # fmt: skip
-    from econsim.report import write
 
-    write(found, output, force=True, scenario_file=scenario, overrides=list(set_ or []))
+    write_output(found, output, True, scenario_file=scenario, overrides=list(set_ or []))
     if not found.found:
         out.print(f"passed: {found.sentence()}", markup=False)
         return

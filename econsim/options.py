@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from econsim.engine.executors import Executor, executor_for
 from econsim.scenario.schema import Scenario
@@ -27,6 +28,18 @@ from econsim.scenario.variants import with_overrides
 
 #: ``progress(done, total)``: units finished so far and units in all.
 Progress = Callable[[int, int], None]
+
+
+class RunKeywords(TypedDict, total=False):
+    """The shared options as the keywords of ``run``, ``sweep``, ``compare``, ``optimize``
+    and ``sensitivity`` (``**options``), each handed whole to :class:`RunOptions`."""
+
+    overrides: Sequence[str]
+    seed: int | None
+    replications: int | None
+    workers: int | None
+    executor: Executor | None
+    progress: Progress | None
 
 
 @dataclass(frozen=True)

@@ -10,16 +10,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from numpy.typing import NDArray
 
 from econsim.calibration import Calibration, calibrate
-from econsim.engine.executors import Executor, LocalExecutor
+from econsim.engine.executors import LocalExecutor
 from econsim.engine.run import simulate
 from econsim.errors import ScenarioError
 from econsim.metrics import Metrics, evaluate
-from econsim.options import Progress, RunOptions
+from econsim.options import RunKeywords, RunOptions
 from econsim.protocol import pandas
 from econsim.results import Results
 from econsim.scenario.load import locate_problems
@@ -134,23 +134,14 @@ class Run:
         )
 
 
-def run(
-    scenario: Scenario | Path | str,
-    *,
-    overrides: Sequence[str] = (),
-    seed: int | None = None,
-    replications: int | None = None,
-    workers: int | None = None,
-    executor: Executor | None = None,
-    progress: Progress | None = None,
-) -> Run:
+def run(scenario: Scenario | Path | str, **options: Unpack[RunKeywords]) -> Run:
     """Calibrate, simulate and judge a scenario (a Scenario or a path to its YAML).
 
     The options mean what they mean for every call (:mod:`econsim.options`): replications
     run in ``workers`` local processes (default: every core) or on ``executor``;
     ``progress(done, total)`` counts replication-days.
     """
-    opts = RunOptions(overrides, seed, replications, workers, executor, progress)
+    opts = RunOptions(**options)
     source = scenario
     scenario = opts.scenario(scenario)
     reps = opts.replications_for(scenario)
@@ -166,7 +157,7 @@ def run(
         seed=opts.seed_for(scenario),
         replications=reps,
         workers=local.workers if local else 1,
-        progress=(lambda done: opts.report(done, total)) if progress else None,
+        progress=(lambda done: opts.report(done, total)) if opts.progress else None,
         executor=None if local else runner,
     )
     mode = scenario.design.calibration.point_values

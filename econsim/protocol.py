@@ -32,6 +32,21 @@ class Result(Protocol):
         ...
 
 
+class Rows:
+    """A result that is one row per item (a coupon, a packaged campaign): ``summary()`` is
+    the rows, ``to_df()`` their table; a subclass gives ``rows()`` and its notebook view."""
+
+    def rows(self) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def summary(self) -> list[dict[str, Any]]:
+        """The result's block of summary.json: its rows."""
+        return self.rows()
+
+    def to_df(self) -> pd.DataFrame:
+        return pandas().DataFrame(self.rows())
+
+
 def pandas() -> Any:
     """The pandas module, or an ImportError that says how to install it.
 

@@ -23,13 +23,19 @@ SMALL = ("population.users=300", "population.acquisition_per_day=0.3", "horizon_
 SHARED = ("overrides", "seed", "replications", "workers", "executor", "progress")
 
 
-def test_run_sweep_and_compare_take_the_same_options_with_the_same_defaults() -> None:
-    signatures = [inspect.signature(f) for f in (econsim.run, econsim.sweep, econsim.compare)]
-    for name in SHARED:
-        params = [s.parameters[name] for s in signatures]
-        assert {p.kind for p in params} == {inspect.Parameter.KEYWORD_ONLY}, name
-        default = RunOptions.__dataclass_fields__[name].default
-        assert {repr(p.default) for p in params} == {repr(default)}, name
+def test_every_long_call_takes_the_one_set_of_options() -> None:
+    """run, sweep, compare, optimize and sensitivity take ``**options`` typed by RunKeywords
+    and hand them whole to RunOptions: one list of names, one set of defaults."""
+    from econsim.options import RunKeywords
+
+    assert list(RunKeywords.__annotations__) == list(SHARED)
+    assert list(RunOptions.__dataclass_fields__) == list(SHARED)
+    calls = (econsim.run, econsim.sweep, econsim.compare, econsim.optimize, econsim.sensitivity)
+    for call in calls:
+        options = inspect.signature(call).parameters["options"]
+        assert options.kind is inspect.Parameter.VAR_KEYWORD, call.__name__
+        assert options.annotation == "Unpack[RunKeywords]", call.__name__
+        assert not set(SHARED) & set(inspect.signature(call).parameters), call.__name__
 
 
 def test_overrides_apply_to_a_scenario_object_as_to_a_file() -> None:

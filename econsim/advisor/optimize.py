@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Unpack
 
 import numpy as np
 
@@ -42,10 +42,10 @@ from econsim.advisor.trials import (
     check_box_memory,
     evaluate,
 )
-from econsim.engine.executors import Executor, LocalExecutor, default_workers, kept_alive
+from econsim.engine.executors import LocalExecutor, default_workers, kept_alive
 from econsim.errors import Problem, ScenarioError
 from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind
-from econsim.options import Progress, RunOptions
+from econsim.options import RunKeywords, RunOptions
 from econsim.protocol import html_table, pandas
 from econsim.scenario.schema import Scenario
 from econsim.scenario.space import MAX_DESIGNS, Box, parse_box
@@ -247,13 +247,8 @@ def optimize(
     output: Path | str | None = None,
     resume: bool = False,
     force: bool = False,
-    overrides: Sequence[str] = (),
-    seed: int | None = None,
-    replications: int | None = None,
-    workers: int | None = None,
-    executor: Executor | None = None,
-    progress: Progress | None = None,
     model: FiguresOf | None = None,
+    **options: Unpack[RunKeywords],
 ) -> Optimisation:
     """Search the ``vary`` box (``"PATH=LOW:HIGH[:int][:log]"``) for designs that pass every
     gating verdict with ``confidence`` over replications and are best on ``objectives``.
@@ -278,7 +273,7 @@ def optimize(
         raise ValueError(f"confidence must be between 0 and 1, not {confidence}")
     if sampler not in SAMPLERS:
         raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}, not {sampler!r}")
-    opts = RunOptions(overrides, seed, replications, workers, executor, progress)
+    opts = RunOptions(**options)
     base = opts.scenario(scenario)
     box = parse_box(base, vary)
     objs = parse_objectives(objectives)

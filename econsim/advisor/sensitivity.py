@@ -23,16 +23,15 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Unpack
 
 import numpy as np
 from numpy.typing import NDArray
 
 from econsim.advisor.requires import library
 from econsim.advisor.trials import Design, FiguresOf, Simulate, check_box_memory, evaluate
-from econsim.engine.executors import Executor
 from econsim.errors import Problem, ScenarioError
-from econsim.options import Progress, RunOptions
+from econsim.options import RunKeywords, RunOptions
 from econsim.protocol import html_table, pandas
 from econsim.scenario.schema import Scenario
 from econsim.scenario.space import MAX_DESIGNS, Box, parse_box
@@ -168,13 +167,8 @@ def sensitivity(
     method: Method = "sobol",
     samples: int | None = None,
     figures: Sequence[str] = FIGURES,
-    overrides: Sequence[str] = (),
-    seed: int | None = None,
-    replications: int | None = None,
-    workers: int | None = None,
-    executor: Executor | None = None,
-    progress: Progress | None = None,
     model: FiguresOf | None = None,
+    **options: Unpack[RunKeywords],
 ) -> Sensitivity:
     """The tornado of the ``vary`` box (``"PATH=LOW:HIGH[:int][:log]"``), and with
     ``method='sobol'`` or ``'morris'`` SALib's global indices of every figure.
@@ -185,7 +179,7 @@ def sensitivity(
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
-    opts = RunOptions(overrides, seed, replications, workers, executor, progress)
+    opts = RunOptions(**options)
     base = opts.scenario(scenario)
     box = parse_box(base, vary)
     seed_, reps = opts.seed_for(base), opts.replications_for(base)

@@ -11,17 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import numpy as np
 
 from econsim.arrays import F64
-from econsim.engine.executors import Executor
 from econsim.engine.run import check_parallel_memory
 from econsim.errors import Problem, ScenarioError
 from econsim.metrics.figures import FIGURES, NAMES, key_figures
 from econsim.metrics.series import finite_mean, mean_interval
-from econsim.options import Progress, RunOptions
+from econsim.options import RunKeywords, RunOptions
 from econsim.pipeline import Run, run
 from econsim.protocol import html_table, pandas
 from econsim.scenario.checks import did_you_mean
@@ -208,13 +207,8 @@ def packagings(design: Scenario, campaign: str) -> list[Scenario]:
 def compare(
     designs: Sequence[Scenario | Path | str],
     *,
-    overrides: Sequence[str] = (),
-    seed: int | None = None,
-    replications: int | None = None,
-    workers: int | None = None,
-    executor: Executor | None = None,
-    progress: Progress | None = None,
     packaged: str | None = None,
+    **options: Unpack[RunKeywords],
 ) -> Comparison:
     """Run every design on the same seed and replications (default: the first design's).
 
@@ -224,7 +218,7 @@ def compare(
     (:func:`packagings`); one design is then enough, and the designs are labelled by their
     packaging.
     """
-    opts = RunOptions(overrides, seed, replications, workers, executor, progress)
+    opts = RunOptions(**options)
     scenarios = [opts.scenario(d) for d in designs]
     labels, title = None, ""
     if packaged is not None:

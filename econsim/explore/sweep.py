@@ -11,17 +11,16 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import numpy as np
 
-from econsim.engine.executors import Executor
 from econsim.engine.run import check_parallel_memory
 from econsim.explore.grid import Parameter, Point, check_not_rescaled, grid, point_scenarios
 from econsim.explore.points import STATS, PointTask, daily_columns, index_row, run_point
 from econsim.explore.store import TABLE_FORMAT, fingerprint, open_folder, read_table, write_table
 from econsim.metrics.figures import NAMES
-from econsim.options import Progress, RunOptions
+from econsim.options import RunKeywords, RunOptions
 from econsim.protocol import html_table, pandas
 from econsim.scenario.schema import Scenario
 
@@ -125,12 +124,7 @@ def sweep(
     output: Path | str | None = None,
     resume: bool = False,
     force: bool = False,
-    overrides: Sequence[str] = (),
-    seed: int | None = None,
-    replications: int | None = None,
-    workers: int | None = None,
-    executor: Executor | None = None,
-    progress: Progress | None = None,
+    **options: Unpack[RunKeywords],
 ) -> Sweep:
     """Run every grid point of ``parameters`` (``"PATH=800:1600:5"`` or :class:`Parameter`).
 
@@ -141,7 +135,7 @@ def sweep(
     The options mean what they mean for every call (:mod:`econsim.options`);
     ``progress(done, total)`` counts points.
     """
-    opts = RunOptions(overrides, seed, replications, workers, executor, progress)
+    opts = RunOptions(**options)
     params = tuple(p if isinstance(p, Parameter) else Parameter.parse(p) for p in parameters)
     points = grid(params, paired)
     base = opts.scenario(scenario)

@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from econsim.metrics.series import finite_mean, known, ratio
-from econsim.protocol import html_table, pandas
+from econsim.protocol import Rows, html_table
 from econsim.results import Results
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,8 @@ class Coupon:
 
 
 @dataclass(frozen=True)
-class Coupons:
-    """Every coupon of a run."""
+class Coupons(Rows):
+    """Every coupon of a run (the `coupons` block of summary.json)."""
 
     coupons: tuple[Coupon, ...]
 
@@ -54,13 +54,6 @@ class Coupons:
              "uplift_per_cost": known(c.uplift_per_cost)}
             for c in self.coupons
         ]  # fmt: skip
-
-    def summary(self) -> list[dict[str, Any]]:
-        """The `coupons` block of summary.json."""
-        return self.rows()
-
-    def to_df(self) -> pd.DataFrame:
-        return pandas().DataFrame(self.rows())
 
     def _repr_html_(self) -> str:
         head = [["coupon", "given", "used", "cost", "uplift"]]

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from econsim.arrays import F64
 from econsim.metrics.series import known, mean_interval, ratio
-from econsim.protocol import html_table, pandas
+from econsim.protocol import Rows, html_table
 from econsim.results import Results
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,8 @@ class Packaged:
 
 
 @dataclass(frozen=True)
-class Packaging:
-    """Every packaged campaign of a run."""
+class Packaging(Rows):
+    """Every packaged campaign of a run (the `packaged_campaigns` block of summary.json)."""
 
     campaigns: tuple[Packaged, ...]
 
@@ -53,13 +53,6 @@ class Packaging:
              "low": known(c.low), "high": known(c.high)}
             for c in self.campaigns
         ]  # fmt: skip
-
-    def summary(self) -> list[dict[str, Any]]:
-        """The `packaged_campaigns` block of summary.json."""
-        return self.rows()
-
-    def to_df(self) -> pd.DataFrame:
-        return pandas().DataFrame(self.rows())
 
     def _repr_html_(self) -> str:
         head = [["campaign", "packaging", "participants", "cost / participant", "budget"]]
