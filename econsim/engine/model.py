@@ -178,16 +178,8 @@ def _sources(s: Scenario) -> tuple[str, ...]:
 
 
 def _uptake(s: Scenario, tiers: tuple[str, ...], behaviours: tuple[str, ...]) -> F64:
-    """[T, B] actual uptake: the population's, else the design's, scaled and capped at 1."""
-    d, p = s.design, s.population
-    uptake = np.array(
-        [
-            [p.tiers[t].uptake.get(b, d.tiers[t].uptake.get(b, 0.0)) for b in behaviours]
-            for t in tiers
-        ]
-    )
-    out: F64 = np.minimum(uptake * p.uptake_scale, 1.0)
-    return out
+    """[T, B] actual uptake (``Scenario.actual_uptake``)."""
+    return np.array([[s.actual_uptake(t, b) for b in behaviours] for t in tiers])
 
 
 def _core_tables(

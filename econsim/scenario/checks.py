@@ -364,7 +364,7 @@ def _check_population(s: Scenario) -> Iterator[Finding]:
 def check_core_uptake(s: Scenario) -> Iterator[Finding]:
     """A default-population core uptake the capped amount distribution cannot reach."""
     d, p = s.design, s.population
-    for t, tier in d.tiers.items():
+    for t in d.tiers:
         tp = p.tiers.get(t)
         if tp is None:
             continue
@@ -372,7 +372,7 @@ def check_core_uptake(s: Scenario) -> Iterator[Finding]:
             if behaviour.kind != "core" or b in tp.core:
                 continue  # a population stating its own core activity keeps it
             own = b in tp.uptake
-            uptake = min((tp.uptake if own else tier.uptake).get(b, 0.0) * p.uptake_scale, 1.0)
+            uptake = s.actual_uptake(t, b)
             top = reachable_uptake(DEFAULT_FREQUENCY, *DEFAULT_SHAPE)
             if uptake > top:
                 where = ("population", "tiers", t) if own else ("design", "tiers", t)

@@ -161,3 +161,12 @@ class Scenario(Section):
         description="Which operating metrics are counted: retention days, the funnel's "
         "retention stage.",
     )
+
+    def actual_uptake(self, tier: str, behaviour: str) -> float:
+        """The population's uptake of ``behaviour`` in ``tier`` (else the design's
+        assumption), scaled by ``uptake_scale`` and capped at 1: what members really do."""
+        own = self.population.tiers[tier].uptake
+        assumed = self.design.tiers[tier].uptake
+        return min(
+            own.get(behaviour, assumed.get(behaviour, 0.0)) * self.population.uptake_scale, 1.0
+        )
