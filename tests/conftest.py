@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -116,7 +118,50 @@ def econsim_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.Comple
     )
 
 
+@dataclass(frozen=True)
+class Done:
+    """What a command did: its exit code and what it printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def econsim_here(*args: str | Path, cwd: Path | None = None, columns: int = 200) -> Done:
+    """``econsim ARGS`` in this process, through the entry point a user's shell calls
+    (``econsim.cli.main``: exit codes, messages, the crash report), its output captured.
+
+    What most tests check is the command's own code, not a fresh interpreter's start-up: a
+    subprocess costs a second or two each (Python, numpy, numba's kernels loaded again).
+    Tests of signals, kills and process state use :func:`econsim_cli`.
+    """
+    from econsim import cli_options
+    from econsim.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    consoles = (cli_options.out, cli_options.err)
+    widths = [c._width for c in consoles]  # rich read COLUMNS once, when it made them
+    argv, here = sys.argv, Path.cwd()
+    try:
+        for c in consoles:
+            c._width = columns
+        sys.argv = ["econsim", *map(str, args)]
+        os.chdir(cwd or ROOT)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main()
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    finally:
+        sys.argv = argv
+        os.chdir(here)
+        for c, w in zip(consoles, widths, strict=True):
+            c._width = w
+    return Done(code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture
-def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run ``python -m econsim ARGS`` in a subprocess, as a user would."""
-    return econsim_cli
+def run_cli() -> Callable[..., Done]:
+    """Run ``econsim ARGS`` as a user would (in this process: :func:`econsim_here`)."""
+    return econsim_here

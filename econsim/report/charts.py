@@ -70,12 +70,16 @@ def legend_outside(ax: Axes, handles: tuple[list[Any], list[str]] | None = None)
 
 
 def figure_bytes(ax: Axes, fmt: str, dpi: int = 110) -> bytes:
-    """The whole figure holding ``ax``, rendered as PNG or SVG bytes."""
+    """The whole figure holding ``ax``, rendered as PNG or SVG bytes — once: a chart's PNG
+    is both a file in charts/ and the picture in report.html."""
     fig = ax.get_figure(root=True)
     assert isinstance(fig, Figure)
-    buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=dpi)
-    return buf.getvalue()
+    rendered: dict[tuple[str, int], bytes] = fig.__dict__.setdefault("_econsim_rendered", {})
+    if (fmt, dpi) not in rendered:
+        buf = io.BytesIO()
+        fig.savefig(buf, format=fmt, dpi=dpi)
+        rendered[fmt, dpi] = buf.getvalue()
+    return rendered[fmt, dpi]
 
 
 def write_charts(charts: dict[str, Axes], folder: Path) -> list[Path]:
