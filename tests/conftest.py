@@ -141,8 +141,9 @@ def econsim_here(*args: str | Path, cwd: Path | None = None, columns: int = 200)
     out, err = io.StringIO(), io.StringIO()
     consoles = (cli_options.out, cli_options.err)
     widths = [c._width for c in consoles]  # rich read COLUMNS once, when it made them
-    argv, here = sys.argv, Path.cwd()
+    argv, here, environ = sys.argv, Path.cwd(), dict(os.environ)
     try:
+        os.environ.update(COLUMNS=str(columns), NO_COLOR="1")  # typer's usage-error panel
         for c in consoles:
             c._width = columns
         sys.argv = ["econsim", *map(str, args)]
@@ -156,6 +157,8 @@ def econsim_here(*args: str | Path, cwd: Path | None = None, columns: int = 200)
     finally:
         sys.argv = argv
         os.chdir(here)
+        os.environ.clear()
+        os.environ.update(environ)
         for c, w in zip(consoles, widths, strict=True):
             c._width = w
     return Done(code, out.getvalue(), err.getvalue())

@@ -128,6 +128,7 @@ def test_optimize_finds_the_passing_optimum_and_writes_it_as_a_scenario(tmp_path
     assert len((out / "trials.csv").read_text(encoding="utf-8-sig").splitlines()) == 17
 
 
+@pytest.mark.slow  # a study killed and resumed
 def test_a_killed_study_resumes_with_every_trial_once(tmp_path: Path) -> None:
     out = tmp_path / "study"
     args = [sys.executable, "-m", "econsim", "optimize", str(EXPENSIVE),

@@ -17,7 +17,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.conftest import ROOT, econsim_cli
+from tests.conftest import ROOT, econsim_here
+
+pytestmark = pytest.mark.slow  # a browser, and a report of every kind
 
 SCENARIOS = ROOT / "scenarios"
 WIDTH = 1280
@@ -49,7 +51,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("reports")
     log = base / "live.csv"  # a live programme with its catalog ten times dearer from day 45
     dearer = "design.rule_changes=[{day: 45, catalog_price_multiplier: 10}]"
-    done = econsim_cli("record", SCENARIOS / "coffee-healthy.yaml", *SMALL[:6], "--set",
+    done = econsim_here("record", SCENARIOS / "coffee-healthy.yaml", *SMALL[:6], "--set",
                        dearer, "-o", log)  # fmt: skip
     assert done.returncode == 0, done.stderr
     made = {
@@ -107,7 +109,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         ),
     }
     for name, args in made.items():
-        done = econsim_cli(*args)
+        done = econsim_here(*args)
         assert done.returncode in (0, 3), (name, done.stderr)
     return {name: base / name for name in made}
 

@@ -57,6 +57,7 @@ def test_progress_is_printed_as_lines_when_the_output_is_not_a_terminal(
     assert [x.split()[1] for x in lines] == [f"{p}%" for p in range(10, 101, 10)], done.stderr
 
 
+@pytest.mark.slow  # a sweep interrupted
 def test_ctrl_c_in_a_sweep_keeps_the_points_and_says_how_to_resume(tmp_path: Path) -> None:
     """Waits on the sweep's own progress line (an event, not a clock: issue 38 saw this test
     fail on a loaded machine), with far more points than can finish in the meantime."""

@@ -110,6 +110,7 @@ def at_test_size(args: list[str]) -> list[str]:
 
 
 @pytest.mark.parametrize("path", [p for p in DOCS if commands(p)], ids=lambda p: p.name)
+@pytest.mark.slow  # every documented command
 def test_console_examples_run(path: Path, tmp_path: Path) -> None:
     cwd = workdir(tmp_path)
     for args in commands(path):

@@ -215,6 +215,7 @@ def record_store_fit(tmp_path_factory: pytest.TempPathFactory) -> tuple[econsim.
     return s, fit_history(read_events(path, list(s.design.behaviours)), s, initial_days=0)
 
 
+@pytest.mark.slow  # a log simulated and fitted
 def test_lifecycle_and_amounts_are_recovered(
     record_store_fit: tuple[econsim.Scenario, object],
 ) -> None:
@@ -239,6 +240,7 @@ def test_lifecycle_and_amounts_are_recovered(
     assert pop["acquisition_days"] == 84
 
 
+@pytest.mark.slow  # a log simulated and fitted
 def test_tier_shares_and_uptake_are_recovered(tmp_path: Path) -> None:
     overrides = [
         "population.users=5000",
@@ -438,6 +440,7 @@ def test_cdnow_with_its_season_reproduces_1997_month_by_month_and_forecasts_clos
     assert np.all(np.abs(sim / real_months - 1) < 0.15), sim / real_months - 1
 
 
+@pytest.mark.slow  # two years simulated and fitted
 def test_monthly_multipliers_are_recovered_from_a_simulated_log(tmp_path: Path) -> None:
     """A log simulated with a known season (a December peak, a February lull, busy
     Saturdays) over record-store's 18 months: every multiplier within 3 standard errors."""

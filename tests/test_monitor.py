@@ -51,7 +51,17 @@ def test_the_books_of_a_recorded_log_are_the_simulations_own(path: Path, tmp_pat
         assert_allclose(actual[name], truth[name], rtol=1e-9, atol=1e-6, err_msg=name)
     # amounts are written in cents
     assert_allclose(actual["core_amount"], truth["core_amount"], atol=0.01 * live.rows_used)
-    # and the whole review runs on it: verdicts, band, a forecast from the fitted population
+
+
+@pytest.mark.slow  # a plan band and a forecast a scenario
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_a_whole_review_runs_on_every_bundled_log(path: Path, tmp_path: Path) -> None:
+    """Verdicts, band and a forecast from the fitted population, on each bundled log."""
+    scenario = with_overrides(path, SMALL)
+    log = tmp_path / "log.csv"
+    write_events(log, simulate_events(scenario, seed=5, ledger=True))
+    last = scenario.start_date + dt.timedelta(days=scenario.horizon_days - 1)
+    live = read_live_log(log, compile_model(scenario), last)
     m = monitor(log, scenario, as_of=last, seed=5, replications=5, periods=1, workers=1)
     assert m.actual.results.days == live.days and m.forecast is not None
     assert len(m.band.watches) == 7 and json.dumps(m.summary(), default=str)
@@ -113,6 +123,7 @@ def test_a_catalog_ten_times_dearer_leaves_the_band_within_days(logs: dict[str, 
     assert "points issued (7 days)" not in left  # earning did not change
 
 
+@pytest.mark.slow  # the plan, the forecast and a what-if simulated
 def test_the_forecast_compares_the_design_with_a_what_if(logs: dict[str, Path]) -> None:
     m = _monitor(
         logs["designed"], periods=2, what_if=["design.catalog.free_coffee.points_price=4000"]

@@ -241,6 +241,7 @@ def test_killing_a_parallel_sweep_ends_its_workers(tmp_path: Path) -> None:
     assert not any(_alive(p) for p in workers), "workers outlived their parent"
 
 
+@pytest.mark.slow  # a process killed
 def test_a_run_killed_while_writing_leaves_the_previous_run_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -37,6 +37,7 @@ def small_run(engine: str) -> econsim.Run:
         return econsim.run(at_scale(COFFEE, 500), replications=2, workers=1)
 
 
+@pytest.mark.slow  # a search of a box, shrunk
 def test_econsim_test_finds_and_shrinks_the_known_counterexample(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "search"
     done = run_cli("test", COFFEE, "--vary", "population.uptake_scale=0.1:1.2", "-o", out)
@@ -172,6 +173,7 @@ def test_at_scale_shrinks_what_is_counted_per_member() -> None:
     assert small.population.acquisition_per_day == pytest.approx(2.0)
 
 
+@pytest.mark.slow  # a pytest session of its own
 def test_the_example_test_file_of_docs_ci_runs() -> None:
     """docs/examples/test_our_programme.py, run by pytest as a team would (the plugin's
     fixture comes from the installed entry point)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from numpy.testing import assert_allclose
 
@@ -33,6 +34,7 @@ def with_budget(s: Scenario, factor: float) -> Scenario:
 
 @CALIBRATABLE
 @given(any_scenarios())
+@pytest.mark.slow  # 25 calibrations (two MILPs each)
 def test_identities(s: Scenario) -> None:
     cal = calibrated(s)
     assume(cal.total_predicted_points > 0)
@@ -44,6 +46,7 @@ def test_identities(s: Scenario) -> None:
 
 @CALIBRATABLE
 @given(any_scenarios())
+@pytest.mark.slow  # 25 pairs of calibrations
 def test_ratio_before_is_monotone_in_budget(s: Scenario) -> None:
     assume(s.design.budget.method == "fixed_amount")
     cal = calibrated(s)
@@ -55,6 +58,7 @@ def test_ratio_before_is_monotone_in_budget(s: Scenario) -> None:
 
 @CALIBRATABLE
 @given(any_scenarios())
+@pytest.mark.slow  # 25 calibrations
 def test_integer_adjustment_stays_in_range(s: Scenario) -> None:
     cal = calibrated(s)
     assume(cal.total_predicted_points > 0)

@@ -53,6 +53,7 @@ changes = st.dictionaries(
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
 @given(changes)
+@pytest.mark.slow  # whole runs of extreme designs
 def test_extreme_valid_values_run_or_are_refused_clearly(engine: str, overrides: list[str]) -> None:
     try:
         with default_engine(engine):
@@ -99,6 +100,7 @@ OPTIONS = st.lists(
 
 @settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])
 @given(OPTIONS)
+@pytest.mark.slow  # 25 whole runs a path
 def test_cli_options_run_or_are_refused_without_a_traceback(
     engine: str, options: list[str]
 ) -> None:
