@@ -216,7 +216,7 @@ def test_zero_budget_or_zero_prediction_is_a_scenario_error() -> None:
         calibrate(load_scenario(EXAMPLE, nothing))
 
 
-def test_integer_adjustment_time_limit_falls_back_with_a_warning(
+def test_integer_adjustment_search_limit_falls_back_with_a_warning(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Property testing found designs whose integer adjustment searched for minutes (3.5 GB):
@@ -224,7 +224,7 @@ def test_integer_adjustment_time_limit_falls_back_with_a_warning(
     # best values found are used, kept in range, and the calibration says so.
     import econsim.calibration.rounding as rounding
 
-    monkeypatch.setattr(rounding, "TIME_LIMIT", 1e-9)
+    monkeypatch.setattr(rounding, "TIME_LIMIT", 1e-9)  # a limit, whichever one stops it
     values = np.array([357.317, 1234.561, 13.7])
     steps = np.array([0.01, 0.01, 1.0])
     r = rounding.round_values(values, steps, np.array([3e5, 7e4, 1e3]), 2.0e8, 0.2)
@@ -232,4 +232,4 @@ def test_integer_adjustment_time_limit_falls_back_with_a_warning(
     assert np.allclose(r.values / steps, np.round(r.values / steps))
     assert not r.optimal
     warnings = calibrate(load_scenario(EXAMPLE)).warnings
-    assert any("stopped at its time limit" in w for w in warnings)
+    assert any("stopped at its search limit" in w for w in warnings)

@@ -157,12 +157,13 @@ def test_the_memory_guard_refuses_before_anything_starts(
 
 
 def test_a_huge_cap_calibrates_at_once_with_honest_warnings(run_cli) -> None:  # type: ignore[no-untyped-def]
-    """Case 6: a period cap of 10^15 gave HiGHS a hopeless model (and a 'time limit' claim)."""
+    """Case 6: a period cap of 10^15 gave HiGHS a hopeless model (and a 'time limit' claim,
+    now a 'search limit' one)."""
     done = run_cli(
         "calibrate", COFFEE, "--set", "design.behaviours.sign_in.period_cap=" + "1" + "0" * 15
     )
     assert done.returncode == 0, done.stderr
-    assert "time limit" not in done.stdout
+    assert "search limit" not in done.stdout
     assert "unreachable with integer points" in done.stdout
 
 

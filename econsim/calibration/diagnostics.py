@@ -21,7 +21,7 @@ def diagnose(
         []
         if optimal
         else [
-            "the integer adjustment stopped at its time limit; the point values are the best "
+            "the integer adjustment stopped at its search limit; the point values are the best "
             "found, not proven optimal — widen points_step or narrow rounding_range"
         ]
     )

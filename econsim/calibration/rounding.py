@@ -25,10 +25,15 @@ from econsim.arrays import F64
 CLOSENESS_WEIGHT = 1e-6
 #: Stage 2 may give up this share of the target total to keep values near their exact value.
 TOTAL_TOLERANCE = 1e-3
-#: Seconds each stage may search. Realistic designs (a few to a few dozen behaviours) solve
-#: in milliseconds; fine steps over wide ranges can make the search explode (it is a
-#: subset-sum), and then the best solution found so far is used and reported.
-TIME_LIMIT = 2.0
+#: Branch-and-bound nodes each stage may search. Realistic designs (a few to a few dozen
+#: behaviours) solve at the root; fine steps over wide ranges can make the search explode
+#: (it is a subset-sum), and then the best solution found so far is used and reported. A
+#: count of nodes, not seconds: the same design calibrates to the same values on any machine
+#: under any load (a 2-second limit gave another answer on a busy one). 10,000 nodes take
+#: about half a second.
+NODE_LIMIT = 10_000
+#: A backstop only, far above what NODE_LIMIT takes.
+TIME_LIMIT = 60.0
 #: With more whole steps than this in a value's range, rounding each value to its nearest
 #: step is already within a millionth of the total, and the MILP's coefficients (a cap of
 #: 10^15 points) would only give HiGHS a numerically hopeless search that ignores its time
@@ -66,7 +71,7 @@ class Rounded:
     low: F64
     high: F64
     widened: tuple[int, ...]  # indices whose range held no multiple of the step
-    optimal: bool = True  # False when a stage stopped at its time limit
+    optimal: bool = True  # False when a stage stopped at its search limit
 
 
 def allowed_range(value: float, step: float, spread: float) -> tuple[int, int, bool]:
@@ -156,12 +161,12 @@ def _solve(
             constraints=constraints,
             bounds=Bounds(lower, upper),
             integrality=integrality,
-            options={"time_limit": TIME_LIMIT, "disp": False},
+            options={"node_limit": NODE_LIMIT, "time_limit": TIME_LIMIT, "disp": False},
         )
     if res.x is None:
-        # time limit with nothing found: stage 2 keeps stage 1's answer (feasible for it);
+        # a limit with nothing found: stage 2 keeps stage 1's answer (feasible for it);
         # stage 1 falls back to the nearest allowed multiples
         fallback = start if start is not None else np.clip(np.round(values / steps), lo, hi)
         return fallback, False
-    # status 1 is HiGHS' time limit: the values are the best found, not proven optimal
-    return np.asarray(np.round(res.x[:nb]), dtype=float), res.status != 1
+    # status 0 is proven optimal; at a node or time limit the values are the best found
+    return np.asarray(np.round(res.x[:nb]), dtype=float), res.status == 0
