@@ -239,7 +239,7 @@ def main() -> None:
     args = parser.parse_args()
     paths = engines(args.engine)
     main_path = paths[0]  # the compiled path when it is measured
-    users = 100_000 if args.quick else 1_000_000
+    users = 20_000 if args.quick else 1_000_000
     mesa_users = 1_000 if args.quick else 5_000
     res: dict[str, Any] = {
         "cores": os.cpu_count(),

@@ -79,6 +79,7 @@ def figure_bytes(ax: Axes, fmt: str, dpi: int = 110) -> bytes:
         buf = io.BytesIO()
         fig.savefig(buf, format=fmt, dpi=dpi)
         rendered[fmt, dpi] = buf.getvalue()
+        fig.set_layout_engine("none")  # laid out by the first drawing; keep, not redo
     return rendered[fmt, dpi]
 
 
