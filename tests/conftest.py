@@ -168,3 +168,9 @@ def econsim_here(*args: str | Path, cwd: Path | None = None, columns: int = 200)
 def run_cli() -> Callable[..., Done]:
     """Run ``econsim ARGS`` as a user would (in this process: :func:`econsim_here`)."""
     return econsim_here
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests first: two workers then share the short ones at the end, instead of
+    one waiting on a long test started last (the suite's wall time is its longest tail)."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
