@@ -39,7 +39,7 @@ _API = {
     "Calibration": "econsim.calibration.calibrate",
     "calibrate": "econsim.calibration.calibrate",
     "simulate": "econsim.engine.run",
-    "estimate_memory": "econsim.engine.run",
+    "estimate_memory": "econsim.engine.guards",
     "Results": "econsim.results",
     "run": "econsim.pipeline",
     "Run": "econsim.pipeline",
@@ -48,12 +48,12 @@ _API = {
     "Parameter": "econsim.explore.grid",
     "compare": "econsim.explore.compare",
     "optimize": "econsim.advisor.optimize",
-    "Optimisation": "econsim.advisor.optimize",
+    "Optimisation": "econsim.advisor.optimisation",
     "sensitivity": "econsim.advisor.sensitivity",
     "Monitoring": "econsim.monitor.monitor",
     "read_live_log": "econsim.monitor.log",
     "record": "econsim.monitor.record",
-    "write_events": "econsim.history.events",
+    "write_events": "econsim.history.event_writer",
     "Sensitivity": "econsim.advisor.sensitivity",
     "Comparison": "econsim.explore.compare",
     "LocalExecutor": "econsim.engine.executors",
@@ -74,7 +74,7 @@ _API = {
 __all__ = sorted(_API)  # the one table of the public names
 
 if TYPE_CHECKING:  # the same names for type checkers (tests/test_architecture.py)
-    from econsim.advisor.optimize import Optimisation as Optimisation
+    from econsim.advisor.optimisation import Optimisation as Optimisation
     from econsim.advisor.optimize import optimize as optimize
     from econsim.advisor.sensitivity import Sensitivity as Sensitivity
     from econsim.advisor.sensitivity import sensitivity as sensitivity
@@ -82,7 +82,7 @@ if TYPE_CHECKING:  # the same names for type checkers (tests/test_architecture.p
     from econsim.calibration.calibrate import calibrate as calibrate
     from econsim.engine.executors import DaskExecutor as DaskExecutor
     from econsim.engine.executors import LocalExecutor as LocalExecutor
-    from econsim.engine.run import estimate_memory as estimate_memory
+    from econsim.engine.guards import estimate_memory as estimate_memory
     from econsim.engine.run import simulate as simulate
     from econsim.engine.run import simulate_events as simulate_events
     from econsim.errors import Problem as Problem
@@ -93,8 +93,8 @@ if TYPE_CHECKING:  # the same names for type checkers (tests/test_architecture.p
     from econsim.explore.grid import Parameter as Parameter
     from econsim.explore.sweep import Sweep as Sweep
     from econsim.explore.sweep import sweep as sweep
+    from econsim.history.event_writer import write_events as write_events
     from econsim.history.events import read_events as read_events
-    from econsim.history.events import write_events as write_events
     from econsim.history.fit import Fit as Fit
     from econsim.history.fit import fit as fit
     from econsim.history.fit import fit_history as fit_history

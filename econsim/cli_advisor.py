@@ -11,26 +11,8 @@ from typing import Annotated, Literal
 
 import typer
 
-from econsim.cli_options import (
-    EXIT_UNHEALTHY,
-    AsWrittenOption,
-    ForceOption,
-    ReplicationsOption,
-    RestartOption,
-    ScenarioFile,
-    SchedulerOption,
-    SeedOption,
-    SetOption,
-    WorkersOption,
-    check_output,
-    err,
-    gating_classes,
-    out,
-    progress_bar,
-    resumable,
-    with_as_written,
-    write_output,
-)
+from econsim import cli_options as opt
+from econsim.cli_shared import SharedOptions, shared_options
 from econsim.cli_testing import VaryOption
 
 ObjectiveOption = Annotated[
@@ -46,8 +28,9 @@ ObjectiveOption = Annotated[
 ]
 
 
+@shared_options()
 def optimize_command(
-    scenario: ScenarioFile,
+    scenario: opt.ScenarioFile,
     vary: VaryOption,
     output: Annotated[
         Path, typer.Option("-o", "--output", help="Folder for the study, best.yaml and report.")
@@ -76,16 +59,12 @@ def optimize_command(
             show_default=False,
         ),
     ] = None,
-    replications: ReplicationsOption = None,
-    seed: SeedOption = None,
-    workers: WorkersOption = None,
-    scheduler: SchedulerOption = None,
-    set_: SetOption = None,
     resume: Annotated[
         bool, typer.Option(help="Continue the study in -o DIR (its finished trials are kept).")
     ] = False,
-    force: RestartOption = False,
-    as_written: AsWrittenOption = False,
+    force: opt.RestartOption = False,
+    *,
+    shared: SharedOptions,
 ) -> None:
     """Find a design in the --vary box that passes every gating verdict and is best on the
     objective (Optuna: TPE, or NSGA-II, with constraints).
@@ -103,16 +82,15 @@ def optimize_command(
     when a passing design is found, 3 when none is, 2 on bad input.
     """
     from econsim.advisor.optimize import optimize
-    from econsim.engine.executors import executor_for
 
-    gating = gating_classes(fail_on, False)
+    gating = opt.gating_classes(fail_on, False)
     # a file in the way, or no place for --force; the study checks what is inside
-    check_output(output, force=True, inputs=[scenario], replaces=False)
+    opt.check_output(output, force=True, inputs=[scenario], replaces=False)
     kept = (
         f"the finished trials are kept in {output / 'study.db'}; continue with the same "
         "command and --resume"
     )
-    with progress_bar("trials", err) as progress, resumable(kept):
+    with opt.progress_bar("trials", opt.err) as progress, opt.resumable(kept):
         study = optimize(
             scenario,
             vary,
@@ -124,22 +102,20 @@ def optimize_command(
             output=output,
             resume=resume,
             force=force,
-            overrides=with_as_written(set_, as_written),
-            seed=seed,
-            replications=replications,
-            executor=executor_for(workers, scheduler),
+            **shared.keywords(),
             progress=progress,
         )
     from econsim.report.terminal import print_optimisation
 
-    write_output(study, output, scenario_file=scenario, overrides=with_as_written(set_, as_written))
-    print_optimisation(study, output, out)
+    opt.write_output(study, output, scenario_file=scenario, overrides=shared.overrides)
+    print_optimisation(study, output, opt.out)
     if study.best() is None:
-        raise typer.Exit(EXIT_UNHEALTHY)
+        raise typer.Exit(opt.EXIT_UNHEALTHY)
 
 
+@shared_options()
 def sensitivity_command(
-    scenario: ScenarioFile,
+    scenario: opt.ScenarioFile,
     vary: VaryOption,
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder for the analysis.")],
     method: Annotated[
@@ -158,13 +134,9 @@ def sensitivity_command(
             show_default=False,
         ),
     ] = None,
-    replications: ReplicationsOption = None,
-    seed: SeedOption = None,
-    workers: WorkersOption = None,
-    scheduler: SchedulerOption = None,
-    set_: SetOption = None,
-    force: ForceOption = False,
-    as_written: AsWrittenOption = False,
+    force: opt.ForceOption = False,
+    *,
+    shared: SharedOptions,
 ) -> None:
     """Which --vary fields move the key figures (consumption rate, consumer share, cost,
     liability, points issued), and how much.
@@ -177,21 +149,17 @@ def sensitivity_command(
     tornado.csv, sobol.csv or morris.csv, summary.json, charts/ and report.html.
     """
     from econsim.advisor.sensitivity import sensitivity
-    from econsim.engine.executors import executor_for
     from econsim.report.terminal import print_sensitivity
 
-    check_output(output, force, inputs=[scenario])
-    with progress_bar("designs", err) as progress:
+    opt.check_output(output, force, inputs=[scenario])
+    with opt.progress_bar("designs", opt.err) as progress:
         result = sensitivity(
             scenario,
             vary,
             method=method,
             samples=samples,
-            overrides=with_as_written(set_, as_written),
-            seed=seed,
-            replications=replications,
-            executor=executor_for(workers, scheduler),
+            **shared.keywords(),
             progress=progress,
         )
-    write_output(result, output, True)
-    print_sensitivity(result, output, out)
+    opt.write_output(result, output, True)
+    print_sensitivity(result, output, opt.out)

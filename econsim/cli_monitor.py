@@ -10,26 +10,8 @@ from typing import Annotated
 
 import typer
 
-from econsim.cli_options import (
-    EXIT_UNHEALTHY,
-    AsOfOption,
-    AsWrittenOption,
-    FailOnOption,
-    FailOnUnhealthyOption,
-    ForceOption,
-    ScenarioFile,
-    SchedulerOption,
-    SeedOption,
-    SetOption,
-    WorkersOption,
-    check_output,
-    err,
-    gating_classes,
-    out,
-    progress_bar,
-    with_as_written,
-    write_output,
-)
+from econsim import cli_options as opt
+from econsim.cli_shared import SharedOptions, shared_options
 
 LiveLogFile = Annotated[
     Path,
@@ -41,13 +23,14 @@ LiveLogFile = Annotated[
 ]
 
 
+@shared_options(replications=False, gate=True)
 def monitor_command(
     log: LiveLogFile,
     design: Annotated[
         Path, typer.Option("--design", help="The programme's scenario file (its plan).")
     ],
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder for the outputs.")],
-    as_of: AsOfOption = None,
+    as_of: opt.AsOfOption = None,
     what_if: Annotated[
         list[str] | None,
         typer.Option(
@@ -73,14 +56,9 @@ def monitor_command(
             help="Days running outside the band that count as leaving it.", min=1, max=365
         ),
     ] = 7,
-    seed: SeedOption = None,
-    workers: WorkersOption = None,
-    scheduler: SchedulerOption = None,
-    set_: SetOption = None,
-    force: ForceOption = False,
-    fail_on: FailOnOption = None,
-    fail_on_unhealthy: FailOnUnhealthyOption = False,
-    as_written: AsWrittenOption = False,
+    force: opt.ForceOption = False,
+    *,
+    shared: SharedOptions,
 ) -> None:
     """Judge a live programme from its log: the verdicts of a run on the actual books, the
     plan's band and a re-forecast.
@@ -102,43 +80,41 @@ def monitor_command(
     a redemption past the member's balance is rejected and counted. With --fail-on or
     --fail-on-unhealthy, exits 3 when the actual programme is unhealthy, as econsim run.
     """
-    from econsim.engine.executors import executor_for
-    from econsim.metrics import DEFAULT_FAIL_ON, Status
+    from econsim.metrics import Status
     from econsim.monitor.monitor import monitor
     from econsim.report.terminal import print_monitoring
 
-    gate = gating_classes(fail_on, fail_on_unhealthy)
-    gating = gate or DEFAULT_FAIL_ON
-    check_output(output, force, inputs=[log, design])
-    with progress_bar("reading and simulating", err, counted=False):
+    gate, gating = shared.gate, shared.gating
+    opt.check_output(output, force, inputs=[log, design])
+    with opt.progress_bar("reading and simulating", opt.err, counted=False):
         result = monitor(
             log,
             design,
             as_of=as_of,
-            overrides=with_as_written(set_, as_written),
+            overrides=shared.overrides,
             what_if=what_if or (),
             periods=periods,
-            seed=seed,
+            seed=shared.seed,
             replications=replications,
             persist=persist,
-            executor=executor_for(workers, scheduler),
+            executor=shared.executor(),
         )
-    write_output(result, output, True, fail_on=gating)
-    out.print(f"wrote {output}/report.html, summary.json, band.csv and charts/")
-    print_monitoring(result, out, gating)
+    opt.write_output(result, output, True, fail_on=gating)
+    opt.out.print(f"wrote {output}/report.html, summary.json, band.csv and charts/")
+    print_monitoring(result, opt.out, gating)
     if gate is not None and result.status(gate) is Status.UNHEALTHY:
-        raise typer.Exit(EXIT_UNHEALTHY)
+        raise typer.Exit(opt.EXIT_UNHEALTHY)
 
 
+@shared_options(replications=False, workers=False)
 def record_command(
-    scenario: ScenarioFile,
+    scenario: opt.ScenarioFile,
     output: Annotated[
         Path, typer.Option("-o", "--output", help="The log to write: NAME.csv or NAME.parquet.")
     ],
-    seed: SeedOption = None,
-    set_: SetOption = None,
     force: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
-    as_written: AsWrittenOption = False,
+    *,
+    shared: SharedOptions,
 ) -> None:
     """Write the live log of a simulated programme: every point movement, as econsim monitor
     reads it.
@@ -149,12 +125,12 @@ def record_command(
     try econsim monitor on it, or change the scenario (e.g. a rule change on a day) to see
     how monitoring flags the drift.
     """
-    from econsim.history.events import write_events
+    from econsim.history.event_writer import write_events
     from econsim.monitor.record import record
 
-    check_output(output, force, folder=False, inputs=[scenario])
-    with progress_bar("simulating", err, counted=False):
-        columns = record(scenario, overrides=with_as_written(set_, as_written), seed=seed)
+    opt.check_output(output, force, folder=False, inputs=[scenario])
+    with opt.progress_bar("simulating", opt.err, counted=False):
+        columns = record(scenario, overrides=shared.overrides, seed=shared.seed)
     write_events(output, columns)
     rows = len(next(iter(columns.values())))
-    out.print(f"wrote {output}: {rows:,} rows")
+    opt.out.print(f"wrote {output}: {rows:,} rows")

@@ -13,13 +13,13 @@ from typing import Annotated
 
 import typer
 
-from econsim.cli_options import EXIT_BAD_INPUT, SetOption, err, out
+from econsim import cli_options as opt
 from econsim.errors import ScenarioError
 
 
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
-    set_: SetOption = None,
+    set_: opt.SetOption = None,
 ) -> None:
     """Check scenario files; print every problem as FILE:LINE:COL: field: message.
 
@@ -35,12 +35,12 @@ def validate(
             scenario = load_scenario(path, set_ or ())
             calibrate_located(scenario, path, set_ or ())
         except ScenarioError as exc:
-            err.print(str(exc), markup=False)
+            opt.err.print(str(exc), markup=False)
             failed = True
             continue
-        out.print(f"✓ {path}: '{scenario.name}' is valid", markup=False)
+        opt.out.print(f"✓ {path}: '{scenario.name}' is valid", markup=False)
     if failed:
-        raise typer.Exit(EXIT_BAD_INPUT)
+        raise typer.Exit(opt.EXIT_BAD_INPUT)
 
 
 def init(
@@ -59,22 +59,24 @@ def init(
 
     if list_:
         for name in template_names():
-            out.print(name)
+            opt.out.print(name)
         return
     if path is None:
-        err.print("init needs a PATH to write to, e.g. econsim init my-programme.yaml "
+        opt.err.print("init needs a PATH to write to, e.g. econsim init my-programme.yaml "
                   "(econsim init --list shows the templates)")  # fmt: skip
-        raise typer.Exit(EXIT_BAD_INPUT)
+        raise typer.Exit(opt.EXIT_BAD_INPUT)
     if template not in template_names():
-        err.print(f"unknown template '{template}'; choose one of: {', '.join(template_names())}")
-        raise typer.Exit(EXIT_BAD_INPUT)
+        opt.err.print(
+            f"unknown template '{template}'; choose one of: {', '.join(template_names())}"
+        )
+        raise typer.Exit(opt.EXIT_BAD_INPUT)
     if path.exists() and not force:
-        err.print(f"{path} exists; use --force to overwrite it")
-        raise typer.Exit(EXIT_BAD_INPUT)
+        opt.err.print(f"{path} exists; use --force to overwrite it")
+        raise typer.Exit(opt.EXIT_BAD_INPUT)
     from econsim.atomic import write_text
 
     write_text(path, template_text(template))
-    out.print(f"wrote {path} (template '{template}'); next: econsim validate {path}")
+    opt.out.print(f"wrote {path} (template '{template}'); next: econsim validate {path}")
 
 
 def schema(
@@ -102,8 +104,8 @@ def schema(
 
         text = json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False) + "\n"
     else:
-        err.print(f"unknown format '{format_}'; choose json or markdown")
-        raise typer.Exit(EXIT_BAD_INPUT)
+        opt.err.print(f"unknown format '{format_}'; choose json or markdown")
+        raise typer.Exit(opt.EXIT_BAD_INPUT)
     if output is None:
         sys.stdout.write(text)
     else:

@@ -11,17 +11,7 @@ from typing import Annotated
 
 import typer
 
-from econsim.cli_options import (
-    EXIT_UNHEALTHY,
-    FailOnOption,
-    ForceOption,
-    ScenarioFile,
-    SetOption,
-    check_output,
-    gating_classes,
-    out,
-    write_output,
-)
+from econsim import cli_options as opt
 
 VaryOption = Annotated[
     list[str],
@@ -36,7 +26,7 @@ VaryOption = Annotated[
 
 
 def test_command(
-    scenario: ScenarioFile,
+    scenario: opt.ScenarioFile,
     vary: VaryOption,
     output: Annotated[
         Path, typer.Option("-o", "--output", help="Folder for summary.json and the reproducer.")
@@ -55,9 +45,9 @@ def test_command(
     seed: Annotated[
         int, typer.Option(help="Seed of the search and of every run.", min=0, max=2**63 - 1)
     ] = 0,
-    fail_on: FailOnOption = None,
-    set_: SetOption = None,
-    force: ForceOption = False,
+    fail_on: opt.FailOnOption = None,
+    set_: opt.SetOption = None,
+    force: opt.ForceOption = False,
 ) -> None:
     """Search the --vary box for a design that breaks the programme, and shrink it.
 
@@ -72,22 +62,22 @@ def test_command(
     """
     from econsim.testing import search
 
-    gating = gating_classes(fail_on, True)
+    gating = opt.gating_classes(fail_on, True)
     assert gating is not None  # --fail-on-unhealthy's classes when --fail-on is absent
-    check_output(output, force, inputs=[scenario])
+    opt.check_output(output, force, inputs=[scenario])
     found = search(scenario, vary, overrides=set_ or [], fail_on=gating, examples=examples,
                    users=users, seed=seed, replications=replications)  # fmt: skip
 
-    write_output(found, output, True, scenario_file=scenario, overrides=list(set_ or []))
+    opt.write_output(found, output, True, scenario_file=scenario, overrides=list(set_ or []))
     if not found.found:
-        out.print(f"passed: {found.sentence()}", markup=False)
+        opt.out.print(f"passed: {found.sentence()}", markup=False)
         return
-    out.print(f"counterexample: {found.sentence()}", markup=False)
-    out.print(
+    opt.out.print(f"counterexample: {found.sentence()}", markup=False)
+    opt.out.print(
         f"after {found.examples} examples ({found.designs} distinct designs) at "
         f"{found.users:,} members; wrote "
         f"{output / 'counterexample.yaml'} — rerun it: econsim run "
         f"{output / 'counterexample.yaml'} -o runs/counterexample",
         markup=False,
     )
-    raise typer.Exit(EXIT_UNHEALTHY)
+    raise typer.Exit(opt.EXIT_UNHEALTHY)

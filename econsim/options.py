@@ -30,15 +30,20 @@ from econsim.scenario.variants import with_overrides
 Progress = Callable[[int, int], None]
 
 
-class RunKeywords(TypedDict, total=False):
-    """The shared options as the keywords of ``run``, ``sweep``, ``compare``, ``optimize``
-    and ``sensitivity`` (``**options``), each handed whole to :class:`RunOptions`."""
+class SimulationKeywords(TypedDict, total=False):
+    """What is simulated, how often and where: the shared options but ``progress``."""
 
     overrides: Sequence[str]
     seed: int | None
     replications: int | None
     workers: int | None
     executor: Executor | None
+
+
+class RunKeywords(SimulationKeywords, total=False):
+    """The shared options as the keywords of ``run``, ``sweep``, ``compare``, ``optimize``
+    and ``sensitivity`` (``**options``), each handed whole to :class:`RunOptions`."""
+
     progress: Progress | None
 
 

@@ -28,10 +28,13 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     (
         "econsim.cli",
         "econsim.cli_options",
+        "econsim.cli_shared",
         "econsim.cli_scenario",
         "econsim.cli_testing",
         "econsim.cli_advisor",
         "econsim.cli_monitor",
+        "econsim.cli_explore",
+        "econsim.cli_history",
         "econsim.__main__",
         "econsim",
     ),
@@ -155,3 +158,36 @@ def test_the_lazy_public_names_are_one_table() -> None:
             for a in node.names
         }
         assert static == table, package
+
+
+def documented_modules() -> dict[str, int]:
+    """The files docs/architecture.md's module table names, with the line naming each. A
+    cell lists files in backticks: one with a folder sets the folder for the names after
+    it in the same cell (`scenario/base.py`, `design.py`)."""
+    import re
+
+    named: dict[str, int] = {}
+    lines = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines, 1):
+        if not line.startswith("| `"):
+            continue
+        folder = ""
+        for name in re.findall(r"`([^`]+\.py)`", line.split("|")[1]):
+            name = name.removeprefix("econsim/")
+            if "/" in name:
+                folder = name.rsplit("/", 1)[0] + "/"
+                named[name] = number
+            else:
+                named[folder + name] = number
+    return named
+
+
+def test_every_module_has_a_row_in_the_architecture_doc() -> None:
+    files = {str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")}
+    documented = documented_modules()
+    missing = sorted(files - documented.keys())
+    assert not missing, f"docs/architecture.md has no row for: {', '.join(missing)}"
+    stale = sorted(
+        f"{name} (line {line})" for name, line in documented.items() if name not in files
+    )
+    assert not stale, f"docs/architecture.md names modules that do not exist: {', '.join(stale)}"

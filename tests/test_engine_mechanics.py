@@ -388,7 +388,7 @@ def assert_counts_follow(counts: np.ndarray, pmf: np.ndarray) -> None:
 def test_binomial_actors_draw_exact_binomial_counts(n: int, p: float) -> None:
     from scipy import stats
 
-    from econsim.engine.earning import binomial_actors
+    from econsim.engine.counts import binomial_actors
 
     size = 400_000
     key = np.repeat(np.arange(2), size // 2)  # two table rows: p and p / 2
@@ -406,7 +406,7 @@ def test_binomial_actors_draw_exact_binomial_counts(n: int, p: float) -> None:
 def test_poisson_actors_draw_exact_poisson_counts(lam: float) -> None:
     from scipy import stats
 
-    from econsim.engine.earning import poisson_actors
+    from econsim.engine.counts import poisson_actors
 
     size = 400_000
     rng = np.random.default_rng(2)

@@ -15,7 +15,8 @@ from scipy.special import hyp2f1
 
 import econsim
 from econsim.history import bgnbd
-from econsim.history.events import EventLog, EventLogError, read_events, write_events
+from econsim.history.event_writer import write_events
+from econsim.history.events import EventLog, EventLogError, read_events
 from econsim.history.fit import Fit, fit_history
 from econsim.history.rfm import rfm_classes
 from tests.builders import BASE, merge, tiny

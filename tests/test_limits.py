@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from econsim import ScenarioError, load_scenario, scenario_from_dict, simulate
-from econsim.engine.run import check_memory, estimate_memory
+from econsim.engine.guards import check_memory, estimate_memory
 from econsim.errors import SimulationError
 from econsim.scenario.amounts import capped_count
 from tests.builders import BASE, merge, tiny
@@ -250,7 +250,7 @@ def test_the_memory_guard_reads_the_process_limit() -> None:
     """ulimit -v (and a container's cgroup) bound what a run may plan, not only MemAvailable."""
     code = (
         "import resource; resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30)); "
-        "from econsim.engine.run import _available_memory; print(_available_memory())"
+        "from econsim.engine.guards import _available_memory; print(_available_memory())"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert int(done.stdout) < 3 * 2**30

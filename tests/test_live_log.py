@@ -25,8 +25,8 @@ from econsim.atomic import read_parquet
 from econsim.engine.model import Model, compile_model
 from econsim.engine.recorder import LEDGER_COLUMNS, LedgerRecorder, cents
 from econsim.engine.simulation import Simulation, run_calendar
-from econsim.history import events
-from econsim.history.events import write_events
+from econsim.history import event_writer
+from econsim.history.event_writer import write_events
 from econsim.scenario.schema import Scenario
 from econsim.scenario.variants import with_overrides
 from tests.conftest import ROOT
@@ -302,7 +302,7 @@ def test_cents_round_as_python_does() -> None:
 
 def test_written_log_csv_and_parquet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     c = live("e-commerce")
-    monkeypatch.setattr(events, "CSV_BLOCK", 1000)  # many blocks, one cut mid-day
+    monkeypatch.setattr(event_writer, "CSV_BLOCK", 1000)  # many blocks, one cut mid-day
     write_events(tmp_path / "live.csv", c.log)
     with (tmp_path / "live.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))

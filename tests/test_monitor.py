@@ -15,7 +15,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from econsim.engine.model import compile_model
 from econsim.engine.run import simulate, simulate_events
-from econsim.history.events import write_events
+from econsim.history.event_writer import write_events
 from econsim.monitor.actual_books import actual_results
 from econsim.monitor.log import read_live_log
 from econsim.monitor.monitor import Monitoring, monitor

@@ -11,7 +11,8 @@ import pytest
 
 import econsim
 from econsim.errors import EconsimError, OutputError, OutputExistsError
-from econsim.history.events import read_events, write_events
+from econsim.history.event_writer import write_events
+from econsim.history.events import read_events
 from econsim.history.rfm import rfm_classes
 from econsim.protocol import Result
 from econsim.report import write

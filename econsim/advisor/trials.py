@@ -16,7 +16,7 @@ import numpy as np
 from econsim.advisor.objectives import trial_figures
 from econsim.arrays import F64
 from econsim.engine.executors import Executor
-from econsim.engine.run import check_parallel_memory
+from econsim.engine.guards import check_parallel_memory
 from econsim.errors import ScenarioError
 from econsim.pipeline import run
 from econsim.scenario.schema import Scenario

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Unpack
 import numpy as np
 
 from econsim.arrays import F64
-from econsim.engine.run import check_parallel_memory
+from econsim.engine.guards import check_parallel_memory
 from econsim.errors import Problem, ScenarioError
 from econsim.metrics.figures import FIGURES, NAMES, key_figures
 from econsim.metrics.series import finite_mean, mean_interval

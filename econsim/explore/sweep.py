@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Unpack
 
 import numpy as np
 
-from econsim.engine.run import check_parallel_memory
+from econsim.engine.guards import check_parallel_memory
 from econsim.explore.grid import Parameter, Point, check_not_rescaled, grid, point_scenarios
 from econsim.explore.points import STATS, PointTask, daily_columns, index_row, run_point
 from econsim.explore.store import TABLE_FORMAT, fingerprint, open_folder, read_table, write_table

@@ -1,6 +1,6 @@
 """A fit as scenario text: the design file with its comments and the fitted population.
 
-The files of ``econsim fit`` and ``econsim segment`` are written by econsim.report.history.
+The files of ``econsim fit`` and ``econsim segment`` are written by econsim.report.history_report.
 """
 
 from __future__ import annotations

@@ -21,16 +21,12 @@ from econsim.arrays import F64, I64
 from econsim.engine.lots import AGING_DAYS, AGING_LABELS, last_day_of_month
 from econsim.engine.model import Model
 from econsim.engine.run import result_labels
-from econsim.monitor.log import (
-    BONUS,
-    EARN,
-    EXPIRY,
-    REDEEM,
-    LiveLog,
-    is_core_row,
-    running_balance,
-)
-from econsim.results import AXES, CONSUMER_WINDOW, FUNNEL, Results
+from econsim.monitor.actual_growth import cohorts, growth
+from econsim.monitor.log import LiveLog
+from econsim.monitor.log_rows import BONUS, EARN, EXPIRY, REDEEM, is_core_row
+from econsim.monitor.overdrafts import running_balance, signed_points
+from econsim.monitor.tally import group_cumsum, run_starts, tally
+from econsim.results import AXES, CONSUMER_WINDOW, Results
 from econsim.scenario.design import NEVER
 
 #: window, as the engine counts it).
@@ -38,16 +34,10 @@ from econsim.scenario.design import NEVER
 ACTIVE_WINDOWS = (7, 30)
 
 
-def _sum(index: I64, size: int, weights: NDArray[Any] | None = None) -> F64:
-    return np.bincount(index, weights=weights, minlength=size).astype(float)
-
-
 class _Rows:
     """The log's rows in member order, with each row's previous tier and balance."""
 
     def __init__(self, log: LiveLog) -> None:
-        from econsim.monitor.log import signed_points
-
         delta = signed_points(log.kind, log.points)
         balance, order = running_balance(log.member, delta)
         self.order = order
@@ -79,23 +69,23 @@ def actual_results(log: LiveLog, model: Model, seed: int = 0) -> Results:
 
     def by_day_tier(mask: NDArray[np.bool_], weights: NDArray[Any] | None = None) -> F64:
         w = None if weights is None else weights[mask]
-        return _sum(day[mask] * nt + tier[mask], days * nt, w).reshape(days, nt)
+        return tally(day[mask] * nt + tier[mask], days * nt, w).reshape(days, nt)
 
     cell = (day[earn] * ns + log.source_index[earn]) * nt + tier[earn]
-    a["issued"] = _sum(cell, days * ns * nt, pts[earn]).reshape(days, ns, nt)
+    a["issued"] = tally(cell, days * ns * nt, pts[earn]).reshape(days, ns, nt)
     sink = log.source_index
     cell = (day[redeem] * nk + sink[redeem]) * nt + tier[redeem]
-    a["redeemed"] = _sum(cell, days * nk * nt, pts[redeem]).reshape(days, nk, nt)
+    a["redeemed"] = tally(cell, days * nk * nt, pts[redeem]).reshape(days, nk, nt)
     spend = redeem & (pts > 0)  # a row of money without points (a coupon used, a campaign's
     # reward) is a cost, not a redemption: its member does not become a consumer by it
-    a["redemptions"] = _sum(day[spend] * nk + sink[spend], days * nk).reshape(days, nk)
+    a["redemptions"] = tally(day[spend] * nk + sink[spend], days * nk).reshape(days, nk)
     a.update(_paid_without_points(log, model, redeem & (pts == 0)))
     cost = _costs(log, model)
-    a["cost"] = _sum(day[redeem] * nk + sink[redeem], days * nk, cost[redeem]).reshape(days, nk)
+    a["cost"] = tally(day[redeem] * nk + sink[redeem], days * nk, cost[redeem]).reshape(days, nk)
     a["cost_by_tier"] = by_day_tier(redeem, cost)
     a["expired"] = by_day_tier(expiry, pts)
     moved = tier != rows.prev_tier
-    out = _sum(day[moved] * nt + rows.prev_tier[moved], days * nt, rows.prev_balance[moved])
+    out = tally(day[moved] * nt + rows.prev_tier[moved], days * nt, rows.prev_balance[moved])
     into = by_day_tier(moved, rows.prev_balance)
     a["transferred"] = into - out.reshape(days, nt)
     a["tier_up"] = by_day_tier(moved & (tier > rows.prev_tier))
@@ -106,7 +96,7 @@ def actual_results(log: LiveLog, model: Model, seed: int = 0) -> Results:
     a["core_amount"] = by_day_tier(core, np.nan_to_num(log.amount))
     behaviour = log.kind == EARN
     bcell = day[behaviour] * nb + log.source_index[behaviour]
-    a["occurrences"] = _sum(bcell, days * nb).reshape(days, nb)
+    a["occurrences"] = tally(bcell, days * nb).reshape(days, nb)
     a["actors"] = _distinct(log.member[behaviour], bcell, days * nb).reshape(days, nb)
     a.update(_members(log, model, rows))
     a["prices"] = _prices(log, model)
@@ -133,14 +123,14 @@ def _distinct(member: I64, cell: I64, size: int) -> F64:
         return np.zeros(size)
     width = int(member.max()) + 1
     keys = np.sort(cell * width + member)  # a sort and a diff: faster than np.unique's hash
-    return _sum(keys[_firsts(keys)] // width, size)
+    return tally(keys[run_starts(keys)] // width, size)
 
 
 def _paid_without_points(log: LiveLog, model: Model, paid: NDArray[np.bool_]) -> dict[str, F64]:
     """Coupons used and campaign rewards paid, from the rows that pay money without points.
     Coupons given, participants and the basket uplift are not in a log: they stay 0."""
     days, nk = log.days, len(model.sinks)
-    per_sink = _sum(log.day[paid] * nk + log.source_index[paid], days * nk).reshape(days, nk)
+    per_sink = tally(log.day[paid] * nk + log.source_index[paid], days * nk).reshape(days, nk)
     coupons = [model.sinks.index(c) for c in model.coupons]
     packaged = [model.sinks.index(f"packaged:{c}") for c in model.packaged]
     return {"coupons_used": per_sink[:, coupons], "rewarded": per_sink[:, packaged]}
@@ -205,20 +195,20 @@ def _members(log: LiveLog, model: Model, rows: _Rows) -> dict[str, NDArray[Any]]
     redeemed = np.logical_or.reduceat(spent, starts) if m.size else fresh
     active = np.logical_or.reduceat(k == EARN, starts) if m.size else fresh
     first_day = np.full(log.members.size, days, np.int64)
-    first_day[em[_firsts(em)]] = ed[_firsts(em)]
+    first_day[em[run_starts(em)]] = ed[run_starts(em)]
     out: dict[str, NDArray[Any]] = {}
-    out["new_users"] = _sum(first_day[first_day < days], days)
+    out["new_users"] = tally(first_day[first_day < days], days)
     rm, rd = em[redeemed], ed[redeemed]
-    out["ever_redeemed"] = np.cumsum(_sum(rd[_firsts(rm)], days))
-    out["redeemers"] = _sum(rd * nt + et[redeemed], days * nt).reshape(days, nt)
+    out["ever_redeemed"] = np.cumsum(tally(rd[run_starts(rm)], days))
+    out["redeemers"] = tally(rd * nt + et[redeemed], days * nt).reshape(days, nt)
     # active by the tier the member earned in (before that day's tier review): the first
     # earn row of each member's day
     group = np.cumsum(fresh) - 1
     earned = np.nonzero(k == EARN)[0]
-    acted = order[earned[_firsts(group[earned])]]
-    out["active"] = _sum(log.day[acted] * nt + log.tier[acted], days * nt).reshape(days, nt)
-    out.update(_cohorts(log, model, acted, first_day))
-    out.update(_growth(log, model, acted, first_day))
+    acted = order[earned[run_starts(group[earned])]]
+    out["active"] = tally(log.day[acted] * nt + log.tier[acted], days * nt).reshape(days, nt)
+    out.update(cohorts(log, model, acted, first_day))
+    out.update(growth(log, model, acted, first_day))
     # breakpoints: every end of day, the day a redemption stops being recent, the day a
     # member turns dormant; the state holds until the member's next breakpoint
     ends = [(em, ed, 0)]
@@ -260,7 +250,7 @@ def _members(log: LiveLog, model: Model, rows: _Rows) -> dict[str, NDArray[Any]]
     key = (((tier * 2 + holds) * 2 + recent) * 2 + dormant) * 3 + acted
     width = nt * 24
     size = (days + 1) * width
-    diff = _sum(bd * width + key, size) - _sum(nxt * width + key, size)
+    diff = tally(bd * width + key, size) - tally(nxt * width + key, size)
     counts = np.cumsum(diff.reshape(days + 1, width), axis=0)[:days]
     counts = counts.reshape(days, nt, 2, 2, 2, 3)
     out["wau"] = counts[..., 2].sum(axis=(2, 3, 4))
@@ -272,30 +262,6 @@ def _members(log: LiveLog, model: Model, rows: _Rows) -> dict[str, NDArray[Any]]
     out["reach_30d"] = out["users"] - counts[:, :, 0, 0].sum(axis=2)
     out["dormant"] = counts[..., 1].sum(axis=(1, 2, 3))
     return out
-
-
-def _cohorts(log: LiveLog, model: Model, acted: I64, first_day: I64) -> dict[str, I64]:
-    """Day-k retention and the monthly cohorts' activity, from each member's days with a
-    behaviour (``acted``: the first earn row of each such day) and first day; members of
-    day 0 are no cohort, as in the engine."""
-    days, nt = log.days, len(model.tiers)
-    member, day, tier = log.member[acted], log.day[acted], log.tier[acted]
-    joined = first_day[member]
-    age = np.where(joined >= 1, day - joined, -1)
-    retained = np.zeros((days, len(model.retention_days), nt), np.int64)
-    for i, k in enumerate(model.retention_days):
-        sel = age == k
-        retained[:, i] = _sum(day[sel] * nt + tier[sel], days * nt).reshape(days, nt)
-    months = model.month_key[:days]
-    cohort = np.zeros((days, int(model.month_key[-1]) + 1), np.int64)
-    ends = np.nonzero(model.month_end[:days])[0].tolist()
-    for d in {*ends, days - 1}:
-        first = int(np.searchsorted(months, months[d]))
-        sel = (joined >= 1) & (day >= first) & (day <= d)
-        who = np.unique(member[sel])
-        counts = np.bincount(months[first_day[who]], minlength=int(months[d]) + 1)
-        cohort[d, : counts.size] = counts
-    return {"retained": retained, "cohort_active": cohort}
 
 
 def _pick(flag: NDArray[np.bool_], idx: I64, day: I64) -> I64:
@@ -319,52 +285,6 @@ def _forward_value(value: I64, member: I64) -> I64:
     return value[at]
 
 
-def _growth(log: LiveLog, model: Model, acted: I64, first_day: I64) -> dict[str, NDArray[Any]]:
-    """New members active on their first day, first and second core purchases, and the
-    AARRR funnel of new members (``engine/operating.py``'s counts). ``acted``: the first
-    earn row of each member's day with a behaviour, by member then day. A referral is seen
-    by its inviter's bonus row: a design paying the inviter no points leaves none."""
-    days, nt = log.days, len(model.tiers)
-    member, day = log.member[acted], log.day[acted]
-    joined = first_day[member]
-    new = joined >= 1
-    funnel = np.zeros((days, len(FUNNEL)))
-    funnel[:, 0] = _sum(first_day[(first_day >= 1) & (first_day < days)], days)
-    funnel[:, 1] = _sum(day[_firsts(member) & new], days)
-    late = new & (day - joined >= model.retained_after)
-    funnel[:, 2] = _sum(day[late][_firsts(member[late])], days)
-    core = np.flatnonzero(is_core_row(log.kind, log.source_index, model))
-    core = core[np.argsort(log.member[core], kind="stable")]  # by member, in time order
-    cm = log.member[core]
-    rank = np.arange(cm.size) - np.searchsorted(cm, cm)
-    one, two = core[rank == 0], core[rank == 1]
-    funnel[:, 3] = _sum(log.day[one][first_day[log.member[one]] >= 1], days)
-    if "referral" in model.sources:
-        src, joined_row = model.source("referral"), first_day[log.member]
-        ref = (log.kind == BONUS) & (log.source_index == src) & (joined_row >= 1)
-        ref = np.flatnonzero(ref & (log.day > joined_row))
-        ref = ref[np.argsort(log.member[ref], kind="stable")]
-        funnel[:, 4] = _sum(log.day[ref][_firsts(log.member[ref])], days)
-
-    def by_day_tier(rows: I64) -> F64:
-        return _sum(log.day[rows] * nt + log.tier[rows], days * nt).reshape(days, nt)
-
-    return {
-        "active_new": _sum(day[new & (day == joined)], days),
-        "buyers": by_day_tier(one),
-        "repeat_buyers": by_day_tier(two),
-        "funnel": funnel,
-    }
-
-
-def _firsts(sorted_keys: I64) -> NDArray[np.bool_]:
-    """Where each run of equal keys starts (the keys sorted)."""
-    if sorted_keys.size == 0:
-        return np.zeros(0, bool)
-    out: NDArray[np.bool_] = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
-    return out
-
-
 def _prices(log: LiveLog, model: Model) -> F64:
     """Each item's price each day: the points its redemptions took that day (their mean);
     on a day without one, the last seen since the design's schedule (its rule changes)
@@ -372,8 +292,8 @@ def _prices(log: LiveLog, model: Model) -> F64:
     days, ni = log.days, len(model.items)
     sel = (log.kind == REDEEM) & (log.source_index >= 0) & (log.source_index < ni)
     cell = log.day[sel] * ni + log.source_index[sel]
-    count = _sum(cell, days * ni).reshape(days, ni)
-    total = _sum(cell, days * ni, log.points[sel]).reshape(days, ni)
+    count = tally(cell, days * ni).reshape(days, ni)
+    total = tally(cell, days * ni, log.points[sel]).reshape(days, ni)
     seen = count > 0
     schedule = model.schedule(days).prices.astype(float)
     price = np.where(seen, total / np.maximum(count, 1), schedule)
@@ -430,7 +350,7 @@ def _aging(log: LiveLog, model: Model, shape: tuple[int, ...]) -> I64:
         )  # fmt: skip
         live = lot_month <= month
         e = np.where(live, earned, 0.0)
-        cum = _group_cumsum(e, first)
+        cum = group_cumsum(e, first)
         left = np.clip(cum - taken[lot_member], 0, e)
         tier_now = _tier_at(log, by_member, d)
         today = start + dt.timedelta(days=d)
@@ -438,7 +358,7 @@ def _aging(log: LiveLog, model: Model, shape: tuple[int, ...]) -> I64:
         bucket = np.array([_bucket(expiry.expires_by(int(k), start.month), start, today)
                            for k in range(month + 1)])  # fmt: skip
         cell = bucket[np.clip(lot_month, 0, month)] * nt + tier_now[lot_member]
-        out[d] = np.rint(_sum(cell[live], len(AGING_LABELS) * nt, left[live])).reshape(-1, nt)
+        out[d] = np.rint(tally(cell[live], len(AGING_LABELS) * nt, left[live])).reshape(-1, nt)
     return out
 
 
@@ -446,12 +366,6 @@ def _bucket(due: int, start: dt.date, today: dt.date) -> int:
     if due >= NEVER:
         return len(AGING_LABELS) - 1
     return int(np.searchsorted(AGING_DAYS, (last_day_of_month(start, due) - today).days))
-
-
-def _group_cumsum(x: F64, first: NDArray[np.bool_]) -> F64:
-    total = np.cumsum(x)
-    base = np.maximum.accumulate(np.where(first, np.arange(x.size), 0))
-    return total - np.where(base > 0, total[base - 1], 0.0)
 
 
 def _tier_at(log: LiveLog, by_member: I64, day: int) -> I64:

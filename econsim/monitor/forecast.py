@@ -26,7 +26,8 @@ from econsim.engine.run import simulate
 from econsim.errors import ScenarioError
 from econsim.history.events import REDEMPTION, EventLog
 from econsim.history.fit import fit_history
-from econsim.monitor.log import EARN, REDEEM, LiveLog
+from econsim.monitor.log import LiveLog
+from econsim.monitor.log_rows import EARN, REDEEM
 from econsim.monitor.watch import watched
 from econsim.scenario.schema import Scenario
 from econsim.scenario.variants import with_overrides

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from econsim.monitor.log import REDEEM, LiveLog
+from econsim.monitor.log import LiveLog
+from econsim.monitor.log_rows import REDEEM
 from econsim.results import Results
 
 #: The columns of ``period_rows`` (periods.csv), in order.

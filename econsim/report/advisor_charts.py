@@ -16,7 +16,7 @@ from econsim.report.charts import PALETTE, UNHEALTHY, amounts, legend_outside, n
 from econsim.report.wording import short_path
 
 if TYPE_CHECKING:
-    from econsim.advisor.optimize import Optimisation
+    from econsim.advisor.optimisation import Optimisation
     from econsim.advisor.sensitivity import Sensitivity
 
 GREY = "#b0b0b0"

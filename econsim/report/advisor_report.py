@@ -14,7 +14,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from econsim.advisor.optimize import Optimisation, Trial
+from econsim.advisor.optimisation import Optimisation, Trial
 from econsim.advisor.sensitivity import Sensitivity
 from econsim.atomic import write_text
 from econsim.report.advisor_charts import optimisation_charts, sensitivity_charts

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from econsim.advisor.optimize import Optimisation
+from econsim.advisor.optimisation import Optimisation
 from econsim.advisor.sensitivity import Sensitivity
 from econsim.atomic import write_text
 from econsim.calibration.calibrate import Calibration
@@ -24,7 +24,7 @@ from econsim.pipeline import Run
 from econsim.report.advisor_report import write_optimisation, write_sensitivity
 from econsim.report.compare_report import write_comparison
 from econsim.report.exports import write_run
-from econsim.report.history import write_fit, write_segments
+from econsim.report.history_report import write_fit, write_segments
 from econsim.report.monitor_report import write_monitoring
 from econsim.report.saved import write_results
 from econsim.report.search_report import write_search

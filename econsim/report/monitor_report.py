@@ -11,8 +11,8 @@ from typing import Any
 from econsim.atomic import replace_folder, write_text
 from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind
 from econsim.monitor.forecast import FORECAST
-from econsim.monitor.log import Rejected
 from econsim.monitor.monitor import Monitoring
+from econsim.monitor.overdrafts import Rejected
 from econsim.monitor.periods import PERIOD_COLUMNS
 from econsim.report.charts import write_charts
 from econsim.report.csvfile import write_csv

@@ -12,7 +12,7 @@ from econsim.explore.store import SWEEP_FILES
 from econsim.report.advisor_report import SENSITIVITY_FILES
 from econsim.report.compare_report import COMPARE_FILES
 from econsim.report.exports import RUN_FILES
-from econsim.report.history import SEGMENT_FILES
+from econsim.report.history_report import SEGMENT_FILES
 from econsim.report.monitor_report import MONITOR_FILES
 from econsim.report.search_report import SEARCH_FILES
 

@@ -28,7 +28,7 @@ from econsim.report.wording import (
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from econsim.advisor.optimize import Optimisation
+    from econsim.advisor.optimisation import Optimisation
     from econsim.advisor.sensitivity import Sensitivity
     from econsim.explore.compare import Comparison
     from econsim.explore.sweep import Sweep

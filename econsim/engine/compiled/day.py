@@ -9,180 +9,41 @@ active, crediting the day's points to the balance and this month's lot, re-aimin
 deciding to redeem. Nothing is allocated per member or per day but what the day books.
 
 What the loop cannot settle alone is handed back in ``Buffers``: redemptions that share a
-stock or a hard budget cap are served afterwards in a random order (as the reference
-serves them), members leaving overnight, inviters (the invitees join after the loop) and
+stock or a hard budget cap are served afterwards in a random order (``serving.py``, as the
+reference serves them), members leaving overnight, inviters (the invitees join after the loop) and
 today's campaign participants (groups and blocks fill across members).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 from numba import njit
-from numpy.typing import NDArray
 
 from econsim.arrays import U64
-from econsim.engine.compiled.uniform import uniform
+from econsim.engine.compiled.day_books import (
+    ACTIVE_NEW,
+    CORE_AMOUNT,
+    EPS,
+    INVITERS,
+    LEAVING,
+    LOT_MAX,
+    OVERFLOWS,
+    PARTICIPANTS,
+    PERIOD_COST,
+    REQUESTS,
+    Books,
+    Buffers,
+    admits,
+    cap_limit,
+)
+from econsim.engine.compiled.draws import amount, binomial_above, poisson_above
+from econsim.engine.compiled.uniform import pick, uniform
+from econsim.engine.counts import INVERTIBLE
 from econsim.engine.model import ACTIVE, CHURNED, DORMANT, NEW
 from econsim.engine.state import AGAIN, NEVER, REFERRED, RETAINED
-
-EPS = 1e-9
-#: A count is drawn by inversion from its chance of zero only while that chance is at least
-#: this; below it (a rate past ~23 a day) the walk up from it loses the distribution's bulk
-#: to rounding, or starts at an underflowed 0 (issue 38: 1 occurrence for ~1,800), and the
-#: generator's own exact draw is used.
-INVERTIBLE = 1e-10
-
-# Totals of the day the loop keeps (indices into ``Books.money`` and ``Books.counts``).
-CORE_AMOUNT, PERIOD_COST = 0, 1
-EVER, REQUESTS, LEAVING, INVITERS, PARTICIPANTS, OVERFLOWS = 0, 1, 2, 3, 4, 5
-#: The most points a member's monthly lot holds (``engine.lots.LOT_MAX``).
-LOT_MAX = 2**31 - 1
-
-
-class Books(NamedTuple):
-    """Today's rows of the ledger (views: the kernels write the ledger in place)."""
-
-    issued: NDArray[np.int64]  # [S, T]
-    occurrences: NDArray[np.int64]  # [B]
-    actors: NDArray[np.int64]  # [B]
-    core_amount: NDArray[np.float64]  # [T]
-    active: NDArray[np.int64]  # [T]
-    retained: NDArray[np.int64]  # [R, T]
-    redeemed: NDArray[np.int64]  # [K, T]
-    redemptions: NDArray[np.int64]  # [K]
-    cost: NDArray[np.float64]  # [K]
-    cost_by_tier: NDArray[np.float64]  # [T]
-    coupons_given: NDArray[np.int64]  # [C]
-    coupons_used: NDArray[np.int64]  # [C]
-    coupon_uplift: NDArray[np.float64]  # [C]
-    buyers: NDArray[np.int64]  # [T]
-    repeat_buyers: NDArray[np.int64]  # [T]
-    funnel: NDArray[np.int64]  # [5]
-    participants: NDArray[np.int64]  # [P]
-    day_counts: NDArray[np.int64]  # [3]: denied, stock-outs, active new members
-    money: NDArray[np.float64]  # [2]: the period's core amount and cost so far
-    counts: NDArray[np.int64]  # [6]: ever redeemed, how full each buffer is, lot overflows
-
-
-DENIED, STOCK_OUTS, ACTIVE_NEW = 0, 1, 2
-
-
-class Buffers(NamedTuple):
-    """Rows the loop hands back (each as long as the members could need)."""
-
-    requests: NDArray[np.int32]  # members who want their target, served in random order
-    wanted: NDArray[np.int32]  # … and the item each wants (a stock-out reads no member)
-    leaving: NDArray[np.int32]
-    inviters: NDArray[np.int32]
-    participants: NDArray[np.int32]  # member rows …
-    participated: NDArray[np.int32]  # … and the packaged campaign each took part in
-    stock_left: NDArray[np.int64]  # [K] -1: unlimited
-    requested: NDArray[np.int64]  # [K] today's requests so far (the stock's queue)
-
-
-# ------------------------------------------------------------------ draws
-
-
-@njit(cache=True, inline="always", error_model="numpy")
-def _poisson_above(u: float, p0: float, lam: float) -> int:
-    """Smallest k ≥ 1 with CDF(k) ≥ u for a Poisson(lam) count known to be ≥ 1."""
-    k, pk, cdf = 0, p0, p0
-    while True:
-        k += 1
-        pk = pk * lam / k
-        cdf += pk
-        if u <= cdf or pk <= 0.0:
-            return k
-
-
-@njit(cache=True, inline="always", error_model="numpy")
-def _binomial_above(u: float, p0: float, p: float, n: int) -> int:
-    """Smallest k ≥ 1 with CDF(k) ≥ u for a Binomial(n, p) count known to be ≥ 1."""
-    q = 1.0 - p
-    if q <= 0.0:
-        return n
-    ratio = p / q
-    k, pk, cdf = 0, p0, p0
-    while True:
-        k += 1
-        pk = pk * (n - k + 1) / k * ratio
-        cdf += pk
-        if k >= n or u <= cdf or pk <= 0.0:
-            return k
-
-
-@njit(cache=True, error_model="numpy")
-def amount(rng: Any, code: int, mean: float, cv: float) -> float:
-    """One amount of a core occurrence: the tier's distribution with the calibrated mean."""
-    if code == 3 or cv == 0.0:
-        return mean
-    if code == 0:
-        s2 = math.log1p(cv * cv)
-        return float(rng.lognormal(math.log(mean) - s2 / 2.0, math.sqrt(s2)))
-    if code == 1:
-        return float(rng.gamma(1.0 / (cv * cv), mean * cv * cv))
-    return float(rng.exponential(mean))
-
-
-@njit(cache=True, error_model="numpy")
-def pick(state: NDArray[np.uint64], cdf: NDArray[np.float64]) -> int:
-    """An index drawn with the cumulative weights ``cdf`` (a catalog target)."""
-    u = uniform(state) * cdf[-1]
-    k = int(np.searchsorted(cdf, u, side="right"))
-    return min(k, cdf.size - 1)
-
-
-# ------------------------------------------------------------------ money
-#
-# A note on shape: numba increfs every array of a named tuple handed to a call it does not
-# inline — about a microsecond a call for these tuples. So only the loops below read the
-# tuples; what they call takes scalars and the few arrays it needs.
-
-
-@njit(cache=True, error_model="numpy")
-def admits(
-    cost: float, limit: float, money: NDArray[np.float64], day_counts: NDArray[np.int64]
-) -> bool:
-    """Whether ``cost`` fits a hard cap of ``limit`` now; a refusal is counted as denied
-    and holds up nothing after it (``engine.redemption.fits_in_turn``)."""
-    if money[PERIOD_COST] + cost <= limit + EPS:
-        return True
-    day_counts[DENIED] += 1
-    return False
-
-
-@njit(cache=True, error_model="numpy")
-def spend(
-    i: int, sink: int, points: int, cost: float, day: int, month: int,
-    tier: NDArray[np.int8], lots: NDArray[np.int32], balance: NDArray[np.int64],
-    last_redeem: NDArray[np.int32], redeemed: NDArray[np.int64],
-    redemptions: NDArray[np.int64], cost_by_sink: NDArray[np.float64],
-    cost_by_tier: NDArray[np.float64], money: NDArray[np.float64], counts: NDArray[np.int64],
-) -> None:  # fmt: skip
-    """A redemption: points spent oldest lot first, the money it costs, the consumer."""
-    t = tier[i]
-    redeemed[sink, t] += points
-    redemptions[sink] += 1
-    cost_by_sink[sink] += cost
-    cost_by_tier[t] += cost
-    money[PERIOD_COST] += cost
-    size = lots.shape[0]
-    left = points
-    for k in range(month - size + 1, month + 1):
-        slot = k % size
-        take = min(int(lots[slot, i]), left)
-        lots[slot, i] -= take
-        left -= take
-        if left == 0:
-            break
-    balance[i] -= points
-    if last_redeem[i] == NEVER:
-        counts[EVER] += 1
-    last_redeem[i] = day
-
 
 # ------------------------------------------------------------------ the members' loop
 
@@ -245,7 +106,7 @@ def members_day(
                     if p0 < INVERTIBLE:  # a busy member: inverting from e^−λ loses the tail
                         k = rng.poisson(lam)
                     elif u > p0:
-                        k = _poisson_above(u, p0, lam)
+                        k = poisson_above(u, p0, lam)
                 if (
                     k == 0
                     and t.repeat_buying
@@ -271,7 +132,7 @@ def members_day(
                             continue
                         tried[j] = True
                         price = t.coupon_discount[j]
-                        limit = d.cap_fixed + d.cap_ratio * bk.money[CORE_AMOUNT]
+                        limit = cap_limit(d.cap_fixed, d.cap_ratio, bk.money[CORE_AMOUNT])
                         if t.hard_cap and not admits(price, limit, bk.money, bk.day_counts):
                             continue
                         sink = t.coupon_sink[j]
@@ -289,7 +150,7 @@ def members_day(
                         continue
                     if uniform(us) < t.coupon_use[j]:
                         value = float(s.coupon_value[j, i])
-                        limit = d.cap_fixed + d.cap_ratio * bk.money[CORE_AMOUNT]
+                        limit = cap_limit(d.cap_fixed, d.cap_ratio, bk.money[CORE_AMOUNT])
                         if not t.hard_cap or admits(value, limit, bk.money, bk.day_counts):
                             sink = t.coupon_sink[j]
                             bk.cost[sink] += value
@@ -321,7 +182,7 @@ def members_day(
                 elif p0 < INVERTIBLE:  # many slots: inverting from (1−p)^n loses the tail
                     k = rng.binomial(most, p)
                 elif u > p0:
-                    k = _binomial_above(u, p0, p, most)
+                    k = binomial_above(u, p0, p, most)
                 row = t.kind_row[b]
                 room = t.count_cap[tier, b] - s.period_count[row, i]
                 k = min(k, max(room, 0))
@@ -514,152 +375,3 @@ def newcomers_day(
                 buf.requests[bk.counts[REQUESTS]] = i
                 buf.wanted[bk.counts[REQUESTS]] = s.target[i]
                 bk.counts[REQUESTS] += 1
-
-
-@njit(cache=True, error_model="numpy")
-def serve_requests(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, us: U64) -> None:
-    """Today's requests, each served if in stock and within a hard cap, then re-aimed.
-
-    The reference serves them in a random order. Under a hard cap that order matters
-    across items, so the requests are shuffled whole. Without one, only each item's stock
-    couples its requesters, and a random order serves a uniformly random subset of them,
-    as many as the stock left: the requests are grouped by item and that subset drawn."""
-    m = bk.counts[REQUESTS]
-    rows, items = buf.requests, buf.wanted
-    if t.hard_cap:
-        for k in range(m - 1, 0, -1):  # Fisher–Yates
-            j = int(uniform(us) * (k + 1))
-            rows[k], rows[j] = rows[j], rows[k]
-            items[k], items[j] = items[j], items[k]
-    else:
-        m = choose(rows, items, m, buf.stock_left, bk.day_counts, us)
-        # who is served is settled: serve them in member order, which walks the lots of
-        # the state forward instead of missing the cache on every one
-        order = np.argsort(rows[:m])
-        rows[:m], items[:m] = rows[:m][order], items[:m][order]
-    size = s.lots.shape[0]
-    for k in range(m):
-        i, item = rows[k], int(items[k])
-        if t.hard_cap and buf.stock_left[item] >= 0:
-            rank = buf.requested[item]
-            buf.requested[item] += 1
-            if rank >= buf.stock_left[item]:
-                bk.day_counts[STOCK_OUTS] += 1
-                continue
-        used = (not t.item_closed[item]) or uniform(us) < t.item_use_rate[item]
-        cost = t.item_cost[item] if used else 0.0
-        limit = d.cap_fixed + d.cap_ratio * bk.money[CORE_AMOUNT]
-        if t.hard_cap and not admits(cost, limit, bk.money, bk.day_counts):
-            continue
-        # the redemption (``spend``, written out: a call would incref every array)
-        tier, points = s.tier[i], int(d.prices[item])
-        bk.redeemed[item, tier] += points
-        bk.redemptions[item] += 1
-        bk.cost[item] += cost
-        bk.cost_by_tier[tier] += cost
-        bk.money[PERIOD_COST] += cost
-        left = points
-        for lot in range(d.month - size + 1, d.month + 1):
-            slot = lot % size
-            take = min(int(s.lots[slot, i]), left)
-            s.lots[slot, i] -= take
-            left -= take
-            if left == 0:
-                break
-        s.balance[i] -= points
-        if s.last_redeem[i] == NEVER:
-            bk.counts[EVER] += 1
-        s.last_redeem[i] = d.day
-        s.target[i] = pick(us, t.item_cdf)
-    bk.counts[REQUESTS] = 0
-
-
-@njit(cache=True, error_model="numpy")
-def choose(
-    rows: NDArray[np.int32], items: NDArray[np.int32], m: int, stock: NDArray[np.int64],
-    day_counts: NDArray[np.int64], us: U64,
-) -> int:  # fmt: skip
-    """Group the first ``m`` requests by item (an in-place counting sort), keep a uniformly
-    random subset of each item's as large as its stock left (partial Fisher–Yates), count
-    the rest as stock-outs; the kept requests end up first, their number returned."""
-    nk = stock.size
-    starts = np.zeros(nk + 1, np.int64)
-    for k in range(m):
-        starts[items[k] + 1] += 1
-    for c in range(nk):
-        starts[c + 1] += starts[c]
-    nxt = starts[:-1].copy()
-    for c in range(nk):
-        while nxt[c] < starts[c + 1]:
-            x = items[nxt[c]]
-            if x == c:
-                nxt[c] += 1
-                continue
-            at = nxt[x]
-            rows[nxt[c]], rows[at] = rows[at], rows[nxt[c]]
-            items[nxt[c]], items[at] = items[at], items[nxt[c]]
-            nxt[x] += 1
-    kept = 0
-    for c in range(nk):
-        lo, wanting = starts[c], starts[c + 1] - starts[c]
-        take = wanting if stock[c] < 0 else min(wanting, stock[c])
-        day_counts[STOCK_OUTS] += wanting - take
-        for k in range(take):
-            if take < wanting:
-                j = lo + k + int(uniform(us) * (wanting - k))
-                rows[lo + k], rows[j] = rows[j], rows[lo + k]
-            rows[kept], items[kept] = rows[lo + k], c  # kept ≤ lo + k: a forward copy
-            kept += 1
-    return kept
-
-
-@njit(cache=True, error_model="numpy")
-def play_games(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, n: int, us: U64) -> None:
-    """Point games, game by game: members who can pay play with the game's chance; under a
-    hard cap the plays are paid in a random order."""
-    nk = t.item_cost.size
-    for g in range(t.game_points.size):
-        price = t.game_points[g]
-        m = 0
-        for i in range(n):
-            life = s.life[i]
-            if life == CHURNED or s.balance[i] < price:
-                continue
-            if uniform(us) < t.game_play[g] * t.activity[life]:
-                buf.requests[m] = i
-                m += 1
-        if t.hard_cap:
-            for k in range(m - 1, 0, -1):
-                j = int(uniform(us) * (k + 1))
-                buf.requests[k], buf.requests[j] = buf.requests[j], buf.requests[k]
-        for k in range(m):
-            cost = t.game_prize[g] if uniform(us) < t.game_win[g] else 0.0
-            limit = d.cap_fixed + d.cap_ratio * bk.money[CORE_AMOUNT]
-            if t.hard_cap and not admits(cost, limit, bk.money, bk.day_counts):
-                continue
-            spend(
-                buf.requests[k], nk + g, int(price), cost, d.day, d.month, s.tier, s.lots,
-                s.balance, s.last_redeem, bk.redeemed, bk.redemptions, bk.cost, bk.cost_by_tier,
-                bk.money, bk.counts,
-            )  # fmt: skip
-
-
-@njit(cache=True, error_model="numpy")
-def claim_coupons(t: Any, d: Any, s: Any, bk: Books, n: int, us: U64) -> None:
-    """Members who can pay a coupon's points price and hold none claim one."""
-    for j in range(t.coupon_behaviour.size):
-        price = t.coupon_price[j]
-        if price < 0 or t.coupon_claim[j] == 0.0:
-            continue
-        for i in range(n):
-            life = s.life[i]
-            if life == CHURNED or s.balance[i] < price or s.coupon_until[j, i] >= d.day:
-                continue
-            if uniform(us) < t.coupon_claim[j] * t.activity[life]:
-                spend(
-                    i, t.coupon_sink[j], int(price), 0.0, d.day, d.month, s.tier, s.lots,
-                    s.balance, s.last_redeem, bk.redeemed, bk.redemptions, bk.cost,
-                    bk.cost_by_tier, bk.money, bk.counts,
-                )  # fmt: skip
-                s.coupon_until[j, i] = d.day + t.coupon_valid[j] - 1
-                bk.coupons_given[j] += 1

@@ -13,8 +13,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from econsim.engine import lots, packaging
-from econsim.engine.compiled import close, day, uniform
-from econsim.engine.compiled.day import Books, Buffers
+from econsim.engine.compiled import close, day, day_books, serving, uniform
+from econsim.engine.compiled.day_books import Books, Buffers
 from econsim.engine.compiled.tables import Day, day_tables, members, tables
 from econsim.engine.model import CHURNED, Model
 from econsim.engine.recorder import Recorder
@@ -134,11 +134,11 @@ class CompiledSimulation(Simulation):
         bk, s, buf = self._books(), members(self.state), self.buffers
         self._unsync()
         if len(self.model.items):
-            day.serve_requests(t, d, s, bk, buf, us)
+            serving.serve_requests(t, d, s, bk, buf, us)
         if len(self.model.games):
-            day.play_games(t, d, s, bk, buf, self.state.n, us)
+            serving.play_games(t, d, s, bk, buf, self.state.n, us)
         if self.claims:
-            day.claim_coupons(t, d, s, bk, self.state.n, us)
+            serving.claim_coupons(t, d, s, bk, self.state.n, us)
         self._sync()
         served = self.ledger.redemptions[self.day, : len(self.model.items)]
         limited = self.stock_left >= 0
@@ -148,27 +148,27 @@ class CompiledSimulation(Simulation):
         """The loop's totals back into the world (numpy code between kernels reads them)."""
         led, d = self.ledger, self.day
         self.period_core_amount, self.period_cost = float(self.money[0]), float(self.money[1])
-        self.ever_redeemed = int(self.counts[day.EVER])
-        if self.counts[day.OVERFLOWS]:
+        self.ever_redeemed = int(self.counts[day_books.EVER])
+        if self.counts[day_books.OVERFLOWS]:
             raise lots.lot_overflow(d)
-        led.denied[d] += self.day_counts[day.DENIED]
-        led.stock_outs[d] += self.day_counts[day.STOCK_OUTS]
-        led.active_new[d] += self.day_counts[day.ACTIVE_NEW]
+        led.denied[d] += self.day_counts[day_books.DENIED]
+        led.stock_outs[d] += self.day_counts[day_books.STOCK_OUTS]
+        led.active_new[d] += self.day_counts[day_books.ACTIVE_NEW]
         self.day_counts[:] = 0
-        leaving = self.counts[day.LEAVING]
+        leaving = self.counts[day_books.LEAVING]
         if leaving:
             self.leaving = self.buffers.leaving[:leaving].astype(np.int64)
-            self.counts[day.LEAVING] = 0
+            self.counts[day_books.LEAVING] = 0
 
     def _unsync(self) -> None:
         self.money[:] = (self.period_core_amount, self.period_cost)
-        self.counts[day.EVER] = self.ever_redeemed
+        self.counts[day_books.EVER] = self.ever_redeemed
 
     def _packaged(self) -> None:
         """Rewards of today's participants: groups and blocks fill across members, in the
         reference's own code (``engine.packaging``)."""
         m = self.model
-        took = int(self.counts[day.PARTICIPANTS])
+        took = int(self.counts[day_books.PARTICIPANTS])
         if not m.packaged:
             return
         rows = self.buffers.participants[:took].astype(np.int64)
@@ -180,19 +180,19 @@ class CompiledSimulation(Simulation):
             paid, cost = packaging._rewards(self, i, c, rows[which == i], last)
             paid = book_cost(self, paid, m.sink(f"packaged:{name}"), cost)
             self.ledger.rewarded[self.day, i] = paid.size
-        self.counts[day.PARTICIPANTS] = 0
+        self.counts[day_books.PARTICIPANTS] = 0
 
     def _invitees(self, d: Day) -> None:
         """Friends brought today join, with their points, after the members' loop."""
-        count = int(self.counts[day.INVITERS])
-        self.counts[day.INVITERS] = 0
+        count = int(self.counts[day_books.INVITERS])
+        self.counts[day_books.INVITERS] = 0
         led = self.ledger
         if count:
             lo = self.state.n
             self.add_users(count)
             if self.buffers.requests.size < self.state.capacity and any(self.uses.values()):
                 # the day's requests are queued already: the grown buffers carry them over
-                queued = int(self.counts[day.REQUESTS])
+                queued = int(self.counts[day_books.REQUESTS])
                 old, grown = self.buffers, self._buffers(self.state.capacity)
                 grown.requests[:queued] = old.requests[:queued]
                 grown.wanted[:queued] = old.wanted[:queued]

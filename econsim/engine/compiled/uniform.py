@@ -40,3 +40,11 @@ def uniform(state: NDArray[np.uint64]) -> float:
     s3 = (s3 << _45) | (s3 >> _19)
     state[0], state[1], state[2], state[3] = s0, s1, s2, s3
     return float(result >> _11) * _TO_UNIT
+
+
+@njit(cache=True, error_model="numpy")
+def pick(state: NDArray[np.uint64], cdf: NDArray[np.float64]) -> int:
+    """An index drawn with the cumulative weights ``cdf`` (a catalog target)."""
+    u = uniform(state) * cdf[-1]
+    k = int(np.searchsorted(cdf, u, side="right"))
+    return min(k, cdf.size - 1)
