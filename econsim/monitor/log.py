@@ -98,53 +98,10 @@ def read_live_log(
     path = Path(path)
     check_log_file(path)
     cols, where = text_columns(path)
-    problems = Problems(where)
-    missing = [c for c in REQUIRED if c not in cols]
-    if missing:
-        found = ", ".join(cols) or "none"
-        for c in missing:
-            problems.whole(c, f"missing column '{c}'", f"a live log has {', '.join(REQUIRED)} "
-                           f"and optionally {', '.join(OPTIONAL)} (found: {found})")  # fmt: skip
-        problems.raise_any()
-    n = len(cols["user_id"])
-    if n == 0:
-        problems.whole("", "the log has no rows", "export at least one event")
-        problems.raise_any()
-    names = DesignNames.of(model)
-    start = model.scenario.start_date
-    member, ids = encode(cols["user_id"])
-    problems.rows(np.array([not u for u in ids])[member], "user_id", "empty user_id",
-                  "every row needs its member")  # fmt: skip
-    day, second = day_column(cols["date"], start, problems)
-    kind, source = event_column(cols["event"], names, problems)
-    tier = tier_column(cols.get("tier"), kind, names, problems, model)
-    sink = item_column(cols.get("item"), kind, names, problems)
-    source = np.where(kind == REDEEM, sink, source)
-    amount = number_column(cols.get("amount"), n, "amount", problems)
-    cost = number_column(cols.get("cost"), n, "cost", problems)
-    pts = number_column(cols.get("points"), n, "points", problems)
-    core = is_core_row(kind, source, model)
-    problems.rows(core & np.isnan(amount), "amount", "a core behaviour's row needs its amount",
-                  "give what the member spent; the budget and the tiers follow it")  # fmt: skip
-    problems.rows(
-        ~np.isnan(pts) & ((pts != np.floor(pts)) | (pts > MAX_POINTS)), "points",
-        lambda i: f"points {pts[i]:g} are not a whole number up to {MAX_POINTS:,}",
-        "points are whole",
-    )  # fmt: skip
-    order = row_order(day, second, kind)
-    in_time = tier[order]
-    carried = carry_tiers(member[order], in_time)
-    tier[order] = in_time
-    computed = fill_points(pts, kind, source, tier, amount, day, points or model, problems)
-    problems.raise_any()
-    cautions: list[str] = []
-    if carried:
-        cautions.append(f"{carried:,} row{'s have' if carried != 1 else ' has'} no tier: read "
-                        "as the member's tier on its row before (before any, the lowest, "
-                        f"{model.tiers[0]})")  # fmt: skip
-    if "tier" not in cols and len(model.tiers) > 1:
-        cautions.append(f"the log has no tier column: every member is read as in the lowest "
-                        f"tier, {model.tiers[0]}")  # fmt: skip
+    cells = _Cells.read(cols, where, model, points or model)
+    rows, n, start = cells.rows, cells.rows["member"].size, model.scenario.start_date
+    cautions = cells.cautions(model, tier_column="tier" in cols)
+    day = rows["day"]
     end = int(day.max()) if as_of is None else (as_of - start).days
     if end < 0:
         raise EventLogError([Problem("--as-of", 0, 0, "", f"{as_of} is before the design's "
@@ -160,12 +117,7 @@ def read_live_log(
     if late:
         cautions.append(f"{late:,} row{'s are' if late != 1 else ' is'} dated before the row "
                         "above: read in date order")  # fmt: skip
-    order = order[keep[order]]
-    rows: dict[str, NDArray[Any]] = {
-        "member": member, "day": day, "kind": kind.astype(np.int8), "source_index": source,
-        "amount": amount, "points": pts.astype(np.int64), "tier": tier, "cost": cost,
-        "line": np.arange(n, dtype=np.int64) + where.first_line,
-    }  # fmt: skip
+    order = cells.order[keep[cells.order]]
     rows = {k: v[order] for k, v in rows.items()}
     repeats = repeated_rows(rows)
     if repeats:
@@ -177,10 +129,85 @@ def read_live_log(
     if rows["member"].size == 0:
         _nothing_left(where, n, n - int(keep.sum()), rejected, start + dt.timedelta(days=end))
     return LiveLog(
-        source=str(path), start=start, days=end + 1, members=np.array(ids, dtype=object),
+        source=str(path), start=start, days=end + 1, members=np.array(cells.ids, dtype=object),
         rows_read=n, after_as_of=int(n - keep.sum()), rejected=rejected,
-        cautions=tuple(cautions), computed=computed, **rows,
+        cautions=tuple(cautions), computed=cells.computed, **rows,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """Every row's cells read against the design, in file order; the time order; what was
+    filled in (tiers carried from the row before, points priced from the design)."""
+
+    rows: dict[str, NDArray[Any]]
+    ids: list[str]
+    order: I64
+    carried: int
+    computed: tuple[str, ...]
+
+    @classmethod
+    def read(cls, cols: dict[str, Any], where: Where, model: Model, points: Model) -> _Cells:
+        """The columns checked and typed; every bad cell is an error at its row."""
+        problems = Problems(where)
+        missing = [c for c in REQUIRED if c not in cols]
+        if missing:
+            found = ", ".join(cols) or "none"
+            for c in missing:
+                hint = (f"a live log has {', '.join(REQUIRED)} and optionally "
+                        f"{', '.join(OPTIONAL)} (found: {found})")  # fmt: skip
+                problems.whole(c, f"missing column '{c}'", hint)
+            problems.raise_any()
+        n = len(cols["user_id"])
+        if n == 0:
+            problems.whole("", "the log has no rows", "export at least one event")
+            problems.raise_any()
+        names = DesignNames.of(model)
+        member, ids = encode(cols["user_id"])
+        problems.rows(np.array([not u for u in ids])[member], "user_id", "empty user_id",
+                      "every row needs its member")  # fmt: skip
+        day, second = day_column(cols["date"], model.scenario.start_date, problems)
+        kind, source = event_column(cols["event"], names, problems)
+        tier = tier_column(cols.get("tier"), kind, names, problems, model)
+        sink = item_column(cols.get("item"), kind, names, problems)
+        source = np.where(kind == REDEEM, sink, source)
+        amount = number_column(cols.get("amount"), n, "amount", problems)
+        cost = number_column(cols.get("cost"), n, "cost", problems)
+        pts = number_column(cols.get("points"), n, "points", problems)
+        core = is_core_row(kind, source, model)
+        problems.rows(
+            core & np.isnan(amount), "amount", "a core behaviour's row needs its amount",
+            "give what the member spent; the budget and the tiers follow it",
+        )  # fmt: skip
+        problems.rows(
+            ~np.isnan(pts) & ((pts != np.floor(pts)) | (pts > MAX_POINTS)), "points",
+            lambda i: f"points {pts[i]:g} are not a whole number up to {MAX_POINTS:,}",
+            "points are whole",
+        )  # fmt: skip
+        order = row_order(day, second, kind)
+        in_time = tier[order]
+        carried = carry_tiers(member[order], in_time)
+        tier[order] = in_time
+        computed = fill_points(pts, kind, source, tier, amount, day, points, problems)
+        problems.raise_any()
+        rows: dict[str, NDArray[Any]] = {
+            "member": member, "day": day, "kind": kind.astype(np.int8), "source_index": source,
+            "amount": amount, "points": pts.astype(np.int64), "tier": tier, "cost": cost,
+            "line": np.arange(n, dtype=np.int64) + where.first_line,
+        }  # fmt: skip
+        return cls(rows, ids, order, carried, computed)
+
+    def cautions(self, model: Model, tier_column: bool) -> list[str]:
+        """What was read in place of a missing tier."""
+        said = []
+        if self.carried:
+            said.append(f"{self.carried:,} row{'s have' if self.carried != 1 else ' has'} no "
+                        "tier: read as the member's tier on its row before (before any, the "
+                        f"lowest, {model.tiers[0]})")  # fmt: skip
+        if not tier_column and len(model.tiers) > 1:
+            said.append(f"the log has no tier column: every member is read as in the lowest "
+                        f"tier, {model.tiers[0]}")  # fmt: skip
+        return said
 
 
 #: The most days a log's books may span (the scenario format's longest horizon, 100 years).

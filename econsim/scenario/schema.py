@@ -4,7 +4,8 @@ A scenario is frozen once validated. Cross-field rules (references, shares summi
 days inside the horizon) live in :mod:`econsim.scenario.checks` so that they are reported
 together with schema errors, each with its own location. The design types live in
 :mod:`econsim.scenario.design` (its mechanics in :mod:`econsim.scenario.mechanics`), the
-population types in :mod:`econsim.scenario.population`; every one is re-exported here.
+population types in :mod:`econsim.scenario.population`; each is re-exported here (the field
+types they share stay in :mod:`econsim.scenario.base`).
 """
 
 from __future__ import annotations
@@ -14,17 +15,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field
 
-from econsim.scenario.base import (
-    Day,
-    NonNegativeFloat,
-    NonNegativeInt,
-    PerTier,
-    PositiveFloat,
-    PositiveInt,
-    Probability,
-    Section,
-    not_bool,
-)
+from econsim.scenario import base
 from econsim.scenario.design import (
     Accounting,
     Behaviour,
@@ -81,7 +72,6 @@ __all__ = [
     "CatalogItem",
     "CoreActivity",
     "DailyTask",
-    "Day",
     "Design",
     "Expiry",
     "Festival",
@@ -91,18 +81,12 @@ __all__ = [
     "Mechanics",
     "MicroDraw",
     "NoExpiry",
-    "NonNegativeFloat",
-    "NonNegativeInt",
     "Operating",
     "PackagedCampaign",
     "Packaging",
-    "PerTier",
     "PointGame",
     "Population",
-    "PositiveFloat",
-    "PositiveInt",
     "PrizeDraw",
-    "Probability",
     "RandomReward",
     "Referral",
     "RepeatBuying",
@@ -110,7 +94,6 @@ __all__ = [
     "RuleChange",
     "Scenario",
     "Seasonality",
-    "Section",
     "SignInStreak",
     "TaskBundle",
     "ThresholdCoupon",
@@ -122,13 +105,13 @@ __all__ = [
 ]
 
 
-class Health(Section):
+class Health(base.Section):
     """Health thresholds (domain §5)."""
 
-    consumption_threshold: Probability = Field(
+    consumption_threshold: base.Probability = Field(
         default=0.40, description="Consumption rate at or above this is healthy."
     )
-    consumer_share_threshold: Probability = Field(
+    consumer_share_threshold: base.Probability = Field(
         default=0.40, description="Consumer share at or above this is healthy."
     )
     issuance_tolerance: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
@@ -137,7 +120,7 @@ class Health(Section):
     )
 
 
-class Scenario(Section):
+class Scenario(base.Section):
     """One points economy: a design, a population and how to run them."""
 
     name: str = Field(min_length=1, description="Name shown in reports.")
@@ -146,13 +129,13 @@ class Scenario(Section):
     start_date: dt.date = Field(
         default=dt.date(2027, 1, 1), description="Calendar date of day 0 (months, year ends)."
     )
-    horizon_days: Annotated[int, BeforeValidator(not_bool), Field(gt=0, le=36_500)] = Field(
+    horizon_days: Annotated[int, BeforeValidator(base.not_bool), Field(gt=0, le=36_500)] = Field(
         default=365, description="Days to simulate (at most 36,500: a hundred years)."
     )
     seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = Field(
         default=0, description="Root seed of every random stream (0 to 2^63 − 1)."
     )
-    replications: PositiveInt = Field(default=1, description="Independent runs to average.")
+    replications: base.PositiveInt = Field(default=1, description="Independent runs to average.")
     health: Health = Field(default_factory=Health, description="Health thresholds.")
     design: Design = Field(description="What the operator controls.")
     population: Population = Field(description="How users actually behave.")

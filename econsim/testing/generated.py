@@ -156,8 +156,6 @@ def scenario_data(draw: st.DrawFn) -> dict[str, Any]:
     tiers = [f"t{i}" for i in range(n_tiers)]
     horizon = draw(st.integers(5, 75))
     bs = draw(behaviours(tiers))
-    non_core = [b for b, spec in bs.items() if spec["kind"] == "non_core"]
-    core = [b for b, spec in bs.items() if spec["kind"] == "core"]
     metric = draw(st.sampled_from(["core_amount", "points_earned"]))
     layers = draw(st.booleans())  # fixed layers: no entry rules, no reviews
     design_tiers = {
@@ -177,6 +175,49 @@ def scenario_data(draw: st.DrawFn) -> dict[str, Any]:
         )
     )
     budget["hard_cap"] = hard_cap
+    campaigns = _campaigns(draw, horizon, list(bs), tiers)
+    rule_changes = _rule_changes(draw, horizon, bool(items))
+    mechanics = _mechanics(draw, horizon, bs)
+    population = _population(draw, horizon, tiers, bs, mechanics)
+    operating: dict[str, Any] = {}
+    if horizon >= 3 and draw(st.booleans()):  # cohort days the horizon can show
+        days = st.integers(1, horizon - 2)
+        operating["retention_days"] = draw(st.lists(days, min_size=1, max_size=4, unique=True))
+        operating["retained_after_days"] = draw(days)
+    return {
+        "name": "generated",
+        "operating": operating,
+        "start_date": draw(st.sampled_from(["2027-01-01", "2027-11-20", "2028-02-15"])),
+        "horizon_days": horizon,
+        "seed": draw(st.integers(0, 2**32 - 1)),
+        "replications": 1,
+        "design": {
+            "period_days": draw(st.sampled_from([7, 30])),
+            "budget": budget,
+            "calibration": {
+                "target_exchange_ratio": draw(st.sampled_from([10, 100, 150])),
+                "reserve_share": draw(st.sampled_from([0.0, 0.2])),
+                "adjust": draw(st.sampled_from(["core", "non_core"])),
+            },
+            "behaviours": bs,
+            "tiers": design_tiers,
+            "tier_review": {
+                "every_days": draw(st.sampled_from([7, 30])),
+                "downgrade": draw(st.booleans()),
+                "grace_reviews": draw(st.integers(0, 2)),
+            },
+            "catalog": items,
+            "expiry": draw(expiry()),
+            "campaigns": campaigns,
+            "rule_changes": rule_changes,
+            "mechanics": mechanics,
+        },
+        "population": population,
+    }
+
+
+def _campaigns(draw: st.DrawFn, horizon: int, bs: list[str], tiers: list[str]) -> dict[str, Any]:
+    """Up to two campaigns: a multiplier and a bonus on some behaviours and tiers."""
     campaigns = {}
     for i in range(draw(st.integers(0, 2))):
         start = draw(st.integers(0, horizon - 1))
@@ -185,20 +226,32 @@ def scenario_data(draw: st.DrawFn) -> dict[str, Any]:
             "end_day": draw(st.integers(start, horizon - 1)),
             "multiplier": draw(st.sampled_from([1.5, 2.0, 3.0])),
             "bonus": draw(st.integers(0, 50)),
-            "behaviours": draw(st.lists(st.sampled_from(list(bs)), max_size=2, unique=True)),
+            "behaviours": draw(st.lists(st.sampled_from(bs), max_size=2, unique=True)),
             "tiers": draw(st.lists(st.sampled_from(tiers), max_size=2, unique=True)),
         }
+    return campaigns
+
+
+def _rule_changes(draw: st.DrawFn, horizon: int, catalog: bool) -> list[dict[str, Any]]:
+    """Up to two rule changes: point values, catalog prices (with a catalog), expiry."""
     rule_changes = []
     for _ in range(draw(st.integers(0, 2))):
         change: dict[str, Any] = {
             "day": draw(st.integers(0, horizon - 1)),
             "point_value_multiplier": draw(st.sampled_from([0.5, 1.25])),
         }
-        if items:
+        if catalog:
             change["catalog_price_multiplier"] = draw(st.sampled_from([0.8, 1.25, 2.0]))
         if draw(st.booleans()):
             change["expiry"] = draw(expiry())
         rule_changes.append(change)
+    return rule_changes
+
+
+def _mechanics(draw: st.DrawFn, horizon: int, bs: dict[str, Any]) -> dict[str, Any]:
+    """Any of the incentive mechanics (domain §7), each on behaviours the design has."""
+    non_core = [b for b, spec in bs.items() if spec["kind"] == "non_core"]
+    core = [b for b, spec in bs.items() if spec["kind"] == "core"]
     mechanics: dict[str, Any] = {}
     if draw(st.booleans()) and non_core:
         mechanics["sign_in_streak"] = {
@@ -214,8 +267,7 @@ def scenario_data(draw: st.DrawFn) -> dict[str, Any]:
                 "bonus": draw(st.integers(1, 100)),
             }
         }
-    referral = draw(st.booleans())
-    if referral:
+    if draw(st.booleans()):
         mechanics["referral"] = {
             "inviter_points": draw(st.integers(0, 100)),
             "invitee_points": draw(st.integers(0, 100)),
@@ -254,15 +306,22 @@ def scenario_data(draw: st.DrawFn) -> dict[str, Any]:
         }
     if draw(st.booleans()):
         mechanics["packaged_campaigns"] = {"push": draw(packaged_campaign(horizon, tuple(bs)))}
-    games = {}
     if draw(st.booleans()):
-        games["wheel"] = {
+        wheel = {
             "cost_points": draw(st.integers(1, 50)),
             "win_probability": draw(prob),
             "prize_cost": draw(st.integers(1, 10)),
         }
-        mechanics["point_games"] = games
-    shares = draw(tier_shares(n_tiers))
+        mechanics["point_games"] = {"wheel": wheel}
+    return mechanics
+
+
+def _population(
+    draw: st.DrawFn, horizon: int, tiers: list[str], bs: dict[str, Any], mechanics: dict[str, Any]
+) -> dict[str, Any]:
+    """The population: tier shares and activity, and what the mechanics and lifecycle need."""
+    core = [b for b, spec in bs.items() if spec["kind"] == "core"]
+    shares = draw(tier_shares(len(tiers)))
     population: dict[str, Any] = {
         "users": draw(st.integers(10, 150)),
         "acquisition_per_day": draw(st.sampled_from([0, 0.5, 2])),
@@ -293,9 +352,9 @@ def scenario_data(draw: st.DrawFn) -> dict[str, Any]:
             k: draw(st.sampled_from([0.0, 0.5, 1.0, 2.0]))
             for k in draw(st.lists(st.sampled_from(["flat", "draw", "group", "micro_draw"])))
         }
-    if referral:
+    if "referral" in mechanics:
         population["referral_rate"] = draw(st.sampled_from([0.0, 0.01, 0.05]))
-    if games:
+    if "point_games" in mechanics:
         population["game_play_probability"] = {"wheel": draw(prob)}
     if draw(st.booleans()):
         population["lifecycle"] = {
@@ -316,41 +375,7 @@ def scenario_data(draw: st.DrawFn) -> dict[str, Any]:
         population["seasonality"] = draw(seasonality(list(bs)))
     if population["acquisition_per_day"] and draw(st.booleans()):
         population["acquisition_days"] = draw(st.integers(1, horizon))
-    operating: dict[str, Any] = {}
-    if horizon >= 3 and draw(st.booleans()):  # cohort days the horizon can show
-        days = st.integers(1, horizon - 2)
-        operating["retention_days"] = draw(st.lists(days, min_size=1, max_size=4, unique=True))
-        operating["retained_after_days"] = draw(days)
-    return {
-        "name": "generated",
-        "operating": operating,
-        "start_date": draw(st.sampled_from(["2027-01-01", "2027-11-20", "2028-02-15"])),
-        "horizon_days": horizon,
-        "seed": draw(st.integers(0, 2**32 - 1)),
-        "replications": 1,
-        "design": {
-            "period_days": draw(st.sampled_from([7, 30])),
-            "budget": budget,
-            "calibration": {
-                "target_exchange_ratio": draw(st.sampled_from([10, 100, 150])),
-                "reserve_share": draw(st.sampled_from([0.0, 0.2])),
-                "adjust": draw(st.sampled_from(["core", "non_core"])),
-            },
-            "behaviours": bs,
-            "tiers": design_tiers,
-            "tier_review": {
-                "every_days": draw(st.sampled_from([7, 30])),
-                "downgrade": draw(st.booleans()),
-                "grace_reviews": draw(st.integers(0, 2)),
-            },
-            "catalog": items,
-            "expiry": draw(expiry()),
-            "campaigns": campaigns,
-            "rule_changes": rule_changes,
-            "mechanics": mechanics,
-        },
-        "population": population,
-    }
+    return population
 
 
 def any_scenarios() -> st.SearchStrategy[Scenario]:
