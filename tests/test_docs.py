@@ -172,13 +172,19 @@ def test_readme_commands_in_order_in_one_clone(tmp_path: Path) -> None:
     clone = clone_of_the_working_tree(tmp_path / "clone")
     env = fresh_environment()
 
-    def bash(command: str) -> None:
-        done = subprocess.run(["bash", "-c", command], cwd=clone, env=env, capture_output=True,
-                              text=True, timeout=1200)  # fmt: skip
+    def bash(command: str, **more: str) -> str:
+        done = subprocess.run(["bash", "-c", command], cwd=clone, env={**env, **more},
+                              capture_output=True, text=True, timeout=1200)  # fmt: skip
         assert done.returncode == 0, f"{command}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        return done.stdout
 
-    bash(first)
+    said = bash(first, NUMBA_DEBUG_CACHE="1")  # numba says what it saves to its cache
     assert (clone / "runs" / "coffee-healthy" / "report.html").is_file()
+    # a first run compiles the kernels once, not once in every worker process
+    saved = [
+        line for line in said.splitlines() if "data saved to" in line and "members_day" in line
+    ]
+    assert len(saved) == 1, saved
     package = list((clone / ".venv" / "lib").glob("python*/site-packages/econsim"))
     assert package and not list(package[0].rglob("*.nbi")), "numba's cache is in the package"
     install, checks = second.strip().split(" && ruff check", 1)

@@ -22,7 +22,7 @@ from econsim.engine.guards import (
 from econsim.engine.ledger import check_invariants
 from econsim.engine.lots import AGING_LABELS
 from econsim.engine.model import Model, compile_model
-from econsim.engine.paths import Engine, EnginePath, resolve
+from econsim.engine.paths import Engine, EnginePath, compiled_before, resolve
 from econsim.engine.recorder import EventRecorder, LedgerRecorder
 from econsim.engine.simulation import Simulation, run_calendar
 from econsim.engine.state import State
@@ -152,10 +152,16 @@ def simulate(
             hook = (lambda d, i=i: progress(i * days + d + 1)) if progress else None
             outs[i] = run_replication(scenario, child, hook, path)
     else:
+        first = 0
+        if executor is None and path == "compiled" and not compiled_before():
+            # the first run on a machine: compile here, once, and let the workers load the
+            # kernels from numba's cache (each would compile them itself, on every core)
+            on_day = (lambda d: progress(d + 1)) if progress else None
+            outs[0], first = run_replication(scenario, children[0], on_day, path), 1
         runner = executor or LocalExecutor(workers)
-        tasks = [(scenario, c, path) for c in children]
-        for done, (i, out) in enumerate(runner.map(_replication, tasks), start=1):
-            outs[i] = out
+        tasks = [(scenario, c, path) for c in children[first:]]
+        for done, (i, out) in enumerate(runner.map(_replication, tasks), start=first + 1):
+            outs[first + i] = out
             if progress:
                 progress(done * days)
     return _results(scenario, seed, [o for o in outs if o is not None])
