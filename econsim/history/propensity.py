@@ -22,7 +22,8 @@ from scipy import optimize
 from econsim.arrays import F64, I64
 
 BLOCK = 20_000
-#: User-days per tier beyond which a fixed random sample of users is used (memory).
+#: User-days per tier beyond which a fixed random sample of users is used (memory: the
+#: user-day arrays and the forward pass's plan take about 30 bytes a user-day).
 MAX_CELLS = 40_000_000
 
 
@@ -60,35 +61,62 @@ def user_days(u: I64, d: I64, before: F64, end: F64, item: I64, users: int, days
     return Days(balance, redeemed, counts)
 
 
-def log_likelihood(p: float, days: Days, prices: F64, pref: F64, retarget: float) -> float:
-    """log P(observed redemptions | p) summed over the users in ``days``."""
-    total = 0.0
+@dataclass(frozen=True)
+class _Day:
+    """What the forward pass reads on one day of a block, whatever p is: the users present,
+    the items each can afford, and who redeemed which."""
+
+    on: NDArray[np.int32]  # rows of the block present that day
+    able: NDArray[np.bool_]  # [on, items]: the balance reaches the price
+    hit: NDArray[np.int32]  # positions in ``on`` that redeemed …
+    got: NDArray[np.int32]  # … and the item each redeemed
+
+
+def _plan(days: Days, prices: F64) -> list[tuple[int, int, list[_Day]]]:
+    """Each block of users (``BLOCK`` at a time) and its days, computed once per fit: only
+    the emission weights and the filtered state depend on p."""
+    blocks = []
     n = days.balance.shape[0]
     for lo in range(0, n, BLOCK):
         b = days.balance[lo : lo + BLOCK]
         r = days.redeemed[lo : lo + BLOCK]
         c = days.counts[lo : lo + BLOCK]
-        alpha = np.broadcast_to(pref, (b.shape[0], pref.size)).copy()
+        steps = []
         for t in range(b.shape[1]):
-            on = c[:, t]
-            if not on.any():
+            on = np.flatnonzero(c[:, t]).astype(np.int32)  # int32: a block is 20,000 rows
+            if on.size == 0:
                 continue
-            able = b[on, t, None] >= prices[None, :]
             got = r[on, t]
-            emit = np.where(able, 1.0 - p, 1.0)
-            hit = got >= 0
-            if hit.any():
-                e_hit = np.zeros((int(hit.sum()), prices.size))
-                rows = np.nonzero(hit)[0]
-                e_hit[np.arange(rows.size), got[hit]] = p * able[hit, got[hit]]
-                emit[hit] = e_hit
-            a = alpha[on] * emit
+            hit = np.flatnonzero(got >= 0).astype(np.int32)
+            steps.append(
+                _Day(on, b[on, t, None] >= prices[None, :], hit, got[hit].astype(np.int32))
+            )
+        blocks.append((lo, b.shape[0], steps))
+    return blocks
+
+
+def log_likelihood(
+    p: float, days: Days, prices: F64, pref: F64, retarget: float,
+    plan: list[tuple[int, int, list[_Day]]] | None = None,
+) -> float:  # fmt: skip
+    """log P(observed redemptions | p) summed over the users in ``days`` (the forward
+    algorithm, scaled day by day); ``plan``: :func:`_plan` of ``days``, made once."""
+    total = 0.0
+    for _, size, steps in plan if plan is not None else _plan(days, prices):
+        alpha = np.broadcast_to(pref, (size, pref.size)).copy()
+        for step in steps:
+            emit = np.where(step.able, 1.0 - p, 1.0)
+            if step.hit.size:
+                e_hit = np.zeros((step.hit.size, prices.size))
+                e_hit[np.arange(step.hit.size), step.got] = p * step.able[step.hit, step.got]
+                emit[step.hit] = e_hit
+            a = alpha[step.on] * emit
             scale = a.sum(axis=1)
             total += float(np.log(np.maximum(scale, 1e-300)).sum())
             a /= np.maximum(scale, 1e-300)[:, None]
             a = (1.0 - retarget) * a + retarget * pref[None, :]
-            a[hit] = pref  # a new item to save for after a redemption
-            alpha[on] = a
+            a[step.hit] = pref  # a new item to save for after a redemption
+            alpha[step.on] = a
     return total
 
 
@@ -97,8 +125,10 @@ def fit_propensity(days: Days, prices: F64, pref: F64, retarget: float) -> tuple
     if not (days.redeemed >= 0).any():
         return float("nan"), float("nan")
 
+    plan = _plan(days, prices)
+
     def negative(p: float) -> float:
-        return -log_likelihood(p, days, prices, pref, retarget)
+        return -log_likelihood(p, days, prices, pref, retarget, plan)
 
     best = optimize.minimize_scalar(negative, bounds=(1e-6, 1 - 1e-6), method="bounded",
                                     options={"xatol": 1e-6})  # fmt: skip
