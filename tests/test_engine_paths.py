@@ -2,7 +2,7 @@
 
 The two paths draw their random numbers in another order, so they cannot agree bit for bit.
 What they must agree on is the distribution of everything a run reports. For each scenario
-below — every bundled file at 1,000 members (``econsim.testing.at_scale``: arrivals, a fixed
+below — every bundled file at ``USERS`` members (``econsim.testing.at_scale``: arrivals, a fixed
 budget and stock scaled alike) on a shorter horizon where its calendar allows, and one
 hand-built design that uses every mechanic — each path simulates ``REPLICATIONS``
 independent replications (on different seeds) and each replication is reduced to its key
