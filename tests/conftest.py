@@ -174,3 +174,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The long tests first: two workers then share the short ones at the end, instead of
     one waiting on a long test started last (the suite's wall time is its longest tail)."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile the engine's kernels once, before xdist starts its workers: in a fresh clone
+    numba's cache is empty, and every worker process would compile them for itself (~30 s
+    of CPU each, on cores the suite needs). Workers then load them from the cache."""
+    if hasattr(config, "workerinput"):
+        return  # an xdist worker: the controller has compiled them
+    from econsim.engine.paths import compiled_before, numba_missing
+
+    if numba_missing() is not None or compiled_before():
+        return
+    import econsim
+    from tests.test_engine_paths import EVERYTHING
+
+    # the design with every mechanic calls every kernel; 50 members make it quick
+    design = {**EVERYTHING, "population": {**EVERYTHING["population"], "users": 50}}
+    econsim.simulate(econsim.scenario_from_dict(design), replications=1, engine="compiled")
