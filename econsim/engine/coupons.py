@@ -28,6 +28,7 @@ from econsim.engine.model import CHURNED
 from econsim.engine.redemption import EPS, book_cost, book_spend, pay
 from econsim.engine.state import NEVER
 from econsim.engine.world import World
+from econsim.scenario.mechanics import ThresholdCoupon
 
 
 class Purchases(NamedTuple):
@@ -142,6 +143,21 @@ def claim(world: World) -> None:
         give(world, j, go, c.valid_days)
 
 
+def _holding(
+    world: World, purchases: dict[int, Purchases], on: list[int], first: int
+) -> set[tuple[int, int]]:
+    """The (member, behaviour) pairs of today's purchases with a coupon they could use: a
+    threshold coupon of that behaviour or a random coupon, valid today. Only these draw."""
+    until = world.state.coupon_until
+    out: set[tuple[int, int]] = set()
+    for b, p in purchases.items():
+        kinds = [j for j, k in enumerate(on) if k == b] + list(range(first, until.shape[0]))
+        if kinds and p.rows.size:
+            usable = (until[np.ix_(np.array(kinds), p.rows)] >= world.day).any(axis=0)
+            out.update((int(r), b) for r in p.rows[usable])
+    return out
+
+
 def use_in_order(world: World, purchases: dict[int, Purchases]) -> None:
     """Every coupon of today's purchases under a hard cap, member by member in row order
     (and behaviour by behaviour, purchase by purchase), each discount paid if it fits the
@@ -162,37 +178,25 @@ def use_in_order(world: World, purchases: dict[int, Purchases]) -> None:
     pairs = [(int(r), b, i) for b, p in purchases.items() for i, r in enumerate(p.rows)]
     pairs.sort()
     starts = {b: np.cumsum(p.occ) - p.occ for b, p in purchases.items()}
+    spent = {b: np.bincount(p.owner, p.amounts, p.rows.size).tolist() for b, p in purchases.items()}
+    holding = _holding(world, purchases, on, first)
     fixed, ratio = world.hard_cap_terms()
     realised, paid = world.period_core_amount, world.period_cost
     booked: list[tuple[int, int, float]] = []  # (coupon, member, discount)
     denied = 0
     for member, b, i in pairs:
-        amounts = purchases[b].amounts
+        if (member, b) not in holding:  # no coupon to use: nothing drawn, only its sales
+            realised += spent[b][i]
+            continue
         lo = int(starts[b][i])
         hi = lo + int(purchases[b].occ[i])
         limit = fixed + ratio * realised
-        tried: set[int] = set()
-        for o in range(lo, hi):
-            a = float(amounts[o])
-            for j, c in enumerate(kinds):
-                if on[j] != b or j in tried or st.coupon_until[j, member] < day:
-                    continue
-                if a < c.threshold and not (
-                    a >= c.threshold - c.reach and rng.random() < c.top_up_probability
-                ):
-                    continue
-                tried.add(j)
-                if paid + c.discount > limit + EPS:
-                    denied += 1
-                    continue
-                paid += c.discount
-                booked.append((j, member, c.discount))
-                st.coupon_until[j, member] = NEVER
-                world.ledger.coupons_used[day, j] += 1
-                if c.threshold > a:
-                    world.ledger.coupon_uplift[day, j] += c.threshold - a
-                    a = c.threshold
-            amounts[o] = a
+        grown = 0.0  # what threshold coupons topped the member's purchases up by
+        if any(k == b and st.coupon_until[j, member] >= day for j, k in enumerate(on)):
+            grown, paid, denied = _thresholds(
+                world, kinds, on, b, member, purchases[b].amounts, range(lo, hi), limit,
+                paid, denied, booked,
+            )  # fmt: skip
         for k, rate in enumerate(use_rate):
             j = first + k
             if st.coupon_until[j, member] < day:
@@ -206,8 +210,44 @@ def use_in_order(world: World, purchases: dict[int, Purchases]) -> None:
                 else:
                     denied += 1
             st.coupon_until[j, member] = NEVER
-        realised += float(amounts[lo:hi].sum())
+        realised += spent[b][i] + grown
     world.ledger.denied[day] += denied
     for j in sorted({j for j, _, _ in booked}):
         rows = np.array([r for k, r, _ in booked if k == j], np.int64)
         pay(world, rows, sinks[j], np.array([x for k, _, x in booked if k == j]))
+
+
+def _thresholds(
+    world: World, kinds: list[ThresholdCoupon], on: list[int], b: int, member: int,
+    amounts: F64, purchases: range, limit: float, paid: float, denied: int,
+    booked: list[tuple[int, int, float]],
+) -> tuple[float, float, int]:  # fmt: skip
+    """A member's threshold coupons of behaviour ``b`` at today's purchases, under a hard cap
+    of ``limit``: the top-ups, the cost paid so far and the denials after them."""
+    st, day, rng = world.state, world.day, world.spend_rng
+    tried: set[int] = set()
+    grown = 0.0
+    for o in purchases:
+        a = was = float(amounts[o])
+        for j, c in enumerate(kinds):
+            if on[j] != b or j in tried or st.coupon_until[j, member] < day:
+                continue
+            if a < c.threshold and not (
+                a >= c.threshold - c.reach and rng.random() < c.top_up_probability
+            ):
+                continue
+            tried.add(j)
+            if paid + c.discount > limit + EPS:
+                denied += 1
+                continue
+            paid += c.discount
+            booked.append((j, member, c.discount))
+            st.coupon_until[j, member] = NEVER
+            world.ledger.coupons_used[day, j] += 1
+            if c.threshold > a:
+                world.ledger.coupon_uplift[day, j] += c.threshold - a
+                a = c.threshold
+        if a != was:
+            amounts[o] = a
+            grown += a - was
+    return grown, paid, denied
