@@ -105,38 +105,17 @@ def optimize(
     ``executor`` (e.g. Dask); ``progress(done, total)`` counts trials. ``model`` replaces the
     simulation by a function of the design's scenario (tests use it).
     """
-    if trials < 1:
-        raise ValueError(f"trials must be at least 1, not {trials}")
-    if trials > MAX_DESIGNS:  # a study that cannot finish: each trial is a whole simulation
-        raise ScenarioError([Problem(
-            "--trials", 0, 0, "", f"{trials:,} trials, each a whole simulation, cannot "
-            f"finish; the most one study runs is {MAX_DESIGNS:,}",
-            "a few hundred trials find a design; a killed study resumes (--resume)",
-        )])  # fmt: skip
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be between 0 and 1, not {confidence}")
-    if sampler not in SAMPLERS:
-        raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}, not {sampler!r}")
+    _check_arguments(trials, confidence, sampler)
     opts = RunOptions(**options)
     base = opts.scenario(scenario)
     box = parse_box(base, vary)
     objs = parse_objectives(objectives)
     seed_, reps = opts.seed_for(base), opts.replications_for(base)
     if reps < 2 and model is None:
-        raise ScenarioError(
-            [
-                Problem(
-                    "--replications",
-                    0,
-                    0,
-                    "",
-                    "a study needs at least 2 "
-                    "replications per design to judge its constraints with "
-                    "confidence",
-                    "e.g. --replications 2",
-                )
-            ]
-        )
+        raise ScenarioError([Problem(
+            "--replications", 0, 0, "", "a study needs at least 2 replications per design to "
+            "judge its constraints with confidence", "e.g. --replications 2",
+        )])  # fmt: skip
     gating: frozenset[VerdictKind] = (
         frozenset(fail_on) if fail_on is not None else DEFAULT_FAIL_ON | {"inflation"}
     )
@@ -177,6 +156,22 @@ def optimize(
         folder,
         resumed,
     )
+
+
+def _check_arguments(trials: int, confidence: float, sampler: str) -> None:
+    """A study that can run and finish: trials, confidence and sampler in range."""
+    if trials < 1:
+        raise ValueError(f"trials must be at least 1, not {trials}")
+    if trials > MAX_DESIGNS:  # a study that cannot finish: each trial is a whole simulation
+        raise ScenarioError([Problem(
+            "--trials", 0, 0, "", f"{trials:,} trials, each a whole simulation, cannot "
+            f"finish; the most one study runs is {MAX_DESIGNS:,}",
+            "a few hundred trials find a design; a killed study resumes (--resume)",
+        )])  # fmt: skip
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, not {confidence}")
+    if sampler not in SAMPLERS:
+        raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}, not {sampler!r}")
 
 
 def _sampler(name: Sampler, seed: int, held: int) -> optuna.samplers.BaseSampler:

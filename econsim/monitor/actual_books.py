@@ -12,6 +12,7 @@ coupon or a campaign pays, as a redemption row without points, not who held or t
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,7 @@ from econsim.monitor.actual_growth import cohorts, growth
 from econsim.monitor.log import LiveLog
 from econsim.monitor.log_rows import BONUS, EARN, EXPIRY, REDEEM, is_core_row
 from econsim.monitor.overdrafts import running_balance, signed_points
-from econsim.monitor.tally import group_cumsum, run_starts, tally
+from econsim.monitor.tally import forward, forward_value, group_cumsum, pick, run_starts, tally
 from econsim.results import AXES, CONSUMER_WINDOW, Results
 from econsim.scenario.design import NEVER
 
@@ -180,8 +181,6 @@ def _members(log: LiveLog, model: Model, rows: _Rows) -> dict[str, NDArray[Any]]
     """Member counts by day and tier, from each member's state between the days it changes:
     tier, holds points, redeemed in the last 30 days, dormant."""
     days, nt = log.days, len(model.tiers)
-    life = model.scenario.population.lifecycle
-    quiet = life.dormant_after_days if life.enabled else None
     # each member's end of day: the state after its last row that day. rows.order sorts
     # by member, stably, and the rows are in time order: member, day, the order of the day
     order = rows.order
@@ -209,6 +208,35 @@ def _members(log: LiveLog, model: Model, rows: _Rows) -> dict[str, NDArray[Any]]
     out["active"] = tally(log.day[acted] * nt + log.tier[acted], days * nt).reshape(days, nt)
     out.update(cohorts(log, model, acted, first_day))
     out.update(growth(log, model, acted, first_day))
+    out.update(_states(log, model, _EndsOfDay(em, ed, et, eb, redeemed, active), first_day))
+    return out
+
+
+@dataclass(frozen=True)
+class _EndsOfDay:
+    """Each member's end of a day with rows: member, day, tier, balance, and whether the
+    member redeemed (points) or earned that day."""
+
+    member: I64
+    day: I64
+    tier: I64
+    balance: I64
+    redeemed: NDArray[np.bool_]
+    active: NDArray[np.bool_]
+
+
+def _states(
+    log: LiveLog, model: Model, ends_of_day: _EndsOfDay, first_day: I64
+) -> dict[str, NDArray[Any]]:
+    """Member counts by day and tier from each member's state — tier, holds points, redeemed
+    in the last 30 days, dormant, active in the last 7 / 30 days — which holds from one of
+    its breakpoints to the next."""
+    days, nt = log.days, len(model.tiers)
+    life = model.scenario.population.lifecycle
+    quiet = life.dormant_after_days if life.enabled else None
+    e = ends_of_day
+    em, ed, et, eb, redeemed, active = e.member, e.day, e.tier, e.balance, e.redeemed, e.active
+    out: dict[str, NDArray[Any]] = {}
     # breakpoints: every end of day, the day a redemption stops being recent, the day a
     # member turns dormant; the state holds until the member's next breakpoint
     ends = [(em, ed, 0)]
@@ -226,22 +254,22 @@ def _members(log: LiveLog, model: Model, rows: _Rows) -> dict[str, NDArray[Any]]
     bm, bd, src, idx = bm[keep], bd[keep], src[keep], idx[keep]
     o = np.argsort((bm * days + bd) * 5 + src, kind="stable")
     bm, bd, src, idx = bm[o], bd[o], src[o], idx[o]
-    state = _forward(idx)  # the member's last end of day at or before each breakpoint
+    state = forward(idx)  # the member's last end of day at or before each breakpoint
     tier = et[state]
     holds = eb[state] > 0
-    last_redeem = _forward_value(np.where((src == 0) & (idx >= 0), _pick(redeemed, idx, ed), -1),
+    last_redeem = forward_value(np.where((src == 0) & (idx >= 0), pick(redeemed, idx, ed), -1),
                                  bm)  # fmt: skip
     recent = (last_redeem >= 0) & (bd - last_redeem < CONSUMER_WINDOW)
     if quiet is not None:
-        last_active = _forward_value(
-            np.where((src == 0) & (idx >= 0), _pick(active | (ed == first_day[em]), idx, ed), -1),
+        last_active = forward_value(
+            np.where((src == 0) & (idx >= 0), pick(active | (ed == first_day[em]), idx, ed), -1),
             bm,
         )
         # the engine: idle for dormant_after_days, once past the newcomer days
         dormant = (bd - last_active >= quiet) & (bd >= first_day[bm] + life.new_days)
     else:
         dormant = np.zeros(bd.size, bool)
-    last_acted = _forward_value(np.where((src == 0) & (idx >= 0), _pick(active, idx, ed), -1),
+    last_acted = forward_value(np.where((src == 0) & (idx >= 0), pick(active, idx, ed), -1),
                                 bm)  # fmt: skip
     since = np.where(last_acted >= 0, bd - last_acted, days)
     acted = (since < ACTIVE_WINDOWS[1]).astype(np.int64) + (since < ACTIVE_WINDOWS[0])
@@ -262,27 +290,6 @@ def _members(log: LiveLog, model: Model, rows: _Rows) -> dict[str, NDArray[Any]]
     out["reach_30d"] = out["users"] - counts[:, :, 0, 0].sum(axis=2)
     out["dormant"] = counts[..., 1].sum(axis=(1, 2, 3))
     return out
-
-
-def _pick(flag: NDArray[np.bool_], idx: I64, day: I64) -> I64:
-    """The end-of-day's day where ``flag`` holds for it, else -1 (idx ≥ 0 rows only)."""
-    safe = np.clip(idx, 0, None)
-    return np.where(flag[safe], day[safe], -1)
-
-
-def _forward(idx: I64) -> I64:
-    """Each position's last non-negative ``idx`` at or before it."""
-    pos = np.where(idx >= 0, np.arange(idx.size), 0)
-    return idx[np.maximum.accumulate(pos)]
-
-
-def _forward_value(value: I64, member: I64) -> I64:
-    """The last value ≥ 0 at or before each position within its member (else -1)."""
-    n = value.size
-    start = np.r_[True, member[1:] != member[:-1]] if n else np.zeros(0, bool)
-    pos = np.where((value >= 0) | start, np.arange(n), 0)
-    at = np.maximum.accumulate(pos)
-    return value[at]
 
 
 def _prices(log: LiveLog, model: Model) -> F64:

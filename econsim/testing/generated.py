@@ -156,16 +156,7 @@ def scenario_data(draw: st.DrawFn) -> dict[str, Any]:
     tiers = [f"t{i}" for i in range(n_tiers)]
     horizon = draw(st.integers(5, 75))
     bs = draw(behaviours(tiers))
-    metric = draw(st.sampled_from(["core_amount", "points_earned"]))
-    layers = draw(st.booleans())  # fixed layers: no entry rules, no reviews
-    design_tiers = {
-        t: {
-            "core_share": draw(st.floats(0.05, 0.95).map(lambda x: round(x, 2))),
-            "uptake": {b: draw(prob) for b in bs},
-            **({"entry": {"metric": metric, "threshold": 50.0 * i}} if i and not layers else {}),
-        }
-        for i, t in enumerate(tiers)
-    }
+    design_tiers = _design_tiers(draw, tiers, list(bs))
     items = draw(catalog())
     hard_cap = draw(st.booleans())
     budget = draw(
@@ -213,6 +204,20 @@ def scenario_data(draw: st.DrawFn) -> dict[str, Any]:
             "mechanics": mechanics,
         },
         "population": population,
+    }
+
+
+def _design_tiers(draw: st.DrawFn, tiers: list[str], bs: list[str]) -> dict[str, Any]:
+    """The tiers' core shares and uptake, and entry rules unless the tiers are fixed layers."""
+    metric = draw(st.sampled_from(["core_amount", "points_earned"]))
+    layers = draw(st.booleans())  # fixed layers: no entry rules, no reviews
+    return {
+        t: {
+            "core_share": draw(st.floats(0.05, 0.95).map(lambda x: round(x, 2))),
+            "uptake": {b: draw(prob) for b in bs},
+            **({"entry": {"metric": metric, "threshold": 50.0 * i}} if i and not layers else {}),
+        }
+        for i, t in enumerate(tiers)
     }
 
 
@@ -273,25 +278,7 @@ def _mechanics(draw: st.DrawFn, horizon: int, bs: dict[str, Any]) -> dict[str, A
             "invitee_points": draw(st.integers(0, 100)),
         }
     if draw(st.booleans()):
-        low = draw(st.integers(0, 10))
-        coupon = bool(core) and draw(st.booleans())
-        mechanics["random_rewards"] = {
-            "surprise": {
-                "after": draw(st.sampled_from(core or list(bs))),
-                "probability": draw(prob),
-                "low": low,
-                "high": draw(st.integers(max(low, 1), 60)),
-                **(
-                    {
-                        "reward": "coupon",
-                        "use_rate": draw(prob),
-                        "valid_days": draw(st.integers(1, 30)),
-                    }
-                    if coupon
-                    else {}
-                ),
-            }
-        }
+        mechanics["random_rewards"] = {"surprise": _random_reward(draw, core, list(bs))}
     if draw(st.booleans()):
         listed = draw(st.lists(st.sampled_from(list(bs)), min_size=1, max_size=2, unique=True))
         mechanics["daily_tasks"] = {
@@ -314,6 +301,27 @@ def _mechanics(draw: st.DrawFn, horizon: int, bs: dict[str, Any]) -> dict[str, A
         }
         mechanics["point_games"] = {"wheel": wheel}
     return mechanics
+
+
+def _random_reward(draw: st.DrawFn, core: list[str], bs: list[str]) -> dict[str, Any]:
+    """A random reward after a core behaviour (any, without one): points, or a coupon."""
+    low = draw(st.integers(0, 10))
+    coupon = bool(core) and draw(st.booleans())
+    return {
+        "after": draw(st.sampled_from(core or list(bs))),
+        "probability": draw(prob),
+        "low": low,
+        "high": draw(st.integers(max(low, 1), 60)),
+        **(
+            {
+                "reward": "coupon",
+                "use_rate": draw(prob),
+                "valid_days": draw(st.integers(1, 30)),
+            }
+            if coupon
+            else {}
+        ),
+    }
 
 
 def _population(
