@@ -179,9 +179,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """Compile the engine's kernels once, before xdist starts its workers: in a fresh clone
     numba's cache is empty, and every worker process would compile them for itself (~30 s
-    of CPU each, on cores the suite needs). Workers then load them from the cache."""
+    of CPU each, on cores the suite needs). Workers then load them from the cache. In one
+    process (``-n 0``) nothing is compiled ahead: a test that needs a kernel compiles it."""
     if hasattr(config, "workerinput"):
         return  # an xdist worker: the controller has compiled them
+    if not config.getoption("numprocesses", default=None):
+        return  # no workers to share them with
     from econsim.engine.paths import compiled_before, numba_missing
 
     if numba_missing() is not None or compiled_before():

@@ -20,7 +20,7 @@ from econsim.engine.guards import check_memory, estimate_memory
 from econsim.errors import SimulationError
 from econsim.scenario.amounts import capped_count
 from tests.builders import BASE, merge, tiny
-from tests.conftest import ROOT, econsim_cli
+from tests.conftest import ROOT, econsim_cli, econsim_here
 
 COFFEE = ROOT / "scenarios" / "coffee-healthy.yaml"
 
@@ -208,11 +208,11 @@ def test_one_day_festivals_over_a_century_compile_by_day_of_the_year() -> None:
 
 
 def test_econsim_test_runs_at_the_size_it_says() -> None:
-    done = econsim_cli("test", COFFEE, "--vary", "population.users=100:1000000000", "--users",
+    done = econsim_here("test", COFFEE, "--vary", "population.users=100:1000000000", "--users",
                        "100", "-o", "never")  # fmt: skip
     assert done.returncode == 2 and "population's size cannot be varied" in done.stderr
     for seed in ("-1", str(2**64)):
-        bad = econsim_cli("test", COFFEE, "--vary", "population.uptake_scale=0.5:1", "--seed",
+        bad = econsim_here("test", COFFEE, "--vary", "population.uptake_scale=0.5:1", "--seed",
                           seed, "-o", "never")  # fmt: skip
         assert bad.returncode == 2 and "--seed" in bad.stderr and "Traceback" not in bad.stderr
 

@@ -15,7 +15,7 @@ import pytest
 from econsim import run
 from econsim.errors import OutputError
 from econsim.report import check_target, write
-from tests.conftest import ROOT, econsim_cli, small
+from tests.conftest import ROOT, econsim_here, small
 
 HEALTHY = ROOT / "scenarios" / "coffee-healthy.yaml"
 
@@ -68,7 +68,7 @@ def test_force_never_replaces_the_users_own_folder(
     proj = project(tmp_path / "proj")
     (tmp_path / "log.csv").write_text("user_id,date,event\n", encoding="utf-8")
     before = tree(tmp_path)
-    done = econsim_cli(*args, cwd=tmp_path / cwd)
+    done = econsim_here(*args, cwd=tmp_path / cwd)
     message = refused(done, named)
     assert "--force" in message
     assert tree(tmp_path) == before, "every file of the folder survives"
@@ -133,13 +133,13 @@ def test_a_link_that_leads_nowhere_is_refused_before_any_work(tmp_path: Path, ki
     else:
         link.symlink_to(tmp_path / "out2")
         (tmp_path / "out2").symlink_to(link)
-    done = econsim_cli("run", HEALTHY, "-o", link, "--force", "--replications", "1")
+    done = econsim_here("run", HEALTHY, "-o", link, "--force", "--replications", "1")
     refused(done, "leads nowhere")
     assert link.is_symlink() and not list(tmp_path.glob(".*partial*"))
 
 
 def test_a_name_too_long_is_refused_before_any_work(tmp_path: Path) -> None:
-    done = econsim_cli("run", HEALTHY, "-o", tmp_path / ("x" * 300))
+    done = econsim_here("run", HEALTHY, "-o", tmp_path / ("x" * 300))
     message = refused(done, "300 bytes long")
     assert "x" * 100 not in message  # the name is cut for the message
 
@@ -157,7 +157,7 @@ def test_a_sweep_with_force_clears_only_its_own_folder(tmp_path: Path) -> None:
     out = tmp_path / "sweep"
     out.mkdir()
     (out / "index.html").write_text("my own page", encoding="utf-8")  # not the sweep's index
-    done = econsim_cli(
+    done = econsim_here(
         "sweep", HEALTHY, "--param", "seed=1:2:2", "-o", out, "--force", "--replications", "1",
         "--set", "population.users=200", "--set", "horizon_days=10",
     )  # fmt: skip

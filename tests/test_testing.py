@@ -177,7 +177,9 @@ def test_at_scale_shrinks_what_is_counted_per_member() -> None:
 def test_the_example_test_file_of_docs_ci_runs() -> None:
     """docs/examples/test_our_programme.py, run by pytest as a team would (the plugin's
     fixture comes from the installed entry point)."""
-    args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "docs/examples/test_our_programme.py"]
+    # without this project's pytest options (its -n auto): a team's own configuration
+    args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
+            "docs/examples/test_our_programme.py"]  # fmt: skip
     done = subprocess.run(
         [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=600
     )
