@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from econsim import cli_options as opt
+from econsim.alarm import FALSE_ALARM, PERSIST, REPLICATIONS
 from econsim.cli_shared import SharedOptions, shared_options
 
 LiveLogFile = Annotated[
@@ -48,14 +49,27 @@ def monitor_command(
     ] = 3,
     replications: Annotated[
         int,
-        typer.Option(help="Simulations of the plan's band and the forecast.", min=5, max=10_000),
-    ] = 30,
+        typer.Option(
+            help="Simulations of the plan (its band and the forecast). An alarm that holds "
+            "--false-alarm needs at least 1/rate - 1 (19 for 5%); more sharpen it.",
+            min=5,
+            max=10_000,
+        ),
+    ] = REPLICATIONS,
     persist: Annotated[
         int,
+        typer.Option(help="Days running a figure must stay out to count.", min=1, max=365),
+    ] = PERSIST,
+    false_alarm: Annotated[
+        float,
         typer.Option(
-            help="Days running outside the band that count as leaving it.", min=1, max=365
+            "--false-alarm",
+            help="Chance that an unchanged programme raises an alarm on any watched figure "
+            "over the review (the rate the test holds).",
+            min=0.001,
+            max=0.5,
         ),
-    ] = 7,
+    ] = FALSE_ALARM,
     force: opt.ForceOption = False,
     *,
     shared: SharedOptions,
@@ -67,8 +81,10 @@ def monitor_command(
     per day and tier the actual points issued, consumed, expired and outstanding, holders
     and redeemers; the same verdicts as econsim run (consumption rate and consumer share
     against their thresholds, budget, inflation, plan vs actual issuance with advice). Then
-    the design is simulated over the same days and each watched figure is compared with the
-    5–95% band: a figure outside for --persist days running has left it, dated. With
+    the design is simulated over the same days and each watched figure is compared with its
+    5–95% band. The alarm (a figure that left the band, dated) is one test of every figure
+    over the whole review: on an unchanged programme it sounds with chance at most
+    --false-alarm (docs/monitoring.md, "When does it alarm?"). With
     --periods, the population fitted to the log is simulated that many periods ahead, under
     the design and each --what-if.
 
@@ -97,6 +113,7 @@ def monitor_command(
             seed=shared.seed,
             replications=replications,
             persist=persist,
+            false_alarm=false_alarm,
             executor=shared.executor(),
         )
     opt.write_output(result, output, True, fail_on=gating)

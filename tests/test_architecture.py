@@ -17,7 +17,7 @@ PACKAGE = ROOT / "econsim"
 
 #: Bottom to top. A module belongs to the first layer with a prefix that names it.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("econsim.errors", "econsim.atomic", "econsim.protocol", "econsim.arrays"),
+    ("econsim.errors", "econsim.atomic", "econsim.protocol", "econsim.arrays", "econsim.alarm"),
     ("econsim.scenario", "econsim.templates"),
     ("econsim.calibration", "econsim.results"),
     ("econsim.engine",),

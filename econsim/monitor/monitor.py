@@ -15,6 +15,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from econsim.alarm import FALSE_ALARM, PERSIST, REPLICATIONS, replications_needed
 from econsim.engine.executors import Executor
 from econsim.engine.model import compile_model
 from econsim.engine.run import simulate
@@ -99,16 +100,19 @@ def monitor(
     what_if: Sequence[str] = (),
     periods: int = 3,
     seed: int | None = None,
-    replications: int = 30,
-    persist: int = 7,
+    replications: int = REPLICATIONS,
+    persist: int = PERSIST,
+    false_alarm: float = FALSE_ALARM,
     workers: int | None = None,
     executor: Executor | None = None,
 ) -> Monitoring:
     """Judge the programme of ``design`` from its live ``log`` up to ``as_of``.
 
     The plan is the design's calibration: its point values price rows without points and
-    are what the plan's band simulates (``replications`` runs on ``seed``). A watched figure
-    leaves the band when it stays outside the 5–95% range for ``persist`` days running.
+    are what the plan's band simulates (``replications`` runs on ``seed``). The alarm (a
+    watched figure that left the band) is a Monte Carlo test of the whole review whose chance
+    of sounding on an unchanged programme is at most ``false_alarm``
+    (:mod:`econsim.monitor.watch`); it needs ``replications`` ≥ 1/false_alarm − 1.
     ``periods`` > 0 re-forecasts that many budget periods past ``as_of`` from the population
     fitted to the log, under the design and, with ``what_if`` (``--set`` texts), under it
     changed.
@@ -129,8 +133,12 @@ def monitor(
     actual = Run(_over(scenario, days), calibration, results, metrics)
     plan = simulate(on_log, seed=opts.seed_for(scenario), replications=replications,
                     workers=_local(opts), executor=executor)  # fmt: skip
-    watch = band(watched(results), watched(plan), live.start, persist)
+    watch = band(watched(results), watched(plan), live.start, persist, false_alarm)
     ahead, cautions = None, []
+    if not watch.can_alarm:
+        cautions.append(f"no alarm: {replications} replications cannot hold a "
+                        f"{false_alarm:.0%} false-alarm rate; use at least "
+                        f"{replications_needed(false_alarm)}")  # fmt: skip
     if periods > 0:
         try:
             ahead = forecast(live, planned, what_if, periods, seed=opts.seed_for(scenario),

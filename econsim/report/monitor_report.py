@@ -8,6 +8,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from econsim.atomic import replace_folder, write_text
 from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind
 from econsim.monitor.forecast import FORECAST
@@ -102,6 +104,10 @@ PERIOD_HEADS = ["period (from)", "tier", "issued", "consumed", "expired", "outst
                 "consumption rate", "consumer share", "holders", "redeemers"]  # fmt: skip
 
 
+def band_heads(as_of: object) -> list[str]:
+    return ["figure", f"actual {as_of}", "plan 5–95%", "alarm level (half-widths)", "band"]
+
+
 def band_rows(m: Monitoring) -> list[list[str]]:
     rows = []
     for w in m.band.watches:
@@ -113,7 +119,8 @@ def band_rows(m: Monitoring) -> list[list[str]]:
         )
         rows.append([
             escape(w.name), _figure(float(w.actual[-1]), w.unit),
-            f"{_figure(float(w.low[-1]), w.unit)} – {_figure(float(w.high[-1]), w.unit)}", left,
+            f"{_figure(float(w.low[-1]), w.unit)} – {_figure(float(w.high[-1]), w.unit)}",
+            f"{w.alarm_level:.1f}" if np.isfinite(w.alarm_level) else "none possible", left,
         ])  # fmt: skip
     return rows
 
@@ -186,11 +193,13 @@ share and holders at its end; members who redeemed in it (periods.csv).</p>
 {table(PERIOD_HEADS, [_period_cells(r) for r in m.periods()])}
 <h2>Inside the plan's band?</h2>
 <p>The design simulated over the same days ({m.band.replications} replications); the charts
-show its median and 5–95% band. A figure leaves the band when it stays further outside it, for
-{m.band.persist} days running, than any of the plan's own runs did — an unchanged programme
-is flagged about once in {m.band.replications + 1} figures. The date is the first of those
-days; the log shows it by the last.</p>
-{table(["figure", f"actual {m.as_of}", "plan 5–95%", "band"], band_rows(m))}
+show its median and 5–95% band. The alarm is one test of every figure over the whole review:
+a figure raises it when it stays out of its band, {m.band.persist} days running, further than
+the plan's own runs do (measured in the band's half-widths, the "alarm level" below). An
+unchanged programme raises it with chance at most {m.band.rate:.1%} (asked:
+{m.band.false_alarm:.1%}). The date is the first of those days; the log shows it by the
+last.</p>
+{table(band_heads(m.as_of), band_rows(m))}
 {charts}
 <h2>Issuance: plan vs actual (points per member per period)</h2>
 {"<p>" + escape(plan.advice) + "</p>" if plan is not None else ""}

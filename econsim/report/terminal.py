@@ -322,8 +322,9 @@ def print_monitoring(m: Monitoring, console: Console, fail_on: Iterable[VerdictK
             console.print(f"[red]left the plan's band[/]: {escape(w.name)} {w.direction} "
                           f"on {w.left_date} (shown by {shown})")  # fmt: skip
     else:
-        console.print(f"inside the plan's band: every watched figure ({m.band.replications} "
-                      "replications of the design over the same days)")  # fmt: skip
+        console.print(f"inside the plan's band: no alarm on any watched figure "
+                      f"({m.band.replications} replications of the design over the same days; "
+                      f"false-alarm rate {m.band.rate:.1%})")  # fmt: skip
     for caution in m.cautions:
         console.print(f"caution: {caution}", markup=False)
     if m.forecast is not None:
