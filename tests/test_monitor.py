@@ -265,6 +265,8 @@ def test_a_log_of_joins_is_judged_without_a_forecast(run_cli, tmp_path: Path) ->
                   *(f"--set={s}" for s in SMALL), "--replications", "5", "--periods", "1",
                   "-o", str(tmp_path / "out"))  # fmt: skip
     assert "caution: no forecast: the log has no behaviour rows" in out.stdout
+    assert "the plan's band: not judged (5 replications" in out.stdout  # not "inside"
+    assert "inside the plan's band" not in out.stdout
     assert "nan" not in out.stdout
     assert "no forecast" in (tmp_path / "out" / "report.html").read_text("utf-8")
 

@@ -104,6 +104,15 @@ PERIOD_HEADS = ["period (from)", "tier", "issued", "consumed", "expired", "outst
                 "consumption rate", "consumer share", "holders", "redeemers"]  # fmt: skip
 
 
+def _rate(m: Monitoring) -> str:
+    b = m.band
+    if not b.can_alarm:
+        return (f"With {b.replications} replications no alarm can hold a {b.false_alarm:.0%} "
+                "false-alarm rate: the band is shown, not judged.")  # fmt: skip
+    return (f"An unchanged programme raises it with chance at most {b.rate:.1%} (asked: "
+            f"{b.false_alarm:.1%}).")  # fmt: skip
+
+
 def band_heads(as_of: object) -> list[str]:
     return ["figure", f"actual {as_of}", "plan 5–95%", "alarm level (half-widths)", "band"]
 
@@ -195,10 +204,8 @@ share and holders at its end; members who redeemed in it (periods.csv).</p>
 <p>The design simulated over the same days ({m.band.replications} replications); the charts
 show its median and 5–95% band. The alarm is one test of every figure over the whole review:
 a figure raises it when it stays out of its band, {m.band.persist} days running, further than
-the plan's own runs do (measured in the band's half-widths, the "alarm level" below). An
-unchanged programme raises it with chance at most {m.band.rate:.1%} (asked:
-{m.band.false_alarm:.1%}). The date is the first of those days; the log shows it by the
-last.</p>
+the plan's own runs do (measured in the band's half-widths, the "alarm level" below). {_rate(m)}
+The date is the first of those days; the log shows it by the last.</p>
 {table(band_heads(m.as_of), band_rows(m))}
 {charts}
 <h2>Issuance: plan vs actual (points per member per period)</h2>

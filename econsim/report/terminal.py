@@ -321,6 +321,9 @@ def print_monitoring(m: Monitoring, console: Console, fail_on: Iterable[VerdictK
             shown = w.known_date(m.band.persist)
             console.print(f"[red]left the plan's band[/]: {escape(w.name)} {w.direction} "
                           f"on {w.left_date} (shown by {shown})")  # fmt: skip
+    elif not m.band.can_alarm:
+        console.print(f"the plan's band: not judged ({m.band.replications} replications of the "
+                      "design over the same days; see the caution)")  # fmt: skip
     else:
         console.print(f"inside the plan's band: no alarm on any watched figure "
                       f"({m.band.replications} replications of the design over the same days; "
