@@ -125,7 +125,10 @@ def fit(s: RepeatPurchases, near: BGNBD | None = None) -> BGNBD:
             start,
             args=(s,),
             method="Nelder-Mead",
-            options={"maxiter": 4000, "xatol": 1e-8, "fatol": 1e-10},
+            # the basin only: BFGS polishes. Tighter, the simplex ran its 4,000 iterations on a
+            # flat (a, b) ridge (21,706 likelihoods, 5 s of a monitor's forecast) for 1e-5 of
+            # log-likelihood and a 0.1% move in a and b, far inside their standard errors
+            options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-6},
         ).x
     best = optimize.minimize(_negative, x0, args=(s,), method="BFGS")
     log_params = best.x
