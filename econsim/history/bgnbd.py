@@ -89,9 +89,17 @@ def log_likelihood(params: F64, s: RepeatPurchases) -> F64:
     return out
 
 
-def _negative(log_params: F64, s: RepeatPurchases) -> float:
-    value = -float(log_likelihood(np.exp(log_params), s).sum())
+def _negative(log_params: F64, s: RepeatPurchases, weights: F64) -> float:
+    value = -float(log_likelihood(np.exp(log_params), s) @ weights)
     return value if np.isfinite(value) else 1e300
+
+
+def _distinct(s: RepeatPurchases) -> tuple[RepeatPurchases, F64]:
+    """The distinct (x, t_x, T) and how many users share each: the likelihood is a sum over
+    users, and users with the same history add the same term (CDNOW: 23,570 users, 9,997
+    histories — most never bought again, and share T with their cohort)."""
+    rows, counts = np.unique(np.column_stack([s.x, s.t_x, s.T]), axis=0, return_counts=True)
+    return RepeatPurchases(rows[:, 0], rows[:, 1], rows[:, 2]), counts.astype(float)
 
 
 def _hessian(fn: Callable[[F64], float], x: F64, step: float = 1e-4) -> F64:
@@ -116,6 +124,8 @@ def fit(s: RepeatPurchases, near: BGNBD | None = None) -> BGNBD:
     """
     if s.x.size < 10:
         raise ValueError("fitting BG/NBD needs at least 10 users")
+    users = int(s.x.size)
+    s, weights = _distinct(s)
     if near is not None:
         x0 = np.log(near.params)
     else:
@@ -123,17 +133,17 @@ def fit(s: RepeatPurchases, near: BGNBD | None = None) -> BGNBD:
         x0 = optimize.minimize(
             _negative,
             start,
-            args=(s,),
+            args=(s, weights),
             method="Nelder-Mead",
             # the basin only: BFGS polishes. Tighter, the simplex ran its 4,000 iterations on a
             # flat (a, b) ridge (21,706 likelihoods, 5 s of a monitor's forecast) for 1e-5 of
             # log-likelihood and a 0.1% move in a and b, far inside their standard errors
             options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-6},
         ).x
-    best = optimize.minimize(_negative, x0, args=(s,), method="BFGS")
+    best = optimize.minimize(_negative, x0, args=(s, weights), method="BFGS")
     log_params = best.x
     params = np.exp(log_params)
-    h = _hessian(lambda v: _negative(v, s), log_params)
+    h = _hessian(lambda v: _negative(v, s, weights), log_params)
     try:
         cov = np.linalg.inv(h)
         se_log = np.sqrt(np.maximum(np.diag(cov), 0.0))
@@ -141,4 +151,4 @@ def fit(s: RepeatPurchases, near: BGNBD | None = None) -> BGNBD:
         se_log = np.full(4, np.nan)
     se = {name: float(p * e) for name, p, e in zip(NAMES, params, se_log, strict=True)}
     r, alpha, a, b = (float(v) for v in params)
-    return BGNBD(r, alpha, a, b, se, -float(best.fun), int(s.x.size))
+    return BGNBD(r, alpha, a, b, se, -float(best.fun), users)
