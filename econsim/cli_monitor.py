@@ -70,6 +70,14 @@ def monitor_command(
             max=0.5,
         ),
     ] = FALSE_ALARM,
+    fail_on_alarm: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-alarm",
+            help="Exit 3 when the alarm sounds (a watched figure left the plan's band), "
+            "whatever the verdicts: the nightly check of an unchanged programme.",
+        ),
+    ] = False,
     force: opt.ForceOption = False,
     *,
     shared: SharedOptions,
@@ -94,7 +102,8 @@ def monitor_command(
     redeemers), finance.xlsx and finance/, band.csv,
     forecast.csv, charts/ and report.html. A malformed row is an error at its line (exit 2);
     a redemption past the member's balance is rejected and counted. With --fail-on or
-    --fail-on-unhealthy, exits 3 when the actual programme is unhealthy, as econsim run.
+    --fail-on-unhealthy, exits 3 when the actual programme is unhealthy, as econsim run;
+    with --fail-on-alarm, also when the alarm sounds.
     """
     from econsim.metrics import Status
     from econsim.monitor.monitor import monitor
@@ -120,6 +129,9 @@ def monitor_command(
     opt.out.print(f"wrote {output}/report.html, summary.json, band.csv and charts/")
     print_monitoring(result, opt.out, gating)
     if gate is not None and result.status(gate) is Status.UNHEALTHY:
+        raise typer.Exit(opt.EXIT_UNHEALTHY)
+    if fail_on_alarm and result.band.left:
+        opt.out.print("exit 3: the alarm sounded (--fail-on-alarm)")
         raise typer.Exit(opt.EXIT_UNHEALTHY)
 
 

@@ -166,9 +166,30 @@ def test_the_command_gates_and_its_report_agrees_with_its_summary(
     html = (tmp_path / "dearer" / "report.html").read_text(encoding="utf-8")
     assert summary["status"] == "unhealthy" and 'class="badge unhealthy"' in html
     assert (tmp_path / "dearer" / "finance.xlsx").exists()
-    done = run_cli("monitor", logs["designed"], *args, "-o", tmp_path / "designed")
+    done = run_cli("monitor", logs["designed"], *args, "--fail-on-alarm", "-o",
+                   tmp_path / "designed")  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "inside the plan's band" in done.stdout
+
+
+def test_fail_on_alarm_gates_a_drift_the_verdicts_pass(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Members 30% less active from 1 March: still healthy, so --fail-on-unhealthy passes;
+    the alarm sounds, and --fail-on-alarm exits 3."""
+    from econsim.monitor.record import record
+
+    slump = ("population.seasonality={normalise: false, festivals: {slump: {dates: "
+             "'03-01:12-31', activity: 0.7}}}")  # fmt: skip
+    log = tmp_path / "slump.parquet"
+    write_events(log, record(ROOT / "scenarios" / "coffee-healthy.yaml",
+                             overrides=[*OVER, slump], seed=LOG_SEED))  # fmt: skip
+    args = ["--design", ROOT / "scenarios" / "coffee-healthy.yaml",
+            *[a for o in OVER for a in ("--set", o)], "--seed", str(PLAN_SEED), "--periods",
+            "0", "--workers", "1", "--fail-on-unhealthy"]  # fmt: skip
+    healthy = run_cli("monitor", log, *args, "-o", tmp_path / "verdicts")
+    assert healthy.returncode == 0, healthy.stdout
+    assert "left the plan's band" in healthy.stdout
+    gated = run_cli("monitor", log, *args, "--fail-on-alarm", "-o", tmp_path / "alarm")
+    assert gated.returncode == 3 and "exit 3: the alarm sounded" in gated.stdout
 
 
 def test_a_bad_row_fails_the_command_at_its_line(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
