@@ -2,6 +2,7 @@
 
     python benchmarks/alarms.py                       # 100 unchanged logs, 30 of each drift
     python benchmarks/alarms.py --logs 20 --drifted 5 # a quick look
+    python benchmarks/alarms.py --plan-engine numpy --drifted 0  # the plan on the reference
 
 Every log is the coffee-healthy design (2,000 members, 120 days from 1 January) recorded
 with its own seed — never the plan's — as a live programme's export would be, and judged as
@@ -56,7 +57,9 @@ KINDS: dict[str, list[str]] = {
 class Judge:
     """The plan simulated once, then any log of its days judged against it."""
 
-    def __init__(self, false_alarm: float, persist: int, replications: int) -> None:
+    def __init__(
+        self, false_alarm: float, persist: int, replications: int, engine: str | None
+    ) -> None:
         from econsim.calibration import calibrate
         from econsim.engine.model import compile_model
         from econsim.engine.run import simulate
@@ -67,7 +70,8 @@ class Judge:
         scenario = with_overrides(SCENARIO, OVER)
         self.planned = simulated_scenario(scenario, calibrate(scenario))
         self.model = compile_model(self.planned)
-        self.plan = watched(simulate(self.planned, seed=PLAN_SEED, replications=replications))
+        plan = simulate(self.planned, seed=PLAN_SEED, replications=replications, engine=engine)  # type: ignore[arg-type]
+        self.plan = watched(plan)
         self.options = (false_alarm, persist, replications)
 
     def __call__(self, log: Path) -> Any:
@@ -124,22 +128,26 @@ def main() -> None:
     parser.add_argument("--false-alarm", type=float, default=FALSE_ALARM)
     parser.add_argument("--persist", type=int, default=PERSIST)
     parser.add_argument("--replications", type=int, default=REPLICATIONS)
+    parser.add_argument("--plan-engine", choices=["compiled", "numpy"], default=None,
+                        help="the path the plan runs on (default: the default path)")  # fmt: skip
     parser.add_argument("--output", type=Path, default=HERE / "results")
     args = parser.parse_args()
     from econsim.history.event_writer import write_events
 
     started = time.perf_counter()
-    judge = Judge(args.false_alarm, args.persist, args.replications)
+    judge = Judge(args.false_alarm, args.persist, args.replications, args.plan_engine)
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "live.parquet"
         for kind in KINDS:
             count = args.logs if kind == "unchanged" else args.drifted
+            if count == 0:
+                continue
             alarms, figures, delays, consumption = 0, Counter[str](), [], []
             for k in range(count):
                 write_events(log, recorded(kind, seed=1000 + k))
                 b = judge(log)
-                if kind == "unchanged" and k == 0:
+                if kind == "unchanged" and k == 0 and args.plan_engine is None:
                     same_as_the_command(log, b, args)
                 alarms += bool(b.left)
                 figures.update(w.name for w in b.left)
@@ -150,7 +158,8 @@ def main() -> None:
             print(f"{kind}: {alarms} of {count} logs alarmed", flush=True)
     info = {"cores": os.cpu_count(), "python": platform.python_version(),
             "false_alarm": args.false_alarm, "persist": args.persist,
-            "replications": args.replications, "seconds": time.perf_counter() - started,
+            "replications": args.replications, "plan_engine": args.plan_engine or "default",
+            "seconds": time.perf_counter() - started,
             "kinds": results}  # fmt: skip
     args.output.mkdir(parents=True, exist_ok=True)
     (args.output / "alarms.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
@@ -174,7 +183,8 @@ def _delay(left: list[Any], persist: int, among: tuple[str, ...]) -> int | None:
 
 def table(info: dict[str, Any]) -> str:
     rows = [f"{info['cores']} cores; alarm at {info['false_alarm']:.0%}, {info['persist']} days "
-            f"running, {info['replications']} plan runs; {info['seconds'] / 60:.0f} min",
+            f"running, {info['replications']} plan runs on the {info['plan_engine']} path; "
+            f"{info['seconds'] / 60:.0f} min",
             "", "| log (change from 1 March) | logs | alarmed | figures alarmed | shown by "
             "(median, from 1 March) | on a consumption figure (median) |",
             "|---|---|---|---|---|---|"]  # fmt: skip
