@@ -137,7 +137,7 @@ def monitor(
     ahead, cautions = None, []
     if not watch.can_alarm:
         cautions.append(f"no alarm: {replications} replications cannot hold a "
-                        f"{false_alarm:.0%} false-alarm rate; use at least "
+                        f"{false_alarm * 100:g}% false-alarm rate; use at least "
                         f"{replications_needed(false_alarm)}")  # fmt: skip
     if periods > 0:
         try:

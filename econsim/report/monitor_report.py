@@ -107,7 +107,7 @@ PERIOD_HEADS = ["period (from)", "tier", "issued", "consumed", "expired", "outst
 def _rate(m: Monitoring) -> str:
     b = m.band
     if not b.can_alarm:
-        return (f"With {b.replications} replications no alarm can hold a {b.false_alarm:.0%} "
+        return (f"With {b.replications} replications no alarm can hold a {b.false_alarm * 100:g}% "
                 "false-alarm rate: the band is shown, not judged.")  # fmt: skip
     return (f"An unchanged programme raises it with chance at most {b.rate:.1%} (asked: "
             f"{b.false_alarm:.1%}).")  # fmt: skip
