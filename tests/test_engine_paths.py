@@ -37,7 +37,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from econsim import Scenario, scenario_from_dict, simulate
+from econsim import Scenario, fit, load_scenario, scenario_from_dict, simulate
 from econsim.results import AXES, Results
 from econsim.scenario.variants import with_overrides
 from econsim.testing import at_scale
@@ -294,10 +294,22 @@ BUNDLED: dict[str, list[str]] = {
 SCALE = {"record-store": 100}
 
 
+#: A population fitted by ``econsim fit`` to the bundled record-store log (BG/NBD repeat
+#: buying and drop-out, a season estimated from the log), as a live programme's twin has it.
+FITTED = "record-store, fitted population"
+
+
 @cache
 def scenario(name: str) -> Scenario:
     if name == "everything":
         return scenario_from_dict(EVERYTHING)
+    if name == FITTED:
+        design = ROOT / "scenarios" / "record-store.yaml"
+        fitted = fit(ROOT / "scenarios" / "history" / "record-store-events.csv", design)
+        tree = load_scenario(design).model_dump(mode="json", exclude_none=True)
+        tree["population"] = {**fitted.population, "users": USERS}
+        tree["horizon_days"] = 90
+        return scenario_from_dict(tree)
     if name in BINDING:
         design = {**EVERYTHING["design"], **BINDING[name]}
         return scenario_from_dict({**EVERYTHING, "design": design})
@@ -305,7 +317,7 @@ def scenario(name: str) -> Scenario:
     return with_overrides(at_scale(path, SCALE.get(name, USERS)), BUNDLED[name])
 
 
-CASES = [*BUNDLED, "everything", *BINDING]
+CASES = [*BUNDLED, "everything", *BINDING, FITTED]
 
 # ------------------------------------------------------------------------------ the figures
 

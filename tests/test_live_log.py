@@ -22,9 +22,10 @@ from numpy.typing import NDArray
 
 import econsim
 from econsim.atomic import read_parquet
+from econsim.engine.compiled.replication import CompiledSimulation
 from econsim.engine.model import Model, compile_model
 from econsim.engine.recorder import LEDGER_COLUMNS, LedgerRecorder, cents
-from econsim.engine.simulation import Simulation, run_calendar
+from econsim.engine.simulation import run_calendar
 from econsim.history import event_writer
 from econsim.history.event_writer import write_events
 from econsim.scenario.schema import Scenario
@@ -101,8 +102,7 @@ def live(name: str) -> Live:
     s = scenario(name)
     model = compile_model(s)
     log = econsim.simulate_events(s, seed=SEED, ledger=True)
-    # a log is recorded on the numpy reference (the compiled path records none)
-    res = econsim.simulate(s, seed=SEED, replications=1, engine="numpy")
+    res = econsim.simulate(s, seed=SEED, replications=1)
     start = s.start_date.toordinal()
     days = [str(s.start_date.fromordinal(start + d)) for d in range(s.horizon_days)]
     users = np.array([int(u[1:]) for u in log["user_id"].tolist()], dtype=np.int64)
@@ -269,7 +269,7 @@ def test_the_default_log_is_the_ledger_logs_occurrences_and_catalog_redemptions(
 def test_recording_changes_nothing(case: Live) -> None:
     """Same seed, same run: the recorder draws no random numbers and moves no point."""
     child = np.random.SeedSequence(SEED).spawn(1)[0]
-    sim = Simulation(case.model, np.random.default_rng(child), LedgerRecorder())
+    sim = CompiledSimulation(case.model, np.random.default_rng(child), LedgerRecorder())
     run_calendar(sim)
     for name, values in sim.ledger.arrays().items():
         assert_array_equal(values, case.ledger[name], err_msg=name)

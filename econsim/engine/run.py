@@ -92,12 +92,13 @@ def simulate_events(
     check_tiers_fit(scenario)
     check_log_memory(scenario, model)
     check_points_fit(scenario)
+    sim = _simulation(resolve(None))
     if ledger:
         live = LedgerRecorder()
-        run_calendar(Simulation(model, np.random.default_rng(child), live))
+        run_calendar(sim(model, np.random.default_rng(child), live))
         return live.columns(model)
     events = EventRecorder()
-    run_calendar(Simulation(model, np.random.default_rng(child), events))
+    run_calendar(sim(model, np.random.default_rng(child), events))
     return events.columns(model.behaviours, model.items, scenario.start_date)
 
 

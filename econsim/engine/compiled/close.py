@@ -10,7 +10,9 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from econsim.engine.compiled.journal import Journal, note
 from econsim.engine.model import CHURNED, DORMANT
+from econsim.engine.recorder import EXPIRY, MOVE
 from econsim.results import CONSUMER_WINDOW
 
 
@@ -51,7 +53,7 @@ def close_counts(s: Any, n: int, day: int, nt: int) -> NDArray[np.int64]:
 @njit(cache=True, error_model="numpy")
 def review(
     s: Any, n: int, thresholds: NDArray[np.float64], downgrade: bool, grace: int,
-    moves: NDArray[np.int64],
+    moves: NDArray[np.int64], jr: Journal, counts: NDArray[np.int64],
 ) -> None:  # fmt: skip
     """Members move to the tier their metric qualifies for (down after ``grace`` reviews
     below it); ``moves`` [4, T] gets the balances moved out and in, ups and downs."""
@@ -75,19 +77,25 @@ def review(
             moves[0, cur] -= s.balance[i]
             moves[1, new] += s.balance[i]
             s.tier[i] = new
+            note(jr, counts, i, MOVE, -1, new, s.balance[i], np.nan, np.nan)
         s.review_metric[i] = 0.0
 
 
 @njit(cache=True, error_model="numpy")
-def expire(s: Any, n: int, slots: NDArray[np.int64], expired: NDArray[np.int64]) -> None:
+def expire(
+    s: Any, n: int, slots: NDArray[np.int64], expired: NDArray[np.int64], jr: Journal,
+    counts: NDArray[np.int64],
+) -> None:  # fmt: skip
     """Every lot in ``slots`` is due: its points leave the balances (``expired`` by tier)."""
     for i in range(n):
+        gone = 0
         for slot in slots:
-            lot = s.lots[slot, i]
-            if lot:
-                s.balance[i] -= lot
-                expired[s.tier[i]] += lot
-                s.lots[slot, i] = 0
+            gone += s.lots[slot, i]
+            s.lots[slot, i] = 0
+        if gone:
+            s.balance[i] -= gone
+            expired[s.tier[i]] += gone
+            note(jr, counts, i, EXPIRY, -1, s.tier[i], gone, np.nan, np.nan)
 
 
 @njit(cache=True, error_model="numpy")

@@ -11,6 +11,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from econsim.engine.compiled.journal import Journal, note
+from econsim.engine.recorder import SPEND
 from econsim.engine.state import NEVER
 
 EPS = 1e-9
@@ -18,6 +20,8 @@ EPS = 1e-9
 # Totals of the day the loop keeps (indices into ``Books.money`` and ``Books.counts``).
 CORE_AMOUNT, PERIOD_COST = 0, 1
 EVER, REQUESTS, LEAVING, INVITERS, PARTICIPANTS, OVERFLOWS = 0, 1, 2, 3, 4, 5
+#: How many totals ``Books.counts`` holds: those above and the journal's (``journal.JOURNAL``).
+COUNTS = 8
 #: The most points a member's monthly lot holds (``engine.lots.LOT_MAX``).
 LOT_MAX = 2**31 - 1
 
@@ -44,7 +48,7 @@ class Books(NamedTuple):
     participants: NDArray[np.int64]  # [P]
     day_counts: NDArray[np.int64]  # [3]: denied, stock-outs, active new members
     money: NDArray[np.float64]  # [2]: the period's core amount and cost so far
-    counts: NDArray[np.int64]  # [6]: ever redeemed, how full each buffer is, lot overflows
+    counts: NDArray[np.int64]  # [8]: ever redeemed, buffers' fill, lot overflows, journal
 
 
 DENIED, STOCK_OUTS, ACTIVE_NEW = 0, 1, 2
@@ -89,9 +93,9 @@ def admits(
     return False
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, inline="always", error_model="numpy")
 def spend(
-    i: int, sink: int, points: int, cost: float, day: int, month: int,
+    jr: Journal, i: int, sink: int, points: int, cost: float, day: int, month: int,
     tier: NDArray[np.int8], lots: NDArray[np.int32], balance: NDArray[np.int64],
     last_redeem: NDArray[np.int32], redeemed: NDArray[np.int64],
     redemptions: NDArray[np.int64], cost_by_sink: NDArray[np.float64],
@@ -99,6 +103,7 @@ def spend(
 ) -> None:  # fmt: skip
     """A redemption: points spent oldest lot first, the money it costs, the consumer."""
     t = tier[i]
+    note(jr, counts, i, SPEND, sink, t, points, np.nan, cost)
     redeemed[sink, t] += points
     redemptions[sink] += 1
     cost_by_sink[sink] += cost

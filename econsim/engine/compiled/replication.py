@@ -3,8 +3,8 @@
 ``CompiledSimulation`` keeps everything of ``engine.simulation.Simulation`` that runs a few
 times a run — the simpy calendar, budget periods, rule changes, campaign tables, month-end
 aging and cohorts, acquisition, packaged campaigns' groups and blocks — and replaces what
-runs over every member every day with the kernels of ``day`` and ``close``. It takes no
-recorder: event logs come from the reference path (``simulate_events``).
+runs over every member every day with the kernels of ``day`` and ``close``. A recorder
+(``simulate_events``) gets the rows the kernels write in the journal (``journal``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 from econsim.engine import lots, packaging
 from econsim.engine.compiled import close, day, day_books, serving, uniform
 from econsim.engine.compiled.day_books import Books, Buffers
+from econsim.engine.compiled.journal import MARGIN, Journal, drain, journal
 from econsim.engine.compiled.tables import Day, day_tables, members, tables
 from econsim.engine.model import CHURNED, Model
 from econsim.engine.recorder import Recorder
@@ -28,11 +29,11 @@ class CompiledSimulation(Simulation):
     def __init__(
         self, model: Model, rng: np.random.Generator, recorder: Recorder | None = None
     ) -> None:
-        if recorder is not None:
-            raise ValueError("the compiled path records no event log; use the numpy path")
-        super().__init__(model, rng, None)
+        super().__init__(model, rng, recorder)
         self.tables = tables(model)
-        self.counts = np.zeros(6, np.int64)  # ever redeemed, buffers' fill, lot overflows
+        self.counts = np.zeros(day_books.COUNTS, np.int64)
+        # a recorded run's rows of the day (the members' loop drains it as it fills)
+        self.journal = journal(0 if recorder is None else 8 * MARGIN)
         self.money = np.zeros(2)
         self.day_counts = np.zeros(3, np.int64)
         mech = model.scenario.design.mechanics
@@ -121,28 +122,45 @@ class CompiledSimulation(Simulation):
         self.buffers = self.buffers._replace(stock_left=self.stock_left)
         self.buffers.requested[:] = 0
         self.money[:] = (self.period_core_amount, self.period_cost)
-        self.counts[:] = (self.ever_redeemed, 0, 0, 0, 0, 0)
+        self.counts[:] = 0
+        self.counts[day_books.EVER] = self.ever_redeemed
         self.day_counts[:] = 0
         d, t, bk, buf = self._day(n_old), self.tables, self._books(), self.buffers
         n = self.state.n
         s = members(self.state)
         um, us, uc = self.streams
-        day.members_day(t, d, s, bk, buf, n, self.rng, um, us, uc)
+        at = 0
+        while at < n:  # once, unless a recorded run's journal fills
+            at = day.members_day(t, d, s, bk, buf, self.journal, at, n, self.rng, um, us, uc)
+            self._drain()
         self._sync()
         self._packaged()
         self._invitees(d)
         bk, s, buf = self._books(), members(self.state), self.buffers
         self._unsync()
+        jr = self._room(self.state.n * max(1, len(self.model.games) + self.claims))
         if len(self.model.items):
-            serving.serve_requests(t, d, s, bk, buf, us)
+            serving.serve_requests(t, d, s, bk, buf, jr, us)
         if len(self.model.games):
-            serving.play_games(t, d, s, bk, buf, self.state.n, us)
+            serving.play_games(t, d, s, bk, buf, jr, self.state.n, us)
         if self.claims:
-            serving.claim_coupons(t, d, s, bk, self.state.n, us)
+            serving.claim_coupons(t, d, s, bk, jr, self.state.n, us)
+        self._drain()
         self._sync()
         served = self.ledger.redemptions[self.day, : len(self.model.items)]
         limited = self.stock_left >= 0
         self.stock_left = np.where(limited, self.stock_left - served, -1)
+
+    def _room(self, rows: int) -> Journal:
+        """The journal, with room for ``rows`` more when the run is recorded."""
+        if self.recorder is not None and self.journal.user.size < rows:
+            self._drain()
+            self.journal = journal(rows)
+        return self.journal
+
+    def _drain(self) -> None:
+        if self.recorder is not None:
+            drain(self.journal, self.counts, self.day, self.recorder, len(self.model.items))
 
     def _sync(self) -> None:
         """The loop's totals back into the world (numpy code between kernels reads them)."""
@@ -199,9 +217,11 @@ class CompiledSimulation(Simulation):
                 self.buffers = grown._replace(stock_left=self.stock_left, requested=old.requested)
             self._unsync()
             day.newcomers_day(
-                self.tables, d, members(self.state), self._books(), self.buffers, lo,
-                self.state.n, self.tables.invitee_points, self.streams[1],
+                self.tables, d, members(self.state), self._books(), self.buffers,
+                self._room(count), lo, self.state.n, self.tables.invitee_points,
+                self.streams[1],
             )  # fmt: skip
+            self._drain()
             self._sync()
         led.funnel[self.day, 0] = led.new_users[self.day] if self.day >= 1 else 0
 
@@ -212,8 +232,9 @@ class CompiledSimulation(Simulation):
         moves = np.zeros((4, len(m.tiers)), np.int64)
         close.review(
             members(st), st.n, m.tier_thresholds.astype(float), cfg.downgrade,
-            cfg.grace_reviews, moves,
+            cfg.grace_reviews, moves, self._room(st.n), self.counts,
         )  # fmt: skip
+        self._drain()
         led.transferred[d] += moves[0] + moves[1]
         led.tier_up[d] += moves[2]
         led.tier_down[d] += moves[3]
@@ -230,7 +251,9 @@ class CompiledSimulation(Simulation):
         ]
         expired = np.zeros(len(m.tiers), np.int64)
         if due:
-            close.expire(members(self.state), self.state.n, np.array(due, np.int64), expired)
+            slots, jr = np.array(due, np.int64), self._room(self.state.n)
+            close.expire(members(self.state), self.state.n, slots, expired, jr, self.counts)
+            self._drain()
         self.ledger.expired[self.day] += expired
 
     def record_aging(self) -> None:

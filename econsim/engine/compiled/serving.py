@@ -23,13 +23,15 @@ from econsim.engine.compiled.day_books import (
     cap_limit,
     spend,
 )
+from econsim.engine.compiled.journal import Journal, note
 from econsim.engine.compiled.uniform import pick, uniform
 from econsim.engine.model import CHURNED
+from econsim.engine.recorder import SPEND
 from econsim.engine.state import NEVER
 
 
 @njit(cache=True, error_model="numpy")
-def serve_requests(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, us: U64) -> None:
+def serve_requests(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, jr: Journal, us: U64) -> None:
     """Today's requests, each served if in stock and within a hard cap, then re-aimed.
 
     The reference serves them in a random order. Under a hard cap that order matters
@@ -82,6 +84,7 @@ def serve_requests(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, us: U64) -> 
         if s.last_redeem[i] == NEVER:
             bk.counts[EVER] += 1
         s.last_redeem[i] = d.day
+        note(jr, bk.counts, i, SPEND, item, tier, points, np.nan, cost)
         s.target[i] = pick(us, t.item_cdf)
     bk.counts[REQUESTS] = 0
 
@@ -126,7 +129,9 @@ def choose(
 
 
 @njit(cache=True, error_model="numpy")
-def play_games(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, n: int, us: U64) -> None:
+def play_games(
+    t: Any, d: Any, s: Any, bk: Books, buf: Buffers, jr: Journal, n: int, us: U64
+) -> None:
     """Point games, game by game: members who can pay play with the game's chance; under a
     hard cap the plays are paid in a random order."""
     nk = t.item_cost.size
@@ -150,14 +155,14 @@ def play_games(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, n: int, us: U64)
             if t.hard_cap and not admits(cost, limit, bk.money, bk.day_counts):
                 continue
             spend(
-                buf.requests[k], nk + g, int(price), cost, d.day, d.month, s.tier, s.lots,
+                jr, buf.requests[k], nk + g, int(price), cost, d.day, d.month, s.tier, s.lots,
                 s.balance, s.last_redeem, bk.redeemed, bk.redemptions, bk.cost, bk.cost_by_tier,
                 bk.money, bk.counts,
             )  # fmt: skip
 
 
 @njit(cache=True, error_model="numpy")
-def claim_coupons(t: Any, d: Any, s: Any, bk: Books, n: int, us: U64) -> None:
+def claim_coupons(t: Any, d: Any, s: Any, bk: Books, jr: Journal, n: int, us: U64) -> None:
     """Members who can pay a coupon's points price and hold none claim one."""
     for j in range(t.coupon_behaviour.size):
         price = t.coupon_price[j]
@@ -169,7 +174,7 @@ def claim_coupons(t: Any, d: Any, s: Any, bk: Books, n: int, us: U64) -> None:
                 continue
             if uniform(us) < t.coupon_claim[j] * t.activity[life]:
                 spend(
-                    i, t.coupon_sink[j], int(price), 0.0, d.day, d.month, s.tier, s.lots,
+                    jr, i, t.coupon_sink[j], int(price), 0.0, d.day, d.month, s.tier, s.lots,
                     s.balance, s.last_redeem, bk.redeemed, bk.redemptions, bk.cost,
                     bk.cost_by_tier, bk.money, bk.counts,
                 )  # fmt: skip
