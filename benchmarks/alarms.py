@@ -2,7 +2,6 @@
 
     python benchmarks/alarms.py                       # 100 unchanged logs, 30 of each drift
     python benchmarks/alarms.py --logs 20 --drifted 5 # a quick look
-    python benchmarks/alarms.py --plan-engine numpy --drifted 0  # the plan on the reference
 
 Every log is the coffee-healthy design (2,000 members, 120 days from 1 January) recorded
 with its own seed — never the plan's — as a live programme's export would be, and judged as
@@ -57,9 +56,7 @@ KINDS: dict[str, list[str]] = {
 class Judge:
     """The plan simulated once, then any log of its days judged against it."""
 
-    def __init__(
-        self, false_alarm: float, persist: int, replications: int, engine: str | None
-    ) -> None:
+    def __init__(self, false_alarm: float, persist: int, replications: int) -> None:
         from econsim.calibration import calibrate
         from econsim.engine.model import compile_model
         from econsim.engine.run import simulate
@@ -70,7 +67,7 @@ class Judge:
         scenario = with_overrides(SCENARIO, OVER)
         self.planned = simulated_scenario(scenario, calibrate(scenario))
         self.model = compile_model(self.planned)
-        plan = simulate(self.planned, seed=PLAN_SEED, replications=replications, engine=engine)  # type: ignore[arg-type]
+        plan = simulate(self.planned, seed=PLAN_SEED, replications=replications)
         self.plan = watched(plan)
         self.options = (false_alarm, persist, replications)
 
@@ -128,14 +125,12 @@ def main() -> None:
     parser.add_argument("--false-alarm", type=float, default=FALSE_ALARM)
     parser.add_argument("--persist", type=int, default=PERSIST)
     parser.add_argument("--replications", type=int, default=REPLICATIONS)
-    parser.add_argument("--plan-engine", choices=["compiled", "numpy"], default=None,
-                        help="the path the plan runs on (default: the default path)")  # fmt: skip
     parser.add_argument("--output", type=Path, default=HERE / "results")
     args = parser.parse_args()
     from econsim.history.event_writer import write_events
 
     started = time.perf_counter()
-    judge = Judge(args.false_alarm, args.persist, args.replications, args.plan_engine)
+    judge = Judge(args.false_alarm, args.persist, args.replications)
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "live.parquet"
@@ -147,7 +142,7 @@ def main() -> None:
             for k in range(count):
                 write_events(log, recorded(kind, seed=1000 + k))
                 b = judge(log)
-                if kind == "unchanged" and k == 0 and args.plan_engine is None:
+                if kind == "unchanged" and k == 0:
                     same_as_the_command(log, b, args)
                 alarms += bool(b.left)
                 figures.update(w.name for w in b.left)
@@ -158,7 +153,7 @@ def main() -> None:
             print(f"{kind}: {alarms} of {count} logs alarmed", flush=True)
     info = {"cores": os.cpu_count(), "python": platform.python_version(),
             "false_alarm": args.false_alarm, "persist": args.persist,
-            "replications": args.replications, "plan_engine": args.plan_engine or "default",
+            "replications": args.replications,
             "seconds": time.perf_counter() - started,
             "kinds": results}  # fmt: skip
     args.output.mkdir(parents=True, exist_ok=True)
@@ -183,7 +178,7 @@ def _delay(left: list[Any], persist: int, among: tuple[str, ...]) -> int | None:
 
 def table(info: dict[str, Any]) -> str:
     rows = [f"{info['cores']} cores; alarm at {info['false_alarm']:.0%}, {info['persist']} days "
-            f"running, {info['replications']} plan runs on the {info['plan_engine']} path; "
+            f"running, {info['replications']} plan runs; "
             f"{info['seconds'] / 60:.0f} min",
             "", "| log (change from 1 March) | logs | alarmed | figures alarmed | shown by "
             "(median, from 1 March) | on a consumption figure (median) |",

@@ -2,12 +2,11 @@
 
     python benchmarks/run.py                    # LOY-1M (and LOY-10M with --ten-million)
     python benchmarks/run.py --quick            # a smoke test in about a minute
-    python benchmarks/run.py --engine numpy     # one engine path only (default: both)
 
-Both engine paths are measured — the compiled kernels (numba) and the numpy reference —
-each against its own floor kernel (benchmarks/floor.py). The scaling, contention and
-LOY-10M runs and the compile time are of the compiled path (of the numpy path with
-``--engine numpy``, or when numba is not installed). Prints one Markdown table (paste it
+The engine (its compiled kernels) is measured against the compiled floor kernel
+(benchmarks/floor.py), with its scaling, contention, LOY-10M run and compile time. (Before
+issue 34 retired it, the numpy reference was measured too: docs/performance.md keeps those
+rows.) Prints one Markdown table (paste it
 into docs/performance.md) and writes the raw numbers as JSON next to it
 (benchmarks/results/, not committed). Mesa runs on a smaller population and is compared per
 agent-day: its cost is linear in agents × days.
@@ -32,12 +31,13 @@ sys.path.insert(0, str(HERE.parent))
 
 from econsim import load_scenario, simulate  # noqa: E402
 from econsim.engine.model import compile_model  # noqa: E402
-from econsim.engine.paths import EnginePath, numba_missing, resolve  # noqa: E402
 from econsim.engine.state import bytes_per_user  # noqa: E402
 from econsim.scenario.schema import Scenario  # noqa: E402
 
 LOY = HERE / "loy-1m.yaml"
-#: Row names of the two engine paths.
+#: The engine's row name (the JSON keeps the "path" keys of the reports before issue 34).
+EnginePath = str
+#: Row names of the engine paths.
 LABEL = {"compiled": "compiled", "numpy": "numpy reference"}
 #: The members of the warm-up run before an engine is timed: on the compiled path it loads
 #: the kernels from numba's cache (or compiles them); on both it does the first run's lazy
@@ -62,7 +62,7 @@ def time_econsim(
     s: Scenario, replications: int = 1, workers: int = 1, engine: EnginePath = "compiled"
 ) -> dict[str, Any]:
     start = time.perf_counter()
-    r = simulate(s, replications=replications, workers=workers, engine=engine)
+    r = simulate(s, replications=replications, workers=workers)
     seconds = time.perf_counter() - start
     issued = float(r.total("issued").sum(axis=1).mean())
     consumed = float(r.total("redeemed").sum(axis=1).mean())
@@ -95,7 +95,7 @@ def warm_up(path: EnginePath) -> float:
     from econsim.engine.run import run_replication
 
     start = time.perf_counter()
-    run_replication(loy(WARM_UP_USERS), np.random.SeedSequence(0), None, path)
+    run_replication(loy(WARM_UP_USERS), np.random.SeedSequence(0), None)
     return time.perf_counter() - start
 
 
@@ -214,30 +214,15 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def engines(choice: str | None) -> list[EnginePath]:
-    """The paths to measure: ``--engine`` (``both``: compiled then numpy), by default both
-    when numba imports, else the numpy path alone."""
-    if choice is None:
-        choice = "both" if numba_missing() is None else "numpy"
-    if choice == "both":
-        return [resolve("compiled"), resolve("numpy")]
-    return [resolve(choice)]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test")
     parser.add_argument("--ten-million", action="store_true", help="also run LOY-10M")
-    parser.add_argument(
-        "--engine",
-        choices=("both", "compiled", "numpy"),
-        help="the engine path(s) to measure (default: both when numba imports, else numpy)",
-    )
     parser.add_argument("--output", type=Path, default=HERE / "results", help="folder for JSON")
     args = parser.parse_args()
-    paths = engines(args.engine)
+    paths: list[EnginePath] = ["compiled"]
     main_path = paths[0]  # the compiled path when it is measured
     users = 20_000 if args.quick else 1_000_000
     mesa_users = 1_000 if args.quick else 5_000
@@ -258,10 +243,10 @@ def main() -> None:
     res["econsim"] = {path: measured_run(users, path) for path in paths}
     # imported here, not at the top: worker processes are spawned and re-import this
     # module, and Mesa (with pandas) would add a second to every worker's start
-    from benchmarks.floor import run_floor, run_floor_compiled
+    from benchmarks.floor import run_floor_compiled
     from benchmarks.mesa_model import run_mesa
 
-    floors = {"compiled": run_floor_compiled, "numpy": run_floor}
+    floors = {"compiled": run_floor_compiled}
     res["floor"] = {path: floors[path](loy(users)) for path in paths}
     res["mesa"] = run_mesa(loy(mesa_users))
     res["econsim_small"], res["agreement"] = {}, {}
@@ -325,7 +310,7 @@ def timed_replication(task: tuple[Scenario, Any, EnginePath]) -> float:
     scenario, seed, path = task
     warm_up(path)
     start = time.perf_counter()
-    run_replication(scenario, seed, None, path)
+    run_replication(scenario, seed, None)
     return time.perf_counter() - start
 
 

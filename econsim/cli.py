@@ -44,29 +44,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-def _engine(ctx: typer.Context, value: str | None) -> str | None:
-    """Every simulation of this command (and its worker processes) runs on ``value``; the
-    environment is put back when the command ends (a test's in-process call stays local)."""
-    if value is not None:
-        from econsim.engine.paths import ENGINES, ENV
-
-        if value not in ENGINES:
-            opt.err.print(f"--engine: {value!r} is not an engine; choose one of "
-                      f"{', '.join(ENGINES)}", markup=False)  # fmt: skip
-            raise typer.Exit(opt.EXIT_BAD_INPUT)
-        before = os.environ.get(ENV)
-        os.environ[ENV] = value
-
-        def restore() -> None:
-            if before is None:
-                os.environ.pop(ENV, None)
-            else:
-                os.environ[ENV] = before
-
-        ctx.call_on_close(restore)
-    return value
-
-
 @app.callback()
 def _root(
     version: Annotated[
@@ -75,22 +52,9 @@ def _root(
             "--version",
             callback=_version,
             is_eager=True,
-            help="Show the version and which engine path runs (compiled or numpy).",
+            help="Show the version, the engine's numba and where its compiled kernels are cached.",
         ),
     ] = False,
-    engine: Annotated[
-        str | None,
-        typer.Option(
-            "--engine",
-            envvar="ECONSIM_ENGINE",
-            callback=_engine,
-            is_eager=True,  # before --version, which says which path runs
-            metavar="auto|compiled|numpy",
-            help="Engine path for every simulation: compiled (numba), numpy (the reference) "
-            "or auto (compiled when numba imports). Put it before the command: "
-            "econsim --engine numpy run …",
-        ),
-    ] = None,
 ) -> None:
     """econsim: calibrate, simulate and judge a points economy from one scenario file."""
 

@@ -233,10 +233,10 @@ def progress_bar(what: str, console: Console, counted: bool = True) -> Iterator[
 
 def _say_if_compiling(console: Console) -> None:
     """The first run on a machine compiles the engine's kernels, silently for ~20 s: say so."""
-    from econsim.engine.paths import compiled_before, resolve
+    from econsim.engine.paths import compiled_before
 
     try:
-        compiling = resolve() == "compiled" and not compiled_before()
+        compiling = not compiled_before()
     except Exception:  # a note, never a reason to fail
         return
     if compiling:

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from econsim.engine.simulation import Simulation
 from econsim.scenario import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,45 +36,6 @@ settings.register_profile(
     print_blob=True,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
-
-
-#: The engine's two paths (issue 20). The ledger's invariants and the property tests hold
-#: on both: a test that takes the ``engine`` fixture runs once on each.
-ENGINES = ("numpy", "compiled")
-
-
-@pytest.fixture(scope="session", params=ENGINES)
-def engine(request: pytest.FixtureRequest) -> str:
-    """Each engine path in turn (session-scoped: Hypothesis tests may take it too)."""
-    path: str = request.param
-    return path
-
-
-def simulation_class(engine: str) -> type[Simulation]:
-    """The class that runs one replication on ``engine``'s path."""
-    if engine == "compiled":
-        from econsim.engine.compiled.replication import CompiledSimulation
-
-        return CompiledSimulation
-    assert engine == "numpy", engine
-    return Simulation
-
-
-@contextlib.contextmanager
-def default_engine(engine: str) -> Iterator[None]:
-    """Make ``engine`` the default (``ECONSIM_ENGINE``) inside the block, for what takes no
-    ``engine=`` (``econsim.run``, the commands, their worker processes)."""
-    from econsim.engine.paths import ENV
-
-    before = os.environ.get(ENV)
-    os.environ[ENV] = engine
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ[ENV]
-        else:
-            os.environ[ENV] = before
 
 
 def small(path: Path | str, users: int = 2000, *extra: str) -> Scenario:
@@ -185,13 +145,13 @@ def pytest_configure(config: pytest.Config) -> None:
         return  # an xdist worker: the controller has compiled them
     if not config.getoption("numprocesses", default=None):
         return  # no workers to share them with
-    from econsim.engine.paths import compiled_before, numba_missing
+    from econsim.engine.paths import compiled_before
 
-    if numba_missing() is not None or compiled_before():
+    if compiled_before():
         return
     import econsim
-    from tests.test_engine_paths import EVERYTHING
+    from tests.test_everything import EVERYTHING
 
     # the design with every mechanic calls every kernel; 50 members make it quick
     design = {**EVERYTHING, "population": {**EVERYTHING["population"], "users": 50}}
-    econsim.simulate(econsim.scenario_from_dict(design), replications=1, engine="compiled")
+    econsim.simulate(econsim.scenario_from_dict(design), replications=1)

@@ -47,8 +47,9 @@ def test_no_one_active_has_no_stickiness() -> None:
 
 
 def test_a_ledger_with_more_weekly_than_monthly_active_members_is_reported() -> None:
+    from econsim.engine.calendar import run_calendar
     from econsim.engine.ledger import check_invariants
-    from econsim.engine.simulation import Simulation, run_calendar
+    from econsim.engine.simulation import Simulation
     from econsim.errors import SimulationError
 
     sim = Simulation(compile_model(tiny()), np.random.default_rng(0))

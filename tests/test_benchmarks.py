@@ -1,7 +1,7 @@
 """CI smoke test of ``benchmarks/run.py --quick``: it runs, and its Mesa reference agrees.
 
 Timings are never asserted (they belong to docs/performance.md); what is asserted is that the
-models — both engine paths when numba imports, their floor kernels and Mesa — run end to end
+models — the engine, its floor kernel and Mesa — run end to end
 and that the comparison is like for like.
 """
 
@@ -13,8 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from econsim.engine.paths import numba_missing
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,19 +27,15 @@ def test_quick_benchmark_runs_and_mesa_agrees(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    paths = ["compiled", "numpy"] if numba_missing() is None else ["numpy"]
-    rows = ["| econsim (numpy reference) |", "| floor kernel (numpy) |", "| Mesa reference |"]
-    if "compiled" in paths:
-        rows += ["| econsim (compiled) |", "| floor kernel (compiled) |", "- warm-cache start:"]
-    for row in rows:
+    paths = ["compiled"]
+    rows = ["| Mesa reference |", "| econsim (compiled) |", "| floor kernel (compiled) |"]
+    for row in [*rows, "- warm-cache start:"]:
         assert row in done.stdout
-    # start-up vs shared cache, on the compiled path when it runs
-    main = "compiled" if "compiled" in paths else "numpy reference"
-    assert f"- 20,000 users ({main} path): a replication alone" in done.stdout
+    assert "- 20,000 users (compiled path): a replication alone" in done.stdout
     res = json.loads((tmp_path / "quick.json").read_text(encoding="utf-8"))
     assert res["engines"] == paths
     for path in paths:
-        # Mesa and each engine path simulate the same model: totals within Monte Carlo error.
+        # Mesa and the engine simulate the same model: totals within Monte Carlo error.
         for key in ("issued", "consumed", "outstanding"):
             z = res["agreement"][path][key]
             assert abs(z["z"]) < 4, (path, key, z)

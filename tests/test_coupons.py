@@ -190,8 +190,9 @@ def test_a_coupon_nobody_can_get_is_an_error() -> None:
 
 
 def test_a_ledger_that_uses_more_coupons_than_it_gave_is_reported() -> None:
+    from econsim.engine.calendar import run_calendar
     from econsim.engine.ledger import check_invariants
-    from econsim.engine.simulation import Simulation, run_calendar
+    from econsim.engine.simulation import Simulation
     from econsim.errors import SimulationError
 
     sim = Simulation(

@@ -8,6 +8,7 @@ quantity compared; the standard error is worked out from the model in each test.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -25,12 +26,12 @@ def issued(r: Results, source: str) -> np.ndarray:
     return r["issued"][0, :, i, :].sum(axis=1)
 
 
-def test_non_core_earning_is_exact_when_uptake_is_one(engine: str) -> None:
-    r = simulate(tiny(), engine=engine)
+def test_non_core_earning_is_exact_when_uptake_is_one() -> None:
+    r = simulate(tiny())
     assert (issued(r, "sign_in") == 100 * 10).all()
 
 
-def test_expiry_rolling_spends_oldest_lot_first(engine: str) -> None:
+def test_expiry_rolling_spends_oldest_lot_first() -> None:
     # 10 points a day from 1 January; a 300-point gift redeemed as soon as affordable;
     # points expire one month after the month they were earned.
     s = tiny(
@@ -38,7 +39,7 @@ def test_expiry_rolling_spends_oldest_lot_first(engine: str) -> None:
         design={"expiry": {"policy": "rolling", "months": 1}, "catalog": CATALOG_GIFT},
         population={"tiers": {"basic": {"share": 1.0, "redemption_propensity": 1.0}}},
     )
-    r = simulate(s, engine=engine)
+    r = simulate(s)
     users = 100
     # day 29: 300 from January spent. Day 30 (31 Jan) earns 10 more January points, which
     # expire at the end of February (day 58) because February's redemption comes later.
@@ -50,20 +51,20 @@ def test_expiry_rolling_spends_oldest_lot_first(engine: str) -> None:
     assert r["outstanding"][0, -1, 0] == 290 * users
 
 
-def test_expiry_end_of_year(engine: str) -> None:
+def test_expiry_end_of_year() -> None:
     s = tiny(
         start_date="2027-12-01",
         horizon_days=400,
         design={"expiry": {"policy": "end_of_year", "years": 1}},
     )
-    r = simulate(s, engine=engine)
+    r = simulate(s)
     expired = r["expired"][0, :, 0]
     # December 2027's 31 days expire on 31 December 2028 (day 396)
     assert np.nonzero(expired)[0].tolist() == [396]
     assert expired[396] == 31 * 10 * 100
 
 
-def test_streak_schedule_when_everyone_signs_in(engine: str) -> None:
+def test_streak_schedule_when_everyone_signs_in() -> None:
     s = tiny(
         horizon_days=14,
         design={
@@ -72,7 +73,7 @@ def test_streak_schedule_when_everyone_signs_in(engine: str) -> None:
             }
         },
     )
-    bonus = issued(simulate(s, engine=engine), "streak")
+    bonus = issued(simulate(s), "streak")
     assert bonus.tolist() == [100 * b for b in [0, 0, 5, 5, 10, 10, 30] * 2]
 
 
@@ -86,7 +87,7 @@ def expected_streak_bonus(p: float, days: int, schedule: list[int]) -> float:
     return total
 
 
-def test_streak_resets_on_a_miss_matches_closed_form(engine: str) -> None:
+def test_streak_resets_on_a_miss_matches_closed_form() -> None:
     schedule = [0, 0, 5, 5, 10, 10, 30]
     s = tiny(
         design={
@@ -108,14 +109,14 @@ def test_streak_resets_on_a_miss_matches_closed_form(engine: str) -> None:
             )
         }
     )
-    got = issued(simulate(s, engine=engine), "streak").sum() / 20_000
+    got = issued(simulate(s), "streak").sum() / 20_000
     want = expected_streak_bonus(0.5, 30, schedule)
     # per-user bonus has SD < 40 points (checked by simulation); SE over 20,000 users < 0.3;
     # tolerance 2% of ~49 points ≈ 3.5 SE
     assert got == pytest.approx(want, rel=0.02)
 
 
-def test_task_bundles_pay_once_per_period(engine: str) -> None:
+def test_task_bundles_pay_once_per_period() -> None:
     s = tiny(
         horizon_days=60,
         design={
@@ -127,19 +128,19 @@ def test_task_bundles_pay_once_per_period(engine: str) -> None:
             }
         },
     )
-    r = simulate(s, engine=engine)
+    r = simulate(s)
     five, ten = issued(r, "bundle:five"), issued(r, "bundle:ten")
     assert np.nonzero(five)[0].tolist() == [4, 34]
     assert np.nonzero(ten)[0].tolist() == [9, 39]
     assert five.sum() == 2 * 20 * 100 and ten.sum() == 2 * 50 * 100
 
 
-def test_referral_rewards_both_and_brings_users(engine: str) -> None:
+def test_referral_rewards_both_and_brings_users() -> None:
     s = tiny(
         design={"mechanics": {"referral": {"inviter_points": 100, "invitee_points": 50}}},
         population={"users": 2000, "referral_rate": 0.01},
     )
-    r = simulate(s, engine=engine)
+    r = simulate(s)
     invites = int(r["new_users"][0].sum())
     assert issued(r, "referral").sum() == invites * 150
     assert r["users"][0, -1].sum() == 2000 + invites
@@ -147,7 +148,7 @@ def test_referral_rewards_both_and_brings_users(engine: str) -> None:
     assert abs(invites - expected) < 5 * math.sqrt(expected)  # ≈ Poisson: 5 SE
 
 
-def test_friends_joining_in_numbers_leave_the_days_redemptions_whole(engine: str) -> None:
+def test_friends_joining_in_numbers_leave_the_days_redemptions_whole() -> None:
     """Every member earns an item's price a day and redeems it that day, while friends join
     by the hundred (the population outgrows the arrays it started with): each day's
     redemptions are exactly the members of the day before — friends join after the day's
@@ -163,14 +164,14 @@ def test_friends_joining_in_numbers_leave_the_days_redemptions_whole(engine: str
             "tiers": {"basic": {"share": 1.0, "redemption_propensity": 1.0}},
         },
     )
-    r = simulate(s, engine=engine)
+    r = simulate(s)
     redemptions, users = r["redemptions"][0, :, 0], r["users"][0].sum(axis=1)
     assert users[-1] > 10 * 100  # grown tenfold
     assert redemptions[0] == 100
     np.testing.assert_array_equal(redemptions[1:], users[:-1])
 
 
-def test_tier_up_then_down_with_balances_moving(engine: str) -> None:
+def test_tier_up_then_down_with_balances_moving() -> None:
     tiers = {
         "basic": {"core_share": 0.5, "uptake": {"sign_in": 1.0}},
         "plus": {
@@ -189,7 +190,7 @@ def test_tier_up_then_down_with_balances_moving(engine: str) -> None:
             },
             population={"tiers": {"basic": {"share": 1.0}, "plus": {"share": 0.0}}},
         )
-        r = simulate(s, engine=engine)
+        r = simulate(s)
         assert r["tier_up"][0, 29].tolist() == [0, 100]
         assert r["transferred"][0, 29].tolist() == [-300 * 100, 300 * 100]
         assert np.nonzero(r["tier_down"][0, :, 0])[0].tolist() == [down_day]
@@ -198,7 +199,7 @@ def test_tier_up_then_down_with_balances_moving(engine: str) -> None:
         assert r["transferred"][0, down_day].tolist() == [held * 100, -held * 100]
 
 
-def test_fixed_layers_are_never_reviewed_and_newcomers_join_by_share(engine: str) -> None:
+def test_fixed_layers_are_never_reviewed_and_newcomers_join_by_share() -> None:
     uptake = {"sign_in": 1.0}
     s = tiny(
         horizon_days=90,
@@ -216,7 +217,7 @@ def test_fixed_layers_are_never_reviewed_and_newcomers_join_by_share(engine: str
             "tiers": {"basic": {"share": 0.6}, "plus": {"share": 0.3}, "top": {"share": 0.1}},
         },
     )
-    r = simulate(s, replications=2, engine=engine)
+    r = simulate(s, replications=2)
     assert r["tier_up"].sum() == 0 and r["tier_down"].sum() == 0
     assert (r["transferred"] == 0).all()
     users = r["users"][:, -1].sum(axis=0)
@@ -225,7 +226,7 @@ def test_fixed_layers_are_never_reviewed_and_newcomers_join_by_share(engine: str
         assert abs(got - share * total) < 5 * math.sqrt(share * (1 - share) * total)
 
 
-def test_closed_loop_cost_only_when_used(engine: str) -> None:
+def test_closed_loop_cost_only_when_used() -> None:
     catalog = {
         "coupon": {"points_price": 10, "cost": 10.0, "loop": "closed", "use_rate": 0.3},
     }
@@ -236,7 +237,7 @@ def test_closed_loop_cost_only_when_used(engine: str) -> None:
             "tiers": {"basic": {"share": 1.0, "redemption_propensity": 1.0}},
         },
     )
-    r = simulate(s, engine=engine)
+    r = simulate(s)
     n = int(r["redemptions"][0].sum())
     assert n == 30 * 1000
     cost = float(r["cost"][0].sum())
@@ -244,21 +245,21 @@ def test_closed_loop_cost_only_when_used(engine: str) -> None:
     assert abs(cost - 10 * 0.3 * n) < 4 * sd
 
 
-def test_open_loop_cost_on_redemption_and_stock_per_period(engine: str) -> None:
+def test_open_loop_cost_on_redemption_and_stock_per_period() -> None:
     catalog = {"mug": {"points_price": 10, "cost": 7.0, "loop": "open", "stock_per_period": 5}}
     s = tiny(
         horizon_days=60,
         design={"catalog": catalog},
         population={"tiers": {"basic": {"share": 1.0, "redemption_propensity": 1.0}}},
     )
-    r = simulate(s, engine=engine)
+    r = simulate(s)
     per_day = r["redemptions"][0, :, 0]
     assert per_day[:30].sum() == 5 and per_day[30:].sum() == 5
     assert float(r["cost"][0].sum()) == pytest.approx(7.0 * 10)
     assert r["stock_outs"][0].sum() > 0
 
 
-def test_hard_budget_cap_denies_and_holds(engine: str) -> None:
+def test_hard_budget_cap_denies_and_holds() -> None:
     catalog = {"mug": {"points_price": 10, "cost": 10.0, "loop": "open"}}
     s = tiny(
         horizon_days=60,
@@ -268,22 +269,22 @@ def test_hard_budget_cap_denies_and_holds(engine: str) -> None:
         },
         population={"tiers": {"basic": {"share": 1.0, "redemption_propensity": 1.0}}},
     )
-    r = simulate(s, engine=engine)
+    r = simulate(s)
     assert (r["period_cost"][0] <= r["budget"][0]).all()
     assert r["redemptions"][0, :30].sum() == 5 and r["redemptions"][0, 30:].sum() == 5
     assert r["denied"][0].sum() > 0
 
 
-def test_devaluation_steps_prices_on_its_day(engine: str) -> None:
+def test_devaluation_steps_prices_on_its_day() -> None:
     catalog = {"mug": {"points_price": 100, "cost": 1.0, "loop": "open"}}
     s = tiny(
         design={"catalog": catalog, "rule_changes": [{"day": 10, "catalog_price_multiplier": 1.25}]}
     )
-    prices = simulate(s, engine=engine)["prices"][0, :, 0]
+    prices = simulate(s)["prices"][0, :, 0]
     assert (prices[:10] == 100).all() and (prices[10:] == 125).all()
 
 
-def test_campaign_multiplier_and_bonus(engine: str) -> None:
+def test_campaign_multiplier_and_bonus() -> None:
     s = tiny(
         design={
             "campaigns": {
@@ -297,7 +298,7 @@ def test_campaign_multiplier_and_bonus(engine: str) -> None:
             }
         }
     )
-    r = simulate(s, engine=engine)
+    r = simulate(s)
     extra = issued(r, "campaign:double")
     assert np.nonzero(extra)[0].tolist() == [5, 6, 7, 8, 9]
     assert extra.sum() == 5 * 10 * 100
@@ -305,7 +306,7 @@ def test_campaign_multiplier_and_bonus(engine: str) -> None:
     assert issued(r, "campaign:welcome").tolist() == [700] + [0] * 29
 
 
-def test_random_reward_mean(engine: str) -> None:
+def test_random_reward_mean() -> None:
     s = tiny(
         design={
             "mechanics": {
@@ -316,13 +317,13 @@ def test_random_reward_mean(engine: str) -> None:
         },
         population={"users": 4000},
     )
-    total = issued(simulate(s, engine=engine), "random:surprise").sum()
+    total = issued(simulate(s), "random:surprise").sum()
     occurrences = 30 * 4000
     var = 0.5 * sum(k * k for k in range(1, 10)) / 9 - 2.5**2
     assert abs(total - 2.5 * occurrences) < 4 * math.sqrt(occurrences * var)
 
 
-def test_point_game_is_a_sink_with_prize_cost(engine: str) -> None:
+def test_point_game_is_a_sink_with_prize_cost() -> None:
     s = tiny(
         design={
             "mechanics": {
@@ -333,7 +334,7 @@ def test_point_game_is_a_sink_with_prize_cost(engine: str) -> None:
         },
         population={"users": 2000, "game_play_probability": {"wheel": 1.0}},
     )
-    r = simulate(s, engine=engine)
+    r = simulate(s)
     k = r.labels["sinks"].index("game:wheel")
     plays = int(r["redemptions"][0, :, k].sum())
     assert plays == 30 * 2000
@@ -342,7 +343,7 @@ def test_point_game_is_a_sink_with_prize_cost(engine: str) -> None:
     assert abs(float(r["cost"][0, :, k].sum()) - 0.3 * plays) < 4 * sd
 
 
-def test_dormancy_after_idle_days_and_reactivation(engine: str) -> None:
+def test_dormancy_after_idle_days_and_reactivation() -> None:
     base = {
         "design": {"tiers": {"basic": {"core_share": 0.5, "uptake": {"sign_in": 0.0}}}},
     }
@@ -357,14 +358,14 @@ def test_dormancy_after_idle_days_and_reactivation(engine: str) -> None:
                 }
             },
         )
-        dormant = simulate(s, engine=engine)["dormant"][0]
+        dormant = simulate(s)["dormant"][0]
         assert dormant[4] == 0
         assert dormant[5] == dormant_on_day_5
 
 
-def test_churn_hazard(engine: str) -> None:
+def test_churn_hazard() -> None:
     s = tiny(population={"users": 10_000, "lifecycle": {"enabled": True, "churn_hazard": 0.01}})
-    churned = simulate(s, engine=engine)["churned"][0]
+    churned = simulate(s)["churned"][0]
     for day in (0, 9, 29):
         p = 1 - 0.99 ** (day + 1)
         assert abs(churned[day] - 10_000 * p) < 4 * math.sqrt(10_000 * p * (1 - p))
@@ -382,41 +383,33 @@ def assert_counts_follow(counts: np.ndarray, pmf: np.ndarray) -> None:
     assert (np.abs(freq - size * pmf) <= 5 * se + 1e-9).all(), (freq, size * pmf)
 
 
+def inverted(above: Any, u: np.ndarray, p0: float, *shape: float) -> np.ndarray:
+    """The members' loop's count from each uniform: 0 at or below the chance of none, else
+    the inversion above it (``compiled.draws``)."""
+    return np.array([0 if x <= p0 else above(x, p0, *shape) for x in u.tolist()], np.int64)
+
+
 @pytest.mark.parametrize(
     ("n", "p"), [(1, 0.3), (2, 0.25), (2, 0.9), (4, 0.5), (7, 0.05), (30, 0.2), (3, 1.0), (3, 0.0)]
 )
-def test_binomial_actors_draw_exact_binomial_counts(n: int, p: float) -> None:
+def test_slots_draw_exact_binomial_counts(n: int, p: float) -> None:
     from scipy import stats
 
-    from econsim.engine.counts import binomial_actors
+    from econsim.engine.compiled.draws import binomial_above
 
-    size = 400_000
-    key = np.repeat(np.arange(2), size // 2)  # two table rows: p and p / 2
-    probs = np.array([p, p / 2])
-    rows, k = binomial_actors(np.random.default_rng(1), n, probs, key)
-    assert (k >= 1).all() and np.all(np.diff(rows) > 0)
-    for j in range(2):
-        counts = np.zeros(size // 2, np.int64)
-        mine = key[rows] == j
-        counts[rows[mine] - j * (size // 2)] = k[mine]
-        assert_counts_follow(counts, stats.binom.pmf(np.arange(n + 1), n, probs[j]))
+    u = np.random.default_rng(1).random(200_000)
+    counts = inverted(binomial_above, u, (1.0 - p) ** n, p, n)
+    assert_counts_follow(counts, stats.binom.pmf(np.arange(n + 1), n, p))
 
 
 @pytest.mark.parametrize("lam", [0.01, 0.3, 2.5, 12.0])
-def test_poisson_actors_draw_exact_poisson_counts(lam: float) -> None:
+def test_purchases_draw_exact_poisson_counts(lam: float) -> None:
     from scipy import stats
 
-    from econsim.engine.counts import poisson_actors
+    from econsim.engine.compiled.draws import poisson_above
 
-    size = 400_000
-    rng = np.random.default_rng(2)
-    for pace in (None, np.full(size, 0.5, np.float32)):
-        rows, k = poisson_actors(rng, np.array([lam]), np.zeros(size, np.intp), pace)
-        assert (k >= 1).all()
-        counts = np.zeros(size, np.int64)
-        counts[rows] = k
-        mean = lam * (1.0 if pace is None else 0.5)
-        support = int(stats.poisson.ppf(1 - 1e-12, mean)) + 1
-        freq_max = int(counts.max())
-        pmf = stats.poisson.pmf(np.arange(max(support, freq_max + 1)), mean)
-        assert_counts_follow(counts, pmf)
+    u = np.random.default_rng(2).random(200_000)
+    counts = inverted(poisson_above, u, math.exp(-lam), lam)
+    support = int(stats.poisson.ppf(1 - 1e-12, lam)) + 1
+    pmf = stats.poisson.pmf(np.arange(max(support, int(counts.max()) + 1)), lam)
+    assert_counts_follow(counts, pmf)

@@ -1,7 +1,7 @@
 """Whole runs: agreement with the calibration, determinism, every bundled scenario, files.
 
 The runs that check the engine itself (calibration, every bundled horizon, determinism and
-workers, a broken ledger) run on each engine path."""
+workers, a broken ledger) are here."""
 
 from __future__ import annotations
 
@@ -12,16 +12,17 @@ import numpy as np
 import pytest
 
 from econsim import Results, SimulationError, calibrate, load_scenario, simulate
+from econsim.engine.calendar import run_calendar
 from econsim.engine.ledger import check_invariants
 from econsim.engine.model import compile_model
-from econsim.engine.simulation import run_calendar
+from econsim.engine.simulation import Simulation
 from econsim.report import write
-from tests.conftest import ROOT, SCENARIOS, rewriting, simulation_class, small
+from tests.conftest import ROOT, SCENARIOS, rewriting, small
 
 EXAMPLE = ROOT / "scenarios" / "calibration-example.yaml"
 
 
-def test_agreement_with_calibration(engine: str) -> None:
+def test_agreement_with_calibration() -> None:
     """Users who behave as the design assumes issue the calibration's predicted points.
 
     The calibrated example, one 30-day period, 100,000 users, 4 replications. Core behaviour:
@@ -39,7 +40,7 @@ def test_agreement_with_calibration(engine: str) -> None:
     scenario = load_scenario(EXAMPLE, overrides)
     cal = calibrate(scenario)
     calibrated = cal.calibrated_scenario(scenario)
-    r = simulate(calibrated, seed=3, replications=4, engine=engine)
+    r = simulate(calibrated, seed=3, replications=4)
     users = r["users"][:, 0, :].sum(axis=0)  # users per tier on day 0 (no acquisition)
     per_user = r["issued"].sum(axis=(0, 1, 2)) / users
     for i, tier in enumerate(r.tiers):
@@ -53,9 +54,9 @@ def test_agreement_with_calibration(engine: str) -> None:
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
-def test_every_bundled_scenario_runs_its_horizon(engine: str, path: Path) -> None:
+def test_every_bundled_scenario_runs_its_horizon(path: Path) -> None:
     scenario = small(path, 1500)
-    r = simulate(scenario, replications=1, engine=engine)  # invariants are checked inside every run
+    r = simulate(scenario, replications=1)  # invariants are checked inside every run
     assert r.days == scenario.horizon_days
     flow = r.total("issued") - r.total("redeemed") - r.total("expired")
     assert (flow.cumsum(axis=1) == r.total("outstanding")).all()
@@ -64,17 +65,17 @@ def test_every_bundled_scenario_runs_its_horizon(engine: str, path: Path) -> Non
         assert r.total("redemptions").sum() > 0
 
 
-def test_same_seed_same_numbers_and_workers_agree(engine: str) -> None:
+def test_same_seed_same_numbers_and_workers_agree() -> None:
     s = small(ROOT / "scenarios" / "wealth-management.yaml", 800)
-    a = simulate(s, seed=5, replications=3, engine=engine)
-    b = simulate(s, seed=5, replications=3, engine=engine)
-    c = simulate(s, seed=5, replications=3, workers=2, engine=engine)
+    a = simulate(s, seed=5, replications=3)
+    b = simulate(s, seed=5, replications=3)
+    c = simulate(s, seed=5, replications=3, workers=2)
     for name in a.arrays:
         np.testing.assert_array_equal(a[name], b[name], err_msg=name)
         np.testing.assert_array_equal(a[name], c[name], err_msg=name)
     totals = a.total("issued").sum(axis=1)
     assert len(set(totals.tolist())) == 3, "replications must use different streams"
-    other = simulate(s, seed=6, replications=1, engine=engine)
+    other = simulate(s, seed=6, replications=1)
     assert other.total("issued").sum() != totals[0]
 
 
@@ -112,9 +113,9 @@ def test_to_df_has_a_row_per_replication_day() -> None:
     assert frame["issued|trip|gold"].sum() == r["issued"][:, :, 0, 2].sum()
 
 
-def test_broken_ledger_is_reported_with_its_day(engine: str) -> None:
+def test_broken_ledger_is_reported_with_its_day() -> None:
     s = small(ROOT / "scenarios" / "content-community.yaml", 300)
-    sim = simulation_class(engine)(compile_model(s), np.random.default_rng(0))
+    sim = Simulation(compile_model(s), np.random.default_rng(0))
     run_calendar(sim)
     check_invariants(sim.ledger, hard_cap=False)
     sim.ledger.issued[40, 0, 0] += 1

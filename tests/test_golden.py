@@ -1,11 +1,9 @@
-"""Golden outputs: the numbers of two bundled runs, byte for byte, on each engine path.
+"""Golden outputs: the numbers of two bundled runs, byte for byte.
 
 A refactor must not change a number. When a change *means* to change numbers, regenerate
-the files with the command in ``ARGS`` (``econsim --engine PATH run SCENARIO -o DIR ...``),
-copy summary.json and daily.csv here (``NAME.*`` for the numpy reference, ``NAME.compiled.*``
-for the compiled path), and say in the commit message why the numbers moved. The two paths
-draw their random numbers differently, so their goldens differ; that they agree in
-distribution is tests/test_engine_paths.py's job.
+the files with the command in ``ARGS`` (``econsim run SCENARIO -o DIR ...``), copy
+summary.json and daily.csv here (``NAME.*``), and say in the commit message why the numbers
+moved.
 """
 
 from __future__ import annotations
@@ -19,18 +17,14 @@ from tests.conftest import ROOT
 
 GOLDEN = ROOT / "tests" / "golden"
 ARGS = ("--replications", "2", "--seed", "7", "--set", "population.users=1500", "--workers", "1")
-SUFFIX = {"numpy": "", "compiled": ".compiled"}
 
 
-@pytest.mark.parametrize("engine", ["numpy", "compiled"])
 @pytest.mark.parametrize("name", ["coffee-healthy", "calibration-example"])
-def test_run_outputs_equal_the_golden_files(
-    run_cli, tmp_path: Path, name: str, engine: str
-) -> None:  # type: ignore[no-untyped-def]
+def test_run_outputs_equal_the_golden_files(run_cli, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / name
-    done = run_cli("--engine", engine, "run", ROOT / "scenarios" / f"{name}.yaml", "-o", out, *ARGS)
+    done = run_cli("run", ROOT / "scenarios" / f"{name}.yaml", "-o", out, *ARGS)
     assert done.returncode in (0, 3), done.stderr
-    golden = GOLDEN / f"{name}{SUFFIX[engine]}"
+    golden = GOLDEN / name
     assert json.loads((out / "summary.json").read_text(encoding="utf-8")) == json.loads(
         Path(f"{golden}.summary.json").read_text(encoding="utf-8")
     )

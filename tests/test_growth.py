@@ -107,8 +107,9 @@ def test_unasked_cohort_days_past_the_horizon_are_undefined_not_errors() -> None
 
 
 def test_a_funnel_that_widens_is_reported() -> None:
+    from econsim.engine.calendar import run_calendar
     from econsim.engine.ledger import check_invariants
-    from econsim.engine.simulation import Simulation, run_calendar
+    from econsim.engine.simulation import Simulation
     from econsim.errors import SimulationError
 
     sim = Simulation(compile_model(tiny(population={"acquisition_per_day": 3})),

@@ -1,4 +1,4 @@
-"""A hard budget cap against closed forms, on both engine paths (issue 38).
+"""A hard budget cap against closed forms (issue 38).
 
 Under a hard cap every payment — a catalog redemption, a game prize, a coupon's discount, a
 campaign reward — is made only if the period's budget left covers it; one that does not is
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from econsim import simulate
-from econsim.engine.redemption import fits_in_turn
+from econsim.engine.compiled.day_books import DENIED, PERIOD_COST, admits
 from tests.builders import tiny
 
 MEMBERS = 10
@@ -42,9 +42,9 @@ def catalog_case(k: int, period_days: int, **budget: Any) -> Any:
 
 @pytest.mark.parametrize(("k", "period_days"), [(3, 1), (7, 5), (0.5, 1)])
 def test_a_budget_that_pays_k_redemptions_a_period_pays_exactly_k(
-    engine: str, k: float, period_days: int
+    k: float, period_days: int
 ) -> None:
-    r = simulate(catalog_case(k, period_days), seed=3, replications=2, engine=engine)
+    r = simulate(catalog_case(k, period_days), seed=3, replications=2)
     served = r["redemptions"][:, :, 0]  # [replication, day]
     asked = MEMBERS * np.ones_like(served)
     periods = served.reshape(2, -1, period_days).sum(axis=2)
@@ -54,11 +54,20 @@ def test_a_budget_that_pays_k_redemptions_a_period_pays_exactly_k(
 
 
 def test_a_cheaper_request_after_a_refused_one_is_still_paid() -> None:
-    assert fits_in_turn(np.array([8.0, 5.0, 2.0]), 10.0).tolist() == [True, False, True]
-    assert fits_in_turn(np.array([3.0, 0.0, 9.0, 1.0, 0.0]), 4.0).tolist() == [
-        True, True, False, True, True,
-    ]  # fmt: skip
-    assert fits_in_turn(np.array([5.0, 5.0]), 10.0).all()
+    assert paid_in_turn([8.0, 5.0, 2.0], 10.0) == ([True, False, True], 1)
+    assert paid_in_turn([3.0, 0.0, 9.0, 1.0, 0.0], 4.0) == ([True, True, False, True, True], 1)
+    assert paid_in_turn([5.0, 5.0], 10.0) == ([True, True], 0)
+
+
+def paid_in_turn(costs: list[float], limit: float) -> tuple[list[bool], int]:
+    """Requests paid one after another from a hard cap of ``limit``, as the kernels pay
+    them (``compiled.day_books.admits``), and how many were denied."""
+    money, counts, paid = np.zeros(2), np.zeros(3, np.int64), []
+    for cost in costs:
+        ok = bool(admits(cost, limit, money, counts))
+        money[PERIOD_COST] += cost if ok else 0.0
+        paid.append(ok)
+    return paid, int(counts[DENIED])
 
 
 def coupon_case(ratio: float, discount: float) -> Any:
@@ -86,12 +95,12 @@ def coupon_case(ratio: float, discount: float) -> Any:
     )  # fmt: skip
 
 
-def test_a_coupon_at_checkout_is_paid_from_the_sales_before_it(engine: str) -> None:
+def test_a_coupon_at_checkout_is_paid_from_the_sales_before_it() -> None:
     """A share-of-sales budget grows with each purchase through the day. With ratio × basket
     ≥ discount, the day's first buyer finds nothing realised yet and is refused; each later
     buyer's discount is covered by the purchases before theirs (k − 1 discounts against at
     least k baskets). So every day with buyers: used = buyers − 1, denied = 1."""
-    r = simulate(coupon_case(ratio=0.5, discount=8.0), seed=5, replications=2, engine=engine)
+    r = simulate(coupon_case(ratio=0.5, discount=8.0), seed=5, replications=2)
     buyers = r["actors"][:, :, 1]  # [replication, day] distinct buyers of 'buy'
     assert (buyers > 10).all()
     assert (r["coupons_used"][:, :, 0] == buyers - 1).all()
@@ -99,12 +108,12 @@ def test_a_coupon_at_checkout_is_paid_from_the_sales_before_it(engine: str) -> N
     assert (r["cost"].sum(axis=2) <= r["budget"] + 1e-9).all()
 
 
-def test_without_a_hard_cap_every_coupon_is_paid(engine: str) -> None:
+def test_without_a_hard_cap_every_coupon_is_paid() -> None:
     s = coupon_case(ratio=0.5, discount=8.0)
     s = s.model_copy(
         update={"design": s.design.model_copy(update={"budget": s.design.budget.model_copy(
             update={"hard_cap": False})})}
     )  # fmt: skip
-    r = simulate(s, seed=5, replications=1, engine=engine)
+    r = simulate(s, seed=5, replications=1)
     assert (r["coupons_used"][0, :, 0] == r["actors"][0, :, 1]).all()
     assert r["denied"].sum() == 0

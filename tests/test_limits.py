@@ -28,7 +28,7 @@ COFFEE = ROOT / "scenarios" / "coffee-healthy.yaml"
 # -- counts drawn exactly at any rate ------------------------------------------------------
 
 
-def test_a_busy_non_core_behaviour_draws_its_whole_count(engine: str) -> None:
+def test_a_busy_non_core_behaviour_draws_its_whole_count() -> None:
     """2,000 slots a day taken with chance 0.9: (1 − 0.9)^2000 underflows to 0, and the
     inversion from it gave every member 1 occurrence a day instead of ~1,800."""
     s = tiny(
@@ -40,12 +40,12 @@ def test_a_busy_non_core_behaviour_draws_its_whole_count(engine: str) -> None:
             "tiers": {"basic": {"uptake": {"sign_in": 0.9}}},
         }
     )
-    r = simulate(s, seed=2, replications=1, engine=engine)
+    r = simulate(s, seed=2, replications=1)
     per_member_day = r["occurrences"][0, :, 0] / r["users"][0].sum(axis=1)
     assert per_member_day.mean() == pytest.approx(1800, rel=0.01)
 
 
-def test_a_busy_core_behaviour_draws_its_whole_count(engine: str) -> None:
+def test_a_busy_core_behaviour_draws_its_whole_count() -> None:
     """30,000 purchases a period: e^−1000 underflows; 1 purchase a day came out of it."""
     s = tiny(
         design={
@@ -56,7 +56,7 @@ def test_a_busy_core_behaviour_draws_its_whole_count(engine: str) -> None:
         population={"users": 50, "tiers": {"basic": {"share": 1.0, "core": {
             "buy": {"frequency": 30000, "amount": {"distribution": "fixed"}}}}}},
     )  # fmt: skip
-    r = simulate(s, seed=2, replications=1, engine=engine)
+    r = simulate(s, seed=2, replications=1)
     buy = r.labels["behaviours"].index("buy")
     per_member_day = r["occurrences"][0, :, buy] / r["users"][0].sum(axis=1)
     assert per_member_day.mean() == pytest.approx(1000, rel=0.01)
@@ -90,12 +90,12 @@ def test_a_bonus_past_a_months_lot_is_a_located_error(override: str) -> None:
     assert override.split("=")[0] in str(err.value)
 
 
-def test_a_member_earning_past_a_lot_is_a_named_error(engine: str) -> None:
+def test_a_member_earning_past_a_lot_is_a_named_error() -> None:
     """A multiplier of 10^9 on 10 points a sign-in wrapped the 32-bit lot around: "lots do
     not add up" (the ledger's 2^62 still holds every member's 10^10 a day)."""
     s = tiny(design={"campaigns": {"x": {"start_day": 2, "end_day": 5, "multiplier": 1e9}}})
     with pytest.raises(SimulationError, match="more than 2,147,483,647 points in one month"):
-        simulate(s, seed=1, replications=1, engine=engine)
+        simulate(s, seed=1, replications=1)
 
 
 def test_the_ledger_guard_counts_campaigns_and_mechanics() -> None:
@@ -129,7 +129,7 @@ def test_expiry_centuries_ahead_runs() -> None:
     assert run(s, replications=1, workers=1).metrics.summary()["status"]
 
 
-def test_an_amount_with_no_spread_is_a_fixed_amount(engine: str) -> None:
+def test_an_amount_with_no_spread_is_a_fixed_amount() -> None:
     """A gamma amount of cv 1e-300 has shape 1/cv²: NaN sales, a finance error mid-run."""
     core = {"buy": {"frequency": 10, "amount": {"distribution": "gamma", "cv": 1e-300}}}
     s = tiny(
@@ -139,7 +139,7 @@ def test_an_amount_with_no_spread_is_a_fixed_amount(engine: str) -> None:
         },
         population={"tiers": {"basic": {"share": 1.0, "core": core}}},
     )
-    r = simulate(s, seed=1, replications=1, engine=engine)
+    r = simulate(s, seed=1, replications=1)
     amounts = r["core_amount"][0].sum(axis=1)
     assert np.isfinite(amounts).all() and amounts.sum() > 0
 

@@ -22,10 +22,10 @@ from numpy.typing import NDArray
 
 import econsim
 from econsim.atomic import read_parquet
-from econsim.engine.compiled.replication import CompiledSimulation
+from econsim.engine.calendar import run_calendar
 from econsim.engine.model import Model, compile_model
 from econsim.engine.recorder import LEDGER_COLUMNS, LedgerRecorder, cents
-from econsim.engine.simulation import run_calendar
+from econsim.engine.simulation import Simulation
 from econsim.history import event_writer
 from econsim.history.event_writer import write_events
 from econsim.scenario.schema import Scenario
@@ -269,7 +269,7 @@ def test_the_default_log_is_the_ledger_logs_occurrences_and_catalog_redemptions(
 def test_recording_changes_nothing(case: Live) -> None:
     """Same seed, same run: the recorder draws no random numbers and moves no point."""
     child = np.random.SeedSequence(SEED).spawn(1)[0]
-    sim = CompiledSimulation(case.model, np.random.default_rng(child), LedgerRecorder())
+    sim = Simulation(case.model, np.random.default_rng(child), LedgerRecorder())
     run_calendar(sim)
     for name, values in sim.ledger.arrays().items():
         assert_array_equal(values, case.ledger[name], err_msg=name)

@@ -39,7 +39,7 @@ def test_the_books_of_a_recorded_log_are_the_simulations_own(path: Path, tmp_pat
     scenario = with_overrides(path, SMALL)
     log = tmp_path / "log.csv"
     write_events(log, simulate_events(scenario, seed=5, ledger=True))
-    truth = simulate(scenario, seed=5, replications=1, engine="numpy")
+    truth = simulate(scenario, seed=5, replications=1)
     last = scenario.start_date + dt.timedelta(days=scenario.horizon_days - 1)
     live = read_live_log(log, compile_model(scenario), last)
     assert live.rows_used == live.rows_read and live.rejected == ()
@@ -260,7 +260,7 @@ def test_the_books_follow_rule_changes_of_expiry_prices_and_point_values(tmp_pat
                               [*SMALL, "horizon_days=200", changes])  # fmt: skip
     log = tmp_path / "log.csv"
     write_events(log, simulate_events(scenario, seed=2, ledger=True))
-    truth = simulate(scenario, seed=2, replications=1, engine="numpy")
+    truth = simulate(scenario, seed=2, replications=1)
     assert truth.total("expired").sum() > 0  # the short expiry bit within the horizon
     live = read_live_log(log, compile_model(scenario))
     actual = actual_results(live, compile_model(scenario))

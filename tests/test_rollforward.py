@@ -10,17 +10,15 @@ from numpy.testing import assert_allclose
 import econsim
 from econsim.metrics.rollforward import SOURCES, roll_forward, source_group
 from econsim.testing import check_roll_forward
-from tests.conftest import ROOT, default_engine, small
+from tests.conftest import ROOT, small
 
 
 @pytest.fixture(scope="module")
-def run(engine: str) -> econsim.Run:
-    """e-commerce: core and non-core behaviours, a campaign and mechanics all issue points
-    (on each engine path)."""
-    with default_engine(engine):
-        return econsim.run(
-            small(ROOT / "scenarios" / "e-commerce.yaml", 800), replications=2, workers=1
-        )
+def run() -> econsim.Run:
+    """e-commerce: core and non-core behaviours, a campaign and mechanics all issue points."""
+    return econsim.run(
+        small(ROOT / "scenarios" / "e-commerce.yaml", 800), replications=2, workers=1
+    )
 
 
 def test_every_source_lands_on_its_line(run: econsim.Run) -> None:

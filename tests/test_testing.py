@@ -21,7 +21,7 @@ from econsim.testing import (
     scenarios,
     search,
 )
-from tests.conftest import ROOT, default_engine
+from tests.conftest import ROOT
 
 COFFEE = ROOT / "scenarios" / "coffee-healthy.yaml"
 #: Where coffee-healthy starts to fail, at 2,000 members, seed 0, 2 replications: a dense
@@ -31,10 +31,9 @@ BOUNDARY = (0.25, 0.26)
 
 
 @pytest.fixture(scope="module")
-def small_run(engine: str) -> econsim.Run:
-    """The books a team's check reads, from each engine path."""
-    with default_engine(engine):
-        return econsim.run(at_scale(COFFEE, 500), replications=2, workers=1)
+def small_run() -> econsim.Run:
+    """The books a team's check reads."""
+    return econsim.run(at_scale(COFFEE, 500), replications=2, workers=1)
 
 
 @pytest.mark.slow  # a search of a box, shrunk

@@ -161,16 +161,16 @@ def _interrupts_noted() -> Iterator[threading.Event]:
         signal.signal(signal.SIGINT, previous)
 
 
-#: Worker pools kept for the whole Python session, by (workers, ECONSIM_ENGINE): a notebook,
+#: Worker pools kept for the whole Python session, by workers: a notebook,
 #: a sweep after a run, or an optimisation's batches start processes (and load the compiled
-#: kernels in them) once, not once a call. Workers read the engine from their environment.
-_POOLS: dict[tuple[int, str | None], ProcessPoolExecutor] = {}
+#: kernels in them) once, not once a call.
+_POOLS: dict[int, ProcessPoolExecutor] = {}
 _POOLS_LOCK = threading.Lock()
 
 
 def shared_pool(workers: int) -> ProcessPoolExecutor:
     """This session's pool of ``workers`` local processes (started on first use)."""
-    key = (workers, os.environ.get("ECONSIM_ENGINE"))
+    key = workers
     with _POOLS_LOCK:
         pool = _POOLS.get(key)
         if pool is None:

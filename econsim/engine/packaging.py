@@ -14,7 +14,8 @@ On the campaign's last day (or the horizon's) an unfilled group or block is sett
 chance that keeps the expected cost per participant exact: a group of s < k completes with
 ``q × s (L + (k−1) M) / (k (L + (s−1) M))``, a block of s < N pays its prize with ``s / N``.
 Draws use the world's campaign stream, so packagings compared on one seed share every other
-draw.
+draw. Who takes part is decided in the members' loop (``compiled.day``); the rewards, which
+fill across members, here; paying them within a hard cap in ``compiled.serving``.
 """
 
 from __future__ import annotations
@@ -22,34 +23,11 @@ from __future__ import annotations
 import numpy as np
 
 from econsim.arrays import F64, I64
-from econsim.engine.earning import DayEarnings
-from econsim.engine.redemption import book_cost
 from econsim.engine.world import World
 from econsim.scenario.schema import PackagedCampaign
 
 
-def take_part(world: World, acc: DayEarnings) -> None:
-    """Today's participants of every running packaged campaign, and their rewards."""
-    m, day = world.model, world.day
-    pop = m.scenario.population
-    for i, (name, c) in enumerate(m.scenario.design.mechanics.packaged_campaigns.items()):
-        if not c.start_day <= day <= c.end_day:
-            continue
-        found = acc.occurrences.get(m.behaviours.index(c.after))
-        rows = np.zeros(0, np.int64) if found is None else found[0]
-        rows = rows[world.state.took_part[i, rows] == 0]  # asked once: at the first chance
-        p = pop.participation(c.packaging, c.participation)
-        yes = world.campaign_rng.random(rows.size) < p
-        world.state.took_part[i, rows] = np.where(yes, 1, 2)
-        rows = rows[yes]
-        world.ledger.participants[day, i] = rows.size
-        last = day == min(c.end_day, m.horizon - 1)
-        paid, cost = _rewards(world, i, c, rows, last)
-        paid = book_cost(world, paid, m.sink(f"packaged:{name}"), cost)
-        world.ledger.rewarded[day, i] = paid.size
-
-
-def _rewards(world: World, i: int, c: PackagedCampaign, rows: I64, last: bool) -> tuple[I64, F64]:
+def rewards(world: World, i: int, c: PackagedCampaign, rows: I64, last: bool) -> tuple[I64, F64]:
     """Who is paid today and how much."""
     rng, r = world.campaign_rng, c.rewards()
     if c.packaging == "flat":

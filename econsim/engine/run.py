@@ -12,6 +12,7 @@ from typing import Any, Literal, overload
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.engine.calendar import run_calendar
 from econsim.engine.executors import Executor, LocalExecutor
 from econsim.engine.guards import (
     check_log_memory,
@@ -22,9 +23,9 @@ from econsim.engine.guards import (
 from econsim.engine.ledger import check_invariants
 from econsim.engine.lots import AGING_LABELS
 from econsim.engine.model import Model, compile_model
-from econsim.engine.paths import Engine, EnginePath, compiled_before, resolve
+from econsim.engine.paths import compiled_before
 from econsim.engine.recorder import EventRecorder, LedgerRecorder
-from econsim.engine.simulation import Simulation, run_calendar
+from econsim.engine.simulation import Simulation
 from econsim.engine.state import State
 from econsim.errors import SimulationError
 from econsim.results import AXES, FUNNEL, Results
@@ -37,11 +38,10 @@ def run_replication(
     scenario: Scenario,
     seed: np.random.SeedSequence,
     on_day: Callable[[int], None] | None = None,
-    path: EnginePath = "numpy",
 ) -> dict[str, NDArray[Any]]:
-    """Simulate one replication on ``path`` and check its ledger; returns its arrays."""
+    """Simulate one replication and check its ledger; returns its arrays."""
     model = compile_model(scenario)
-    sim = _simulation(path)(model, np.random.default_rng(seed))
+    sim = Simulation(model, np.random.default_rng(seed))
     sim.on_day = on_day
     run_calendar(sim)
     check_invariants(sim.ledger, scenario.design.budget.hard_cap)
@@ -92,30 +92,21 @@ def simulate_events(
     check_tiers_fit(scenario)
     check_log_memory(scenario, model)
     check_points_fit(scenario)
-    sim = _simulation(resolve(None))
     if ledger:
         live = LedgerRecorder()
-        run_calendar(sim(model, np.random.default_rng(child), live))
+        run_calendar(Simulation(model, np.random.default_rng(child), live))
         return live.columns(model)
     events = EventRecorder()
-    run_calendar(sim(model, np.random.default_rng(child), events))
+    run_calendar(Simulation(model, np.random.default_rng(child), events))
     return events.columns(model.behaviours, model.items, scenario.start_date)
 
 
-def _simulation(path: EnginePath) -> type[Simulation]:
-    if path == "compiled":
-        from econsim.engine.compiled.replication import CompiledSimulation
-
-        return CompiledSimulation
-    return Simulation
-
-
-Task = tuple[Scenario, np.random.SeedSequence, EnginePath]
+Task = tuple[Scenario, np.random.SeedSequence]
 
 
 def _replication(task: Task) -> dict[str, NDArray[Any]]:
-    scenario, seed, path = task
-    return run_replication(scenario, seed, None, path)
+    scenario, seed = task
+    return run_replication(scenario, seed)
 
 
 def simulate(
@@ -125,18 +116,14 @@ def simulate(
     workers: int = 1,
     progress: Progress | None = None,
     executor: Executor | None = None,
-    engine: Engine | None = None,
 ) -> Results:
     """Simulate ``replications`` runs of the scenario (defaults from the scenario).
 
     ``workers`` > 1 runs replications in that many local processes; ``executor`` (e.g. a
     :class:`~econsim.engine.executors.DaskExecutor`) runs them elsewhere. Results are
     identical to a serial run. ``progress`` is called with the number of replication-days
-    done so far (every day when serial, every replication otherwise). ``engine`` chooses
-    the compiled kernels or the numpy reference (default ``ECONSIM_ENGINE``, else ``auto``:
-    compiled when numba imports; :mod:`econsim.engine.paths`).
+    done so far (every day when serial, every replication otherwise).
     """
-    path = resolve(engine)
     seed = scenario.seed if seed is None else seed
     reps = scenario.replications if replications is None else replications
     workers = max(1, min(workers, reps))
@@ -151,16 +138,16 @@ def simulate(
     if executor is None and workers == 1:
         for i, child in enumerate(children):
             hook = (lambda d, i=i: progress(i * days + d + 1)) if progress else None
-            outs[i] = run_replication(scenario, child, hook, path)
+            outs[i] = run_replication(scenario, child, hook)
     else:
         first = 0
-        if executor is None and path == "compiled" and not compiled_before():
+        if executor is None and not compiled_before():
             # the first run on a machine: compile here, once, and let the workers load the
             # kernels from numba's cache (each would compile them itself, on every core)
             on_day = (lambda d: progress(d + 1)) if progress else None
-            outs[0], first = run_replication(scenario, children[0], on_day, path), 1
+            outs[0], first = run_replication(scenario, children[0], on_day), 1
         runner = executor or LocalExecutor(workers)
-        tasks = [(scenario, c, path) for c in children[first:]]
+        tasks = [(scenario, c) for c in children[first:]]
         for done, (i, out) in enumerate(runner.map(_replication, tasks), start=first + 1):
             outs[first + i] = out
             if progress:

@@ -1,85 +1,241 @@
-"""One replication: the population state, the ledger, and the simpy calendar driving them.
+"""One replication: the population state, the ledger, and the compiled kernels on them.
 
-simpy is the calendar. Each kind of scheduled event is its own process; within a day they
-run in a fixed order given by their time offset:
-
-    d + 0.0  budget period starts (caps, stock, budget reset)
-    d + 0.1  rule changes          d + 0.2  campaign table
-    d + 0.5  the daily tick: lifecycle, acquisition, earning, redemption
-    d + 0.7  tier review           d + 0.8  month-end expiry
-    d + 0.9  the day's closing snapshot
-
-Adding a kind of event is adding a process, not editing the tick.
+``Simulation`` is the ``World`` with the calendar's actions (``engine.calendar`` calls
+them): what runs a few times a run — budget periods, rule changes, campaign tables,
+month-end aging and cohorts, acquisition, packaged campaigns' groups and blocks — is Python;
+what runs over every member every day is the compiled kernels of ``compiled.day``,
+``compiled.serving`` and ``compiled.close``. A recorder (``simulate_events``) gets the rows
+the kernels write in the journal (``compiled.journal``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
-from typing import Any
+from collections.abc import Callable
 
 import numpy as np
-import simpy
 from numpy.typing import NDArray
 
-from econsim.engine import (
-    coupons,
-    earning,
-    funnel_counts,
-    lifecycle,
-    lots,
-    packaging,
-    redemption,
-    tiers,
-)
-from econsim.engine.model import CHURNED, DORMANT, N_STATES, Model
+from econsim.engine import lots, packaging
+from econsim.engine.compiled import close, day, day_books, serving, uniform
+from econsim.engine.compiled.day_books import Books, Buffers
+from econsim.engine.compiled.journal import MARGIN, Journal, drain, journal
+from econsim.engine.compiled.tables import Day, day_tables, members, tables
+from econsim.engine.model import CHURNED, Model
 from econsim.engine.recorder import Recorder
 from econsim.engine.world import World
-from econsim.results import CONSUMER_WINDOW
 from econsim.scenario.schema import RuleChange
-
-Process = Generator[Any, Any, None]
 
 
 class Simulation(World):
-    """One replication's world with the calendar's actions on it: the daily tick and the
-    scheduled events. The kernels see only the ``World``."""
+    """One replication's world with the calendar's actions on it."""
 
     def __init__(
         self, model: Model, rng: np.random.Generator, recorder: Recorder | None = None
     ) -> None:
         super().__init__(model, rng, recorder)
         self.on_day: Callable[[int], None] | None = None  # progress hook
+        self.tables = tables(model)
+        self.counts = np.zeros(day_books.COUNTS, np.int64)
+        # a recorded run's rows of the day (the members' loop drains it as it fills)
+        self.journal = journal(0 if recorder is None else 8 * MARGIN)
+        self.money = np.zeros(2)
+        self.day_counts = np.zeros(3, np.int64)
+        mech = model.scenario.design.mechanics
+        self.uses = {
+            "requests": bool(len(model.items) or len(model.games)),
+            "leaving": model.repeat_buying is not None,
+            "inviters": mech.referral is not None,
+            "participants": bool(mech.packaged_campaigns),
+        }
+        self.buffers = self._buffers(self.state.capacity)
+        # a kernel is compiled the first time a scenario needs it: none needs all of them
+        self.claims = any(
+            c.points_price is not None and c.claim_probability > 0
+            for c in mech.threshold_coupons.values()
+        )
+        # the loops' uniforms, one stream per numpy stream (common random numbers hold)
+        self.streams = tuple(uniform.seeded(g) for g in (rng, self.spend_rng, self.campaign_rng))
 
-    # ------------------------------------------------------------------ daily tick
+    def _buffers(self, capacity: int) -> Buffers:
+        def rows(name: str, per: int = 1) -> NDArray[np.int32]:  # member rows fit int32
+            return np.empty(capacity * per if self.uses[name] else 0, np.int32)
+
+        per = len(self.model.packaged)
+        return Buffers(
+            requests=rows("requests"),
+            wanted=rows("requests"),
+            leaving=rows("leaving"),
+            inviters=rows("inviters"),
+            participants=rows("participants", per),
+            participated=rows("participants", per),
+            stock_left=self.stock_left,
+            requested=np.zeros(len(self.model.items), np.int64),
+        )
+
+    def _books(self) -> Books:
+        led, d = self.ledger, self.day
+        return Books(
+            issued=led.issued[d],
+            occurrences=led.occurrences[d],
+            actors=led.actors[d],
+            core_amount=led.core_amount[d],
+            active=led.active[d],
+            retained=led.retained[d],
+            redeemed=led.redeemed[d],
+            redemptions=led.redemptions[d],
+            cost=led.cost[d],
+            cost_by_tier=led.cost_by_tier[d],
+            coupons_given=led.coupons_given[d],
+            coupons_used=led.coupons_used[d],
+            coupon_uplift=led.coupon_uplift[d],
+            buyers=led.buyers[d],
+            repeat_buyers=led.repeat_buyers[d],
+            funnel=led.funnel[d],
+            participants=led.participants[d],
+            day_counts=self.day_counts,
+            money=self.money,
+            counts=self.counts,
+        )
+
+    def _day(self, n_old: int) -> Day:
+        r = self.rules
+        return day_tables(
+            self.model,
+            self.day,
+            n_old,
+            r.points,
+            r.prices,
+            self.camp_mult,
+            self.camp_source,
+            self.hard_cap_terms(),
+        )
+
+    # ------------------------------------------------------------------ the day
     def tick(self) -> None:
-        lifecycle.step(self)
-        pop = self.model.scenario.population
+        st, pop = self.state, self.model.scenario.population
+        if self.leaving.size:  # yesterday's BG/NBD drop-outs
+            st.life[self.leaving] = CHURNED
+            self.leaving = np.zeros(0, np.int64)
+        n_old = st.n
         open_ = pop.acquisition_days is None or self.day < pop.acquisition_days
         arrivals = self.rng.poisson(pop.acquisition_per_day) if open_ else 0
         if arrivals:
             self.add_users(int(arrivals))
-        coupons.hand_out(self)
-        acc = earning.DayEarnings(self, self.day)
-        earning.behaviours(self, acc)
-        earning.mechanics(self, acc)
-        packaging.take_part(self, acc)
-        earning.referrals(self, acc)
-        funnel_counts.count(self, acc)
-        earning.mark_active(self, acc)
-        self.credit(acc)
-        redemption.retarget(self)
-        redemption.redeem_catalog(self)
-        redemption.play_games(self)
-        coupons.claim(self)
+        if self.buffers.requests.size < self.state.capacity and any(self.uses.values()):
+            self.buffers = self._buffers(self.state.capacity)
+        self.buffers = self.buffers._replace(stock_left=self.stock_left)
+        self.buffers.requested[:] = 0
+        self.money[:] = (self.period_core_amount, self.period_cost)
+        self.counts[:] = 0
+        self.counts[day_books.EVER] = self.ever_redeemed
+        self.day_counts[:] = 0
+        d, t, bk, buf = self._day(n_old), self.tables, self._books(), self.buffers
+        n = self.state.n
+        s = members(self.state)
+        um, us, uc = self.streams
+        at = 0
+        while at < n:  # once, unless a recorded run's journal fills
+            at = day.members_day(t, d, s, bk, buf, self.journal, at, n, self.rng, um, us, uc)
+            self._drain()
+        self._sync()
+        self._packaged()
+        self._invitees(d)
+        bk, s, buf = self._books(), members(self.state), self.buffers
+        self._unsync()
+        jr = self._room(self.state.n * max(1, len(self.model.games) + self.claims))
+        if len(self.model.items):
+            serving.serve_requests(t, d, s, bk, buf, jr, us)
+        if len(self.model.games):
+            serving.play_games(t, d, s, bk, buf, jr, self.state.n, us)
+        if self.claims:
+            serving.claim_coupons(t, d, s, bk, jr, self.state.n, us)
+        self._drain()
+        self._sync()
+        served = self.ledger.redemptions[self.day, : len(self.model.items)]
+        limited = self.stock_left >= 0
+        self.stock_left = np.where(limited, self.stock_left - served, -1)
 
-    def credit(self, acc: earning.DayEarnings) -> None:
-        """Credit the day's booked points to balances and this month's lot."""
-        rows = np.nonzero(acc.points)[0]
-        month = int(self.model.month_key[self.day])
-        lots.credit(self.state, rows, acc.points[rows], month, self.day)
-        if not self.model.tier_metric_is_core:
-            self.state.review_metric[rows] += acc.points[rows]
+    def _room(self, rows: int) -> Journal:
+        """The journal, with room for ``rows`` more when the run is recorded."""
+        if self.recorder is not None and self.journal.user.size < rows:
+            self._drain()
+            self.journal = journal(rows)
+        return self.journal
 
+    def _drain(self) -> None:
+        if self.recorder is not None:
+            drain(self.journal, self.counts, self.day, self.recorder, len(self.model.items))
+
+    def _sync(self) -> None:
+        """The loop's totals back into the world (numpy code between kernels reads them)."""
+        led, d = self.ledger, self.day
+        self.period_core_amount, self.period_cost = float(self.money[0]), float(self.money[1])
+        self.ever_redeemed = int(self.counts[day_books.EVER])
+        if self.counts[day_books.OVERFLOWS]:
+            raise lots.lot_overflow(d)
+        led.denied[d] += self.day_counts[day_books.DENIED]
+        led.stock_outs[d] += self.day_counts[day_books.STOCK_OUTS]
+        led.active_new[d] += self.day_counts[day_books.ACTIVE_NEW]
+        self.day_counts[:] = 0
+        leaving = self.counts[day_books.LEAVING]
+        if leaving:
+            self.leaving = self.buffers.leaving[:leaving].astype(np.int64)
+            self.counts[day_books.LEAVING] = 0
+
+    def _unsync(self) -> None:
+        self.money[:] = (self.period_core_amount, self.period_cost)
+        self.counts[day_books.EVER] = self.ever_redeemed
+
+    def _packaged(self) -> None:
+        """Rewards of today's participants: groups and blocks fill across members
+        (``engine.packaging``), paid within a hard cap (``serving.pay_rewards``)."""
+        m = self.model
+        took = int(self.counts[day_books.PARTICIPANTS])
+        if not m.packaged:
+            return
+        rows = self.buffers.participants[:took].astype(np.int64)
+        which = self.buffers.participated[:took]
+        for i, (name, c) in enumerate(m.scenario.design.mechanics.packaged_campaigns.items()):
+            if not c.start_day <= self.day <= c.end_day:
+                continue
+            last = self.day == min(c.end_day, m.horizon - 1)
+            paid, cost = packaging.rewards(self, i, c, rows[which == i], last)
+            ok = np.zeros(paid.size, np.bool_)
+            serving.pay_rewards(
+                self.tables, self._day(self.state.n), members(self.state), self._books(),
+                self._room(paid.size), paid, cost, m.sink(f"packaged:{name}"), ok,
+            )  # fmt: skip
+            self._drain()
+            self._sync()
+            self.ledger.rewarded[self.day, i] = int(ok.sum())
+        self.counts[day_books.PARTICIPANTS] = 0
+
+    def _invitees(self, d: Day) -> None:
+        """Friends brought today join, with their points, after the members' loop."""
+        count = int(self.counts[day_books.INVITERS])
+        self.counts[day_books.INVITERS] = 0
+        led = self.ledger
+        if count:
+            lo = self.state.n
+            self.add_users(count)
+            if self.buffers.requests.size < self.state.capacity and any(self.uses.values()):
+                # the day's requests are queued already: the grown buffers carry them over
+                queued = int(self.counts[day_books.REQUESTS])
+                old, grown = self.buffers, self._buffers(self.state.capacity)
+                grown.requests[:queued] = old.requests[:queued]
+                grown.wanted[:queued] = old.wanted[:queued]
+                self.buffers = grown._replace(stock_left=self.stock_left, requested=old.requested)
+            self._unsync()
+            day.newcomers_day(
+                self.tables, d, members(self.state), self._books(), self.buffers,
+                self._room(count), lo, self.state.n, self.tables.invitee_points,
+                self.streams[1],
+            )  # fmt: skip
+            self._drain()
+            self._sync()
+        led.funnel[self.day, 0] = led.new_users[self.day] if self.day >= 1 else 0
+
+    # ------------------------------------------------------------------ calendar events
     def start_period(self) -> None:
         st = self.state
         st.count[:] = 0
@@ -88,9 +244,6 @@ class Simulation(World):
         self.stock_left = self.model.item_stock.copy()
         self.period_cost = 0.0
         self.period_core_amount = 0.0
-
-    def review_tiers(self) -> None:
-        tiers.review(self)
 
     def apply_rule_change(self, rc: RuleChange) -> None:
         self.rules.change(self.model, rc)
@@ -111,34 +264,6 @@ class Simulation(World):
                 free, m.source(f"campaign:{name}"), self.camp_source[cell]
             )
 
-    def expire_month(self) -> None:
-        m = self.model
-        start_month = m.scenario.start_date.month
-        key = int(m.month_key[self.day])
-        recorder = self.recorder
-        before = None if recorder is None else self.state.balance[: self.state.n].copy()
-        self.ledger.expired[self.day] += lots.expire(
-            self.state, key, self.rules.expiry, start_month, len(m.tiers)
-        )
-        if recorder is not None and before is not None:
-            self.record_expiry(recorder, before)
-
-    def record_expiry(self, recorder: Recorder, before: NDArray[np.int64]) -> None:
-        """Each member's expired points, from their balance before the month's expiry (the
-        lots expire slot by slot, a member's points over several)."""
-        st = self.state
-        gone = before - st.balance[: st.n]
-        rows = np.flatnonzero(gone)
-        recorder.expired(rows, self.day, gone[rows], st.tier[rows])
-
-    def record_aging(self) -> None:
-        """Today's outstanding points by how soon they expire (after the month's expiry)."""
-        m, d = self.model, self.day
-        month = int(m.month_key[d])
-        self.ledger.aging[d] = lots.aging(
-            self.state, self.rules.expiry, month, m.scenario.start_date, d, len(m.tiers)
-        )
-
     def record_cohorts(self) -> None:
         """Members of each month's cohort (joined from day 1) with a behaviour this month."""
         m, st, d = self.model, self.state, self.day
@@ -149,111 +274,62 @@ class Simulation(World):
         counts = np.bincount(m.month_key[joined[sel]], minlength=month + 1)
         self.ledger.cohort_active[d, : month + 1] = counts[: month + 1]
 
+    def review_tiers(self) -> None:
+        m, st, led, d = self.model, self.state, self.ledger, self.day
+        cfg = m.scenario.design.tier_review
+        moves = np.zeros((4, len(m.tiers)), np.int64)
+        close.review(
+            members(st), st.n, m.tier_thresholds.astype(float), cfg.downgrade,
+            cfg.grace_reviews, moves, self._room(st.n), self.counts,
+        )  # fmt: skip
+        self._drain()
+        led.transferred[d] += moves[0] + moves[1]
+        led.tier_up[d] += moves[2]
+        led.tier_down[d] += moves[3]
+
+    def expire_month(self) -> None:
+        m = self.model
+        start_month = m.scenario.start_date.month
+        month = int(m.month_key[self.day])
+        size = m.lot_count
+        due = [
+            k % size
+            for k in range(month - size + 1, month + 1)
+            if self.rules.expiry.expires_by(k, start_month) <= month
+        ]
+        expired = np.zeros(len(m.tiers), np.int64)
+        if due:
+            slots, jr = np.array(due, np.int64), self._room(self.state.n)
+            close.expire(members(self.state), self.state.n, slots, expired, jr, self.counts)
+            self._drain()
+        self.ledger.expired[self.day] += expired
+
+    def record_aging(self) -> None:
+        m, d = self.model, self.day
+        buckets = lots.aging_buckets(
+            m.lot_count, self.rules.expiry, int(m.month_key[d]), m.scenario.start_date, d
+        )
+        self.ledger.aging[d] = close.aging(members(self.state), self.state.n, buckets, len(m.tiers))
+
     def close_day(self) -> None:
         m, st, led, d = self.model, self.state, self.ledger, self.day
-        n, nt = st.n, len(m.tiers)
-        tier = st.tier[:n]
-        bal = st.balance[:n]
-        last = st.last_redeem[:n]
-        led.outstanding[d] = np.bincount(tier, weights=bal, minlength=nt).astype(np.int64)
-        # one count over (tier, lifecycle state, holds points, redeemed in 30 days, today)
-        # instead of one pass per statistic
-        recent = last > d - CONSUMER_WINDOW
-        key = ((tier.astype(np.intp) * N_STATES + st.life[:n]) * 2 + (bal > 0)) * 2 + recent
-        key = key * 2 + (last == d)
-        # acted in the last 30 days (1), in the last 7 (2): MAU and WAU
-        acted = st.acted[:n]
-        key = key * 3 + (acted > d - 30) + (acted > d - 7)
-        c = np.bincount(key, minlength=nt * N_STATES * 24).reshape(nt, N_STATES, 2, 2, 2, 3)
-        led.wau[d] = c[..., 2].sum(axis=(1, 2, 3, 4))
-        led.mau[d] = c[..., 1:].sum(axis=(1, 2, 3, 4, 5))
-        c = c.sum(axis=5)
-        led.users[d] = c[:, :CHURNED].sum(axis=(1, 2, 3, 4))
-        led.holders[d] = c[:, :, 1].sum(axis=(1, 2, 3))
-        led.redeemers[d] = c[..., 1].sum(axis=(1, 2, 3))
-        led.consumers_30d[d] = c[:, :, :, 1].sum(axis=(1, 2, 3))
-        led.reach_30d[d] = c.sum(axis=(1, 2, 3, 4)) - c[:, :, 0, 0].sum(axis=(1, 2))
-        by_state = c.sum(axis=(0, 2, 3, 4))
-        led.churned[d] = by_state[CHURNED]
-        led.dormant[d] = by_state[DORMANT]
+        c = close.close_counts(members(st), st.n, d, len(m.tiers))
+        led.outstanding[d] = c[0]
+        led.users[d] = c[1]
+        led.holders[d] = c[2]
+        led.redeemers[d] = c[3]
+        led.consumers_30d[d] = c[4]
+        led.reach_30d[d] = c[5]
+        led.wau[d] = c[6]
+        led.mau[d] = c[7]
+        led.churned[d] = c[8, 0]
+        led.dormant[d] = c[9, 0]
         led.ever_redeemed[d] = self.ever_redeemed
         led.prices[d] = self.rules.prices
         led.budget[d] = self.period_budget()
         led.period_cost[d] = self.period_cost
-        if m.month_end[d] or d == m.horizon - 1:  # the aging profile, at month ends and the end
+        if m.month_end[d] or d == m.horizon - 1:
             self.record_aging()
             self.record_cohorts()
         if self.on_day is not None:
             self.on_day(d)
-
-
-# ---------------------------------------------------------------------- processes
-
-
-def _at(env: simpy.Environment, when: float) -> simpy.Timeout:
-    return env.timeout(max(when - env.now, 0.0))
-
-
-def _daily(env: simpy.Environment, sim: Simulation, offset: float, action: str) -> Process:
-    for d in range(sim.model.horizon):
-        yield _at(env, d + offset)
-        sim.day = d
-        getattr(sim, action)()
-
-
-def _periods(env: simpy.Environment, sim: Simulation) -> Process:
-    period = sim.model.scenario.design.period_days
-    for d in range(period, sim.model.horizon, period):
-        yield _at(env, d)
-        sim.day = d
-        sim.start_period()
-
-
-def _rule_change(env: simpy.Environment, sim: Simulation, rc: RuleChange) -> Process:
-    yield _at(env, rc.day + 0.1)
-    sim.day = rc.day
-    sim.apply_rule_change(rc)
-
-
-def _campaign_edges(env: simpy.Environment, sim: Simulation) -> Process:
-    edges = sorted(
-        {c.start_day for c in sim.model.scenario.design.campaigns.values()}
-        | {c.end_day + 1 for c in sim.model.scenario.design.campaigns.values()}
-    )
-    for d in edges:
-        if d >= sim.model.horizon:
-            break
-        yield _at(env, d + 0.2)
-        sim.day = d
-        sim.update_campaigns()
-
-
-def _tier_reviews(env: simpy.Environment, sim: Simulation) -> Process:
-    every = sim.model.scenario.design.tier_review.every_days
-    if len(sim.model.tiers) < 2 or sim.model.fixed_tiers:
-        return
-    for d in range(every - 1, sim.model.horizon, every):
-        yield _at(env, d + 0.7)
-        sim.day = d
-        sim.review_tiers()
-
-
-def _month_ends(env: simpy.Environment, sim: Simulation) -> Process:
-    for d in np.nonzero(sim.model.month_end)[0]:
-        yield _at(env, float(d) + 0.8)
-        sim.day = int(d)
-        sim.expire_month()
-
-
-def run_calendar(sim: Simulation) -> None:
-    """Run every process of the scenario's calendar over the horizon."""
-    env = simpy.Environment()
-    env.process(_periods(env, sim))
-    for rc in sim.model.scenario.design.rule_changes:
-        env.process(_rule_change(env, sim, rc))
-    env.process(_campaign_edges(env, sim))
-    env.process(_daily(env, sim, 0.5, "tick"))
-    env.process(_tier_reviews(env, sim))
-    env.process(_month_ends(env, sim))
-    env.process(_daily(env, sim, 0.9, "close_day"))
-    env.run(until=sim.model.horizon)

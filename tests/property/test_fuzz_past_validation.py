@@ -4,7 +4,7 @@ The loader fuzz (test_bad_input.py) mutates files until they fail to validate. H
 inputs are *valid*, or look it: extreme values a real file could hold, run end to end;
 ``--set`` paths and values; the CLI's own options; event logs. The only acceptable outcomes
 are a result that keeps the ledger's invariants, or a ScenarioError / SimulationError (a
-located message for people); anything else is a bug. The runs go through each engine path.
+located message for people); anything else is a bug.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 import econsim
 from econsim.errors import ScenarioError, SimulationError
 from econsim.testing import check_ledger
-from tests.conftest import ROOT, default_engine
+from tests.conftest import ROOT
 
 COFFEE = ROOT / "scenarios" / "coffee-healthy.yaml"
 SMALL = ["population.users=150", "population.acquisition_per_day=1", "horizon_days=45"]
@@ -54,10 +54,9 @@ changes = st.dictionaries(
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
 @given(changes)
 @pytest.mark.slow  # whole runs of extreme designs
-def test_extreme_valid_values_run_or_are_refused_clearly(engine: str, overrides: list[str]) -> None:
+def test_extreme_valid_values_run_or_are_refused_clearly(overrides: list[str]) -> None:
     try:
-        with default_engine(engine):
-            run = econsim.run(COFFEE, overrides=[*SMALL, *overrides], replications=1, workers=1)
+        run = econsim.run(COFFEE, overrides=[*SMALL, *overrides], replications=1, workers=1)
     except (ScenarioError, SimulationError) as exc:
         assert str(exc).strip()  # refused, with words
         return
@@ -103,7 +102,7 @@ OPTIONS = st.lists(
 @pytest.mark.slow  # 25 whole runs
 def test_cli_options_run_or_are_refused_without_a_traceback(options: list[str]) -> None:
     """The options are read before any engine runs, so one path (the default) is enough:
-    the paths' agreement is test_engine_paths.py's, their extremes the test below's."""
+    their extremes are the test below's."""
     from econsim.cli import app
 
     runner = CliRunner()

@@ -1,5 +1,4 @@
-"""Properties every run of every valid scenario must have (docs/invariants.md), on each engine
-path (the ``engine`` fixture: the numpy reference and the compiled kernels)."""
+"""Properties every run of every valid scenario must have (docs/invariants.md)."""
 
 from __future__ import annotations
 
@@ -8,11 +7,11 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from econsim import Scenario, dump_scenario, loads_scenario, scenario_from_dict, simulate
+from econsim.engine.calendar import run_calendar
 from econsim.engine.model import compile_model
-from econsim.engine.simulation import run_calendar
+from econsim.engine.simulation import Simulation
 from econsim.testing.generated import any_scenarios, scenario_data
 from tests.builders import BASE, merge
-from tests.conftest import simulation_class
 
 # A core behaviour with uptake 0 used to draw zero-mean amounts (log(0) in the lognormal).
 ZERO_UPTAKE_CORE = merge(
@@ -28,8 +27,8 @@ ZERO_UPTAKE_CORE = merge(
 
 @given(any_scenarios())
 @example(scenario_from_dict(ZERO_UPTAKE_CORE))
-def test_ledger_balances_every_day_in_total_and_per_tier(engine: str, s: Scenario) -> None:
-    r = simulate(s, engine=engine)
+def test_ledger_balances_every_day_in_total_and_per_tier(s: Scenario) -> None:
+    r = simulate(s)
     issued = r["issued"][0].sum(axis=1)  # [day, tier]
     flow = (issued - r["redeemed"][0].sum(axis=1) - r["expired"][0] + r["transferred"][0]).cumsum(
         axis=0
@@ -44,8 +43,8 @@ def test_ledger_balances_every_day_in_total_and_per_tier(engine: str, s: Scenari
 
 
 @given(any_scenarios())
-def test_user_counts_are_ordered(engine: str, s: Scenario) -> None:
-    r = simulate(s, engine=engine)
+def test_user_counts_are_ordered(s: Scenario) -> None:
+    r = simulate(s)
     everyone = r.total("users") + r["churned"]  # users ever present
     redeemers, consumers, reach = (
         r.total("redeemers"),
@@ -60,8 +59,8 @@ def test_user_counts_are_ordered(engine: str, s: Scenario) -> None:
 
 
 @given(any_scenarios())
-def test_no_balance_below_zero_and_lots_add_up(engine: str, s: Scenario) -> None:
-    sim = simulation_class(engine)(compile_model(s), np.random.default_rng(s.seed))
+def test_no_balance_below_zero_and_lots_add_up(s: Scenario) -> None:
+    sim = Simulation(compile_model(s), np.random.default_rng(s.seed))
     run_calendar(sim)
     st_ = sim.state
     assert (st_.balance[: st_.n] >= 0).all()
@@ -70,15 +69,15 @@ def test_no_balance_below_zero_and_lots_add_up(engine: str, s: Scenario) -> None
 
 
 @given(any_scenarios(), st.integers(0, 2**32 - 1))
-def test_same_seed_same_numbers(engine: str, s: Scenario, seed: int) -> None:
-    a = simulate(s, seed=seed, replications=2, engine=engine)
-    b = simulate(s, seed=seed, replications=2, engine=engine)
+def test_same_seed_same_numbers(s: Scenario, seed: int) -> None:
+    a = simulate(s, seed=seed, replications=2)
+    b = simulate(s, seed=seed, replications=2)
     for name in a.arrays:
         np.testing.assert_array_equal(a[name], b[name])
 
 
 @given(scenario_data())
-def test_replications_use_different_streams(engine: str, data: dict) -> None:  # type: ignore[type-arg]
+def test_replications_use_different_streams(data: dict) -> None:  # type: ignore[type-arg]
     # enough users, and a non-core behaviour each does on a day with chance 1/2: runs differ
     data["population"]["users"] = 150
     period = data["design"]["period_days"]
@@ -98,7 +97,7 @@ def test_replications_use_different_streams(engine: str, data: dict) -> None:  #
     data["population"].pop("lifecycle", None)
     # and a season can too (January × 0 on a 5-day run from 1 January)
     data["population"].pop("seasonality", None)
-    r = simulate(scenario_from_dict(data), replications=3, engine=engine)
+    r = simulate(scenario_from_dict(data), replications=3)
     daily = r["issued"][:, :, 0, :].sum(axis=2)  # b0's occurrences per day
     assert not np.array_equal(daily[0], daily[1])
     assert not np.array_equal(daily[1], daily[2])
@@ -110,10 +109,10 @@ def test_schema_round_trip(s: Scenario) -> None:
 
 
 @given(any_scenarios())
-def test_the_liability_rolls_forward_in_points_and_money(engine: str, s: Scenario) -> None:
+def test_the_liability_rolls_forward_in_points_and_money(s: Scenario) -> None:
     """docs/invariants.md: opening + issued − redeemed − expired = closing in every period of
     every replication, closing = the next opening exactly, and the money statement adds up
     with the change of estimate as its own line (the check teams call, econsim.testing)."""
     from econsim.testing import check_roll_forward
 
-    check_roll_forward(simulate(s, engine=engine))
+    check_roll_forward(simulate(s))

@@ -44,10 +44,9 @@ from econsim.engine.compiled.day_books import (
     admits,
     cap_limit,
 )
-from econsim.engine.compiled.draws import amount, binomial_above, poisson_above
+from econsim.engine.compiled.draws import INVERTIBLE, amount, binomial_above, poisson_above
 from econsim.engine.compiled.journal import Journal, full, note
 from econsim.engine.compiled.uniform import pick, uniform
-from econsim.engine.counts import INVERTIBLE
 from econsim.engine.model import ACTIVE, CHURNED, DORMANT, NEW
 from econsim.engine.recorder import BOOKING, OCCURRENCE, SPEND
 from econsim.engine.state import AGAIN, NEVER, REFERRED, RETAINED

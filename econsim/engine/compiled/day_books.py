@@ -86,7 +86,7 @@ def admits(
     cost: float, limit: float, money: NDArray[np.float64], day_counts: NDArray[np.int64]
 ) -> bool:
     """Whether ``cost`` fits a hard cap of ``limit`` now; a refusal is counted as denied
-    and holds up nothing after it (``engine.redemption.fits_in_turn``)."""
+    and holds up nothing after it: a cheaper request after it is still paid."""
     if money[PERIOD_COST] + cost <= limit + EPS:
         return True
     day_counts[DENIED] += 1

@@ -1,8 +1,7 @@
 """The members' loop's shaped draws (numba, inlined): a day's count of occurrences by
 inversion from one uniform, given it is at least one, and a core occurrence's amount.
 
-Below ``engine.counts.INVERTIBLE`` (the reference's threshold, read at compile time) the
-loop asks the generator for the count instead, as the reference does."""
+Below ``INVERTIBLE`` the loop asks the generator for the count instead."""
 
 from __future__ import annotations
 
@@ -10,6 +9,12 @@ import math
 from typing import Any
 
 from numba import njit
+
+#: A count is drawn by inversion from its chance of zero only while that chance is at least
+#: this; below it (a rate past ~23 a day) the walk up from it loses the distribution's bulk
+#: to rounding, or starts at an underflowed 0 (issue 38: 1 occurrence for ~1,800), and the
+#: generator's own exact draw is used.
+INVERTIBLE = 1e-10
 
 
 @njit(cache=True, inline="always", error_model="numpy")

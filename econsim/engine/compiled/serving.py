@@ -180,3 +180,23 @@ def claim_coupons(t: Any, d: Any, s: Any, bk: Books, jr: Journal, n: int, us: U6
                 )  # fmt: skip
                 s.coupon_until[j, i] = d.day + t.coupon_valid[j] - 1
                 bk.coupons_given[j] += 1
+
+
+@njit(cache=True, error_model="numpy")
+def pay_rewards(
+    t: Any, d: Any, s: Any, bk: Books, jr: Journal, rows: NDArray[np.int64],
+    cost: NDArray[np.float64], sink: int, paid: NDArray[np.bool_],
+) -> None:  # fmt: skip
+    """Money paid to ``rows`` in turn with no points spent (a packaged campaign's rewards),
+    each within a hard cap; ``paid`` marks who was."""
+    for k in range(rows.size):
+        i, c = rows[k], cost[k]
+        limit = cap_limit(d.cap_fixed, d.cap_ratio, bk.money[CORE_AMOUNT])
+        if t.hard_cap and not admits(c, limit, bk.money, bk.day_counts):
+            continue
+        tier = s.tier[i]
+        bk.cost[sink] += c
+        bk.cost_by_tier[tier] += c
+        bk.money[PERIOD_COST] += c
+        note(jr, bk.counts, i, SPEND, sink, tier, 0, np.nan, c)
+        paid[k] = True
