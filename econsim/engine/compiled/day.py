@@ -37,18 +37,17 @@ from econsim.engine.compiled.day_books import (
     LOT_MAX,
     OVERFLOWS,
     PARTICIPANTS,
-    PERIOD_COST,
     REQUESTS,
     Books,
     Buffers,
-    admits,
     cap_limit,
+    pay,
 )
 from econsim.engine.compiled.draws import INVERTIBLE, amount, binomial_above, poisson_above
 from econsim.engine.compiled.journal import Journal, full, note
 from econsim.engine.compiled.uniform import pick, uniform
 from econsim.engine.model import ACTIVE, CHURNED, DORMANT, NEW
-from econsim.engine.recorder import BOOKING, OCCURRENCE, SPEND
+from econsim.engine.recorder import BOOKING, OCCURRENCE
 from econsim.engine.state import AGAIN, NEVER, REFERRED, RETAINED
 
 # ------------------------------------------------------------------ the members' loop
@@ -140,17 +139,14 @@ def members_day(
                         ):
                             continue
                         tried[j] = True
-                        price = t.coupon_discount[j]
                         limit = cap_limit(d.cap_fixed, d.cap_ratio, bk.money[CORE_AMOUNT])
-                        if t.hard_cap and not admits(price, limit, bk.money, bk.day_counts):
+                        if not pay(
+                            jr, i, tier, t.coupon_sink[j], t.coupon_discount[j], t.hard_cap,
+                            limit, bk.cost, bk.cost_by_tier, bk.money, bk.counts, bk.day_counts,
+                        ):  # fmt: skip
                             continue
-                        sink = t.coupon_sink[j]
-                        bk.cost[sink] += price
-                        bk.cost_by_tier[tier] += price
-                        bk.money[PERIOD_COST] += price
                         s.coupon_until[j, i] = NEVER
                         bk.coupons_used[j] += 1
-                        note(jr, bk.counts, i, SPEND, sink, tier, 0, np.nan, price)
                         if thr > a:
                             bk.coupon_uplift[j] += thr - a
                             a = thr
@@ -162,13 +158,11 @@ def members_day(
                     if uniform(us) < t.coupon_use[j]:
                         value = float(s.coupon_value[j, i])
                         limit = cap_limit(d.cap_fixed, d.cap_ratio, bk.money[CORE_AMOUNT])
-                        if not t.hard_cap or admits(value, limit, bk.money, bk.day_counts):
-                            sink = t.coupon_sink[j]
-                            bk.cost[sink] += value
-                            bk.cost_by_tier[tier] += value
-                            bk.money[PERIOD_COST] += value
+                        if pay(
+                            jr, i, tier, t.coupon_sink[j], value, t.hard_cap, limit, bk.cost,
+                            bk.cost_by_tier, bk.money, bk.counts, bk.day_counts,
+                        ):  # fmt: skip
                             bk.coupons_used[j] += 1
-                            note(jr, bk.counts, i, SPEND, sink, tier, 0, np.nan, value)
                     s.coupon_until[j, i] = NEVER
                 room = max(t.cap[tier, b] - s.amount[t.kind_row[b], i], 0.0)
                 eligible = min(total, room)

@@ -94,6 +94,23 @@ def admits(
 
 
 @njit(cache=True, inline="always", error_model="numpy")
+def pay(
+    jr: Journal, i: int, tier: int, sink: int, cost: float, hard_cap: bool, limit: float,
+    cost_by_sink: NDArray[np.float64], cost_by_tier: NDArray[np.float64],
+    money: NDArray[np.float64], counts: NDArray[np.int64], day_counts: NDArray[np.int64],
+) -> bool:  # fmt: skip
+    """Money paid to a member with no points spent — a coupon at checkout, a campaign's
+    reward — within a hard cap of ``limit`` (when there is one); returns whether it was."""
+    if hard_cap and not admits(cost, limit, money, day_counts):
+        return False
+    cost_by_sink[sink] += cost
+    cost_by_tier[tier] += cost
+    money[PERIOD_COST] += cost
+    note(jr, counts, i, SPEND, sink, tier, 0, np.nan, cost)
+    return True
+
+
+@njit(cache=True, inline="always", error_model="numpy")
 def spend(
     jr: Journal, i: int, sink: int, points: int, cost: float, day: int, month: int,
     tier: NDArray[np.int8], lots: NDArray[np.int32], balance: NDArray[np.int64],

@@ -21,6 +21,7 @@ from econsim.engine.compiled.day_books import (
     Buffers,
     admits,
     cap_limit,
+    pay,
     spend,
 )
 from econsim.engine.compiled.journal import Journal, note
@@ -190,13 +191,9 @@ def pay_rewards(
     """Money paid to ``rows`` in turn with no points spent (a packaged campaign's rewards),
     each within a hard cap; ``paid`` marks who was."""
     for k in range(rows.size):
-        i, c = rows[k], cost[k]
+        i = rows[k]
         limit = cap_limit(d.cap_fixed, d.cap_ratio, bk.money[CORE_AMOUNT])
-        if t.hard_cap and not admits(c, limit, bk.money, bk.day_counts):
-            continue
-        tier = s.tier[i]
-        bk.cost[sink] += c
-        bk.cost_by_tier[tier] += c
-        bk.money[PERIOD_COST] += c
-        note(jr, bk.counts, i, SPEND, sink, tier, 0, np.nan, c)
-        paid[k] = True
+        paid[k] = pay(
+            jr, i, s.tier[i], sink, cost[k], t.hard_cap, limit, bk.cost, bk.cost_by_tier,
+            bk.money, bk.counts, bk.day_counts,
+        )  # fmt: skip
