@@ -23,13 +23,16 @@ from numpy.typing import NDArray
 import econsim
 from econsim.atomic import read_parquet
 from econsim.engine.calendar import run_calendar
+from econsim.engine.compiled.journal import MARGIN
 from econsim.engine.model import Model, compile_model
 from econsim.engine.recorder import LEDGER_COLUMNS, LedgerRecorder, cents
 from econsim.engine.simulation import Simulation
+from econsim.errors import SimulationError
 from econsim.history import event_writer
 from econsim.history.event_writer import write_events
 from econsim.scenario.schema import Scenario
 from econsim.scenario.variants import with_overrides
+from tests.builders import tiny
 from tests.conftest import ROOT
 
 SEED = 7
@@ -338,3 +341,41 @@ def test_array_csv_quotes_a_carriage_return(tmp_path: Path) -> None:
     write_events(tmp_path / "r.csv", {"v": values})
     with (tmp_path / "r.csv").open(encoding="utf-8", newline="") as fh:
         assert [r[0] for r in csv.reader(fh)] == ["v", *values.tolist()]
+
+
+def test_a_day_longer_than_the_journal_is_recorded_whole() -> None:
+    """The members' loop stops when the journal is nearly full, hands its rows over and goes
+    on from the next member: 40,000 members write ~50,000 rows a day, past the journal's
+    room (``MARGIN`` × 8), and the log still gives back the ledger's issuance exactly."""
+    s = with_overrides(ROOT / "scenarios" / "coffee-healthy.yaml",
+                       ["population.users=40000", "horizon_days=3"])  # fmt: skip
+    log = econsim.simulate_events(s, seed=SEED, ledger=True)
+    day = np.array([int(d[-2:]) - 1 for d in log["date"].tolist()])  # 1–3 January
+    rows_per_day = np.bincount(day)
+    assert rows_per_day.max() > 8 * MARGIN, rows_per_day
+    ledger = econsim.simulate(s, seed=SEED, replications=1)["issued"][0]
+    model = compile_model(s)
+    event = _index(log["event"], [*model.sources, *KINDS])
+    earned = event < len(model.sources)
+    issued = np.zeros_like(ledger)
+    tier = _index(log["tier"], list(model.tiers))
+    np.add.at(issued, (day[earned], event[earned], tier[earned]), log["points"][earned])
+    assert_array_equal(issued, ledger)
+
+
+BUSY = {"kind": "non_core", "points": 1, "period_cap": 10**7}
+
+
+def test_a_member_day_past_the_journal_is_an_error_not_a_short_log() -> None:
+    """One member signing in 40,000 times a day writes more rows than a journal holds: the
+    recording stops with a named error rather than a log missing rows."""
+    s = tiny(
+        design={
+            "calibration": {"point_values": "as_written"},
+            "behaviours": {"sign_in": {**BUSY, "daily_cap": 40_000}},
+            "tiers": {"basic": {"uptake": {"sign_in": 1.0}}},
+        },
+        population={"users": 1},
+    )
+    with pytest.raises(SimulationError, match="more than 4,096 rows of the event log"):
+        econsim.simulate_events(s, seed=SEED, ledger=True)
