@@ -34,7 +34,7 @@ def _at(env: simpy.Environment, when: float) -> simpy.Timeout:
 
 
 def _daily(env: simpy.Environment, sim: Simulation, offset: float, action: str) -> Process:
-    for d in range(sim.model.horizon):
+    for d in range(int(env.now), sim.model.horizon):
         yield _at(env, d + offset)
         sim.day = d
         getattr(sim, action)()
@@ -43,6 +43,8 @@ def _daily(env: simpy.Environment, sim: Simulation, offset: float, action: str) 
 def _periods(env: simpy.Environment, sim: Simulation) -> Process:
     period = sim.model.scenario.design.period_days
     for d in range(period, sim.model.horizon, period):
+        if d < env.now:
+            continue
         yield _at(env, d)
         sim.day = d
         sim.start_period()
@@ -62,6 +64,8 @@ def _campaign_edges(env: simpy.Environment, sim: Simulation) -> Process:
     for d in edges:
         if d >= sim.model.horizon:
             break
+        if d < env.now:
+            continue
         yield _at(env, d + 0.2)
         sim.day = d
         sim.update_campaigns()
@@ -72,6 +76,8 @@ def _tier_reviews(env: simpy.Environment, sim: Simulation) -> Process:
     if len(sim.model.tiers) < 2 or sim.model.fixed_tiers:
         return
     for d in range(every - 1, sim.model.horizon, every):
+        if d < env.now:
+            continue
         yield _at(env, d + 0.7)
         sim.day = d
         sim.review_tiers()
@@ -79,20 +85,31 @@ def _tier_reviews(env: simpy.Environment, sim: Simulation) -> Process:
 
 def _month_ends(env: simpy.Environment, sim: Simulation) -> Process:
     for d in np.nonzero(sim.model.month_end)[0]:
+        if d < env.now:
+            continue
         yield _at(env, float(d) + 0.8)
         sim.day = int(d)
         sim.expire_month()
 
 
-def run_calendar(sim: Simulation) -> None:
-    """Run every process of the scenario's calendar over the horizon."""
-    env = simpy.Environment()
+def run_calendar(sim: Simulation, stop: int | None = None) -> None:
+    """Run every process of the scenario's calendar from the first day ``sim`` has not
+    simulated (``Simulation.days_done``) up to day ``stop`` (not included; default the
+    horizon's end). A simulation stopped at a day, checkpointed and restored goes on from it
+    exactly as if it had never stopped (``Simulation.checkpoint``)."""
+    start = sim.days_done
+    stop = sim.model.horizon if stop is None else min(stop, sim.model.horizon)
+    if start >= stop:
+        return
+    env = simpy.Environment(initial_time=start)
     env.process(_periods(env, sim))
     for rc in sim.model.scenario.design.rule_changes:
-        env.process(_rule_change(env, sim, rc))
+        if rc.day >= start:  # earlier ones are in the rules in force
+            env.process(_rule_change(env, sim, rc))
     env.process(_campaign_edges(env, sim))
     env.process(_daily(env, sim, 0.5, "tick"))
     env.process(_tier_reviews(env, sim))
     env.process(_month_ends(env, sim))
     env.process(_daily(env, sim, 0.9, "close_day"))
-    env.run(until=sim.model.horizon)
+    env.run(until=stop)
+    sim.days_done = stop

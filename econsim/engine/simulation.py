@@ -10,6 +10,7 @@ the kernels write in the journal (``compiled.journal``).
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 
 import numpy as np
@@ -34,6 +35,7 @@ class Simulation(World):
     ) -> None:
         super().__init__(model, rng, recorder)
         self.on_day: Callable[[int], None] | None = None  # progress hook
+        self.days_done = 0  # the calendar has simulated days 0 … days_done − 1
         self.tables = tables(model)
         self.counts = np.zeros(day_books.COUNTS, np.int64)
         # a recorded run's rows of the day (the members' loop drains it as it fills)
@@ -55,6 +57,27 @@ class Simulation(World):
         )
         # the loops' uniforms, one stream per numpy stream (common random numbers hold)
         self.streams = tuple(uniform.seeded(g) for g in (rng, self.spend_rng, self.campaign_rng))
+
+    # ------------------------------------------------------------------ checkpoints
+    def checkpoint(self) -> bytes:
+        """The replication as it stands between two days — members, ledger, rules in force,
+        the budget period's totals, queues, a recorder's rows and every random stream's
+        state — as bytes :meth:`restore` turns back into it; ``run_calendar`` then goes on
+        from day ``days_done`` exactly as the uninterrupted run would (byte for byte). A
+        pickle: restore only checkpoints you wrote. The progress hook is not kept."""
+        hook, self.on_day = self.on_day, None
+        try:
+            return pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+        finally:
+            self.on_day = hook
+
+    @staticmethod
+    def restore(data: bytes) -> Simulation:
+        """The simulation :meth:`checkpoint` wrote."""
+        sim = pickle.loads(data)
+        if not isinstance(sim, Simulation):
+            raise TypeError(f"not a checkpoint of a simulation: {type(sim).__name__}")
+        return sim
 
     def _buffers(self, capacity: int) -> Buffers:
         def rows(name: str, per: int = 1) -> NDArray[np.int32]:  # member rows fit int32
