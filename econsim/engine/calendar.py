@@ -14,7 +14,7 @@ Adding a kind of event is adding a process, not editing the tick.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from typing import Any
 
 import numpy as np
@@ -33,21 +33,18 @@ def _at(env: simpy.Environment, when: float) -> simpy.Timeout:
     return env.timeout(max(when - env.now, 0.0))
 
 
-def _daily(env: simpy.Environment, sim: Simulation, offset: float, action: str) -> Process:
-    for d in range(int(env.now), sim.model.horizon):
-        yield _at(env, d + offset)
-        sim.day = d
-        getattr(sim, action)()
-
-
-def _periods(env: simpy.Environment, sim: Simulation) -> Process:
-    period = sim.model.scenario.design.period_days
-    for d in range(period, sim.model.horizon, period):
-        if d < env.now:
+def _on_days(
+    env: simpy.Environment, sim: Simulation, days: Iterable[int], offset: float, action: str
+) -> Process:
+    """``sim.action()`` at ``offset`` into each of ``days`` (in order) not yet simulated."""
+    for d in days:
+        if d >= sim.model.horizon:
+            break
+        if d < env.now:  # a resumed run: done before it stopped
             continue
-        yield _at(env, d)
-        sim.day = d
-        sim.start_period()
+        yield _at(env, d + offset)
+        sim.day = int(d)
+        getattr(sim, action)()
 
 
 def _rule_change(env: simpy.Environment, sim: Simulation, rc: RuleChange) -> Process:
@@ -56,40 +53,22 @@ def _rule_change(env: simpy.Environment, sim: Simulation, rc: RuleChange) -> Pro
     sim.apply_rule_change(rc)
 
 
-def _campaign_edges(env: simpy.Environment, sim: Simulation) -> Process:
-    edges = sorted(
-        {c.start_day for c in sim.model.scenario.design.campaigns.values()}
-        | {c.end_day + 1 for c in sim.model.scenario.design.campaigns.values()}
-    )
-    for d in edges:
-        if d >= sim.model.horizon:
-            break
-        if d < env.now:
-            continue
-        yield _at(env, d + 0.2)
-        sim.day = d
-        sim.update_campaigns()
-
-
-def _tier_reviews(env: simpy.Environment, sim: Simulation) -> Process:
-    every = sim.model.scenario.design.tier_review.every_days
-    if len(sim.model.tiers) < 2 or sim.model.fixed_tiers:
-        return
-    for d in range(every - 1, sim.model.horizon, every):
-        if d < env.now:
-            continue
-        yield _at(env, d + 0.7)
-        sim.day = d
-        sim.review_tiers()
-
-
-def _month_ends(env: simpy.Environment, sim: Simulation) -> Process:
-    for d in np.nonzero(sim.model.month_end)[0]:
-        if d < env.now:
-            continue
-        yield _at(env, float(d) + 0.8)
-        sim.day = int(d)
-        sim.expire_month()
+def _processes(env: simpy.Environment, sim: Simulation) -> list[Process]:
+    """The calendar's processes, from its first day to the horizon."""
+    m, design = sim.model, sim.model.scenario.design
+    period, every = design.period_days, design.tier_review.every_days
+    campaigns = design.campaigns.values()
+    edges = sorted({c.start_day for c in campaigns} | {c.end_day + 1 for c in campaigns})
+    reviews = range(every - 1, m.horizon, every) if len(m.tiers) >= 2 and not m.fixed_tiers else ()
+    return [
+        _on_days(env, sim, range(period, m.horizon, period), 0.0, "start_period"),
+        *(_rule_change(env, sim, rc) for rc in design.rule_changes if rc.day >= env.now),
+        _on_days(env, sim, edges, 0.2, "update_campaigns"),
+        _on_days(env, sim, range(m.horizon), 0.5, "tick"),
+        _on_days(env, sim, reviews, 0.7, "review_tiers"),
+        _on_days(env, sim, np.flatnonzero(m.month_end).tolist(), 0.8, "expire_month"),
+        _on_days(env, sim, range(m.horizon), 0.9, "close_day"),
+    ]
 
 
 def run_calendar(sim: Simulation, stop: int | None = None) -> None:
@@ -102,14 +81,7 @@ def run_calendar(sim: Simulation, stop: int | None = None) -> None:
     if start >= stop:
         return
     env = simpy.Environment(initial_time=start)
-    env.process(_periods(env, sim))
-    for rc in sim.model.scenario.design.rule_changes:
-        if rc.day >= start:  # earlier ones are in the rules in force
-            env.process(_rule_change(env, sim, rc))
-    env.process(_campaign_edges(env, sim))
-    env.process(_daily(env, sim, 0.5, "tick"))
-    env.process(_tier_reviews(env, sim))
-    env.process(_month_ends(env, sim))
-    env.process(_daily(env, sim, 0.9, "close_day"))
+    for process in _processes(env, sim):  # earlier rule changes are in the rules in force
+        env.process(process)
     env.run(until=stop)
     sim.days_done = stop

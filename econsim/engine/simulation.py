@@ -249,7 +249,7 @@ class Simulation(World):
                 grown.wanted[:queued] = old.wanted[:queued]
                 self.buffers = grown._replace(stock_left=self.stock_left, requested=old.requested)
             self._unsync()
-            day.newcomers_day(
+            serving.newcomers_day(
                 self.tables, d, members(self.state), self._books(), self.buffers,
                 self._room(count), lo, self.state.n, self.tables.invitee_points,
                 self.streams[1],

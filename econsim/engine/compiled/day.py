@@ -380,29 +380,3 @@ def members_day(
                 buf.wanted[at] = s.target[i]
                 bk.counts[REQUESTS] = at + int(uniform(us) < d.redeem_p[tier, s.life[i]])
     return n
-
-
-@njit(cache=True, error_model="numpy")
-def newcomers_day(
-    t: Any, d: Any, s: Any, bk: Books, buf: Buffers, jr: Journal, lo: int, hi: int,
-    points: int, us: U64,
-) -> None:  # fmt: skip
-    """Invitees ``lo … hi-1``, who joined after the loop: their points, then redemption."""
-    for i in range(lo, hi):
-        if points > 0:
-            bk.issued[t.referral_source, s.tier[i]] += points
-            note(jr, bk.counts, i, BOOKING, t.referral_source, s.tier[i], points, np.nan, np.nan)
-            s.balance[i] += points
-            held = s.lots[d.slot, i] + points
-            bk.counts[OVERFLOWS] += held > LOT_MAX
-            s.lots[d.slot, i] = held
-            if not t.metric_is_core:
-                s.review_metric[i] += points
-        if t.item_cdf.size:
-            if t.retarget > 0.0 and uniform(us) < t.retarget:
-                s.target[i] = pick(us, t.item_cdf)
-            affords = s.balance[i] >= d.prices[s.target[i]]
-            if affords and uniform(us) < d.redeem_p[s.tier[i], s.life[i]]:
-                buf.requests[bk.counts[REQUESTS]] = i
-                buf.wanted[bk.counts[REQUESTS]] = s.target[i]
-                bk.counts[REQUESTS] += 1

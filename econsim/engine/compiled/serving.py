@@ -1,6 +1,6 @@
-"""What the members' loop hands back, served in the reference's random order (numba):
-redemptions that share a stock or a hard budget cap, point games, and coupons claimed with
-points."""
+"""What the members' loop hands back, served after it in a random order (numba):
+redemptions that share a stock or a hard budget cap, point games, coupons claimed with
+points, packaged rewards paid within a hard cap, and the invitees' first day."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from econsim.arrays import U64
 from econsim.engine.compiled.day_books import (
     CORE_AMOUNT,
     EVER,
+    LOT_MAX,
+    OVERFLOWS,
     PERIOD_COST,
     REQUESTS,
     STOCK_OUTS,
@@ -27,7 +29,7 @@ from econsim.engine.compiled.day_books import (
 from econsim.engine.compiled.journal import Journal, note
 from econsim.engine.compiled.uniform import pick, uniform
 from econsim.engine.model import CHURNED
-from econsim.engine.recorder import SPEND
+from econsim.engine.recorder import BOOKING, SPEND
 from econsim.engine.state import NEVER
 
 
@@ -197,3 +199,29 @@ def pay_rewards(
             jr, i, s.tier[i], sink, cost[k], t.hard_cap, limit, bk.cost, bk.cost_by_tier,
             bk.money, bk.counts, bk.day_counts,
         )  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy")
+def newcomers_day(  # the invitees join after the loop that brought them
+    t: Any, d: Any, s: Any, bk: Books, buf: Buffers, jr: Journal, lo: int, hi: int,
+    points: int, us: U64,
+) -> None:  # fmt: skip
+    """Invitees ``lo … hi-1``, who joined after the loop: their points, then redemption."""
+    for i in range(lo, hi):
+        if points > 0:
+            bk.issued[t.referral_source, s.tier[i]] += points
+            note(jr, bk.counts, i, BOOKING, t.referral_source, s.tier[i], points, np.nan, np.nan)
+            s.balance[i] += points
+            held = s.lots[d.slot, i] + points
+            bk.counts[OVERFLOWS] += held > LOT_MAX
+            s.lots[d.slot, i] = held
+            if not t.metric_is_core:
+                s.review_metric[i] += points
+        if t.item_cdf.size:
+            if t.retarget > 0.0 and uniform(us) < t.retarget:
+                s.target[i] = pick(us, t.item_cdf)
+            affords = s.balance[i] >= d.prices[s.target[i]]
+            if affords and uniform(us) < d.redeem_p[s.tier[i], s.life[i]]:
+                buf.requests[bk.counts[REQUESTS]] = i
+                buf.wanted[bk.counts[REQUESTS]] = s.target[i]
+                bk.counts[REQUESTS] += 1
