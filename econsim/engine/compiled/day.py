@@ -1,6 +1,6 @@
 """The day's work as one fused loop over the members (numba).
 
-For each member, in the reference's order (``engine.simulation.Simulation.tick``): the
+For each member, in the day's order (``engine.simulation.Simulation.tick``): the
 lifecycle step, coupons handed out, every behaviour (occurrences by inversion from one
 uniform, caps, amounts, threshold and random coupons, point values, tier and campaign
 multipliers), the mechanics (streak, daily tasks, bundles, random rewards, campaign bonus,
@@ -14,9 +14,9 @@ time one is handed on, inlined or not (about 70 for ``Tables``); a version with 
 inlined function per rule ran 13× slower (2,000 members: 10 s a year against 0.8 s).
 
 What the loop cannot settle alone is handed back in ``Buffers``: redemptions that share a
-stock or a hard budget cap are served afterwards in a random order (``serving.py``, as the
-reference serves them), members leaving overnight, inviters (the invitees join after the loop) and
-today's campaign participants (groups and blocks fill across members).
+stock or a hard budget cap are served afterwards in a random order (``serving.py``), members
+leaving overnight, inviters (the invitees join after the loop) and today's campaign
+participants (groups and blocks fill across members).
 """
 
 from __future__ import annotations
@@ -232,7 +232,7 @@ def members_day(
                     bk.issued[source, tier] += extra
                     points += extra
                     note(jr, bk.counts, i, BOOKING, source, tier, extra, np.nan, np.nan)
-        # ---- mechanics, in the reference's order
+        # ---- mechanics, each after the behaviours they reward
         sb = t.streak_behaviour
         if sb >= 0:
             if occ[sb] > 0:

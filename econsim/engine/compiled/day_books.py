@@ -70,7 +70,7 @@ class Buffers(NamedTuple):
 @njit(cache=True, inline="always", error_model="numpy")
 def cap_limit(fixed: float, ratio: float, core_amount: float) -> float:
     """A hard cap's money so far in the period: ``fixed + ratio × core amount realised``
-    (the terms are ``Budget.hard_cap_terms``, as the reference's ``World.period_cap``)."""
+    (the terms are ``Budget.hard_cap_terms``, as ``World.period_cap``)."""
     return fixed + ratio * core_amount
 
 

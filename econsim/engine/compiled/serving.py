@@ -37,7 +37,7 @@ from econsim.engine.state import NEVER
 def serve_requests(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, jr: Journal, us: U64) -> None:
     """Today's requests, each served if in stock and within a hard cap, then re-aimed.
 
-    The reference serves them in a random order. Under a hard cap that order matters
+    They are served in a random order. Under a hard cap that order matters
     across items, so the requests are shuffled whole. Without one, only each item's stock
     couples its requesters, and a random order serves a uniformly random subset of them,
     as many as the stock left: the requests are grouped by item and that subset drawn."""

@@ -147,8 +147,8 @@ def tables(m: Model) -> Tables:
         item_closed=m.item_closed.astype(bool),
         item_use_rate=m.item_use_rate.astype(float),
         item_cdf=np.cumsum(m.item_pref).astype(float),
-        # the reference re-aims Binomial(n, p) members drawn with replacement: each member
-        # at least once with chance 1 − (1 − 1/n)^(np) → 1 − e^(−p)
+        # a day re-aims each member with chance 1 − e^(−p): as Binomial(n, p) members drawn
+        # with replacement would (1 − (1 − 1/n)^(np) → 1 − e^(−p)), the rule before issue 20
         retarget=float(-np.expm1(-pop.retarget_probability)),
         game_points=m.game_cost_points.astype(np.int64),
         game_win=m.game_win_p.astype(float),
