@@ -161,11 +161,12 @@ class Simulation(World):
             at = day.members_day(t, d, s, bk, buf, self.journal, at, n, self.rng, um, us, uc)
             self._drain()
         self._sync()
-        self._packaged()
+        self._packaged(d)
         self._invitees(d)
         bk, s, buf = self._books(), members(self.state), self.buffers
         self._unsync()
-        jr = self._room(self.state.n * max(1, len(self.model.games) + self.claims))
+        # a row per request served (one a member at most), per play and per claim
+        jr = self._room(self.state.n * (1 + len(self.model.games) + self.claims))
         if len(self.model.items):
             serving.serve_requests(t, d, s, bk, buf, jr, us)
         if len(self.model.games):
@@ -209,7 +210,7 @@ class Simulation(World):
         self.money[:] = (self.period_core_amount, self.period_cost)
         self.counts[day_books.EVER] = self.ever_redeemed
 
-    def _packaged(self) -> None:
+    def _packaged(self, d: Day) -> None:
         """Rewards of today's participants: groups and blocks fill across members
         (``engine.packaging``), paid within a hard cap (``serving.pay_rewards``)."""
         m = self.model
@@ -225,7 +226,7 @@ class Simulation(World):
             paid, cost = packaging.rewards(self, i, c, rows[which == i], last)
             ok = np.zeros(paid.size, np.bool_)
             serving.pay_rewards(
-                self.tables, self._day(self.state.n), members(self.state), self._books(),
+                self.tables, d, members(self.state), self._books(),
                 self._room(paid.size), paid, cost, m.sink(f"packaged:{name}"), ok,
             )  # fmt: skip
             self._drain()
