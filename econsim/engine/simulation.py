@@ -20,7 +20,16 @@ from econsim.engine import lots, packaging
 from econsim.engine.compiled import close, day, day_books, serving, uniform
 from econsim.engine.compiled.day_books import Books, Buffers
 from econsim.engine.compiled.journal import MARGIN, Journal, drain, journal
-from econsim.engine.compiled.tables import Day, day_tables, members, tables
+from econsim.engine.compiled.tables import (
+    Day,
+    Members,
+    Rates,
+    day_rates,
+    day_tables,
+    members,
+    season_key,
+    tables,
+)
 from econsim.engine.model import CHURNED, Model
 from econsim.engine.recorder import Recorder
 from econsim.engine.world import World
@@ -57,6 +66,13 @@ class Simulation(World):
         )
         # the loops' uniforms, one stream per numpy stream (common random numbers hold)
         self.streams = tuple(uniform.seeded(g) for g in (rng, self.spend_rng, self.campaign_rng))
+        # views the kernels take, kept between calls (building them is most of a small
+        # run's time: Python per call, numba's unboxing of each array)
+        self._members_of: object = None
+        self._members_view: Members
+        self._books_day = -1
+        self._books_view: Books
+        self._rates: dict[bytes, Rates] = {}
 
     # ------------------------------------------------------------------ checkpoints
     def checkpoint(self) -> bytes:
@@ -70,6 +86,14 @@ class Simulation(World):
             return pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
         finally:
             self.on_day = hook
+
+    def __getstate__(self) -> dict[str, object]:
+        # the kept views are rebuilt on use: a pickled view of the ledger is a copy
+        kept = ("_members_view", "_books_view")
+        return {k: v for k, v in self.__dict__.items() if k not in kept} | {
+            "_members_of": None,
+            "_books_day": -1,
+        }
 
     @staticmethod
     def restore(data: bytes) -> Simulation:
@@ -95,7 +119,20 @@ class Simulation(World):
             requested=np.zeros(len(self.model.items), np.int64),
         )
 
+    def _members(self) -> Members:
+        """The members' arrays as the kernels take them, rebuilt only when the state was
+        (a grown state is a new object; its arrays are otherwise changed in place)."""
+        if self._members_of is not self.state:
+            self._members_view, self._members_of = members(self.state), self.state
+        return self._members_view
+
     def _books(self) -> Books:
+        """Today's rows of the ledger as the kernels book them (built once a day)."""
+        if self._books_day != self.day:
+            self._books_view, self._books_day = self._day_books(), self.day
+        return self._books_view
+
+    def _day_books(self) -> Books:
         led, d = self.ledger, self.day
         return Books(
             issued=led.issued[d],
@@ -121,7 +158,9 @@ class Simulation(World):
         )
 
     def _day(self, n_old: int) -> Day:
-        r = self.rules
+        r, key = self.rules, season_key(self.model, self.day)
+        if key not in self._rates:  # once per distinct season row, not once a day
+            self._rates[key] = day_rates(self.model, self.day)
         return day_tables(
             self.model,
             self.day,
@@ -131,6 +170,7 @@ class Simulation(World):
             self.camp_mult,
             self.camp_source,
             self.hard_cap_terms(),
+            self._rates[key],
         )
 
     # ------------------------------------------------------------------ the day
@@ -154,7 +194,7 @@ class Simulation(World):
         self.day_counts[:] = 0
         d, t, bk, buf = self._day(n_old), self.tables, self._books(), self.buffers
         n = self.state.n
-        s = members(self.state)
+        s = self._members()
         um, us, uc = self.streams
         at = 0
         while at < n:  # once, unless a recorded run's journal fills
@@ -163,7 +203,7 @@ class Simulation(World):
         self._sync()
         self._packaged(d)
         self._invitees(d)
-        bk, s, buf = self._books(), members(self.state), self.buffers
+        bk, s, buf = self._books(), self._members(), self.buffers
         self._unsync()
         # a row per request served (one a member at most), per play and per claim
         jr = self._room(self.state.n * (1 + len(self.model.games) + self.claims))
@@ -226,7 +266,7 @@ class Simulation(World):
             paid, cost = packaging.rewards(self, i, c, rows[which == i], last)
             ok = np.zeros(paid.size, np.bool_)
             serving.pay_rewards(
-                self.tables, d, members(self.state), self._books(),
+                self.tables, d, self._members(), self._books(),
                 self._room(paid.size), paid, cost, m.sink(f"packaged:{name}"), ok,
             )  # fmt: skip
             self._drain()
@@ -251,7 +291,7 @@ class Simulation(World):
                 self.buffers = grown._replace(stock_left=self.stock_left, requested=old.requested)
             self._unsync()
             serving.newcomers_day(
-                self.tables, d, members(self.state), self._books(), self.buffers,
+                self.tables, d, self._members(), self._books(), self.buffers,
                 self._room(count), lo, self.state.n, self.tables.invitee_points,
                 self.streams[1],
             )  # fmt: skip
@@ -303,7 +343,7 @@ class Simulation(World):
         cfg = m.scenario.design.tier_review
         moves = np.zeros((4, len(m.tiers)), np.int64)
         close.review(
-            members(st), st.n, m.tier_thresholds.astype(float), cfg.downgrade,
+            self._members(), st.n, m.tier_thresholds.astype(float), cfg.downgrade,
             cfg.grace_reviews, moves, self._room(st.n), self.counts,
         )  # fmt: skip
         self._drain()
@@ -324,7 +364,7 @@ class Simulation(World):
         expired = np.zeros(len(m.tiers), np.int64)
         if due:
             slots, jr = np.array(due, np.int64), self._room(self.state.n)
-            close.expire(members(self.state), self.state.n, slots, expired, jr, self.counts)
+            close.expire(self._members(), self.state.n, slots, expired, jr, self.counts)
             self._drain()
         self.ledger.expired[self.day] += expired
 
@@ -333,11 +373,11 @@ class Simulation(World):
         buckets = lots.aging_buckets(
             m.lot_count, self.rules.expiry, int(m.month_key[d]), m.scenario.start_date, d
         )
-        self.ledger.aging[d] = close.aging(members(self.state), self.state.n, buckets, len(m.tiers))
+        self.ledger.aging[d] = close.aging(self._members(), self.state.n, buckets, len(m.tiers))
 
     def close_day(self) -> None:
         m, st, led, d = self.model, self.state, self.ledger, self.day
-        c = close.close_counts(members(st), st.n, d, len(m.tiers))
+        c = close.close_counts(self._members(), st.n, d, len(m.tiers))
         led.outstanding[d] = c[0]
         led.users[d] = c[1]
         led.holders[d] = c[2]

@@ -118,13 +118,22 @@ def _grow(state: State, capacity: int) -> State:
     return State(**grown)
 
 
+def choose(rng: np.random.Generator, p: NDArray[np.float64], size: int) -> NDArray[np.int64]:
+    """Indices drawn with chances ``p``: ``rng.choice(len(p), size, p=p)`` draw for draw (the
+    same uniforms, the same answers) without its checks of ``p`` — a quarter of the time,
+    and members join every day."""
+    cdf = p.cumsum()
+    cdf /= cdf[-1]
+    return cdf.searchsorted(rng.random(size), side="right")
+
+
 def initial_state(model: Model, rng: np.random.Generator) -> State:
     """Day-0 users with tiers drawn by share; capacity for the expected newcomers."""
     pop = model.scenario.population
     expected_new = pop.acquisition_per_day * model.horizon * 1.2 + 64
     capacity = int(pop.users + expected_new)
     state = _alloc(model, capacity)
-    tiers = rng.choice(len(model.tiers), size=pop.users, p=model.tier_share)
+    tiers = choose(rng, model.tier_share, pop.users)
     add_users(state, model, rng, pop.users, day=0, tiers=tiers.astype(np.int8))
     # users present at day 0 are established, not newcomers
     state.life[: state.n] = 1
@@ -148,7 +157,7 @@ def add_users(
     state.joined[rows] = day
     state.last_active[rows] = day
     if len(model.items):
-        state.target[rows] = rng.choice(len(model.items), size=count, p=model.item_pref)
+        state.target[rows] = choose(rng, model.item_pref, count)
     rb = model.repeat_buying
     if rb is not None:
         state.buying[0, rows] = rng.gamma(rb.rate_shape, 1.0 / rb.rate_shape, count)

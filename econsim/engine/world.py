@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from econsim.engine.ledger import Ledger
 from econsim.engine.model import Model, Rules
 from econsim.engine.recorder import Recorder
-from econsim.engine.state import State, add_users, initial_state
+from econsim.engine.state import State, add_users, choose, initial_state
 
 #: The last spawn keys of the generator's seed sequence: the streams of their own.
 SPEND_STREAM, CAMPAIGN_STREAM = 2**31 - 1, 2**31 - 2
@@ -103,7 +103,7 @@ class World:
         m = self.model
         layer: NDArray[np.int8] | None = None
         if m.fixed_tiers:
-            layer = self.rng.choice(len(m.tiers), size=count, p=m.tier_share).astype(np.int8)
+            layer = choose(self.rng, m.tier_share, count).astype(np.int8)
         self.state, rows = add_users(self.state, m, self.rng, count, self.day, layer)
         self.ledger.new_users[self.day] += count
         if self.recorder is not None:

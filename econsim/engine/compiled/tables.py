@@ -235,18 +235,24 @@ class Day(NamedTuple):
     cap_ratio: float  # (Budget.hard_cap_terms)
 
 
-def day_tables(
-    m: Model,
-    day: int,
-    n_old: int,
-    points: F64,
-    prices: I64,
-    camp_mult: F64,
-    camp_source: I64,
-    hard_cap: tuple[float, float],
-) -> Day:
-    """The day's tables: rates by (tier, lifecycle state, behaviour), switches by mechanic."""
-    d = m.scenario.design
+class Rates(NamedTuple):
+    """The day's chances and rates by (tier, lifecycle state, behaviour): they change only
+    with the season (``day_rates``)."""
+
+    p_slot: F64
+    p_zero: F64
+    rate: F64
+    redeem_p: F64
+
+
+def season_key(m: Model, day: int) -> bytes:
+    """What the day's :class:`Rates` depend on: the season's multipliers that day."""
+    earn = b"" if m.season is None else m.season[day].tobytes()
+    return earn + (b"" if m.season_redeem is None else m.season_redeem[day].tobytes())
+
+
+def day_rates(m: Model, day: int) -> Rates:
+    """Rates by (tier, lifecycle state, behaviour): the population's, times the season's."""
     season = np.ones(len(m.behaviours)) if m.season is None else m.season[day]
     act = m.activity[None, :, None]
     p_slot = np.minimum(m.slot_p[:, None, :] * act * season, 1.0)
@@ -256,6 +262,30 @@ def day_tables(
     redeem = m.propensity[:, None] * m.activity[None, :]
     if m.season_redeem is not None:
         redeem = np.minimum(redeem * m.season_redeem[day], 1.0)
+    shape = (len(m.tiers), N_STATES, -1)
+    return Rates(
+        p_slot=np.ascontiguousarray(p_slot.reshape(shape)),
+        p_zero=np.ascontiguousarray(p_zero.reshape(shape)),
+        rate=np.ascontiguousarray(rate.reshape(shape)),
+        redeem_p=np.ascontiguousarray(redeem, float),
+    )
+
+
+def day_tables(
+    m: Model,
+    day: int,
+    n_old: int,
+    points: F64,
+    prices: I64,
+    camp_mult: F64,
+    camp_source: I64,
+    hard_cap: tuple[float, float],
+    rates: Rates | None = None,
+) -> Day:
+    """The day's tables: rates by (tier, lifecycle state, behaviour), switches by mechanic
+    (``rates``: the day's :func:`day_rates`, when the caller keeps them)."""
+    d = m.scenario.design
+    r = day_rates(m, day) if rates is None else rates
     mech = d.mechanics
     month = int(m.month_key[day])
     return Day(
@@ -265,9 +295,9 @@ def day_tables(
         month=month,
         points=np.ascontiguousarray(points, float),
         prices=np.ascontiguousarray(prices, np.int64),
-        p_slot=np.ascontiguousarray(p_slot.reshape(len(m.tiers), N_STATES, -1)),
-        p_zero=np.ascontiguousarray(p_zero.reshape(len(m.tiers), N_STATES, -1)),
-        rate=np.ascontiguousarray(rate.reshape(len(m.tiers), N_STATES, -1)),
+        p_slot=r.p_slot,
+        p_zero=r.p_zero,
+        rate=r.rate,
         camp_mult=np.ascontiguousarray(camp_mult, float),
         camp_source=np.ascontiguousarray(camp_source, np.int64),
         camp_any=(camp_mult != 1.0).any(axis=0),
@@ -279,7 +309,7 @@ def day_tables(
             [c.start_day <= day <= c.end_day for c in mech.packaged_campaigns.values()], bool
         ),
         hand_out=np.array([day in c.handed_out for c in mech.threshold_coupons.values()], bool),
-        redeem_p=np.ascontiguousarray(redeem, float),
+        redeem_p=r.redeem_p,
         cap_fixed=float(hard_cap[0]),
         cap_ratio=float(hard_cap[1]),
     )
