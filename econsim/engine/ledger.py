@@ -126,8 +126,11 @@ class Ledger:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def check_invariants(ledger: Ledger, hard_cap: bool) -> None:
-    """Raise SimulationError naming the first day an invariant breaks."""
+def check_invariants(ledger: Ledger, hard_cap: bool, first: int = 0) -> None:
+    """Raise SimulationError naming the first day an invariant breaks. ``first``: the
+    first simulated day — the days before are a live programme's books
+    (``engine.snapshot``), whose counts of coupons given, campaign participants and the
+    new members' funnel a log shows only in part; its points must still add up."""
     flow = (
         ledger.issued.sum(axis=1)
         - ledger.redeemed.sum(axis=1)
@@ -150,32 +153,7 @@ def check_invariants(ledger: Ledger, hard_cap: bool) -> None:
             f"active members out of order on day {day}: DAU {dau[day]}, WAU {wau[day]}, "
             f"MAU {mau[day]}, members who joined {joined[day]}"
         )
-    given, used = ledger.coupons_given.cumsum(axis=0), ledger.coupons_used.cumsum(axis=0)
-    spent = np.nonzero((used > given).any(axis=1))[0]
-    if spent.size:
-        raise SimulationError(f"more coupons used than given by day {int(spent[0])}")
-    took = ledger.participants.sum(axis=1).cumsum()
-    crowd = np.nonzero(took > joined * max(ledger.participants.shape[1], 1))[0]
-    if crowd.size:
-        raise SimulationError(
-            f"more campaign participants than members by day {int(crowd[0])}: a member takes "
-            "part in a campaign once"
-        )
-    # acquisition ≥ activation ≥ retention and revenue (a purchase is a behaviour);
-    # referral ≤ acquisition (a new member may bring a friend before doing anything)
-    stages = ledger.funnel.cumsum(axis=0)
-    narrow = (stages[:, 1] <= stages[:, 0]) & (stages[:, 2] <= stages[:, 1])
-    narrow &= (stages[:, 3] <= stages[:, 1]) & (stages[:, 4] <= stages[:, 0])
-    narrow &= ledger.repeat_buyers.cumsum(axis=0).sum(axis=1) <= ledger.buyers.cumsum(axis=0).sum(
-        axis=1
-    )
-    wide = np.nonzero(~narrow)[0]
-    if wide.size:
-        raise SimulationError(
-            f"the funnel widens by day {int(wide[0])}: {stages[wide[0]].tolist()} "
-            "(acquisition, activation, retention, revenue, referral), or more repeat buyers "
-            "than buyers"
-        )
+    _check_counts(ledger, joined, first)
     neg = np.nonzero((ledger.outstanding < 0).any(axis=1))[0]
     if neg.size:
         raise SimulationError(f"negative outstanding points on day {int(neg[0])}")
@@ -187,3 +165,33 @@ def check_invariants(ledger: Ledger, hard_cap: bool) -> None:
                 f"cost {ledger.period_cost[day]:.2f} exceeds the hard budget "
                 f"{ledger.budget[day]:.2f} on day {day}"
             )
+
+
+def _check_counts(ledger: Ledger, joined: NDArray[np.int64], first: int) -> None:
+    """Coupons, campaign participants and the funnel, counted from day ``first``."""
+    given = ledger.coupons_given[first:].cumsum(axis=0)
+    used = ledger.coupons_used[first:].cumsum(axis=0)
+    spent = np.nonzero((used > given).any(axis=1))[0]
+    if spent.size:
+        raise SimulationError(f"more coupons used than given by day {first + int(spent[0])}")
+    took = ledger.participants[first:].sum(axis=1).cumsum()
+    crowd = np.nonzero(took > joined[first:] * max(ledger.participants.shape[1], 1))[0]
+    if crowd.size:
+        raise SimulationError(
+            f"more campaign participants than members by day {first + int(crowd[0])}: a "
+            "member takes part in a campaign once"
+        )
+    # acquisition ≥ activation ≥ retention and revenue (a purchase is a behaviour);
+    # referral ≤ acquisition (a new member may bring a friend before doing anything)
+    stages = ledger.funnel[first:].cumsum(axis=0)
+    narrow = (stages[:, 1] <= stages[:, 0]) & (stages[:, 2] <= stages[:, 1])
+    narrow &= (stages[:, 3] <= stages[:, 1]) & (stages[:, 4] <= stages[:, 0])
+    buyers = ledger.buyers[first:].cumsum(axis=0).sum(axis=1)
+    narrow &= ledger.repeat_buyers[first:].cumsum(axis=0).sum(axis=1) <= buyers
+    wide = np.nonzero(~narrow)[0]
+    if wide.size:
+        raise SimulationError(
+            f"the funnel widens by day {first + int(wide[0])}: {stages[wide[0]].tolist()} "
+            "(acquisition, activation, retention, revenue, referral), or more repeat buyers "
+            "than buyers"
+        )

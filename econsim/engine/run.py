@@ -26,6 +26,7 @@ from econsim.engine.model import Model, compile_model
 from econsim.engine.paths import compiled_before
 from econsim.engine.recorder import EventRecorder, LedgerRecorder
 from econsim.engine.simulation import Simulation
+from econsim.engine.snapshot import Start, continue_from
 from econsim.engine.state import State
 from econsim.errors import SimulationError
 from econsim.results import AXES, FUNNEL, Results
@@ -38,13 +39,17 @@ def run_replication(
     scenario: Scenario,
     seed: np.random.SeedSequence,
     on_day: Callable[[int], None] | None = None,
+    start: Start | None = None,
 ) -> dict[str, NDArray[Any]]:
-    """Simulate one replication and check its ledger; returns its arrays."""
+    """Simulate one replication and check its ledger; returns its arrays. ``start``: go on
+    from a snapshot and the books before it (``engine.snapshot``), not from day 0."""
     model = compile_model(scenario)
-    sim = Simulation(model, np.random.default_rng(seed))
+    rng = np.random.default_rng(seed)
+    sim = Simulation(model, rng) if start is None else continue_from(model, start, rng)
     sim.on_day = on_day
     run_calendar(sim)
-    check_invariants(sim.ledger, scenario.design.budget.hard_cap)
+    first = 0 if start is None else start.first_day(model)
+    check_invariants(sim.ledger, scenario.design.budget.hard_cap, first)
     check_balances(sim.state)
     return sim.ledger.arrays()
 
@@ -101,12 +106,12 @@ def simulate_events(
     return events.columns(model.behaviours, model.items, scenario.start_date)
 
 
-Task = tuple[Scenario, np.random.SeedSequence]
+Task = tuple[Scenario, np.random.SeedSequence, Start | None]
 
 
 def _replication(task: Task) -> dict[str, NDArray[Any]]:
-    scenario, seed = task
-    return run_replication(scenario, seed)
+    scenario, seed, start = task
+    return run_replication(scenario, seed, start=start)
 
 
 def simulate(
@@ -116,8 +121,13 @@ def simulate(
     workers: int = 1,
     progress: Progress | None = None,
     executor: Executor | None = None,
+    start: Start | None = None,
 ) -> Results:
     """Simulate ``replications`` runs of the scenario (defaults from the scenario).
+
+    ``start``: every replication goes on from a snapshot of the members and the books of
+    the days before it (``engine.snapshot.Start``; ``econsim monitor``'s forecast), the
+    days before it the books' in the results.
 
     ``workers`` > 1 runs replications in that many local processes; ``executor`` (e.g. a
     :class:`~econsim.engine.executors.DaskExecutor`) runs them elsewhere. Results are
@@ -138,16 +148,16 @@ def simulate(
     if executor is None and workers == 1:
         for i, child in enumerate(children):
             hook = (lambda d, i=i: progress(i * days + d + 1)) if progress else None
-            outs[i] = run_replication(scenario, child, hook)
+            outs[i] = run_replication(scenario, child, hook, start)
     else:
         first = 0
         if executor is None and not compiled_before():
             # the first run on a machine: compile here, once, and let the workers load the
             # kernels from numba's cache (each would compile them itself, on every core)
             on_day = (lambda d: progress(d + 1)) if progress else None
-            outs[0], first = run_replication(scenario, children[0], on_day), 1
+            outs[0], first = run_replication(scenario, children[0], on_day, start), 1
         runner = executor or LocalExecutor(workers)
-        tasks = [(scenario, c) for c in children[first:]]
+        tasks = [(scenario, c, start) for c in children[first:]]
         for done, (i, out) in enumerate(runner.map(_replication, tasks), start=first + 1):
             outs[first + i] = out
             if progress:

@@ -32,6 +32,7 @@ from econsim.engine.compiled.tables import (
 )
 from econsim.engine.model import CHURNED, Model
 from econsim.engine.recorder import Recorder
+from econsim.engine.state import State
 from econsim.engine.world import World
 from econsim.scenario.schema import RuleChange
 
@@ -40,9 +41,13 @@ class Simulation(World):
     """One replication's world with the calendar's actions on it."""
 
     def __init__(
-        self, model: Model, rng: np.random.Generator, recorder: Recorder | None = None
+        self,
+        model: Model,
+        rng: np.random.Generator,
+        recorder: Recorder | None = None,
+        state: State | None = None,
     ) -> None:
-        super().__init__(model, rng, recorder)
+        super().__init__(model, rng, recorder, state)
         self.on_day: Callable[[int], None] | None = None  # progress hook
         self.days_done = 0  # the calendar has simulated days 0 … days_done − 1
         self.tables = tables(model)

@@ -70,7 +70,7 @@ def bytes_per_user(model: Model) -> int:
     return fixed + per_behaviour + extra + buying + taking + coupons
 
 
-def _alloc(model: Model, capacity: int) -> State:
+def allocate(model: Model, capacity: int) -> State:
     b = len(model.behaviours)
     nb = len(model.scenario.design.mechanics.task_bundles)
     nc = len(model.scenario.design.campaigns)
@@ -132,7 +132,7 @@ def initial_state(model: Model, rng: np.random.Generator) -> State:
     pop = model.scenario.population
     expected_new = pop.acquisition_per_day * model.horizon * 1.2 + 64
     capacity = int(pop.users + expected_new)
-    state = _alloc(model, capacity)
+    state = allocate(model, capacity)
     tiers = choose(rng, model.tier_share, pop.users)
     add_users(state, model, rng, pop.users, day=0, tiers=tiers.astype(np.int8))
     # users present at day 0 are established, not newcomers

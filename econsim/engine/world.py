@@ -52,8 +52,14 @@ class World:
     # full group (group deal) or a full block (micro-stake draw)
 
     def __init__(
-        self, model: Model, rng: np.random.Generator, recorder: Recorder | None = None
+        self,
+        model: Model,
+        rng: np.random.Generator,
+        recorder: Recorder | None = None,
+        state: State | None = None,
     ) -> None:
+        """``state``: the members to start with (``engine.snapshot``), else the scenario's
+        population drawn for day 0."""
         self.model, self.rng = model, rng
         # Spending draws from a stream of its own, so that two designs run on one seed see
         # the same earning, lifecycle and acquisition draws whatever their catalogs do
@@ -63,7 +69,7 @@ class World:
         # differ only in who takes part and who wins
         self.campaign_rng = np.random.default_rng(spend_seed(rng, CAMPAIGN_STREAM))
         self.rules = model.initial_rules()
-        self.state = initial_state(model, rng)
+        self.state = initial_state(model, rng) if state is None else state
         self.ledger = Ledger.empty(model)
         self.day = 0
         self.stock_left = model.item_stock.copy()

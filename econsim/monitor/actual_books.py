@@ -359,7 +359,7 @@ def _aging(log: LiveLog, model: Model, shape: tuple[int, ...]) -> I64:
         e = np.where(live, earned, 0.0)
         cum = group_cumsum(e, first)
         left = np.clip(cum - taken[lot_member], 0, e)
-        tier_now = _tier_at(log, by_member, d)
+        tier_now = tier_at(log, by_member, d)
         today = start + dt.timedelta(days=d)
         expiry = in_force[d]
         bucket = np.array([_bucket(expiry.expires_by(int(k), start.month), start, today)
@@ -375,7 +375,7 @@ def _bucket(due: int, start: dt.date, today: dt.date) -> int:
     return int(np.searchsorted(AGING_DAYS, (last_day_of_month(start, due) - today).days))
 
 
-def _tier_at(log: LiveLog, by_member: I64, day: int) -> I64:
+def tier_at(log: LiveLog, by_member: I64, day: int) -> I64:
     """Each member's tier at the end of ``day``: that of its last row so far (``by_member``:
     the rows sorted by member, stably; the rows are in date order)."""
     tier = np.zeros(log.members.size, np.int64)

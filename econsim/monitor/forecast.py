@@ -1,12 +1,15 @@
-"""Re-forecast: the population fitted to the log so far (``econsim fit``), simulated from the
-programme's start to ``periods`` budget periods past the log, under the design and under a
-what-if — "if we change the cup price now, where are we in three months?".
+"""Re-forecast: the programme as it stands — today's members with their balances, lots,
+tiers and lifecycle (the snapshot of the books, ``monitor.actual_state``) — going on for
+``periods`` budget periods past the log, its members behaving as the population fitted to
+the log so far (``econsim fit``) says; under the design and under a what-if — "if we
+change the cup price now, where are we in three months?".
 
-The fitted population replaces the design's assumptions; the point values are the ones in
-force (the plan's), never re-calibrated for the fit, because members earn what the
-programme pays today. A what-if is any ``--set`` on the design; to change something *from
-now on* rather than from the start, use a rule change on the day (``design.rule_changes``:
-catalog prices, point values, expiry), which the forecast runs on its day.
+The days up to the log's last are its actual books in every replication, so a forecast
+starts at the actuals. The fitted population replaces the design's assumptions for the
+days ahead (and for who joins); the point values are the ones in force (the plan's),
+never re-calibrated for the fit, because members earn what the programme pays today. A
+what-if is any ``--set`` on the design, in force from the day after the log: its members
+keep the points they hold.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from econsim.arrays import F64
 from econsim.engine.executors import Executor
 from econsim.engine.model import compile_model
 from econsim.engine.run import simulate
+from econsim.engine.snapshot import Start
 from econsim.errors import ScenarioError
 from econsim.history.events import REDEMPTION, EventLog
 from econsim.history.fit import fit_history
@@ -136,9 +140,12 @@ def forecast(
     replications: int,
     workers: int = 1,
     executor: Executor | None = None,
+    start: Start,
 ) -> Forecast:
     """Fit the population to ``live`` and simulate ``periods`` periods past it under
-    ``planned`` (the design with the point values in force) and, with ``what_if``, changed.
+    ``planned`` (the design with the point values in force) and, with ``what_if``, changed;
+    every replication goes on from ``start`` (the snapshot of the log's books, and the
+    books).
 
     Raises :class:`NoForecast` when no population can be fitted to the log (no behaviour
     rows, or a fit the design cannot take); a bad ``what_if`` is the caller's error
@@ -164,7 +171,7 @@ def forecast(
     paths = []
     for label, overrides, scenario in runs:
         r = simulate(scenario, seed=seed, replications=replications, workers=workers,
-                     executor=executor)  # fmt: skip
+                     executor=executor, start=start)  # fmt: skip
         figures = watched(r)
         paths.append(Path(label, overrides, {n: _quantiles(figures[n]) for n in FORECAST}))
     return Forecast(live.start, live.days - 1, days, periods, tuple(paths), found.cautions)

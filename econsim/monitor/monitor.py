@@ -19,9 +19,11 @@ from econsim.alarm import FALSE_ALARM, PERSIST, REPLICATIONS, replications_neede
 from econsim.engine.executors import Executor
 from econsim.engine.model import compile_model
 from econsim.engine.run import simulate
+from econsim.engine.snapshot import Snapshot, Start
 from econsim.errors import Problem, ScenarioError
 from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind, evaluate
 from econsim.monitor.actual_books import actual_results
+from econsim.monitor.actual_state import books_snapshot
 from econsim.monitor.forecast import Forecast, NoForecast, forecast
 from econsim.monitor.log import LiveLog, read_live_log
 from econsim.monitor.periods import period_rows
@@ -45,6 +47,8 @@ class Monitoring:
     band: Band
     forecast: Forecast | None
     as_of: dt.date
+    #: the members as the books leave them on ``as_of``: what the forecast starts from
+    state: Snapshot
     #: what the monitor could not do, and why (e.g. no forecast from a log this thin)
     cautions: tuple[str, ...] = ()
 
@@ -67,6 +71,13 @@ class Monitoring:
         out.update(self.actual.metrics.summary(fail_on))
         out["band"] = self.band.summary()
         out["monitor_cautions"] = list(self.cautions)
+        out["state"] = {
+            "file": "state.parquet",
+            "as_of": self.state.as_of.isoformat(),
+            "members": self.state.members,
+            "lots": int(self.state.lot_points.size),
+            "outstanding": self.state.outstanding,
+        }
         if self.forecast is not None:
             out["forecast"] = self.forecast.summary()
         return out
@@ -113,9 +124,10 @@ def monitor(
     watched figure that left the band) is a Monte Carlo test of the whole review whose chance
     of sounding on an unchanged programme is at most ``false_alarm``
     (:mod:`econsim.monitor.watch`); it needs ``replications`` ≥ 1/false_alarm − 1.
-    ``periods`` > 0 re-forecasts that many budget periods past ``as_of`` from the population
-    fitted to the log, under the design and, with ``what_if`` (``--set`` texts), under it
-    changed.
+    ``periods`` > 0 re-forecasts that many budget periods past ``as_of`` from the members
+    as the books leave them (``Monitoring.state``: balances, lots, tiers, lifecycle) and
+    the population fitted to the log, under the design and, with ``what_if`` (``--set``
+    texts), under it changed from the day after ``as_of``.
     """
     opts = RunOptions(overrides, seed, None, workers, executor, None)
     scenario = opts.scenario(design)
@@ -134,6 +146,7 @@ def monitor(
     plan = simulate(on_log, seed=opts.seed_for(scenario), replications=replications,
                     workers=_local(opts), executor=executor)  # fmt: skip
     watch = band(watched(results), watched(plan), live.start, persist, false_alarm)
+    state = books_snapshot(live, model)
     ahead, cautions = None, []
     if not watch.can_alarm:
         cautions.append(f"no alarm: {replications} replications cannot hold a "
@@ -143,11 +156,11 @@ def monitor(
         try:
             ahead = forecast(live, planned, what_if, periods, seed=opts.seed_for(scenario),
                              replications=replications, workers=_local(opts),
-                             executor=executor)  # fmt: skip
+                             executor=executor, start=Start(state, results.arrays))  # fmt: skip
         except NoForecast as why:
             cautions.append(f"no forecast: {why}")
     as_of_date = live.start + dt.timedelta(days=days - 1)
-    return Monitoring(live, actual, watch, ahead, as_of_date, tuple(cautions))
+    return Monitoring(live, actual, watch, ahead, as_of_date, state, tuple(cautions))
 
 
 def _local(opts: RunOptions) -> int:

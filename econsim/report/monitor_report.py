@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from econsim.atomic import replace_folder, write_text
+from econsim.history.snapshot_file import write_snapshot
 from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind
 from econsim.monitor.forecast import FORECAST
 from econsim.monitor.monitor import Monitoring
@@ -37,14 +38,15 @@ from econsim.report.workbook import write_finance
 
 #: What a monitoring writes into its folder (replaced by the next one; the rest is kept).
 MONITOR_FILES = ("summary.json", "daily.csv", "periods.csv", "band.csv", "forecast.csv",
-                 "report.html", "charts", "finance", "finance.xlsx")  # fmt: skip
+                 "state.parquet", "report.html", "charts", "finance", "finance.xlsx")  # fmt: skip
 
 
 def write_monitoring(
     m: Monitoring, folder: Path, fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON
 ) -> list[Path]:
     """summary.json, daily.csv and the finance books of the actual programme, band.csv,
-    forecast.csv, charts/ and report.html, swapped in as one folder."""
+    forecast.csv, state.parquet (the members as the books leave them: docs/state.md),
+    charts/ and report.html, swapped in as one folder."""
     gating = frozenset(fail_on)
     with replace_folder(folder, MONITOR_FILES) as fresh:
         written = [fresh / "summary.json"]
@@ -60,6 +62,8 @@ def write_monitoring(
         )
         if m.forecast is not None:
             written.append(_forecast_csv(m, fresh))
+        written.append(fresh / "state.parquet")  # the members as the books leave them
+        write_snapshot(written[-1], m.state)
         charts = monitoring_charts(m)
         written += write_charts(charts, fresh)
         written.append(fresh / "report.html")

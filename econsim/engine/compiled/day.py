@@ -323,12 +323,12 @@ def members_day(
                 note(jr, bk.counts, i, BOOKING, source, tier, bonus, np.nan, np.nan)
             buf.inviters[bk.counts[INVITERS]] = i
             bk.counts[INVITERS] += 1
-            if 1 <= joined < day and not s.milestones[i] & REFERRED:
+            if t.funnel_from <= joined < day and not s.milestones[i] & REFERRED:
                 s.milestones[i] |= REFERRED
                 bk.funnel[4] += 1
         # ---- operating counts, then the member is active today
         if acted:
-            if joined >= 1:
+            if joined >= t.funnel_from:
                 if joined == day:
                     bk.day_counts[ACTIVE_NEW] += 1
                 if s.acted[i] == NEVER:
@@ -342,7 +342,7 @@ def members_day(
                 s.purchases[i] = after
                 if before == 0:
                     bk.buyers[tier] += 1
-                    if joined >= 1:
+                    if joined >= t.funnel_from:
                         bk.funnel[3] += 1
                 if before < AGAIN <= after:
                     bk.repeat_buyers[tier] += 1

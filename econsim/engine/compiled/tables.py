@@ -88,6 +88,9 @@ class Tables(NamedTuple):
     coupon_sink: I64  # [coupons]
     retention_days: I64  # [R]
     retained_after: int
+    # members who join from this day are the new members' funnel: 1 (day 0's members are
+    # the programme's start), or a run's first day when it goes on from a snapshot
+    funnel_from: int
     hard_cap: bool
 
 
@@ -208,6 +211,7 @@ def tables(m: Model) -> Tables:
         coupon_sink=np.array([m.sink(c) for c in m.coupons], np.int64),
         retention_days=np.array(m.retention_days, np.int64),
         retained_after=int(m.retained_after),
+        funnel_from=1,
         hard_cap=bool(budget.hard_cap),
     )
 

@@ -1,0 +1,245 @@
+"""A member-state snapshot: of a simulation, of a live log's books, as a file; a replication
+that goes on from one (docs/state.md)."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from econsim.calibration import calibrate
+from econsim.engine.calendar import run_calendar
+from econsim.engine.compiled import uniform
+from econsim.engine.model import Model, compile_model
+from econsim.engine.run import simulate_events
+from econsim.engine.simulation import Simulation
+from econsim.engine.snapshot import Snapshot, Start, continue_from, snapshot_of
+from econsim.errors import SimulationError
+from econsim.history.event_writer import write_events
+from econsim.history.events import EventLogError
+from econsim.history.snapshot_file import read_snapshot, write_snapshot
+from econsim.monitor.actual_state import books_snapshot
+from econsim.monitor.log import read_live_log
+from econsim.pipeline import simulated_scenario
+from econsim.scenario.schema import Scenario
+from econsim.scenario.variants import with_overrides
+from tests.conftest import ROOT
+
+SEED = 5
+#: Bundled scenarios whose books a log holds: every expiry policy, tiers moved by review
+#: (by points earned and by core amount), a rule change of point values, BG/NBD.
+CASES = {
+    "coffee-healthy": ["design.expiry={policy: rolling, months: 1}"],  # lots expire
+    "e-commerce": [],  # expiry at the end of the next year; tiers by amount
+    "content-community": [],  # tiers by points earned, a streak and a bundle
+    "wealth-management": [],  # a devaluation on its day
+    "record-store": [],  # no expiry; BG/NBD repeat buying
+}
+
+
+@functools.cache
+def programme(name: str, days: int = 330, users: int = 400, case: bool = True) -> Scenario:
+    """The bundled scenario at ``users`` members over ``days``, as its programme runs
+    (calibrated); ``case``: with this file's changes (``CASES``)."""
+    from econsim.testing import scale_overrides
+
+    file = scenario_file(name)
+    s = with_overrides(
+        file,
+        [*scale_overrides(file, users), f"horizon_days={days}", *(CASES[name] if case else [])],
+    )
+    return simulated_scenario(s, calibrate(s))
+
+
+def scenario_file(name: str) -> Scenario:
+    from econsim import load_scenario
+
+    return load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+
+
+def simulated(s: Scenario, stop: int | None = None) -> Simulation:
+    """Replication 0 of ``SEED``, as ``simulate_events`` runs it, stopped before ``stop``."""
+    child = np.random.SeedSequence(SEED).spawn(1)[0]
+    sim = Simulation(compile_model(s), np.random.default_rng(child))
+    run_calendar(sim, stop)
+    return sim
+
+
+def lots(snap: Snapshot) -> Counter[tuple[str, str]]:
+    """Points by (member, expiry date)."""
+    out: Counter[tuple[str, str]] = Counter()
+    for m, p, e in zip(snap.lot_member, snap.lot_points, snap.lot_expires, strict=True):
+        out[str(snap.member[m]), str(e)] += int(p)
+    return out
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_a_logs_books_give_the_simulations_own_members(name: str, tmp_path: Path) -> None:
+    """The snapshot of the books rebuilt from a recorded log equals the simulation's own
+    state on the log's last day: balances, lots with their expiry dates, tiers, the days
+    that drive the lifecycle, and the tier review's metric."""
+    s = programme(name)
+    log = tmp_path / "log.csv"
+    write_events(log, simulate_events(s, seed=SEED, ledger=True))
+    model = compile_model(s)
+    books = books_snapshot(read_live_log(log, model, None, points=model), model)
+    own = snapshot_of(simulated(s))
+    row = {m: i for i, m in enumerate(own.member)}
+    at = np.array([row[m] for m in books.member])
+    assert books.as_of == own.as_of
+    assert books.members == own.members
+    assert books.outstanding == own.outstanding > 0
+    np.testing.assert_array_equal(books.balance, own.balance[at])
+    assert lots(books) == lots(own)
+    np.testing.assert_array_equal(books.tier, own.tier[at])
+    for name_ in ("joined", "last_behaviour", "last_redeemed"):
+        np.testing.assert_array_equal(getattr(books, name_), getattr(own, name_)[at])
+    # a log's amounts are in cents: a sum of them is within a cent a row
+    np.testing.assert_allclose(books.qualifying, own.qualifying[at], rtol=1e-4, atol=0.05)
+    # churn does not show in a log: a member who left is in the state its days give
+    churned = own.state[at] == 3
+    np.testing.assert_array_equal(books.state[~churned], own.state[at][~churned])
+    assert (books.state[churned] != 3).all()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_snapshot_file_reads_back_as_written(suffix: str, tmp_path: Path) -> None:
+    s = programme("e-commerce")
+    snap = snapshot_of(simulated(s))
+    path = tmp_path / f"state{suffix}"
+    write_snapshot(path, snap)
+    back = read_snapshot(path, compile_model(s))
+    for field in dataclasses.fields(Snapshot):
+        a, b = getattr(snap, field.name), getattr(back, field.name)
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+            np.testing.assert_allclose(a, b, err_msg=field.name)
+        elif isinstance(a, np.ndarray):
+            np.testing.assert_array_equal(a, b, err_msg=field.name)
+        else:
+            assert a == b, field.name
+
+
+def _written(tmp_path: Path) -> tuple[Path, Model, list[str]]:
+    s = programme("coffee-healthy")
+    path = tmp_path / "state.csv"
+    write_snapshot(path, snapshot_of(simulated(s)))
+    return path, compile_model(s), path.read_text(encoding="utf-8").splitlines()
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("tier", "platinum", "unknown tier 'platinum'"),
+        ("state", "asleep", "unknown state 'asleep'"),
+        ("points", "-5", "'-5' is not a whole number from 0"),
+        ("joined", "2031-01-01", "joined 2031-01-01 is after as_of"),
+        ("expires", "2027-11-01", "a lot that expired on 2027-11-01 is still held"),
+        ("expires", "2028-01-15", "cannot give points earned by"),
+        ("as_of", "2027-11-27", "as_of 2027-11-27, where other rows say 2027-11-26"),
+    ],
+)
+def test_a_snapshot_that_contradicts_the_design_names_its_row(
+    column: str, value: str, message: str, tmp_path: Path
+) -> None:
+    path, model, lines = _written(tmp_path)
+    header = lines[0].split(",")
+    held = next(i for i, line in enumerate(lines[1:], 1) if line.split(",")[-1])
+    cells = lines[held].split(",")
+    cells[header.index(column)] = value
+    lines[held] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(EventLogError) as err:
+        read_snapshot(path, model)
+    said = str(err.value)
+    assert f"{path}:{held + 1}:" in said and message in said, said  # the header is line 1
+
+
+def test_a_members_rows_must_agree(tmp_path: Path) -> None:
+    path, model, lines = _written(tmp_path)
+    lines.append(lines[1].replace(",active,", ",dormant,", 1))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(EventLogError, match=rf"{len(lines)}:.*state 'dormant' here and 'active'"):
+        read_snapshot(path, model)
+
+
+def _continuations(
+    s: Scenario, stop: int, start: Start, reps: int
+) -> tuple[list[float], list[float]]:
+    """The first month's points redeemed by ``reps`` continuations of the simulation past
+    ``stop`` (its own state, new random futures) and ``reps`` runs from ``start``."""
+    truth, snap = [], []
+    data = simulated(s, stop).checkpoint()
+    model = compile_model(s)
+    for k in range(reps):
+        sim = Simulation.restore(data)
+        sim.rng, sim.spend_rng = np.random.default_rng(100 + k), np.random.default_rng(200 + k)
+        sim.streams = tuple(uniform.seeded(g) for g in (sim.rng, sim.spend_rng, sim.campaign_rng))
+        run_calendar(sim)
+        truth.append(float(sim.ledger.redeemed[stop : stop + 30].sum()))
+        other = continue_from(model, start, np.random.default_rng(300 + k))
+        run_calendar(other)
+        snap.append(float(other.ledger.redeemed[stop : stop + 30].sum()))
+    return truth, snap
+
+
+@pytest.mark.slow  # a year-old programme, continued 16 times
+def test_a_forecast_from_a_year_old_snapshot_redeems_its_saved_points() -> None:
+    """Going on from the snapshot of a year-old programme redeems in its first month what
+    the programme itself goes on to redeem (within Monte Carlo error); from empty wallets
+    — all a forecast had without the snapshot — it redeems far less."""
+    s = programme("coffee-healthy", days=395, users=1500, case=False)  # a year's expiry
+    stop = 365
+    sim = simulated(s, stop)
+    snap, books = snapshot_of(sim), sim.ledger.arrays()
+    assert snap.outstanding > 500_000  # a year of saved-up points
+    truth, from_snap = _continuations(s, stop, Start(snap, books), reps=8)
+    se = np.sqrt(np.var(truth, ddof=1) / 8 + np.var(from_snap, ddof=1) / 8)
+    assert abs(np.mean(from_snap) - np.mean(truth)) < 4 * se, (truth, from_snap)
+    none = slice(0, 0)
+    empty = dataclasses.replace(snap, lot_member=snap.lot_member[none],
+                                lot_points=snap.lot_points[none],
+                                lot_expires=snap.lot_expires[none])  # fmt: skip
+    nothing = {k: np.zeros_like(v) for k, v in books.items()}
+    _, from_empty = _continuations(s, stop, Start(empty, nothing), reps=2)
+    assert max(from_empty) < 0.8 * min(truth), (truth, from_empty)
+
+
+def test_a_snapshot_goes_on_from_the_books_it_was_taken_of() -> None:
+    s = programme("coffee-healthy")
+    sim = simulated(s, 100)
+    books: dict[str, Any] = sim.ledger.arrays()
+    other = snapshot_of(simulated(programme("coffee-healthy", users=300), 100))
+    with pytest.raises(SimulationError, match="goes on from the books it was taken of"):
+        continue_from(compile_model(s), Start(other, books), np.random.default_rng(0))
+    late = dataclasses.replace(snapshot_of(sim), as_of=s.start_date.replace(year=2031))
+    with pytest.raises(SimulationError, match="outside the scenario's days"):
+        continue_from(compile_model(s), Start(late, books), np.random.default_rng(0))
+
+
+def test_the_monitor_forecasts_from_the_books_it_writes(tmp_path: Path) -> None:
+    """``econsim monitor`` writes the members as the books leave them (state.parquet) and
+    its forecast starts there: on the log's last day every path is the actual books."""
+    from econsim.monitor import monitor
+    from econsim.report import write
+
+    s = programme("coffee-healthy", days=120)
+    log = tmp_path / "log.csv"
+    write_events(log, simulate_events(s, seed=SEED, ledger=True))
+    design = with_overrides(scenario_file("coffee-healthy"), ["population.users=400",
+                            *CASES["coffee-healthy"]])  # fmt: skip
+    m = monitor(log, design, periods=1, replications=4, seed=3)
+    write(m, tmp_path / "out")
+    state = read_snapshot(tmp_path / "out" / "state.parquet", compile_model(m.scenario))
+    actual = int(m.actual.results["outstanding"][0, -1].sum())
+    assert state.outstanding == m.state.outstanding == actual
+    assert m.forecast is not None
+    last = m.forecast.as_of
+    for path in m.forecast.paths:
+        assert path.at("outstanding points", last) == (actual, actual, actual)
+        low, _, high = path.at("outstanding points", last + 20)
+        assert low < high  # and the replications part after it
