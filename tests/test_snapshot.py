@@ -23,6 +23,7 @@ from econsim.errors import SimulationError
 from econsim.history.event_writer import write_events
 from econsim.history.events import EventLogError
 from econsim.history.snapshot_file import read_snapshot, write_snapshot
+from econsim.monitor.actual_books import actual_results
 from econsim.monitor.actual_state import books_snapshot
 from econsim.monitor.log import read_live_log
 from econsim.pipeline import simulated_scenario
@@ -161,9 +162,12 @@ def test_a_snapshot_that_contradicts_the_design_names_its_row(
 
 def test_a_members_rows_must_agree(tmp_path: Path) -> None:
     path, model, lines = _written(tmp_path)
-    lines.append(lines[1].replace(",active,", ",dormant,", 1))
+    cells = lines[1].split(",")
+    was = cells[3]  # the state column
+    cells[3] = "dormant" if was != "dormant" else "active"
+    lines.append(",".join(cells))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(EventLogError, match=rf"{len(lines)}:.*state 'dormant' here and 'active'"):
+    with pytest.raises(EventLogError, match=rf"{len(lines)}:.*state '{cells[3]}' here and '{was}'"):
         read_snapshot(path, model)
 
 
@@ -243,3 +247,34 @@ def test_the_monitor_forecasts_from_the_books_it_writes(tmp_path: Path) -> None:
         assert path.at("outstanding points", last) == (actual, actual, actual)
         low, _, high = path.at("outstanding points", last + 20)
         assert low < high  # and the replications part after it
+
+
+@pytest.mark.slow  # a recorded programme, continued six times
+def test_a_forecast_from_a_logs_books_redeems_what_the_programme_went_on_to(
+    tmp_path: Path,
+) -> None:
+    """A log cannot show who left: going on from its books, with the quiet members who
+    left drawn from their silence, redeems in the next month what the recorded programme
+    did (the truth, one run: inside the continuations' spread); taking every quiet member
+    as staying redeems too much."""
+    s = programme("coffee-healthy", days=180, users=1500, case=False)
+    log = tmp_path / "log.csv"
+    write_events(log, simulate_events(s, seed=SEED, ledger=True))
+    truth = float(simulated(s).ledger.redeemed[120:150].sum())
+    short = compile_model(s.model_copy(update={"horizon_days": 120}))
+    live = read_live_log(log, short, s.start_date.replace(month=4, day=30), points=short)
+    books = actual_results(live, short, 0).arrays
+    snap = books_snapshot(live, short)
+    assert not snap.churn_known and snap.as_of.isoformat() == "2027-04-30"
+
+    def month(snapshot: Snapshot, k: int) -> float:
+        sim = continue_from(compile_model(s), Start(snapshot, books), np.random.default_rng(k))
+        run_calendar(sim)
+        return float(sim.ledger.redeemed[120:150].sum())
+
+    drawn = [month(snap, k) for k in range(6)]
+    sd = np.std(drawn, ddof=1)
+    assert abs(np.mean(drawn) - truth) < 3 * sd + 0.01 * truth, (truth, drawn)
+    staying = [month(dataclasses.replace(snap, churn_known=True), k) for k in range(6)]
+    se = np.sqrt((np.var(drawn, ddof=1) + np.var(staying, ddof=1)) / 6)
+    assert np.mean(staying) - np.mean(drawn) > 4 * se, (truth, drawn, staying)

@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from econsim.arrays import F64, I64
+from econsim.engine.compiled.tables import day_rates
 from econsim.engine.lots import last_day_of_month
 from econsim.engine.model import ACTIVE, CHURNED, DORMANT, NEW, Model
 from econsim.engine.simulation import Simulation
@@ -67,6 +68,10 @@ class Snapshot:
     lot_member: I64
     lot_points: I64
     lot_expires: Dates
+    #: False when the snapshot's source cannot show churn (a log: a member who left looks
+    #: like one who is quiet): a run from it draws who of the quiet members has left
+    #: (:func:`left_quietly`)
+    churn_known: bool = True
 
     @property
     def members(self) -> int:
@@ -182,6 +187,8 @@ def state_of(snap: Snapshot, model: Model, rng: np.random.Generator, expiry: Exp
     tiers = np.array([model.tiers.index(t) for t in snap.tiers], np.int8)[snap.tier]
     add_users(state, model, rng, n, day=first, tiers=tiers)
     state.life[:n] = snap.state
+    if not snap.churn_known and model.scenario.population.lifecycle.churn_hazard > 0:
+        state.life[:n][left_quietly(snap, model, rng)] = CHURNED
     state.joined[:n] = _days(start, snap.joined)
     state.last_active[:n] = _days(start, snap.last_active)
     state.acted[:n] = _days(start, snap.last_behaviour)
@@ -228,6 +235,37 @@ def saving_for(snap: Snapshot, model: Model, rng: np.random.Generator) -> NDArra
             (cdf < rng.random(unknown.size)[:, None]).sum(axis=1).clip(max=price.size - 1)
         )
     return out.astype(np.int16)
+
+
+def left_quietly(snap: Snapshot, model: Model, rng: np.random.Generator) -> NDArray[np.bool_]:
+    """Which members have churned, drawn from what their silence says (a snapshot whose
+    source cannot show churn). A member quiet for t days since its last behaviour (or
+    joining) has left with the posterior chance
+
+        P(left | quiet t days) = L / (L + (1−h)^t Q(t)),   L = Σ_{c≤t} (1−h)^(c−1) h Q(c−1)
+
+    h the daily churn hazard and Q(s) the chance of s quiet days in a row for a member who
+    stays — the product of each day's chance of no behaviour (``Rates.p_zero``: active for
+    the lifecycle's ``dormant_after_days``, dormant after). Reactivation is left out: it
+    makes a long silence a little likelier for who stays."""
+    lc = model.scenario.population.lifecycle
+    h, rates = lc.churn_hazard, day_rates(model, 0)
+    quiet = np.prod(rates.p_zero, axis=2)  # [T, N_STATES] a day without any behaviour
+    as_of = np.datetime64(snap.as_of, "D")
+    since = np.where(np.isnat(snap.last_behaviour), snap.joined, snap.last_behaviour)
+    t = (as_of - since).astype(np.int64)
+    most = int(t.max(initial=0)) + 1
+    s = np.arange(1, most)
+    state = np.where(s < lc.dormant_after_days, ACTIVE, DORMANT)
+    out = np.zeros(snap.members, bool)
+    for k in range(len(snap.tiers)):
+        log_q = np.r_[0.0, np.cumsum(np.log(np.maximum(quiet[k, state], 1e-300)))]  # Q(0..)
+        stay = (1 - h) ** np.arange(most) * np.exp(log_q)
+        went = np.r_[0.0, np.cumsum(h * (1 - h) ** np.arange(most - 1) * np.exp(log_q[:-1]))]
+        chance = went / np.maximum(went + stay, 1e-300)
+        mine = np.flatnonzero((snap.tier == k) & (snap.state != CHURNED))
+        out[mine] = rng.random(mine.size) < chance[t[mine]]
+    return out
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ From the rows up to the log's last day (``engine.snapshot.Snapshot``): each memb
 lot, redemptions and expiries take the oldest first, as the engine's lots do, and each lot
 expires as the expiry rule in force says — the day it joined, its last behaviour and last
 redemption, the lifecycle state those days give (churn is not in a log: a member who left
-looks dormant), and the tier review's metric since the last review. Which catalog item each
+looks dormant: the forecast draws who has left, ``engine.snapshot.left_quietly``), and the
+tier review's metric since the last review. Which catalog item each
 saves for, and reviews missed in a row, are not in a log either: the forecast draws the first
 (``engine.snapshot.saving_for``) and takes the second as none.
 """
@@ -26,8 +27,8 @@ from econsim.monitor.tally import group_cumsum
 
 
 def books_snapshot(log: LiveLog, model: Model) -> Snapshot:
-    """The members at the end of the log's last day (``model``: the design over the log's
-    days, whose rules in force age the lots)."""
+    """The members at the end of the log's last day — who has a row by then — (``model``:
+    the design over the log's days, whose rules in force age the lots)."""
     n, last = log.members.size, log.days - 1
     start = log.start
     lot_member, lot_points, lot_expires = _lots(log, model)
@@ -37,24 +38,27 @@ def books_snapshot(log: LiveLog, model: Model) -> Snapshot:
     behaved = _last_day(log, n, log.kind == EARN)
     redeemed = _last_day(log, n, (log.kind == REDEEM) & (log.points > 0))
     active = np.maximum(joined, behaved)
-    state = _lifecycle(model, last, joined, active)
+    here = np.flatnonzero(seen >= 0)  # a member of the file whose rows all come later is not
+    index = np.full(n, -1, np.int64)
+    index[here] = np.arange(here.size)
     return Snapshot(
         as_of=start + dt.timedelta(days=last),
         tiers=model.tiers,
-        member=log.members.astype(object),
-        tier=tier_at(log, np.argsort(log.member, kind="stable"), last),
-        qualifying=_qualifying(log, model, n),
-        reviews_below=np.zeros(n, np.int64),
-        state=state.astype(np.int64),
-        joined=_dates(start, joined),
-        last_active=_dates(start, active),
-        last_behaviour=_dates(start, behaved),
-        last_redeemed=_dates(start, redeemed),
-        saving_for=np.full(n, -1, np.int64),
+        member=log.members[here].astype(object),
+        tier=tier_at(log, np.argsort(log.member, kind="stable"), last)[here],
+        qualifying=_qualifying(log, model, n)[here],
+        reviews_below=np.zeros(here.size, np.int64),
+        state=_lifecycle(model, last, joined, active)[here],
+        joined=_dates(start, joined[here]),
+        last_active=_dates(start, active[here]),
+        last_behaviour=_dates(start, behaved[here]),
+        last_redeemed=_dates(start, redeemed[here]),
+        saving_for=np.full(here.size, -1, np.int64),
         items=model.items,
-        lot_member=lot_member,
+        lot_member=index[lot_member],
         lot_points=lot_points,
         lot_expires=lot_expires,
+        churn_known=False,
     )
 
 
