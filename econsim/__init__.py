@@ -54,6 +54,10 @@ _API = {
     "read_live_log": "econsim.monitor.log",
     "record": "econsim.monitor.record",
     "write_events": "econsim.history.event_writer",
+    "Snapshot": "econsim.engine.snapshot",
+    "snapshot_of": "econsim.engine.snapshot",
+    "read_snapshot": "econsim.history.snapshot_file",
+    "write_snapshot": "econsim.history.snapshot_file",
     "Sensitivity": "econsim.advisor.sensitivity",
     "Comparison": "econsim.explore.compare",
     "LocalExecutor": "econsim.engine.executors",
@@ -85,6 +89,8 @@ if TYPE_CHECKING:  # the same names for type checkers (tests/test_architecture.p
     from econsim.engine.guards import estimate_memory as estimate_memory
     from econsim.engine.run import simulate as simulate
     from econsim.engine.run import simulate_events as simulate_events
+    from econsim.engine.snapshot import Snapshot as Snapshot
+    from econsim.engine.snapshot import snapshot_of as snapshot_of
     from econsim.errors import Problem as Problem
     from econsim.errors import ScenarioError as ScenarioError
     from econsim.errors import SimulationError as SimulationError
@@ -101,6 +107,8 @@ if TYPE_CHECKING:  # the same names for type checkers (tests/test_architecture.p
     from econsim.history.rfm import RFM as RFM
     from econsim.history.rfm import rfm_classes as rfm_classes
     from econsim.history.rfm import segment as segment
+    from econsim.history.snapshot_file import read_snapshot as read_snapshot
+    from econsim.history.snapshot_file import write_snapshot as write_snapshot
     from econsim.metrics.deferred_revenue import DeferredRevenue as DeferredRevenue
     from econsim.metrics.deferred_revenue import deferred_revenue as deferred_revenue
     from econsim.monitor.log import read_live_log as read_live_log

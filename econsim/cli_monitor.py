@@ -93,14 +93,17 @@ def monitor_command(
     5–95% band. The alarm (a figure that left the band, dated) is one test of every figure
     over the whole review: on an unchanged programme it sounds with chance at most
     --false-alarm (docs/monitoring.md, "When does it alarm?"). With
-    --periods, the population fitted to the log is simulated that many periods ahead, under
-    the design and each --what-if.
+    --periods, the programme goes on that many periods from its books of the as-of date —
+    the members with their balances, expiry lots, tiers and lifecycle (state.parquet,
+    docs/state.md) — its members behaving as the population fitted to the log says, under
+    the design and each --what-if (in force from the day after the as-of date).
 
     Writes (in -o DIR) summary.json (with the log's account: rows read, used, after the
     as-of date, rejected and why), daily.csv, periods.csv (each budget period by tier:
     issued, consumed, expired, outstanding, consumption rate, consumer share, holders,
     redeemers), finance.xlsx and finance/, band.csv,
-    forecast.csv, charts/ and report.html. A malformed row is an error at its line (exit 2);
+    forecast.csv, state.parquet (the members as the books leave them), charts/ and
+    report.html. A malformed row is an error at its line (exit 2);
     a redemption past the member's balance is rejected and counted. With --fail-on or
     --fail-on-unhealthy, exits 3 when the actual programme is unhealthy, as econsim run;
     with --fail-on-alarm, also when the alarm sounds.
@@ -126,7 +129,7 @@ def monitor_command(
             executor=shared.executor(),
         )
     opt.write_output(result, output, True, fail_on=gating)
-    opt.out.print(f"wrote {output}/report.html, summary.json, band.csv and charts/")
+    opt.out.print(f"wrote {output}/report.html, summary.json, band.csv, state.parquet and charts/")
     print_monitoring(result, opt.out, gating)
     if gate is not None and result.status(gate) is Status.UNHEALTHY:
         raise typer.Exit(opt.EXIT_UNHEALTHY)

@@ -21,8 +21,7 @@ from econsim.engine.simulation import Simulation
 from econsim.engine.snapshot import Snapshot, Start, continue_from, snapshot_of
 from econsim.errors import SimulationError
 from econsim.history.event_writer import write_events
-from econsim.history.events import EventLogError
-from econsim.history.snapshot_file import read_snapshot, write_snapshot
+from econsim.history.snapshot_file import SnapshotError, read_snapshot, write_snapshot
 from econsim.monitor.actual_books import actual_results
 from econsim.monitor.actual_state import books_snapshot
 from econsim.monitor.log import read_live_log
@@ -154,7 +153,7 @@ def test_a_snapshot_that_contradicts_the_design_names_its_row(
     cells[header.index(column)] = value
     lines[held] = ",".join(cells)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(EventLogError) as err:
+    with pytest.raises(SnapshotError) as err:
         read_snapshot(path, model)
     said = str(err.value)
     assert f"{path}:{held + 1}:" in said and message in said, said  # the header is line 1
@@ -167,7 +166,7 @@ def test_a_members_rows_must_agree(tmp_path: Path) -> None:
     cells[3] = "dormant" if was != "dormant" else "active"
     lines.append(",".join(cells))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(EventLogError, match=rf"{len(lines)}:.*state '{cells[3]}' here and '{was}'"):
+    with pytest.raises(SnapshotError, match=rf"{len(lines)}:.*state '{cells[3]}' here and '{was}'"):
         read_snapshot(path, model)
 
 

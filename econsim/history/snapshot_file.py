@@ -40,6 +40,16 @@ REQUIRED = ("as_of", "member", "tier", "points")
 MEMBER_FIELDS = COLUMNS[1:11]
 
 
+class SnapshotError(EventLogError):
+    """A snapshot file that cannot be read, or contradicts the design: every problem
+    located by row."""
+
+    def __str__(self) -> str:
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in the state snapshot:"
+        return "\n".join([head, *(str(p) for p in self.problems)])
+
+
 def write_snapshot(path: Path | str, snap: Snapshot) -> None:
     """``snap`` as a CSV or Parquet file (by ``path``'s suffix), written atomically."""
     n = snap.members
@@ -104,10 +114,13 @@ class _Rows:
 def read_snapshot(path: Path | str, model: Model) -> Snapshot:
     """The snapshot in ``path``, checked against ``model``'s design (its tiers, catalog and
     the expiry rule in force at the end of the scenario's days up to ``as_of``); every
-    problem located by row: :class:`~econsim.history.events.EventLogError`."""
+    problem located by row: :class:`SnapshotError`."""
     path = Path(path)
-    check_log_file(path)
-    cols, where = read_columns(path)
+    try:
+        check_log_file(path)
+        cols, where = read_columns(path)
+    except EventLogError as exc:
+        raise SnapshotError(exc.problems) from None
     rows = _Rows(cols, where)
     missing = [c for c in REQUIRED if c not in cols]
     if missing:
@@ -126,7 +139,7 @@ def _raise(rows: _Rows) -> None:
         if len(rows.problems) > MAX_PROBLEMS:
             more = len(rows.problems) - MAX_PROBLEMS
             shown.append(Problem(rows.where.source, 0, 0, "", f"… and {more} more problems"))
-        raise EventLogError(shown)
+        raise SnapshotError(shown)
 
 
 def _date(text: str) -> dt.date | None:

@@ -182,8 +182,11 @@ def render_monitoring(m: Monitoring, charts: str, gating: frozenset[VerdictKind]
         ]
         what_if = [", ".join(p.overrides) for p in m.forecast.paths if p.overrides]
         forecast = (
-            f"<h2>Forecast: {m.forecast.periods} period(s) ahead</h2><p>The population fitted to "
-            f"the log so far, simulated to {m.forecast.end} with the point values in force"
+            f"<h2>Forecast: {m.forecast.periods} period(s) ahead</h2><p>The programme going on "
+            f"from its books of {m.as_of} — {m.state.members:,} members holding "
+            f"{m.state.outstanding:,} points in their expiry lots, in their tiers "
+            f"(state.parquet) — to {m.forecast.end}, its members behaving as the population "
+            f"fitted to the log says, with the point values in force"
             f"{' and under the what-if ' + escape('; '.join(what_if)) if what_if else ''}.</p>"
             f"{table(heads, forecast_rows(m))}"
             + "".join(f"<p class='sub'>{escape(c)}</p>" for c in m.forecast.cautions)

@@ -334,6 +334,9 @@ def print_monitoring(m: Monitoring, console: Console, fail_on: Iterable[VerdictK
         f = m.forecast
         for caution in f.cautions:
             console.print(f"  forecast caution: {caution}", markup=False)
+        st = m.state
+        console.print(f"forecast from the books of {st.as_of}: {st.members:,} members holding "
+                      f"{st.outstanding:,} points (state.parquet)", markup=False)  # fmt: skip
         for p in f.paths:
             low, mid, high = p.at("consumption rate (30 days)", f.days - 1)
             s_low, s_mid, s_high = p.at("consumer share", f.days - 1)
