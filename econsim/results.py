@@ -72,6 +72,7 @@ AXES: dict[str, tuple[str, ...]] = {
     "funnel": ("funnel",),
     "participants": ("packaged",),
     "rewarded": ("packaged",),
+    "runoff": ("runoff",),
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from openpyxl import load_workbook
 
 from econsim.calibration import calibrate
 from econsim.engine.calendar import run_calendar
@@ -246,6 +247,14 @@ def test_the_monitor_forecasts_from_the_books_it_writes(tmp_path: Path) -> None:
         assert path.at("outstanding points", last) == (actual, actual, actual)
         low, _, high = path.at("outstanding points", last + 20)
         assert low < high  # and the replications part after it
+        # the liability run-off: every replication accounts for each point held on as_of
+        redeemed, expired, left = path.runoff[:, last:].transpose(2, 0, 1)
+        assert (redeemed + expired + left == actual).all() and (redeemed[:, -1] > 0).all()
+    months = m.summary()["forecast"]["paths"]["design"]["liability_runoff"]["months"]
+    assert [r["month"][:7] for r in months] == ["2027-05"]
+    book = load_workbook(tmp_path / "out" / "finance.xlsx")
+    rows = list(book["liability run-off"].values)
+    assert rows[1][:2] == ("design", months[0]["month"])
 
 
 @pytest.mark.slow  # a recorded programme, continued six times
@@ -277,3 +286,25 @@ def test_a_forecast_from_a_logs_books_redeems_what_the_programme_went_on_to(
     staying = [month(dataclasses.replace(snap, churn_known=True), k) for k in range(6)]
     se = np.sqrt((np.var(drawn, ddof=1) + np.var(staying, ddof=1)) / 6)
     assert np.mean(staying) - np.mean(drawn) > 4 * se, (truth, drawn, staying)
+
+
+def test_the_runoff_follows_the_snapshots_points_oldest_first() -> None:
+    """The points held on the snapshot's day are used up before any earned after it: when
+    members earn nothing more, every point redeemed or expired is one of them; and always
+    redeemed + expired + still outstanding is what they held."""
+    s = programme("coffee-healthy", days=330, users=400)
+    sim = simulated(s, 250)
+    start = Start(snapshot_of(sim), sim.ledger.arrays())
+    held = start.snapshot.outstanding
+    for extra, earning in (([], True), (["population.uptake_scale=0"], False)):
+        model = compile_model(with_overrides(s, extra))
+        other = continue_from(model, start, np.random.default_rng(1))
+        run_calendar(other)
+        led = other.ledger
+        redeemed, expired, left = led.runoff[249:].T
+        assert (redeemed + expired + left == held).all()
+        assert (np.diff(left) <= 0).all() and (left <= led.outstanding[249:].sum(axis=1)).all()
+        if not earning:
+            assert redeemed[-1] == led.redeemed[250:].sum() > 0
+            assert expired[-1] == led.expired[250:].sum() > 0
+            assert left[-1] == led.outstanding[-1].sum()

@@ -67,6 +67,9 @@ class Ledger:
     funnel: I64  # [D, 5] new members (from day 1) reaching each AARRR stage that day
     participants: I64  # [D, P] members who took part in each packaged campaign that day
     rewarded: I64  # [D, P] rewards paid (flat rewards, prizes, group members, draw winners)
+    # [D, 3] a run from a snapshot: its members' points of that day redeemed and expired so
+    # far, and still outstanding (engine.runoff; 0 in a run from day 0)
+    runoff: I64
 
     @classmethod
     def empty(cls, model: Model) -> Ledger:
@@ -120,6 +123,7 @@ class Ledger:
             funnel=z(d, len(FUNNEL)),
             participants=z(d, len(model.packaged)),
             rewarded=z(d, len(model.packaged)),
+            runoff=z(d, 3),
         )
 
     def arrays(self) -> dict[str, NDArray[np.generic]]:

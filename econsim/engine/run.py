@@ -25,6 +25,7 @@ from econsim.engine.lots import AGING_LABELS
 from econsim.engine.model import Model, compile_model
 from econsim.engine.paths import compiled_before
 from econsim.engine.recorder import EventRecorder, LedgerRecorder
+from econsim.engine.runoff import RUNOFF
 from econsim.engine.simulation import Simulation
 from econsim.engine.snapshot import Start, continue_from
 from econsim.engine.state import State
@@ -174,6 +175,7 @@ def result_labels(model: Model) -> dict[str, tuple[str, ...]]:
         "items": model.items,
         "behaviours": model.behaviours,
         "expiry": AGING_LABELS,
+        "runoff": RUNOFF,
         "retention": tuple(f"day {k}" for k in model.retention_days),
         "cohorts": cohort_labels(model),
         "coupons": model.coupons,

@@ -32,6 +32,7 @@ from econsim.engine.compiled.tables import (
 )
 from econsim.engine.model import CHURNED, Model
 from econsim.engine.recorder import Recorder
+from econsim.engine.runoff import Runoff
 from econsim.engine.state import State
 from econsim.engine.world import World
 from econsim.scenario.schema import RuleChange
@@ -397,6 +398,8 @@ class Simulation(World):
         led.prices[d] = self.rules.prices
         led.budget[d] = self.period_budget()
         led.period_cost[d] = self.period_cost
+        if isinstance(self.recorder, Runoff):
+            led.runoff[d] = self.recorder.totals()
         if m.month_end[d] or d == m.horizon - 1:
             self.record_aging()
             self.record_cohorts()

@@ -32,6 +32,7 @@ from econsim.arrays import F64, I64
 from econsim.engine.compiled.tables import day_rates
 from econsim.engine.lots import last_day_of_month
 from econsim.engine.model import ACTIVE, CHURNED, DORMANT, NEW, Model
+from econsim.engine.runoff import Runoff
 from econsim.engine.simulation import Simulation
 from econsim.engine.state import AGAIN, NEVER, REFERRED, RETAINED, State, add_users, allocate
 from econsim.errors import SimulationError
@@ -292,11 +293,14 @@ def continue_from(model: Model, start: Start, rng: np.random.Generator) -> Simul
             "the day after its snapshot"
         )
     held_under = model.schedule(first).expiry[first - 1]  # the lots' rule on the day
-    sim = Simulation(model, rng, state=state_of(start.snapshot, model, rng, held_under))
+    state = state_of(start.snapshot, model, rng, held_under)
+    runoff = Runoff(start.snapshot.balance.copy())  # the snapshot's points, followed
+    sim = Simulation(model, rng, recorder=runoff, state=state)
     for rc in sorted(model.scenario.design.rule_changes, key=lambda rc: rc.day):
         if rc.day < first:  # in force already
             sim.apply_rule_change(rc)
     _books_before(sim, start.books, first)
+    sim.ledger.runoff[first - 1] = runoff.totals()
     sim.tables = sim.tables._replace(funnel_from=max(first, 1))
     sim.day = sim.days_done = first
     sim.update_campaigns()

@@ -21,11 +21,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
-from econsim.arrays import F64
+from econsim.arrays import F64, I64
 from econsim.engine.executors import Executor
 from econsim.engine.model import compile_model
 from econsim.engine.run import simulate
+from econsim.engine.runoff import RUNOFF
 from econsim.engine.snapshot import Start
 from econsim.errors import ScenarioError
 from econsim.history.events import REDEMPTION, EventLog
@@ -42,11 +44,14 @@ FORECAST = ("outstanding points", "consumption rate (30 days)", "consumer share"
 
 @dataclass(frozen=True)
 class Path:
-    """One forecast: each figure's 5%, 50% and 95% by day, from the programme's start."""
+    """One forecast: each figure's 5%, 50% and 95% by day, from the programme's start, and
+    the run-off of the points held on the as-of day (``runoff``: [replication, day, 3] —
+    redeemed and expired so far, still outstanding; ``engine.runoff``)."""
 
     label: str
     overrides: tuple[str, ...]
     figures: dict[str, tuple[F64, F64, F64]]
+    runoff: I64
 
     def at(self, name: str, day: int) -> tuple[float, float, float]:
         low, mid, high = self.figures[name]
@@ -69,6 +74,26 @@ class Forecast:
     def end(self) -> dt.date:
         return self.start + dt.timedelta(days=self.days - 1)
 
+    def runoff(self, path: Path) -> list[dict[str, Any]]:
+        """The points held on the as-of day, month by month after it: redeemed and expired
+        in the month and still outstanding at its end, each as 5%, 50% and 95% over the
+        replications (the forecast's last day closes the last, maybe short, month)."""
+        ends = [d for d in range(self.as_of + 1, self.days) if _month_end(self.start, d)]
+        if not ends or ends[-1] != self.days - 1:
+            ends.append(self.days - 1)
+        rows, before = [], path.runoff[:, self.as_of]
+        for d in ends:
+            now = path.runoff[:, d]
+            day = self.start + dt.timedelta(days=d)
+            cut = "" if _month_end(self.start, d) else f" (to {day.isoformat()})"
+            month: dict[str, Any] = {"month": day.strftime("%Y-%m") + cut}
+            for j, name in enumerate(RUNOFF):
+                x = now[:, j] - (before[:, j] if name != "outstanding" else 0)
+                month[name] = dict(zip(("p5", "p50", "p95"), _nums(_spread(x)), strict=True))
+            rows.append(month)
+            before = now
+        return rows
+
     def summary(self) -> dict[str, Any]:
         last = self.days - 1
         return {
@@ -82,10 +107,23 @@ class Forecast:
                         n: dict(zip(("p5", "p50", "p95"), _nums(p.at(n, last)), strict=True))
                         for n in FORECAST
                     },
+                    "liability_runoff": {
+                        "points_on_as_of": int(p.runoff[0, self.as_of, 2]),
+                        "months": self.runoff(p),
+                    },
                 }
                 for p in self.paths
             },
         }
+
+
+def _month_end(start: dt.date, day: int) -> bool:
+    return (start + dt.timedelta(days=day + 1)).day == 1
+
+
+def _spread(x: NDArray[Any]) -> tuple[float, float, float]:
+    low, mid, high = np.quantile(x.astype(float), [0.05, 0.5, 0.95])
+    return float(low), float(mid), float(high)
 
 
 def _nums(xs: tuple[float, ...]) -> list[float | None]:
@@ -173,5 +211,6 @@ def forecast(
         r = simulate(scenario, seed=seed, replications=replications, workers=workers,
                      executor=executor, start=start)  # fmt: skip
         figures = watched(r)
-        paths.append(Path(label, overrides, {n: _quantiles(figures[n]) for n in FORECAST}))
+        quantiles = {n: _quantiles(figures[n]) for n in FORECAST}
+        paths.append(Path(label, overrides, quantiles, r["runoff"]))
     return Forecast(live.start, live.days - 1, days, periods, tuple(paths), found.cautions)

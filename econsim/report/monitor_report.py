@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from econsim.atomic import replace_folder, write_text
+from econsim.engine.runoff import RUNOFF
 from econsim.history.snapshot_file import write_snapshot
 from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind
 from econsim.monitor.forecast import FORECAST
@@ -52,7 +53,7 @@ def write_monitoring(
         written = [fresh / "summary.json"]
         write_text(written[0], json_text(m.summary(gating)))
         written.append(write_csv(fresh / "daily.csv", DAILY_COLUMNS, daily_rows(m.actual)))
-        written += write_finance(m.actual, fresh)
+        written += write_finance(m.actual, fresh, runoff_tables(m))
         periods = m.periods()
         written.append(write_csv(fresh / "periods.csv", list(PERIOD_COLUMNS),
                                  [list(r.values()) for r in periods]))  # fmt: skip
@@ -138,6 +139,49 @@ def band_rows(m: Monitoring) -> list[list[str]]:
     return rows
 
 
+RUNOFF_HEAD = ["path", "month", *(f"{what} {q}" for what in ("redeemed", "expired",
+               "outstanding at the month's end") for q in ("p5", "p50", "p95"))]  # fmt: skip
+
+
+def runoff_tables(m: Monitoring) -> dict[str, tuple[list[str], list[list[Any]]]]:
+    """finance.xlsx's "liability run-off": the points held on the as-of day, redeemed and
+    expired month by month after it and still outstanding (5%, 50%, 95%; each path)."""
+    if m.forecast is None:
+        return {}
+    rows = [
+        [p.label, month["month"], *(month[k][q] for k in RUNOFF for q in ("p5", "p50", "p95"))]
+        for p in m.forecast.paths
+        for month in m.forecast.runoff(p)
+    ]
+    return {"liability run-off": (RUNOFF_HEAD, rows)}
+
+
+def runoff_html(m: Monitoring) -> str:
+    """The run-off of the as-of day's points, median and 5–95% by month, each path."""
+    f = m.forecast
+    if f is None:
+        return ""
+    heads = ["month"] + [
+        f"{p.label}: {what}" for p in f.paths for what in ("redeemed", "expired", "left")
+    ]
+    months = [f.runoff(p) for p in f.paths]
+    rows = []
+    for k, first in enumerate(months[0]):
+        cells = [first["month"]]
+        for path in months:
+            for name in RUNOFF:
+                q = path[k][name]
+                cells.append(f"{q['p50']:,.0f} <small>({q['p5']:,.0f} – {q['p95']:,.0f})</small>")
+        rows.append(cells)
+    return (
+        f"<h2>Liability run-off: the {m.state.outstanding:,} points held on {m.as_of}</h2>"
+        "<p>Spending takes the oldest points first, so these go before any point earned "
+        "after the as-of date: each month, how many of them are redeemed and expire, and "
+        "how many are still outstanding at its end (median, 5–95% over the replications; "
+        'finance.xlsx, sheet "liability run-off").</p>' + table(heads, rows)
+    )
+
+
 def forecast_rows(m: Monitoring) -> list[list[str]]:
     f = m.forecast
     assert f is not None
@@ -190,6 +234,7 @@ def render_monitoring(m: Monitoring, charts: str, gating: frozenset[VerdictKind]
             f"{' and under the what-if ' + escape('; '.join(what_if)) if what_if else ''}.</p>"
             f"{table(heads, forecast_rows(m))}"
             + "".join(f"<p class='sub'>{escape(c)}</p>" for c in m.forecast.cautions)
+            + runoff_html(m)
         )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

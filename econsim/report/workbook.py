@@ -87,9 +87,10 @@ TABLES = {
 }
 
 
-def write_finance(run: Run, directory: Path) -> list[Path]:
-    """finance/*.csv and finance.xlsx; returns the paths written."""
-    tables = {name: make(run) for name, make in TABLES.items()}
+def write_finance(run: Run, directory: Path, more: dict[str, Table] | None = None) -> list[Path]:
+    """finance/*.csv and finance.xlsx (with the ``more`` tables after the run's own);
+    returns the paths written."""
+    tables = {name: make(run) for name, make in TABLES.items()} | (more or {})
     written = [
         write_csv(directory / "finance" / f"{name.replace(' ', '-')}.csv", head, rows)
         for name, (head, rows) in tables.items()
