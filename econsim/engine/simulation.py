@@ -37,6 +37,10 @@ from econsim.engine.state import State
 from econsim.engine.world import World
 from econsim.scenario.schema import RuleChange
 
+#: What the kernels book besides the ledger's rows of the day (``Books``): the
+#: simulation's own running totals.
+_OWN_BOOKS = ("day_counts", "money", "counts")
+
 
 class Simulation(World):
     """One replication's world with the calendar's actions on it."""
@@ -140,28 +144,8 @@ class Simulation(World):
 
     def _day_books(self) -> Books:
         led, d = self.ledger, self.day
-        return Books(
-            issued=led.issued[d],
-            occurrences=led.occurrences[d],
-            actors=led.actors[d],
-            core_amount=led.core_amount[d],
-            active=led.active[d],
-            retained=led.retained[d],
-            redeemed=led.redeemed[d],
-            redemptions=led.redemptions[d],
-            cost=led.cost[d],
-            cost_by_tier=led.cost_by_tier[d],
-            coupons_given=led.coupons_given[d],
-            coupons_used=led.coupons_used[d],
-            coupon_uplift=led.coupon_uplift[d],
-            buyers=led.buyers[d],
-            repeat_buyers=led.repeat_buyers[d],
-            funnel=led.funnel[d],
-            participants=led.participants[d],
-            day_counts=self.day_counts,
-            money=self.money,
-            counts=self.counts,
-        )
+        rows = {f: getattr(led, f)[d] for f in Books._fields if f not in _OWN_BOOKS}
+        return Books(**rows, day_counts=self.day_counts, money=self.money, counts=self.counts)
 
     def _day(self, n_old: int) -> Day:
         r, key = self.rules, season_key(self.model, self.day)
