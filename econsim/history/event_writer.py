@@ -24,7 +24,8 @@ def write_events(path: Path | str, columns: Mapping[str, Column]) -> None:
     ends in ``.parquet``, else CSV (UTF-8, a header row, ``\\n`` line ends).
 
     Columns are lists (the fit log, written exactly as before) or numpy arrays (the live
-    log); in arrays NaN and "" are empty cells (nulls in Parquet).
+    log); in arrays NaN, NaT and "" are empty cells (nulls in Parquet), ``datetime64``
+    columns are dates (YYYY-MM-DD; Parquet's date type).
     """
     if Path(path).suffix == ".parquet":
         _write_parquet(path, columns)
@@ -74,6 +75,11 @@ def _cells(values: NDArray[Any]) -> list[str]:
         return out
     if values.dtype.kind in "iub":
         return list(map(str, values.tolist()))
+    if values.dtype.kind == "M":  # days as YYYY-MM-DD; NaT is an empty cell
+        days = np.datetime_as_string(values.astype("datetime64[D]")).astype(object)
+        days[np.isnat(values)] = ""
+        out_days: list[str] = days.tolist()
+        return out_days
     return _quoted(values.tolist())
 
 
@@ -113,4 +119,6 @@ def _arrow(values: Column) -> Any:
         return pa.array(values, from_pandas=True)  # from_pandas: NaN is a null
     if values.dtype.kind in "iub":
         return pa.array(values)
+    if values.dtype.kind == "M":  # days: a date column; NaT is a null
+        return pa.array(values.astype("datetime64[D]"), type=pa.date32(), from_pandas=True)
     return pa.array(values, type=pa.string(), mask=values == "", from_pandas=True)

@@ -61,27 +61,21 @@ def write_snapshot(path: Path | str, snap: Snapshot) -> None:
     expires = np.r_[snap.lot_expires, np.full(int((~held).sum()), NOT_A_DAY)][order]
     items = np.array([*snap.items, ""], dtype=object)
     columns: dict[str, NDArray[Any]] = {
-        "as_of": np.full(member.size, snap.as_of.isoformat(), dtype=object),
+        "as_of": np.full(member.size, np.datetime64(snap.as_of, "D")),
         "member": snap.member[member].astype(object),
         "tier": np.array(snap.tiers, dtype=object)[snap.tier[member]],
         "state": np.array(STATES, dtype=object)[snap.state[member]],
-        "joined": _text(snap.joined[member]),
-        "last_active": _text(snap.last_active[member]),
-        "last_behaviour": _text(snap.last_behaviour[member]),
-        "last_redeemed": _text(snap.last_redeemed[member]),
+        "joined": snap.joined[member],
+        "last_active": snap.last_active[member],
+        "last_behaviour": snap.last_behaviour[member],
+        "last_redeemed": snap.last_redeemed[member],
         "qualifying": snap.qualifying[member],
         "reviews_below": snap.reviews_below[member],
         "saving_for": items[snap.saving_for[member]],
         "points": points,
-        "expires": _text(expires),
+        "expires": expires,
     }
     write_events(path, columns)
-
-
-def _text(dates: Dates) -> NDArray[Any]:
-    out = np.datetime_as_string(dates, unit="D").astype(object)
-    out[np.isnat(dates)] = ""
-    return out
 
 
 class _Rows:
