@@ -45,10 +45,13 @@ def test_every_bundled_scenario_has_an_expectation() -> None:
 
 
 def shrunk(path: Path, *extra: str, users: int = USERS) -> Scenario:
-    """A bundled scenario at ``users`` members, with what is counted per member — arrivals, a
-    fixed budget, stock — scaled alike (``econsim.testing.at_scale``), so the test scale
-    judges the same programme as the full one."""
-    return load_scenario(path, [*scale_overrides(load_scenario(path), users), *extra])
+    """A bundled scenario at ``users`` members (or its own, when fewer: shrunk, never grown),
+    with what is counted per member — arrivals, a fixed budget, stock — scaled alike
+    (``econsim.testing.at_scale``), so the test scale judges the same programme as the
+    full one."""
+    full = load_scenario(path)
+    size = min(users, full.population.users)
+    return load_scenario(path, [*scale_overrides(full, size), *extra])
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)

@@ -112,7 +112,7 @@ def _sweep_cli(out: Path, *extra: str) -> list[str]:
     return [
         sys.executable, "-m", "econsim", "sweep", str(COFFEE),
         "--param", f"{CUP}=100:500:5", "--param", f"{COFFEE_PRICE}=400:2000:5",
-        "--replications", "10", "--workers", "2", "-o", str(out),
+        "--replications", "4", "--workers", "2", "-o", str(out),
         *(a for s in SMALL for a in ("--set", s)), *extra,
     ]  # fmt: skip
 
