@@ -107,10 +107,25 @@ def run(
         Path | None, typer.Option("-o", "--output", help="Folder for the outputs.")
     ] = None,
     force: opt.ForceOption = False,
+    from_state: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-state",
+            help="Start from a state snapshot (CSV or Parquet, docs/state.md; econsim "
+            "monitor writes state.parquet): its members with their points, lots, tiers and "
+            "lifecycle, from the day after its as_of.",
+        ),
+    ] = None,
     *,
     shared: SharedOptions,
 ) -> None:
     """Calibrate, simulate and judge a scenario; write summary, daily CSV, charts and report.
+
+    With --from-state FILE the run starts from a programme as it stands: the snapshot's
+    members hold their points in their expiry lots, in their tiers, and the run starts on
+    the day after its as_of (the design's start_date and population.users give way to the
+    snapshot's; the design's days count from then). The roll-forward opens with their
+    points, and the liability run-off of finance.xlsx follows them.
 
     Outputs (in -o DIR, default runs/NAME for NAME.yaml): summary.json, daily.csv (UTF-8 with BOM),
     charts/NAME.png|svg, report.html (one self-contained file to share), and finance's books:
@@ -129,13 +144,19 @@ def run(
 
     gate, gating = shared.gate, shared.gating
     target = output or Path("runs") / file.stem
-    opt.check_output(target, force, inputs=[file])
+    opt.check_output(target, force, inputs=[file, *([from_state] if from_state else [])])
     with opt.progress_bar("simulating", opt.err, counted=False) as progress:
         result = run_pipeline(
             file,
+            state=from_state,
             **shared.keywords(),
             progress=progress,
         )
+    if from_state is not None:
+        opened = int(result.results.total("opening")[0].sum())
+        opt.out.print(f"started from {from_state} on {result.scenario.start_date}: "
+                      f"{result.scenario.population.users:,} members holding {opened:,} "
+                      "points", markup=False)  # fmt: skip
     opt.write_output(result, target, force, fail_on=gating)
     from econsim.report.terminal import print_verdicts
 

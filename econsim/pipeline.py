@@ -6,6 +6,7 @@ notebook the returned :class:`Run` displays as a verdict table.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -16,7 +17,9 @@ from numpy.typing import NDArray
 
 from econsim.calibration import Calibration, calibrate
 from econsim.engine.executors import LocalExecutor
+from econsim.engine.model import compile_model
 from econsim.engine.run import simulate
+from econsim.engine.snapshot import Snapshot, Start
 from econsim.errors import ScenarioError
 from econsim.metrics import Metrics, evaluate
 from econsim.options import RunKeywords, RunOptions
@@ -80,7 +83,16 @@ class Run:
                 "warnings": list(self.calibration.warnings),
             },
             "point_values": self.point_values(),
+            **self._opening(),
         }
+
+    def _opening(self) -> dict[str, Any]:
+        """A run from a snapshot: the day it starts and the points it opens with."""
+        opened = int(self.results.total("opening")[0].sum())
+        if not opened:
+            return {}
+        return {"from_state": {"start_date": self.scenario.start_date.isoformat(),
+                               "opening_points": opened}}  # fmt: skip
 
     def daily(self) -> dict[str, NDArray[Any]]:
         """The key daily series (the columns of daily.csv), each ``[replication, day]``."""
@@ -134,16 +146,27 @@ class Run:
         )
 
 
-def run(scenario: Scenario | Path | str, **options: Unpack[RunKeywords]) -> Run:
+def run(
+    scenario: Scenario | Path | str,
+    *,
+    state: Path | str | None = None,
+    **options: Unpack[RunKeywords],
+) -> Run:
     """Calibrate, simulate and judge a scenario (a Scenario or a path to its YAML).
 
     The options mean what they mean for every call (:mod:`econsim.options`): replications
     run in ``workers`` local processes (default: every core) or on ``executor``;
-    ``progress(done, total)`` counts replication-days.
+    ``progress(done, total)`` counts replication-days. ``state``: a snapshot file
+    (docs/state.md) the run starts from — its members, their points in their lots, tiers
+    and lifecycle — on the day after its ``as_of`` (the scenario's ``start_date`` and
+    ``population.users`` are the snapshot's).
     """
     opts = RunOptions(**options)
     source = scenario
     scenario = opts.scenario(scenario)
+    snapshot = None
+    if state is not None:
+        scenario, snapshot = _from_state(scenario, state)
     reps = opts.replications_for(scenario)
     total = reps * scenario.horizon_days
     opts.report(0, total)
@@ -159,10 +182,23 @@ def run(scenario: Scenario | Path | str, **options: Unpack[RunKeywords]) -> Run:
         workers=local.workers if local else 1,
         progress=(lambda done: opts.report(done, total)) if opts.progress else None,
         executor=None if local else runner,
+        start=None if snapshot is None else Start(snapshot),
     )
     mode = scenario.design.calibration.point_values
     metrics = evaluate(results, planned_cost=calibration.planned_cost_per_user(mode))
     return Run(scenario, calibration, results, metrics)
+
+
+def _from_state(scenario: Scenario, state: Path | str) -> tuple[Scenario, Snapshot]:
+    """The scenario from the day after the snapshot in ``state``, with its members; the
+    snapshot, checked against the scenario's design."""
+    from econsim.history.snapshot_file import read_snapshot, snapshot_day
+
+    first = snapshot_day(state) + dt.timedelta(days=1)
+    dated = scenario.model_copy(update={"start_date": first})
+    snap = read_snapshot(state, compile_model(dated))
+    population = dated.population.model_copy(update={"users": max(snap.members, 1)})
+    return dated.model_copy(update={"population": population}), snap
 
 
 def calibrate_located(

@@ -73,6 +73,7 @@ AXES: dict[str, tuple[str, ...]] = {
     "participants": ("packaged",),
     "rewarded": ("packaged",),
     "runoff": ("runoff",),
+    "opening": ("tiers",),
 }
 
 

@@ -4,7 +4,9 @@ that goes on from one (docs/state.md)."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -308,3 +310,51 @@ def test_the_runoff_follows_the_snapshots_points_oldest_first() -> None:
             assert redeemed[-1] == led.redeemed[250:].sum() > 0
             assert expired[-1] == led.expired[250:].sum() > 0
             assert left[-1] == led.outstanding[-1].sum()
+
+
+def test_a_run_from_a_state_file_opens_with_its_points(tmp_path: Path) -> None:
+    """``econsim run --from-state``: the run starts the day after the snapshot, with its
+    members; the roll-forward opens with their points and the books add up from there."""
+    from econsim.testing import check_ledger
+    from tests.conftest import econsim_here
+
+    s = programme("coffee-healthy")
+    snap = snapshot_of(simulated(s, 200))
+    state = tmp_path / "state.parquet"
+    write_snapshot(state, snap)
+    design = ROOT / "scenarios" / "coffee-healthy.yaml"
+    small = ("--set", "population.acquisition_per_day=1", "--set", "horizon_days=60",
+             "--set", CASES["coffee-healthy"][0])  # the snapshot's expiry rule  # fmt: skip
+    out = tmp_path / "run"
+    done = econsim_here("run", design, "--from-state", state, *small, "--replications", "2",
+                        "-o", out)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    day = snap.as_of + dt.timedelta(days=1)
+    assert f"started from {state} on {day}: {snap.members:,} members holding" in done.stdout
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["from_state"] == {"start_date": day.isoformat(),
+                                     "opening_points": snap.outstanding}  # fmt: skip
+    roll = (out / "finance" / "roll-forward.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert float(roll[1].split(",")[1]) == snap.outstanding  # the first period's opening
+    runoff = list(load_workbook(out / "finance.xlsx")["liability run-off"].values)
+    assert runoff[1][:2] == ("run", f"{day:%Y-%m}") and runoff[1][3] > 0  # redeemed, p50
+    import econsim
+
+    run = econsim.run(design, state=state, overrides=small[1::2], replications=1, workers=1)
+    check_ledger(run)  # opening + issued − redeemed − expired + transferred = outstanding
+    assert run.results["runoff"][0, -1, 0] > 0  # its members spent what they held
+
+
+def test_a_run_from_a_bad_state_file_names_the_row(tmp_path: Path) -> None:
+    from tests.conftest import econsim_here
+
+    state = tmp_path / "state.csv"
+    write_snapshot(state, snapshot_of(simulated(programme("coffee-healthy"), 100)))
+    lines = state.read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace(",member,", ",platinum,", 1).replace(",gold,", ",platinum,", 1)
+    state.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    design = ROOT / "scenarios" / "coffee-healthy.yaml"
+    done = econsim_here("run", design, "--from-state", state, "-o", tmp_path / "run")
+    assert done.returncode == 2, done.stdout
+    assert f"{state}:4:3: tier: unknown tier 'platinum'" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr

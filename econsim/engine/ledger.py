@@ -70,6 +70,9 @@ class Ledger:
     # [D, 3] a run from a snapshot: its members' points of that day redeemed and expired so
     # far, and still outstanding (engine.runoff; 0 in a run from day 0)
     runoff: I64
+    # [D, T] points the run opens with, on its first day: a run from a snapshot with no
+    # books before it (engine.snapshot); 0 elsewhere
+    opening: I64
 
     @classmethod
     def empty(cls, model: Model) -> Ledger:
@@ -124,6 +127,7 @@ class Ledger:
             participants=z(d, len(model.packaged)),
             rewarded=z(d, len(model.packaged)),
             runoff=z(d, 3),
+            opening=z(d, t),
         )
 
     def arrays(self) -> dict[str, NDArray[np.generic]]:
@@ -136,7 +140,8 @@ def check_invariants(ledger: Ledger, hard_cap: bool, first: int = 0) -> None:
     (``engine.snapshot``), whose counts of coupons given, campaign participants and the
     new members' funnel a log shows only in part; its points must still add up."""
     flow = (
-        ledger.issued.sum(axis=1)
+        ledger.opening
+        + ledger.issued.sum(axis=1)
         - ledger.redeemed.sum(axis=1)
         - ledger.expired
         + ledger.transferred
@@ -145,7 +150,8 @@ def check_invariants(ledger: Ledger, hard_cap: bool, first: int = 0) -> None:
     if bad.size:
         day = int(bad[0])
         raise SimulationError(
-            f"ledger does not balance on day {day}: issued − redeemed − expired + transferred "
+            f"ledger does not balance on day {day}: opening + issued − redeemed − expired + "
+            "transferred "
             f"= {flow[day].tolist()} but outstanding = {ledger.outstanding[day].tolist()}"
         )
     dau, wau, mau = (x.sum(axis=1) for x in (ledger.active, ledger.wau, ledger.mau))

@@ -47,10 +47,12 @@ def last_day_of_month(start: dt.date, key: int) -> dt.date:
 def aging_buckets(
     size: int, expiry: Expiry, month: int, start: dt.date, day: int
 ) -> NDArray[np.int64]:
-    """``[slot]``: the aging bucket of each lot slot seen from ``day`` (-1: no month)."""
+    """``[slot]``: the aging bucket of each lot slot seen from ``day`` — the latest
+    ``size`` months, those before the run's first included (a run from a snapshot holds
+    points earned then)."""
     out = np.full(size, -1, np.int64)
     today = start + dt.timedelta(days=day)
-    for k in range(max(month - size + 1, 0), month + 1):
+    for k in range(month - size + 1, month + 1):
         due = expiry.expires_by(k, start.month)
         if due >= NEVER:
             bucket = len(AGING_LABELS) - 1

@@ -153,14 +153,19 @@ def _calendar(start: dt.date, days: int) -> tuple[I64, NDArray[np.bool_], NDArra
     return keys[:-1].astype(np.int64), month_end, year_end
 
 
-def lot_count(scenario: Scenario) -> int:
-    """Monthly expiry lots a user needs: enough to hold every month not yet expired."""
+def months_held(scenario: Scenario) -> int:
+    """The most monthly lots a member can hold under any expiry rule of the scenario."""
     policies = [scenario.design.expiry] + [
         rc.expiry for rc in scenario.design.rule_changes if rc.expiry is not None
     ]
-    months = max(e.months_held() for e in policies)
+    return max(e.months_held() for e in policies)
+
+
+def lot_count(scenario: Scenario) -> int:
+    """Monthly expiry lots a user needs: enough to hold every month not yet expired of
+    the run's (a run from a snapshot holds older months too: ``engine.snapshot``)."""
     horizon_months = scenario.horizon_days // 28 + 2
-    return min(months, horizon_months)
+    return min(months_held(scenario), horizon_months)
 
 
 def _sources(s: Scenario) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ retention, repeat purchase) counts who joins from then on.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from numpy.typing import NDArray
 from econsim.arrays import F64, I64
 from econsim.engine.compiled.tables import day_rates
 from econsim.engine.lots import last_day_of_month
-from econsim.engine.model import ACTIVE, CHURNED, DORMANT, NEW, Model
+from econsim.engine.model import ACTIVE, CHURNED, DORMANT, NEW, Model, months_held
 from econsim.engine.runoff import Runoff
 from econsim.engine.simulation import Simulation
 from econsim.engine.state import AGAIN, NEVER, REFERRED, RETAINED, State, add_users, allocate
@@ -271,11 +272,13 @@ def left_quietly(snap: Snapshot, model: Model, rng: np.random.Generator) -> NDAr
 
 @dataclass(frozen=True)
 class Start:
-    """Where a replication starts instead of day 0: a snapshot, and the books of every day
-    up to it (``Results`` arrays of one replication, or a ledger's, over those days)."""
+    """Where a replication starts instead of a fresh population: a snapshot, and the books
+    of every day up to it (``Results`` arrays of one replication, or a ledger's, over
+    those days) — or none, when the snapshot is of the day before the scenario's first
+    (``econsim run --from-state``): the run then opens with the snapshot's points."""
 
     snapshot: Snapshot
-    books: Mapping[str, NDArray[Any]]
+    books: Mapping[str, NDArray[Any]] | None = None
 
     def first_day(self, model: Model) -> int:
         """The first day simulated: the day after the snapshot."""
@@ -286,21 +289,30 @@ def continue_from(model: Model, start: Start, rng: np.random.Generator) -> Simul
     """A simulation that has simulated every day up to the snapshot: its ledger holds the
     given books, its members the snapshot's; ``run_calendar`` goes on from the next day."""
     first = start.first_day(model)
-    if not 0 < first < model.horizon:
+    if start.books is None:  # points earned before the run: the ring holds every month
+        model = dataclasses.replace(model, lot_count=months_held(model.scenario))
+    if not (0 < first < model.horizon if start.books is not None else first == 0):
         raise SimulationError(
             f"a snapshot as of {start.snapshot.as_of} is outside the scenario's days "
             f"({model.scenario.start_date} plus {model.horizon} days): a run goes on from "
-            "the day after its snapshot"
+            "the day after its snapshot, with the books of the days before (or, with none, "
+            "from the scenario's first day)"
         )
-    held_under = model.schedule(first).expiry[first - 1]  # the lots' rule on the day
+    rules = model.schedule(max(first, 1)).expiry
+    held_under = rules[first - 1] if first else model.initial_rules().expiry  # the lots' rule
     state = state_of(start.snapshot, model, rng, held_under)
     runoff = Runoff(start.snapshot.balance.copy())  # the snapshot's points, followed
     sim = Simulation(model, rng, recorder=runoff, state=state)
     for rc in sorted(model.scenario.design.rule_changes, key=lambda rc: rc.day):
         if rc.day < first:  # in force already
             sim.apply_rule_change(rc)
-    _books_before(sim, start.books, first)
-    sim.ledger.runoff[first - 1] = runoff.totals()
+    if start.books is None:  # the run opens with the snapshot's points
+        opening = np.bincount(sim.state.tier[: state.n], sim.state.balance[: state.n])
+        sim.ledger.opening[0, : opening.size] = opening.astype(np.int64)
+        sim.ever_redeemed = int((sim.state.last_redeem[: state.n] != NEVER).sum())
+    else:
+        _books_before(sim, start.books, first)
+        sim.ledger.runoff[first - 1] = runoff.totals()
     sim.tables = sim.tables._replace(funnel_from=max(first, 1))
     sim.day = sim.days_done = first
     sim.update_campaigns()

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from econsim.engine.model import Model
+from econsim.engine.model import Model, months_held
 from econsim.engine.snapshot import NOT_A_DAY, STATES, Dates, Snapshot, expiry_dates
 from econsim.errors import Problem
 from econsim.history.event_writer import write_events
@@ -125,6 +125,23 @@ def read_snapshot(path: Path | str, model: Model) -> Snapshot:
     snap = _parse(rows, model, as_of)
     _raise(rows)
     return snap
+
+
+def snapshot_day(path: Path | str) -> dt.date:
+    """The day a snapshot file is of (its ``as_of``), read before the design it is checked
+    against is known: a run from it starts the day after."""
+    path = Path(path)
+    try:
+        check_log_file(path)
+        cols, where = read_columns(path)
+    except EventLogError as exc:
+        raise SnapshotError(exc.problems) from None
+    rows = _Rows(cols, where)
+    if "as_of" not in cols:
+        rows.add(-1, "as_of", "no column 'as_of'",
+                 f"a snapshot has the columns {', '.join(COLUMNS)} (docs/state.md)")  # fmt: skip
+        _raise(rows)
+    return _as_of(rows)
 
 
 def _raise(rows: _Rows) -> None:
@@ -295,7 +312,7 @@ def _check_expiry(
     the design's expiry rule gives points earned in one of the months it keeps."""
     start = model.scenario.start_date
     month = (as_of.year - start.year) * 12 + as_of.month - start.month
-    keys = np.arange(month - model.lot_count + 1, month + 1)
+    keys = np.arange(month - months_held(model.scenario) + 1, month + 1)
     first = (as_of - start).days + 1  # the rule in force at the end of as_of
     rule = model.schedule(first).expiry[first - 1] if first >= 1 else model.initial_rules().expiry
     possible = expiry_dates(rule, keys, start)

@@ -56,10 +56,12 @@ def consumption(r: Results) -> tuple[Series, Series]:
 
     The trailing rate compares the window's consumption with the window's issuance, so it
     exceeds 1 whenever members spend points saved before the window (a flow ratio, not a
-    share of the window's points).
+    share of the window's points). A run from a snapshot counts the points it opens with
+    as issued on its first day.
     """
     days = np.arange(r.days)
-    issued, consumed = r.total("issued"), r.total("redeemed")
+    # a run from a snapshot opens with points its members spend too: they count as issued
+    issued, consumed = r.total("issued") + r.total("opening"), r.total("redeemed")
     cumulative = ratio(consumed.cumsum(axis=1), issued.cumsum(axis=1))
     rolling = ratio(rolling_sum(consumed, WINDOW), rolling_sum(issued, WINDOW))
     return (

@@ -123,7 +123,9 @@ def roll_forward(r: Results) -> RollForward:
     """The roll-forward of every budget period of every replication."""
     periods = np.arange(r.days) // r.scenario.design.period_days
     closing = last_of_group(r.total("outstanding"), periods)
-    opening = np.concatenate([np.zeros((r.replications, 1)), closing[:, :-1]], axis=1)
+    # the first period opens with what the run opened with (a run from a snapshot), else 0
+    opened = by_group(r.total("opening"), periods)[:, :1]
+    opening = np.concatenate([opened, closing[:, :-1]], axis=1)
     points = {
         "opening": opening,
         **_issued_by_group(r, periods),

@@ -109,6 +109,7 @@ def actual_results(log: LiveLog, model: Model, seed: int = 0) -> Results:
     a["coupon_uplift"] = np.zeros((days, len(model.coupons)))
     a["participants"] = np.zeros((days, len(model.packaged)))
     a["runoff"] = np.zeros((days, 3))  # a run from a snapshot's (engine.runoff)
+    a["opening"] = np.zeros((days, len(model.tiers)))  # a log's books open empty
     a["aging"] = _aging(log, model, a["outstanding"].shape)
     arrays = {name: _typed(name, a[name])[None] for name in AXES}
     return Results(scenario=model.scenario, seed=seed, labels=result_labels(model), arrays=arrays)

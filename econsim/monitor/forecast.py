@@ -21,17 +21,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from econsim.arrays import F64, I64
 from econsim.engine.executors import Executor
 from econsim.engine.model import compile_model
 from econsim.engine.run import simulate
-from econsim.engine.runoff import RUNOFF
 from econsim.engine.snapshot import Start
 from econsim.errors import ScenarioError
 from econsim.history.events import REDEMPTION, EventLog
 from econsim.history.fit import fit_history
+from econsim.metrics.runoff import runoff_by_month
 from econsim.monitor.log import LiveLog
 from econsim.monitor.log_rows import EARN, REDEEM
 from econsim.monitor.watch import watched
@@ -75,24 +74,8 @@ class Forecast:
         return self.start + dt.timedelta(days=self.days - 1)
 
     def runoff(self, path: Path) -> list[dict[str, Any]]:
-        """The points held on the as-of day, month by month after it: redeemed and expired
-        in the month and still outstanding at its end, each as 5%, 50% and 95% over the
-        replications (the forecast's last day closes the last, maybe short, month)."""
-        ends = [d for d in range(self.as_of + 1, self.days) if _month_end(self.start, d)]
-        if not ends or ends[-1] != self.days - 1:
-            ends.append(self.days - 1)
-        rows, before = [], path.runoff[:, self.as_of]
-        for d in ends:
-            now = path.runoff[:, d]
-            day = self.start + dt.timedelta(days=d)
-            cut = "" if _month_end(self.start, d) else f" (to {day.isoformat()})"
-            month: dict[str, Any] = {"month": day.strftime("%Y-%m") + cut}
-            for j, name in enumerate(RUNOFF):
-                x = now[:, j] - (before[:, j] if name != "outstanding" else 0)
-                month[name] = dict(zip(("p5", "p50", "p95"), _nums(_spread(x)), strict=True))
-            rows.append(month)
-            before = now
-        return rows
+        """The points held on the as-of day, month by month after it (``metrics.runoff``)."""
+        return runoff_by_month(path.runoff, self.start, self.as_of)
 
     def summary(self) -> dict[str, Any]:
         last = self.days - 1
@@ -115,15 +98,6 @@ class Forecast:
                 for p in self.paths
             },
         }
-
-
-def _month_end(start: dt.date, day: int) -> bool:
-    return (start + dt.timedelta(days=day + 1)).day == 1
-
-
-def _spread(x: NDArray[Any]) -> tuple[float, float, float]:
-    low, mid, high = np.quantile(x.astype(float), [0.05, 0.5, 0.95])
-    return float(low), float(mid), float(high)
 
 
 def _nums(xs: tuple[float, ...]) -> list[float | None]:

@@ -13,6 +13,7 @@ import numpy as np
 
 from econsim.atomic import replace_folder, write_text
 from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind
+from econsim.metrics.runoff import RUNOFF_HEAD, runoff_by_month, runoff_table
 from econsim.pipeline import Run
 from econsim.report.charts import all_charts, write_charts
 from econsim.report.csvfile import write_csv
@@ -90,13 +91,22 @@ def write_run(
     return [directory / p.relative_to(fresh) for p in written]
 
 
+def _opening_runoff(run: Run) -> dict[str, Any]:
+    """A run from a snapshot: the run-off of the points it opened with (finance.xlsx)."""
+    r = run.results
+    if not r.total("opening").any():
+        return {}
+    rows = runoff_by_month(r["runoff"], run.scenario.start_date, -1)
+    return {"liability run-off": (RUNOFF_HEAD, runoff_table(rows, "run"))}
+
+
 def _run_files(run: Run, directory: Path, gating: frozenset[VerdictKind]) -> list[Path]:
     written: list[Path] = []
     summary = directory / "summary.json"
     write_text(summary, json_text(run_summary(run, gating)))
     written.append(summary)
     written.append(write_csv(directory / "daily.csv", DAILY_COLUMNS, daily_rows(run)))
-    written += write_finance(run, directory)
+    written += write_finance(run, directory, _opening_runoff(run))
     s = run.scenario
     reserve = s.design.calibration.reserve_share
     charts = all_charts(run.metrics, s.health.consumption_threshold, s.currency, reserve)

@@ -14,6 +14,7 @@ from econsim.atomic import replace_folder, write_text
 from econsim.engine.runoff import RUNOFF
 from econsim.history.snapshot_file import write_snapshot
 from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind
+from econsim.metrics.runoff import RUNOFF_HEAD, runoff_table
 from econsim.monitor.forecast import FORECAST
 from econsim.monitor.monitor import Monitoring
 from econsim.monitor.overdrafts import Rejected
@@ -139,20 +140,12 @@ def band_rows(m: Monitoring) -> list[list[str]]:
     return rows
 
 
-RUNOFF_HEAD = ["path", "month", *(f"{what} {q}" for what in ("redeemed", "expired",
-               "outstanding at the month's end") for q in ("p5", "p50", "p95"))]  # fmt: skip
-
-
 def runoff_tables(m: Monitoring) -> dict[str, tuple[list[str], list[list[Any]]]]:
     """finance.xlsx's "liability run-off": the points held on the as-of day, redeemed and
     expired month by month after it and still outstanding (5%, 50%, 95%; each path)."""
     if m.forecast is None:
         return {}
-    rows = [
-        [p.label, month["month"], *(month[k][q] for k in RUNOFF for q in ("p5", "p50", "p95"))]
-        for p in m.forecast.paths
-        for month in m.forecast.runoff(p)
-    ]
+    rows = [row for p in m.forecast.paths for row in runoff_table(m.forecast.runoff(p), p.label)]
     return {"liability run-off": (RUNOFF_HEAD, rows)}
 
 
