@@ -324,7 +324,8 @@ def _check_expiry(
                      "programme does")  # fmt: skip
         elif not ((possible == when).any() or (np.isnat(when) and np.isnat(possible).any())):
             told = "never" if np.isnat(when) else str(when)
-            can = sorted({"never" if np.isnat(p) else str(p) for p in possible})
+            later = possible[np.isnat(possible) | (possible > np.datetime64(as_of, "D"))]
+            can = sorted({"never" if np.isnat(p) else str(p) for p in later})
             more = " …" if len(can) > 6 else ""
             rows.add(int(i), "expires", f"expires {told}, which the design's expiry "
                      f"({rule.policy}) cannot give points earned by {as_of}",
