@@ -109,18 +109,7 @@ def read_snapshot(path: Path | str, model: Model) -> Snapshot:
     """The snapshot in ``path``, checked against ``model``'s design (its tiers, catalog and
     the expiry rule in force at the end of the scenario's days up to ``as_of``); every
     problem located by row: :class:`SnapshotError`."""
-    path = Path(path)
-    try:
-        check_log_file(path)
-        cols, where = read_columns(path)
-    except EventLogError as exc:
-        raise SnapshotError(exc.problems) from None
-    rows = _Rows(cols, where)
-    missing = [c for c in REQUIRED if c not in cols]
-    if missing:
-        rows.add(-1, missing[0], f"no column '{missing[0]}'",
-                 f"a snapshot has the columns {', '.join(COLUMNS)} (docs/state.md)")  # fmt: skip
-        _raise(rows)
+    rows = _read(path, REQUIRED)
     as_of = _as_of(rows)
     snap = _parse(rows, model, as_of)
     _raise(rows)
@@ -130,6 +119,12 @@ def read_snapshot(path: Path | str, model: Model) -> Snapshot:
 def snapshot_day(path: Path | str) -> dt.date:
     """The day a snapshot file is of (its ``as_of``), read before the design it is checked
     against is known: a run from it starts the day after."""
+    return _as_of(_read(path, ("as_of",)))
+
+
+def _read(path: Path | str, required: Sequence[str]) -> _Rows:
+    """The file's columns as text, refused (located) when it cannot be read or lacks one
+    of ``required``."""
     path = Path(path)
     try:
         check_log_file(path)
@@ -137,11 +132,12 @@ def snapshot_day(path: Path | str) -> dt.date:
     except EventLogError as exc:
         raise SnapshotError(exc.problems) from None
     rows = _Rows(cols, where)
-    if "as_of" not in cols:
-        rows.add(-1, "as_of", "no column 'as_of'",
+    missing = [c for c in required if c not in cols]
+    if missing:
+        rows.add(-1, missing[0], f"no column '{missing[0]}'",
                  f"a snapshot has the columns {', '.join(COLUMNS)} (docs/state.md)")  # fmt: skip
         _raise(rows)
-    return _as_of(rows)
+    return rows
 
 
 def _raise(rows: _Rows) -> None:
