@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 from econsim.arrays import F64, I64
 from econsim.engine.compiled.tables import day_rates
 from econsim.engine.lots import last_day_of_month
-from econsim.engine.model import ACTIVE, CHURNED, DORMANT, NEW, Model, months_held
+from econsim.engine.model import ACTIVE, CHURNED, DORMANT, NEW, Model, Rules, months_held
 from econsim.engine.runoff import Runoff
 from econsim.engine.simulation import Simulation
 from econsim.engine.state import AGAIN, NEVER, REFERRED, RETAINED, State, add_users, allocate
@@ -178,7 +178,7 @@ def _month_of(day: dt.date, start: dt.date) -> int:
     return (day.year - start.year) * 12 + day.month - start.month
 
 
-def state_of(snap: Snapshot, model: Model, rng: np.random.Generator, expiry: Expiry) -> State:
+def state_of(snap: Snapshot, model: Model, rng: np.random.Generator, rules: Rules) -> State:
     """A state holding the snapshot's members (what it leaves out drawn as for a newcomer:
     ``engine.state.add_users``), with room for the newcomers to come."""
     n, start = snap.members, model.scenario.start_date
@@ -196,10 +196,10 @@ def state_of(snap: Snapshot, model: Model, rng: np.random.Generator, expiry: Exp
     state.acted[:n] = _days(start, snap.last_behaviour)
     state.last_redeem[:n] = _days(start, snap.last_redeemed)
     if model.items:
-        state.target[:n] = saving_for(snap, model, rng)
+        state.target[:n] = saving_for(snap, model, rng, rules.prices)
     state.review_metric[:n] = snap.qualifying
     state.below[:n] = snap.reviews_below
-    slots = lot_slots(snap, model, expiry)
+    slots = lot_slots(snap, model, rules.expiry)
     np.add.at(state.lots, (slots, snap.lot_member), snap.lot_points)
     state.balance[:n] = snap.balance
     # the funnel of new members (activation, retention, repeat purchase) counts who joins
@@ -209,19 +209,21 @@ def state_of(snap: Snapshot, model: Model, rng: np.random.Generator, expiry: Exp
     return state
 
 
-def saving_for(snap: Snapshot, model: Model, rng: np.random.Generator) -> NDArray[np.int16]:
+def saving_for(
+    snap: Snapshot, model: Model, rng: np.random.Generator, prices: I64
+) -> NDArray[np.int16]:
     """The catalog item each member saves for: the snapshot's where it names one, else
     drawn as the engine would have it by now. A member whose balance has long covered an
     item would most likely have redeemed it: an item of price p is drawn with its
     preference times the chance the member has not asked for it in the days its balance
     covered it (``(1 − q)^days``, q the member's daily chance to ask), the balance taken to
-    have built up evenly since the member's last redemption (or joining)."""
+    have built up evenly since the member's last redemption (or joining); ``prices``: the
+    catalog's in force on the snapshot's day."""
     named = np.array([model.items.index(i) for i in snap.items] or [0], np.int64)
     out = np.where(snap.saving_for >= 0, named[np.maximum(snap.saving_for, 0)], -1)
     unknown = np.flatnonzero(out < 0)
     if unknown.size:
-        prices = model.scenario.design.catalog
-        price = np.array([prices[i].points_price for i in model.items], float)
+        price = np.asarray(prices, float)
         tiers = np.array([model.tiers.index(t) for t in snap.tiers], np.int64)[snap.tier]
         q = model.propensity[tiers[unknown], None]
         since = np.where(np.isnat(snap.last_redeemed), snap.joined, snap.last_redeemed)
@@ -270,6 +272,16 @@ def left_quietly(snap: Snapshot, model: Model, rng: np.random.Generator) -> NDAr
     return out
 
 
+def rules_held(model: Model, first: int) -> Rules:
+    """The rules in force at the end of the day before ``first`` (the snapshot's day):
+    its lots aged under that expiry rule, its members saw those prices."""
+    rules = model.initial_rules()
+    for rc in sorted(model.scenario.design.rule_changes, key=lambda rc: rc.day):
+        if rc.day < first:
+            rules.change(model, rc)
+    return rules
+
+
 @dataclass(frozen=True)
 class Start:
     """Where a replication starts instead of a fresh population: a snapshot, and the books
@@ -298,14 +310,11 @@ def continue_from(model: Model, start: Start, rng: np.random.Generator) -> Simul
             "the day after its snapshot, with the books of the days before (or, with none, "
             "from the scenario's first day)"
         )
-    rules = model.schedule(max(first, 1)).expiry
-    held_under = rules[first - 1] if first else model.initial_rules().expiry  # the lots' rule
-    state = state_of(start.snapshot, model, rng, held_under)
+    rules = rules_held(model, first)
+    state = state_of(start.snapshot, model, rng, rules)
     runoff = Runoff(start.snapshot.balance.copy())  # the snapshot's points, followed
     sim = Simulation(model, rng, recorder=runoff, state=state)
-    for rc in sorted(model.scenario.design.rule_changes, key=lambda rc: rc.day):
-        if rc.day < first:  # in force already
-            sim.apply_rule_change(rc)
+    sim.rules = rules  # the rule changes before the first day are in force
     if start.books is None:  # the run opens with the snapshot's points
         opening = np.bincount(sim.state.tier[: state.n], sim.state.balance[: state.n])
         sim.ledger.opening[0, : opening.size] = opening.astype(np.int64)
