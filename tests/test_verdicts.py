@@ -200,3 +200,15 @@ def test_churn_competes_with_redemption_before_expiry() -> None:
     # in the long run churn takes c / (h + c) of the points
     assert_allclose(redeemed_by(np.array([10_000.0]), 0.05, 0.01), [0.05 / 0.06])
     assert_allclose(redeemed_by(days, 0.0, 0.0), 0.0)
+
+
+def test_a_share_just_below_its_threshold_never_reads_as_the_threshold() -> None:
+    """Issue 39: a consumer share of 39.9% failing a 40% threshold read "only 40% of point
+    holders … (threshold 40%)". The advice shows as many decimals as tell them apart."""
+    from econsim.metrics.advice import consumption_advice, shares_apart
+
+    assert shares_apart(0.399, 0.40) == ("39.9%", "40.0%")
+    assert shares_apart(0.39996, 0.40) == ("39.996%", "40.000%")
+    assert shares_apart(0.25, 0.40) == ("25%", "40%")
+    said = consumption_advice(0.3994, 0.40, 1000.0, 10.0)
+    assert said.startswith("only 39.9% of issued points are consumed (threshold 40.0%)")

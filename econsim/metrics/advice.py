@@ -103,6 +103,17 @@ def issuance_findings(
     return out
 
 
+def shares_apart(value: float, threshold: float) -> tuple[str, str]:
+    """``value`` and ``threshold`` as percentages with the fewest decimals (up to 4) that
+    tell them apart, so a 39.9% that fails a 40% threshold never reads "40% (threshold
+    40%)"."""
+    for places in range(5):
+        a, b = f"{value:.{places}%}", f"{threshold:.{places}%}"
+        if a != b or value == threshold:
+            return a, b
+    return a, b
+
+
 def consumption_advice(rate: float, threshold: float, shortfall: float, users: float) -> str:
     """The §5 consumption advice with the shortfall in points that was actually computed.
 
@@ -110,8 +121,9 @@ def consumption_advice(rate: float, threshold: float, shortfall: float, users: f
     replications); ``users`` = mean users at the horizon.
     """
     per_user = f" ({shortfall / users:,.0f} per user)" if users > 0 else ""
+    shown, limit = shares_apart(rate, threshold)
     return (
-        f"only {rate:.0%} of issued points are consumed (threshold {threshold:.0%}): another "
+        f"only {shown} of issued points are consumed (threshold {limit}): another "
         f"{shortfall:,.0f} points{per_user} would have had to be consumed over the horizon "
         "to reach it — add consumption channels, lower catalog prices or change the catalog"
     )

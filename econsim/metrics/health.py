@@ -23,6 +23,7 @@ from econsim.metrics.advice import (
     PopulationOrigin,
     consumption_advice,
     issuance_findings,
+    shares_apart,
 )
 from econsim.metrics.advice import (
     issuance_advice as issuance_advice,  # re-exported: the single-cell rule
@@ -154,9 +155,10 @@ def _share_verdict(r: Results, share: Series) -> Verdict:
     elif np.isnan(value):
         advice = "no member held points in the last 30 days: there is no consumer share yet"
     else:
+        shown, limit = shares_apart(value, threshold)
         advice = (
-            f"only {value:.0%} of point holders consumed in the last 30 days "
-            f"(threshold {threshold:.0%}): add cheaper items or point games so more holders "
+            f"only {shown} of point holders consumed in the last 30 days "
+            f"(threshold {limit}): add cheaper items or point games so more holders "
             "can spend"
         )
     return Verdict("consumer share", value, threshold, passed, advice, kind="health")
