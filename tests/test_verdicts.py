@@ -212,3 +212,13 @@ def test_a_share_just_below_its_threshold_never_reads_as_the_threshold() -> None
     assert shares_apart(0.25, 0.40) == ("25%", "40%")
     said = consumption_advice(0.3994, 0.40, 1000.0, 10.0)
     assert said.startswith("only 39.9% of issued points are consumed (threshold 40.0%)")
+
+
+def test_source_shares_in_the_terminal_add_up_to_100() -> None:
+    """Issue 39: the terminal's source shares added up to 101%."""
+    from econsim.report.terminal import whole_percents
+
+    assert whole_percents([0.335, 0.335, 0.33]) == [34, 33, 33]
+    assert sum(whole_percents([0.785, 0.176, 0.039])) == 100
+    assert whole_percents([0.5, 0.5]) == [50, 50]
+    assert whole_percents([]) == []

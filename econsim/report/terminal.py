@@ -104,12 +104,25 @@ def print_key_figures(run: Run, console: Console, actual: bool = False) -> None:
         print_point_values(values, console)
 
 
+def whole_percents(shares: Sequence[float]) -> list[int]:
+    """Shares as whole percentages that add up to what they round to together (the largest
+    remainders get the spare points): three sources of 33.5%, 33.5% and 33% read 34, 33 and
+    33, not a total of 101%."""
+    exact = [100.0 * s for s in shares]
+    out = [int(x) for x in exact]
+    spare = round(sum(exact)) - sum(out)
+    for i in sorted(range(len(exact)), key=lambda i: out[i] - exact[i])[: max(spare, 0)]:
+        out[i] += 1
+    return out
+
+
 def flows_text(src: Sources, top: int = 3) -> str:
     """The largest sources and items by share of points: where points come from and go."""
 
     def largest(parts: Sequence[Source | Item]) -> str:
         moved = sorted((p for p in parts if p.points > 0), key=lambda p: -p.points)
-        named = [f"{p.name} {p.share:.0%}" for p in moved[:top]]
+        percents = whole_percents([p.share for p in moved])
+        named = [f"{p.name} {k}%" for p, k in zip(moved[:top], percents, strict=False)]
         more = len(moved) - top
         return ", ".join(named + ([f"{more} more"] if more > 0 else [])) or "none"
 
