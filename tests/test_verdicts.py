@@ -222,3 +222,12 @@ def test_source_shares_in_the_terminal_add_up_to_100() -> None:
     assert sum(whole_percents([0.785, 0.176, 0.039])) == 100
     assert whole_percents([0.5, 0.5]) == [50, 50]
     assert whole_percents([]) == []
+
+
+def test_a_figure_that_rounds_to_zero_is_never_shown_negative() -> None:
+    """Issue 39: a deviation of −0.00004 read "-0.0%"."""
+    from econsim.report.wording import fmt_figure, signed_share
+
+    assert fmt_figure(-0.00004, "share") == "0.0%"
+    assert signed_share(-0.0004) == "+0.0 pp"
+    assert fmt_figure(-0.0006, "share") == "-0.1%"  # a real fall still shows

@@ -37,11 +37,17 @@ def gate_note(fail_on: Iterable[VerdictKind]) -> str:
     return f"gating classes: {classes(gating)} (a failing one makes the run unhealthy){warn}"
 
 
+def shown_zero(x: float, places: int) -> float:
+    """``x`` as it will be shown with ``places`` decimals, a negative that rounds to zero
+    made zero (issue 39: "-0.0%" read as a fall)."""
+    return round(x, places) + 0.0  # -0.0 + 0.0 is 0.0
+
+
 def verdict_value(v: Verdict) -> str:
     """A verdict's value: a share as a percentage, a larger ratio as a number."""
     if not math.isfinite(v.value):
         return "–"
-    return f"{v.value:.1%}" if abs(v.value) < 10 else f"{v.value:,.2f}"
+    return f"{shown_zero(v.value, 3):.1%}" if abs(v.value) < 10 else f"{v.value:,.2f}"
 
 
 def role(v: Verdict, fail_on: Iterable[VerdictKind]) -> str:
@@ -51,7 +57,7 @@ def role(v: Verdict, fail_on: Iterable[VerdictKind]) -> str:
 
 def signed_share(x: float) -> str:
     """A difference of two shares in percentage points: ``+3.2 pp`` (never "%")."""
-    return "–" if not math.isfinite(x) else f"{x * 100:+.1f} pp"
+    return "–" if not math.isfinite(x) else f"{shown_zero(x * 100, 1):+.1f} pp"
 
 
 def breakage_text(b: Breakage) -> str:
@@ -92,7 +98,7 @@ def fmt_figure(x: float, unit: str, signed: bool = False) -> str:
     if not math.isfinite(x):
         return "–"  # e.g. breakage unobserved, or an interval from one replication
     if unit == "share":
-        return signed_share(x) if signed else f"{x:.1%}"
+        return signed_share(x) if signed else f"{shown_zero(x, 3):.1%}"
     if unit == "index":
         return f"{x:+,.4g}" if signed else f"{x:,.4g}"
     places = 2 if unit == "money" and 0 < abs(x) < 100 else 0  # a nil difference: +0
