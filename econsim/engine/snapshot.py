@@ -90,10 +90,10 @@ class Snapshot:
         return int(self.lot_points.sum())
 
 
-def _dates(start: dt.date, days: NDArray[Any]) -> Dates:
-    """Day numbers from ``start`` as dates; ``NEVER`` as NaT."""
-    out = np.datetime64(start, "D") + days.astype(np.int64).astype("timedelta64[D]")
-    out[days == NEVER] = NOT_A_DAY
+def day_dates(start: dt.date, days: NDArray[Any], never: int = NEVER) -> Dates:
+    """Day numbers from ``start`` as dates; ``never`` (the state's ``NEVER``) as NaT."""
+    out: Dates = np.datetime64(start, "D") + days.astype(np.int64).astype("timedelta64[D]")
+    out[days == never] = NOT_A_DAY
     return out
 
 
@@ -139,10 +139,10 @@ def snapshot_of(sim: Simulation) -> Snapshot:
         qualifying=st.review_metric[:n].copy(),
         reviews_below=st.below[:n].astype(np.int64),
         state=st.life[:n].astype(np.int64),
-        joined=_dates(start, st.joined[:n]),
-        last_active=_dates(start, st.last_active[:n]),
-        last_behaviour=_dates(start, st.acted[:n]),
-        last_redeemed=_dates(start, st.last_redeem[:n]),
+        joined=day_dates(start, st.joined[:n]),
+        last_active=day_dates(start, st.last_active[:n]),
+        last_behaviour=day_dates(start, st.acted[:n]),
+        last_redeemed=day_dates(start, st.last_redeem[:n]),
         saving_for=st.target[:n].astype(np.int64) if m.items else np.full(n, -1, np.int64),
         items=m.items,
         lot_member=member.astype(np.int64),

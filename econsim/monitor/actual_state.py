@@ -19,7 +19,7 @@ import numpy as np
 
 from econsim.arrays import F64, I64
 from econsim.engine.model import ACTIVE, DORMANT, NEW, Model
-from econsim.engine.snapshot import NOT_A_DAY, Dates, Snapshot, expiry_dates
+from econsim.engine.snapshot import NOT_A_DAY, Dates, Snapshot, day_dates, expiry_dates
 from econsim.monitor.actual_books import tier_at
 from econsim.monitor.log import LiveLog
 from econsim.monitor.log_rows import BONUS, EARN, EXPIRY, JOIN, REDEEM, is_core_row
@@ -49,10 +49,10 @@ def books_snapshot(log: LiveLog, model: Model) -> Snapshot:
         qualifying=_qualifying(log, model, n)[here],
         reviews_below=np.zeros(here.size, np.int64),
         state=_lifecycle(model, last, joined, active)[here],
-        joined=_dates(start, joined[here]),
-        last_active=_dates(start, active[here]),
-        last_behaviour=_dates(start, behaved[here]),
-        last_redeemed=_dates(start, redeemed[here]),
+        joined=day_dates(start, joined[here], never=-1),
+        last_active=day_dates(start, active[here], never=-1),
+        last_behaviour=day_dates(start, behaved[here], never=-1),
+        last_redeemed=day_dates(start, redeemed[here], never=-1),
         saving_for=np.full(here.size, -1, np.int64),
         items=model.items,
         lot_member=index[lot_member],
@@ -72,13 +72,6 @@ def _lifecycle(model: Model, last: int, joined: I64, active: I64) -> I64:
         return np.where(new, NEW, ACTIVE).astype(np.int64)
     state = np.where(last - active >= lc.dormant_after_days, DORMANT, ACTIVE)
     out: I64 = np.where(new, NEW, state).astype(np.int64)
-    return out
-
-
-def _dates(start: dt.date, days: I64) -> Dates:
-    """Day numbers as dates; -1 (none) as NaT."""
-    out: Dates = np.datetime64(start, "D") + days.astype("timedelta64[D]")
-    out[days < 0] = NOT_A_DAY
     return out
 
 
