@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import signal
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import econsim
-from econsim.engine.executors import DaskExecutor, LocalExecutor
+from econsim.engine.executors import DaskExecutor, LocalExecutor, _finished
 from econsim.errors import SimulationError
 from tests.conftest import ROOT
 
@@ -113,3 +115,32 @@ def test_local_workers_are_kept_across_calls_in_one_session() -> None:
     second = {pid for _, pid in LocalExecutor(2).map(worker_pid, list(range(8)))}
     assert os.getpid() not in first
     assert second <= first
+
+
+def _done(value: int) -> Future[int]:
+    fut: Future[int] = Future()
+    fut.set_result(value)
+    return fut
+
+
+def test_a_ctrl_c_while_the_last_results_are_handled_is_not_lost() -> None:
+    """A sweep's Ctrl-C arrived while it wrote its latest point; the wait that would have
+    seen it had ended, and the sweep ran on to its end with exit 0."""
+    futures = {_done(1): 0}
+    with pytest.raises(KeyboardInterrupt):
+        for done in _finished(futures):
+            for fut in done:
+                futures.pop(fut)
+            signal.raise_signal(signal.SIGINT)  # the user presses Ctrl-C now
+
+
+def test_a_ctrl_c_before_the_pool_broke_is_raised_when_the_wait_is_left() -> None:
+    """A worker that died broke the pool after the Ctrl-C was noted: leaving the wait (to
+    run the tasks again in a fresh pool) raises it instead of forgetting it."""
+    futures = {_done(1): 0, Future(): 1}
+    batches = _finished(futures)
+    next(batches)
+    signal.raise_signal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt):
+        batches.close()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -102,9 +102,10 @@ class LocalExecutor:
     ) -> Iterator[tuple[int, R]]:
         pool = shared_pool(self.workers)
         futures: dict[Future[R], int] = {}
+        batches = _finished(futures)
         try:
-            futures = {pool.submit(fn, t): i for i, t in pending.items()}
-            for done in _finished(futures):
+            futures.update({pool.submit(fn, t): i for i, t in pending.items()})
+            for done in batches:
                 for fut in done:
                     i = futures.pop(fut)
                     result = fut.result()
@@ -122,6 +123,7 @@ class LocalExecutor:
         finally:
             for fut in futures:  # left early (an error, a closed iterator): free the workers
                 fut.cancel()
+            batches.close()  # here, not when collected: a Ctrl-C it noted is raised from it
 
 
 #: How often a wait on the pool looks up from it (for a Ctrl-C: :func:`_finished`).
@@ -139,6 +141,7 @@ def _finished(futures: dict[Future[R], int]) -> Iterator[set[Future[R]]]:
         while futures:
             done, _ = wait(futures, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
             if interrupted.is_set():
+                interrupted.clear()  # acted on here
                 raise KeyboardInterrupt
             if done:
                 yield done
@@ -147,7 +150,7 @@ def _finished(futures: dict[Future[R], int]) -> Iterator[set[Future[R]]]:
 @contextmanager
 def _interrupts_noted() -> Iterator[threading.Event]:
     """Inside the block, SIGINT sets the event instead of raising (main thread only; an
-    ignored SIGINT stays ignored)."""
+    ignored SIGINT stays ignored); one noted and not cleared is delivered as the block ends."""
     interrupted = threading.Event()
     main = threading.current_thread() is threading.main_thread()
     previous = signal.getsignal(signal.SIGINT) if main else signal.SIG_IGN
@@ -159,6 +162,11 @@ def _interrupts_noted() -> Iterator[threading.Event]:
         yield interrupted
     finally:
         signal.signal(signal.SIGINT, previous)
+        # noted and not acted on — the block ended another way (a worker broke the pool and
+        # its tasks went to a fresh one; the last batch was being handled): deliver it now,
+        # or the Ctrl-C was lost and the sweep ran to its end
+        if interrupted.is_set():
+            signal.raise_signal(signal.SIGINT)
 
 
 #: Worker pools kept for the whole Python session, by workers: a notebook,
@@ -206,8 +214,9 @@ class _KeptPool:
 
     def map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[tuple[int, R]]:
         futures: dict[Future[R], int] = {self.pool.submit(fn, t): i for i, t in enumerate(tasks)}
+        batches = _finished(futures)
         try:
-            for done in _finished(futures):
+            for done in batches:
                 for fut in done:
                     yield futures.pop(fut), fut.result()
         except BrokenProcessPool:
@@ -215,6 +224,8 @@ class _KeptPool:
             raise SimulationError(
                 "a worker process died; is the machine out of memory? Try fewer --workers"
             ) from None
+        finally:
+            batches.close()  # a Ctrl-C it noted is raised here (see LocalExecutor)
 
 
 @contextmanager
