@@ -12,7 +12,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -130,7 +130,7 @@ class LocalExecutor:
 POLL_SECONDS = 0.1
 
 
-def _finished(futures: dict[Future[R], int]) -> Iterator[set[Future[R]]]:
+def _finished(futures: dict[Future[R], int]) -> Generator[set[Future[R]], None, None]:
     """The futures as they finish, in batches, until none is left (the caller pops them).
 
     Ctrl-C while waiting becomes a KeyboardInterrupt between waits, not inside one: raised
