@@ -74,6 +74,8 @@ AXES: dict[str, tuple[str, ...]] = {
     "rewarded": ("packaged",),
     "runoff": ("runoff",),
     "opening": ("tiers",),
+    "cohort_redeemed": ("cohorts", "tiers"),
+    "cohort_expired": ("cohorts", "tiers"),
 }
 
 

@@ -73,11 +73,18 @@ class Ledger:
     # [D, T] points the run opens with, on its first day: a run from a snapshot with no
     # books before it (engine.snapshot); 0 elsewhere
     opening: I64
+    # [D, M, T] points issued in month m of the run (its issuance cohort) redeemed, and
+    # expired, that day, by the member's tier then; the lots' order — oldest month first —
+    # decides which cohort a redemption draws on (breakage triangles: metrics.triangles).
+    # Points a run opened with belong to no month of it (``runoff`` follows them)
+    cohort_redeemed: I64
+    cohort_expired: I64
 
     @classmethod
     def empty(cls, model: Model) -> Ledger:
         d, t = model.horizon, len(model.tiers)
         s, k = len(model.sources), len(model.sinks)
+        months = int(model.month_key[-1]) + 1
         i = np.int64
 
         def z(*shape: int, dtype: type = i) -> Any:  # typed by the field it fills
@@ -101,7 +108,7 @@ class Ledger:
             wau=z(d, t),
             mau=z(d, t),
             retained=z(d, len(model.retention_days), t),
-            cohort_active=z(d, int(model.month_key[-1]) + 1),
+            cohort_active=z(d, months),
             holders=z(d, t),
             redeemers=z(d, t),
             consumers_30d=z(d, t),
@@ -128,6 +135,8 @@ class Ledger:
             rewarded=z(d, len(model.packaged)),
             runoff=z(d, 3),
             opening=z(d, t),
+            cohort_redeemed=z(d, months, t),
+            cohort_expired=z(d, months, t),
         )
 
     def arrays(self) -> dict[str, NDArray[np.generic]]:
@@ -154,6 +163,7 @@ def check_invariants(ledger: Ledger, hard_cap: bool, first: int = 0) -> None:
             "transferred "
             f"= {flow[day].tolist()} but outstanding = {ledger.outstanding[day].tolist()}"
         )
+    _check_cohorts(ledger)
     dau, wau, mau = (x.sum(axis=1) for x in (ledger.active, ledger.wau, ledger.mau))
     joined = ledger.users.sum(axis=1) + ledger.churned  # every member so far
     wrong = np.nonzero((dau > wau) | (wau > mau) | (mau > joined))[0]
@@ -205,3 +215,23 @@ def _check_counts(ledger: Ledger, joined: NDArray[np.int64], first: int) -> None
             "(acquisition, activation, retention, revenue, referral), or more repeat buyers "
             "than buyers"
         )
+
+
+def _check_cohorts(ledger: Ledger) -> None:
+    """Every point redeemed or expired came from a month of the run or from what it opened
+    with: by day and tier, the cohorts' share is at most the day's, and all of it in a run
+    that opened with nothing."""
+    for name, cohorts, total in (
+        ("redeemed", ledger.cohort_redeemed, ledger.redeemed.sum(axis=1)),
+        ("expired", ledger.cohort_expired, ledger.expired),
+    ):
+        drawn = cohorts.sum(axis=1)
+        opened = ledger.opening.any() or ledger.runoff.any()
+        wrong = (drawn > total) if opened else (drawn != total)
+        bad = np.nonzero(wrong.any(axis=1))[0]
+        if bad.size:
+            day = int(bad[0])
+            raise SimulationError(
+                f"points {name} on day {day} by tier {total[day].tolist()} but drawn from the "
+                f"months' cohorts {drawn[day].tolist()}"
+            )

@@ -165,7 +165,10 @@ def lot_count(scenario: Scenario) -> int:
     """Monthly expiry lots a user needs: enough to hold every month not yet expired of
     the run's (a run from a snapshot holds older months too: ``engine.snapshot``)."""
     horizon_months = scenario.horizon_days // 28 + 2
-    return min(months_held(scenario), horizon_months)
+    held = months_held(scenario)
+    # each month's points in a lot of their own, so that a redemption knows the month it
+    # draws on (breakage triangles): with nothing expiring, every month of the run
+    return horizon_months if held == 1 else min(held, horizon_months)
 
 
 def _sources(s: Scenario) -> tuple[str, ...]:

@@ -347,14 +347,15 @@ class Simulation(World):
         month = int(m.month_key[self.day])
         size = m.lot_count
         due = [
-            k % size
+            k
             for k in range(month - size + 1, month + 1)
             if self.rules.expiry.expires_by(k, start_month) <= month
         ]
         expired = np.zeros(len(m.tiers), np.int64)
         if due:
-            slots, jr = np.array(due, np.int64), self._room(self.state.n)
-            close.expire(self._members(), self.state.n, slots, expired, jr, self.counts)
+            keys, jr = np.array(due, np.int64), self._room(self.state.n)
+            cohorts = self.ledger.cohort_expired[self.day]
+            close.expire(self._members(), self.state.n, keys, expired, cohorts, jr, self.counts)
             self._drain()
         self.ledger.expired[self.day] += expired
 

@@ -302,7 +302,8 @@ def continue_from(model: Model, start: Start, rng: np.random.Generator) -> Simul
     given books, its members the snapshot's; ``run_calendar`` goes on from the next day."""
     first = start.first_day(model)
     if start.books is None:  # points earned before the run: the ring holds every month
-        model = dataclasses.replace(model, lot_count=months_held(model.scenario))
+        held = max(months_held(model.scenario), model.lot_count)
+        model = dataclasses.replace(model, lot_count=held)
     if not (0 < first < model.horizon if start.books is not None else first == 0):
         raise SimulationError(
             f"a snapshot as of {start.snapshot.as_of} is outside the scenario's days "

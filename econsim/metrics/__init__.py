@@ -10,6 +10,7 @@ from econsim.metrics.activity import Activity, activity
 from econsim.metrics.advice import PopulationOrigin
 from econsim.metrics.books import Books, books
 from econsim.metrics.breakage import Breakage, BreakageBasis
+from econsim.metrics.breakage_memo import BreakageMemo, breakage_memo
 from econsim.metrics.coupon_use import Coupons, coupons
 from econsim.metrics.finance import Finance, finance
 from econsim.metrics.funnel import Funnel, funnel
@@ -30,6 +31,7 @@ from econsim.metrics.verdicts import (
     parse_fail_on,
     status,
 )
+from econsim.reserving import estimate_urr, triangle
 from econsim.results import Results
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "Books",
     "Breakage",
     "BreakageBasis",
+    "BreakageMemo",
     "FailOnError",
     "Finance",
     "Health",
@@ -86,6 +89,7 @@ class Metrics:
     coupons: Coupons  # coupons given, used, their cost and basket uplift
     denied: float  # redemptions denied by a hard budget cap, mean over replications
     stock_outs: float  # redemptions wanted but out of stock, mean over replications
+    breakage_memo: BreakageMemo  # the URR from the issuance triangle, its methods, sensitivity
 
     @property
     def verdicts(self) -> tuple[Verdict, ...]:
@@ -144,6 +148,7 @@ class Metrics:
             "finance": self._finance_summary(),
             "peaks": self._peaks_summary(),
             "books": self.books.summary(),
+            "breakage_memo": self.breakage_memo.summary(),
             "sources": self.sources.summary(),
             "activity": self.activity.summary(),
             "retention": self.retention.summary(),
@@ -224,12 +229,14 @@ def evaluate(
     (``econsim.run`` passes it, so the finance view and ``econsim calibrate`` agree).
     """
     money = finance(results, planned_cost)
+    urr = estimate_urr(triangle(results))
+    finance_books = books(results, {c.tier: c.planned for c in money.cost_per_user}, urr.urr)
     return Metrics(
         health(results, population_origin),
         inflation(results),
         money,
         peaks(results),
-        books(results, {c.tier: c.planned for c in money.cost_per_user}),
+        finance_books,
         sources(results),
         activity(results),
         retention(results),
@@ -238,4 +245,5 @@ def evaluate(
         coupons(results),
         denied=float(results.total("denied").sum(axis=1).mean()),
         stock_outs=float(results.total("stock_outs").sum(axis=1).mean()),
+        breakage_memo=breakage_memo(urr, finance_books.deferred, money.cost_per_point),
     )

@@ -118,10 +118,14 @@ def _growth(users: F64, cost: F64, full: NDArray[np.bool_], starts: NDArray[np.i
     return Growth(float(slope), se, int(x.size), last, projected, note)
 
 
-def _deferred(r: Results, rf: RollForward, starts: list[str]) -> tuple[DeferredRevenue, F64]:
+def _deferred(
+    r: Results, rf: RollForward, starts: list[str], urr: float
+) -> tuple[DeferredRevenue, F64]:
     """The schedule from the run's ledger: sales = core amount when core behaviours are
     purchases; their points' share of each period's redemptions is their share of the
-    points issued so far (the ledger spends points, not their sources)."""
+    points issued so far (the ledger spends points, not their sources). The expected
+    redemption share is ``urr``, the breakage memo's (NaN: no estimate — then the share of
+    the points that have left the books that was spent, 1 until some expire)."""
     s = r.scenario
     a = s.design.accounting
     value = a.point_value(s.design.calibration.target_exchange_ratio)
@@ -133,6 +137,8 @@ def _deferred(r: Results, rf: RollForward, starts: list[str]) -> tuple[DeferredR
     consumed = np.cumsum(pts["redeemed"])
     left = consumed + np.cumsum(pts["expired"])
     share = np.where(left > 0, consumed / np.where(left > 0, left, 1), 1.0)
+    if np.isfinite(urr):
+        share = np.full_like(share, urr)
     weight = np.divide(np.cumsum(purchase), np.cumsum(issued), out=np.zeros_like(issued),
                        where=np.cumsum(issued) > 0)  # fmt: skip
     # never more redeemed so far than awarded so far (the weight moves between periods)
@@ -145,8 +151,9 @@ def _deferred(r: Results, rf: RollForward, starts: list[str]) -> tuple[DeferredR
     return schedule, provision(other, value, share, pts["redeemed"] - redeemed)
 
 
-def books(r: Results, planned: Mapping[str, float]) -> Books:
-    """The books of a run; ``planned``: the calibration's cost per member per tier."""
+def books(r: Results, planned: Mapping[str, float], urr: float = float("nan")) -> Books:
+    """The books of a run; ``planned``: the calibration's cost per member per tier;
+    ``urr``: the expected redemption share its deferred revenue books (the breakage memo's)."""
     rf = roll_forward(r)
     s = r.scenario
     periods, users, cost = _per_period(r)
@@ -154,7 +161,7 @@ def books(r: Results, planned: Mapping[str, float]) -> Books:
     full = lengths == s.design.period_days
     per_member = np.divide(cost, users, out=np.zeros_like(cost), where=users > 0)
     starts = [str(int(d)) for d in rf.starts]
-    deferred, marketing = _deferred(r, rf, starts)
+    deferred, marketing = _deferred(r, rf, starts, urr)
     return Books(
         roll_forward=rf,
         aging=_aging(r),

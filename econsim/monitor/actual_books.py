@@ -22,6 +22,7 @@ from econsim.arrays import F64, I64
 from econsim.engine.lots import AGING_DAYS, AGING_LABELS, last_day_of_month
 from econsim.engine.model import Model
 from econsim.engine.run import result_labels
+from econsim.monitor.actual_cohorts import cohort_books
 from econsim.monitor.actual_growth import cohorts, growth
 from econsim.monitor.log import LiveLog
 from econsim.monitor.log_rows import BONUS, EARN, EXPIRY, REDEEM, is_core_row
@@ -111,6 +112,7 @@ def actual_results(log: LiveLog, model: Model, seed: int = 0) -> Results:
     a["runoff"] = np.zeros((days, 3))  # a run from a snapshot's (engine.runoff)
     a["opening"] = np.zeros((days, len(model.tiers)))  # a log's books open empty
     a["aging"] = _aging(log, model, a["outstanding"].shape)
+    a.update(cohort_books(log, model))
     arrays = {name: _typed(name, a[name])[None] for name in AXES}
     return Results(scenario=model.scenario, seed=seed, labels=result_labels(model), arrays=arrays)
 

@@ -21,7 +21,8 @@ from econsim.report.advisor_charts import optimisation_charts, sensitivity_chart
 from econsim.report.charts import write_charts
 from econsim.report.csvfile import write_csv
 from econsim.report.exports import json_text
-from econsim.report.html import STYLE, figures_html, table
+from econsim.report.html import STYLE, figures_html
+from econsim.report.html_table import table
 from econsim.report.wording import classes, short_path
 from econsim.scenario.load import dump_scenario, dump_tree, load_tree, loads_scenario, parse_yaml
 from econsim.scenario.overrides import apply_overrides

@@ -15,7 +15,8 @@ from econsim.report.charts import write_charts
 from econsim.report.csvfile import write_csv
 from econsim.report.explore_charts import compare_charts
 from econsim.report.exports import json_text
-from econsim.report.html import STYLE, figures_html, status_badge, table
+from econsim.report.html import STYLE, figures_html, status_badge
+from econsim.report.html_table import table
 from econsim.report.wording import (
     RATE_30D_NOTE,
     classes,

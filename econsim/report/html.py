@@ -7,7 +7,7 @@ mailed and opened anywhere.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +15,7 @@ from matplotlib.axes import Axes
 
 from econsim.metrics import DEFAULT_FAIL_ON, Metrics, Status, VerdictKind
 from econsim.metrics.series import finite_mean
+from econsim.report.breakage_section import breakage_html
 from econsim.report.campaigns import (
     COUPON_HEADERS,
     PACKAGED_HEADERS,
@@ -23,6 +24,7 @@ from econsim.report.campaigns import (
     packaged_rows,
 )
 from econsim.report.charts import figure_bytes
+from econsim.report.html_table import table
 from econsim.report.peak_table import HEADERS as PEAK_HEADERS
 from econsim.report.peak_table import NOTE as PEAK_NOTE
 from econsim.report.peak_table import cells, peak_rows
@@ -67,17 +69,6 @@ def figures_html(charts: dict[str, Axes]) -> str:
         f"src='{png_data_uri(ax)}'></figure>"
         for name, ax in charts.items()
     )
-
-
-def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    # long names may break after "_" or "." (word break opportunities), never mid-word
-    head = "".join(
-        f"<th>{escape(h).replace('_', '_<wbr>').replace('.', '.<wbr>')}</th>" for h in headers
-    )
-    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
-    # a wide table scrolls inside its own box: the page never runs past the window
-    table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-    return f"<div class='wide'>{table}</div>"
 
 
 def point_values_html(values: dict[str, Any]) -> str:
@@ -238,6 +229,7 @@ def finance_html(run: Run) -> str:
         "liability. Issuance by source, the aging, the deferred-revenue schedule and cost per "
         "member per tier and period are in <code>finance.xlsx</code> and "
         f"<code>finance/*.csv</code> (docs/guide-finance.md).</p>{table(heads, rows)}"
+        + breakage_html(run)
     )
 
 

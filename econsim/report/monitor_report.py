@@ -31,9 +31,9 @@ from econsim.report.html import (
     peaks_html,
     sources_html,
     status_badge,
-    table,
     verdict_rows,
 )
+from econsim.report.html_table import table
 from econsim.report.monitor_charts import monitoring_charts
 from econsim.report.wording import gate_note
 from econsim.report.workbook import write_finance

@@ -13,7 +13,8 @@ from econsim.explore.sweep import Sweep
 from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind
 from econsim.report.charts import write_charts
 from econsim.report.explore_charts import sweep_charts
-from econsim.report.html import STYLE, figures_html, table
+from econsim.report.html import STYLE, figures_html
+from econsim.report.html_table import table
 from econsim.report.wording import classes, short_path
 
 if TYPE_CHECKING:

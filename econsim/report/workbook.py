@@ -1,6 +1,7 @@
 """finance.xlsx and finance/*.csv: the books of a run, as finance opens them.
 
-One table per statement — summary, roll-forward, aging, deferred revenue, cost per tier —
+One table per statement — summary, roll-forward, aging, deferred revenue, cost per tier,
+the breakage memo and its issuance triangle —
 written as CSV (finance/NAME.csv) and as the sheets of one workbook with formatted numbers,
 frozen headers and columns wide enough to read. openpyxl is imported inside the writer for
 start-up speed.
@@ -19,7 +20,8 @@ if TYPE_CHECKING:
     from econsim.pipeline import Run
 
 Table = tuple[list[str], list[list[Any]]]
-SHEETS = ("summary", "roll-forward", "aging", "deferred revenue", "cost per tier")
+SHEETS = ("summary", "roll-forward", "aging", "deferred revenue", "cost per tier",
+          "breakage memo", "breakage triangle")  # fmt: skip
 
 
 def summary_table(run: Run) -> Table:
@@ -36,12 +38,21 @@ def summary_table(run: Run) -> Table:
         [f"contract liability at the horizon ({cur})", float(b.deferred.liability[-1])],
         [f"marketing provision at the horizon ({cur})", float(b.provision[-1])],
         ["value per point used for deferred revenue", float(b.deferred.value_per_point[0])],
+        ["expected redemption share used for deferred revenue", _share_used(run)],
         ["growth: cost ∝ members ^", g.elasticity if g.elasticity == g.elasticity else ""],
         [f"projected period cost at 2× members ({cur})", g.projected.get("2x", "")],
         [f"projected period cost at 5× members ({cur})", g.projected.get("5x", "")],
         ["growth note", g.note],
     ]
     return ["figure", "value"], rows
+
+
+def _share_used(run: Run) -> str:
+    """The deferred revenue's expected redemption share, named."""
+    e = run.metrics.breakage_memo.estimate
+    if e.chosen:
+        return f"{e.urr:.1%}: the URR of the breakage memo ({e.chosen})"
+    return "points spent of those that left the books (no URR: see the breakage memo)"
 
 
 def roll_forward_table(run: Run) -> Table:
@@ -78,12 +89,60 @@ def cost_table(run: Run) -> Table:
     return ["period start", "tier", f"cost per member ({cur})", f"planned ({cur})"], rows
 
 
+def memo_table(run: Run) -> Table:
+    """The breakage memo: data window, method and why, the URR with its interval, every
+    method side by side, the books at the URR ± 5 and ± 10 points."""
+    memo, cur = run.metrics.breakage_memo, run.scenario.currency
+    e = memo.estimate
+    rows: list[list[Any]] = [
+        ["data window", memo.window],
+        ["triangle", "sheet 'breakage triangle': each cohort's share redeemed by age"],
+    ]
+    if not e.chosen:
+        rows.append(["no estimate", e.reason])
+        return _square(["breakage memo", "value"], rows)
+    low, high = e.interval
+    rows += [
+        ["method", e.chosen],
+        ["chosen because", e.reason],
+        ["ultimate redemption rate (URR)", e.urr],
+        ["URR 95% interval, low", low],
+        ["URR 95% interval, high", high],
+        ["breakage (1 − URR)", e.breakage],
+        [],
+        ["method", "URR", "URR interval low", "URR interval high", "out-of-sample error",
+         "note"],
+        *([r[0], r[1], r[2], r[3], r[5], "chosen" if r[6] else r[7]] for r in e.rows()),
+        [],
+        ["URR shift", "URR", f"liability ({cur})", f"revenue recognised ({cur})",
+         f"contract liability ({cur})"],
+        *([f"{s.shift:+.0%}", s.urr, s.liability, s.recognised, s.contract_liability]
+          for s in memo.sensitivity),
+    ]  # fmt: skip
+    return _square(["breakage memo", "value"], rows)
+
+
+def triangle_table(run: Run) -> Table:
+    """The issuance triangle: each cohort's points issued and share redeemed by age."""
+    tri = run.metrics.breakage_memo.triangle
+    head = ["cohort", "points issued", *(f"redeemed by age {a}" for a in range(tri.ages))]
+    return head, tri.rows()
+
+
+def _square(head: list[str], rows: list[list[Any]]) -> Table:
+    """Rows of one width (the widest's), blanks after the shorter."""
+    width = max(len(head), *(len(r) for r in rows))
+    return [*head, *[""] * (width - len(head))], [[*r, *[""] * (width - len(r))] for r in rows]
+
+
 TABLES = {
     "summary": summary_table,
     "roll-forward": roll_forward_table,
     "aging": aging_table,
     "deferred revenue": deferred_table,
     "cost per tier": cost_table,
+    "breakage memo": memo_table,
+    "breakage triangle": triangle_table,
 }
 
 
@@ -100,7 +159,13 @@ def write_finance(run: Run, directory: Path, more: dict[str, Table] | None = Non
     return [*written, path]
 
 
+#: Row labels (the memo) and headers (the triangle) whose numbers are shares, shown as %.
+PERCENT = ("URR", "breakage (", "redeemed by age", "out-of-sample")
+
+
 def _format(header: str) -> str:
+    if any(w in header for w in PERCENT) or header.startswith(("+", "-")):
+        return "0.0%"
     if any(w in header for w in ("share", "members ^")):
         return "0.00"
     if "value per point" in header:
@@ -108,6 +173,28 @@ def _format(header: str) -> str:
     if "points" in header or "expires" in header or header in ("outstanding",):
         return "#,##0"
     return "#,##0.00"
+
+
+def _labels(name: str, header: list[str], rows: list[list[Any]]) -> list[list[str]]:
+    """What each cell's number is, for its format: the column's title; in the summary the
+    row's label; in the memo the row's label, or in a table inside it that table's title
+    (a row of three or more words heads the rows after it, up to a blank one)."""
+    out, titles = [], None
+    for row in rows:
+        words = [x for x in row if isinstance(x, str) and x]
+        if (
+            name == "breakage memo"
+            and len(words) >= 3
+            and len(words) == len([x for x in row if x != ""])
+        ):
+            titles = row
+        elif not any(x != "" for x in row):
+            titles = None
+        if name == "summary" or (name == "breakage memo" and titles is None):
+            out.append([str(row[0])] * len(row))
+        else:
+            out.append([str(t) for t in (titles or header)])
+    return out
 
 
 def workbook_bytes(tables: dict[str, Table]) -> bytes:
@@ -126,6 +213,7 @@ def workbook_bytes(tables: dict[str, Table]) -> bytes:
         for row in rows:
             sheet.append([float(x) if hasattr(x, "dtype") else x for x in row])
         sheet.freeze_panes = "A2" if name == "summary" else "B2"
+        labels = _labels(name, header, rows)
         for j, title in enumerate(header, start=1):
             letter = get_column_letter(j)
             width = max(len(str(title)), *(len(f"{r[j - 1]:,.2f}" if isinstance(r[j - 1], float)
@@ -133,10 +221,7 @@ def workbook_bytes(tables: dict[str, Table]) -> bytes:
             sheet.column_dimensions[letter].width = min(width + 2, 60)
             for cell in sheet[letter][1:]:
                 if isinstance(cell.value, float):
-                    cell.number_format = (
-                        _format(str(rows[cell.row - 2][0])) if name == "summary"
-                        else _format(str(title))
-                    )  # fmt: skip
+                    cell.number_format = _format(labels[cell.row - 2][j - 1])
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()

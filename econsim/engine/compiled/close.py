@@ -83,15 +83,22 @@ def review(
 
 @njit(cache=True, error_model="numpy")
 def expire(
-    s: Any, n: int, slots: NDArray[np.int64], expired: NDArray[np.int64], jr: Journal,
-    counts: NDArray[np.int64],
+    s: Any, n: int, keys: NDArray[np.int64], expired: NDArray[np.int64],
+    cohorts: NDArray[np.int64], jr: Journal, counts: NDArray[np.int64],
 ) -> None:  # fmt: skip
-    """Every lot in ``slots`` is due: its points leave the balances (``expired`` by tier)."""
+    """The lots of the months ``keys`` are due: their points leave the balances
+    (``expired`` by tier; ``cohorts[month, tier]`` by the month of the run they were issued
+    in, a month before the run not counted)."""
+    size = s.lots.shape[0]
     for i in range(n):
         gone = 0
-        for slot in slots:
-            gone += s.lots[slot, i]
+        for k in keys:
+            slot = k % size
+            got = s.lots[slot, i]
+            gone += got
             s.lots[slot, i] = 0
+            if k >= 0:
+                cohorts[k, s.tier[i]] += got
         if gone:
             s.balance[i] -= gone
             expired[s.tier[i]] += gone

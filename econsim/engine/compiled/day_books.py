@@ -46,6 +46,7 @@ class Books(NamedTuple):
     repeat_buyers: NDArray[np.int64]  # [T]
     funnel: NDArray[np.int64]  # [5]
     participants: NDArray[np.int64]  # [P]
+    cohort_redeemed: NDArray[np.int64]  # [M, T] by the month the points were issued in
     day_counts: NDArray[np.int64]  # [3]: denied, stock-outs, active new members
     money: NDArray[np.float64]  # [2]: the period's core amount and cost so far
     counts: NDArray[np.int64]  # [8]: ever redeemed, buffers' fill, lot overflows, journal
@@ -111,12 +112,33 @@ def pay(
 
 
 @njit(cache=True, inline="always", error_model="numpy")
+def take_oldest(
+    lots: NDArray[np.int32], i: int, month: int, points: int, tier: int,
+    cohorts: NDArray[np.int64],
+) -> None:  # fmt: skip
+    """``points`` leave member ``i``'s lots oldest month first; ``cohorts[month, tier]``
+    counts what each month of the run gave (a month before it, a snapshot's: not counted)."""
+    size = lots.shape[0]
+    left = points
+    for k in range(month - size + 1, month + 1):
+        slot = k % size
+        take = min(int(lots[slot, i]), left)
+        lots[slot, i] -= take
+        left -= take
+        if k >= 0:
+            cohorts[k, tier] += take
+        if left == 0:
+            break
+
+
+@njit(cache=True, inline="always", error_model="numpy")
 def spend(
     jr: Journal, i: int, sink: int, points: int, cost: float, day: int, month: int,
     tier: NDArray[np.int8], lots: NDArray[np.int32], balance: NDArray[np.int64],
     last_redeem: NDArray[np.int32], redeemed: NDArray[np.int64],
     redemptions: NDArray[np.int64], cost_by_sink: NDArray[np.float64],
     cost_by_tier: NDArray[np.float64], money: NDArray[np.float64], counts: NDArray[np.int64],
+    cohorts: NDArray[np.int64],
 ) -> None:  # fmt: skip
     """A redemption: points spent oldest lot first, the money it costs, the consumer."""
     t = tier[i]
@@ -126,15 +148,7 @@ def spend(
     cost_by_sink[sink] += cost
     cost_by_tier[t] += cost
     money[PERIOD_COST] += cost
-    size = lots.shape[0]
-    left = points
-    for k in range(month - size + 1, month + 1):
-        slot = k % size
-        take = min(int(lots[slot, i]), left)
-        lots[slot, i] -= take
-        left -= take
-        if left == 0:
-            break
+    take_oldest(lots, i, month, points, t, cohorts)
     balance[i] -= points
     if last_redeem[i] == NEVER:
         counts[EVER] += 1

@@ -25,6 +25,7 @@ from econsim.engine.compiled.day_books import (
     cap_limit,
     pay,
     spend,
+    take_oldest,
 )
 from econsim.engine.compiled.journal import Journal, note
 from econsim.engine.compiled.uniform import pick, uniform
@@ -54,7 +55,6 @@ def serve_requests(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, jr: Journal,
         # the state forward instead of missing the cache on every one
         order = np.argsort(rows[:m])
         rows[:m], items[:m] = rows[:m][order], items[:m][order]
-    size = s.lots.shape[0]
     for k in range(m):
         i, item = rows[k], int(items[k])
         if t.hard_cap and buf.stock_left[item] >= 0:
@@ -75,14 +75,7 @@ def serve_requests(t: Any, d: Any, s: Any, bk: Books, buf: Buffers, jr: Journal,
         bk.cost[item] += cost
         bk.cost_by_tier[tier] += cost
         bk.money[PERIOD_COST] += cost
-        left = points
-        for lot in range(d.month - size + 1, d.month + 1):
-            slot = lot % size
-            take = min(int(s.lots[slot, i]), left)
-            s.lots[slot, i] -= take
-            left -= take
-            if left == 0:
-                break
+        take_oldest(s.lots, i, d.month, points, tier, bk.cohort_redeemed)
         s.balance[i] -= points
         if s.last_redeem[i] == NEVER:
             bk.counts[EVER] += 1
@@ -160,7 +153,7 @@ def play_games(
             spend(
                 jr, buf.requests[k], nk + g, int(price), cost, d.day, d.month, s.tier, s.lots,
                 s.balance, s.last_redeem, bk.redeemed, bk.redemptions, bk.cost, bk.cost_by_tier,
-                bk.money, bk.counts,
+                bk.money, bk.counts, bk.cohort_redeemed,
             )  # fmt: skip
 
 
@@ -179,7 +172,7 @@ def claim_coupons(t: Any, d: Any, s: Any, bk: Books, jr: Journal, n: int, us: U6
                 spend(
                     jr, i, t.coupon_sink[j], int(price), 0.0, d.day, d.month, s.tier, s.lots,
                     s.balance, s.last_redeem, bk.redeemed, bk.redemptions, bk.cost,
-                    bk.cost_by_tier, bk.money, bk.counts,
+                    bk.cost_by_tier, bk.money, bk.counts, bk.cohort_redeemed,
                 )  # fmt: skip
                 s.coupon_until[j, i] = d.day + t.coupon_valid[j] - 1
                 bk.coupons_given[j] += 1

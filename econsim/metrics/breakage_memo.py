@@ -1,0 +1,112 @@
+"""The breakage memo finance files with its books: the data window, the issuance triangle,
+the ultimate redemption rate (URR) each method gives, the one chosen and why, and what the
+liability and the period's revenue would be at the URR ± 5 and ± 10 points.
+
+- **liability** at a URR ``u``: the points outstanding × the cost of a point × the share of
+  them ``u`` expects redeemed, ``1 − ((1 − u) × issued − expired) / outstanding`` (points of
+  the run's months; clipped to 0 … 1);
+- **revenue**: the deferred-revenue schedule re-run with ``u`` as every period's expected
+  redemption share (``metrics.deferred_revenue``); its revenue recognised and the contract
+  liability at the horizon.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from econsim.metrics.deferred_revenue import DeferredRevenue, deferred_revenue
+from econsim.reserving import Triangle, UrrEstimate
+
+#: The URR shifts the memo's sensitivity table shows (share points).
+SHIFTS = (-0.10, -0.05, 0.0, 0.05, 0.10)
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """The books at one URR."""
+
+    shift: float  # from the estimate (the URR capped at 100%)
+    urr: float
+    liability: float  # money: outstanding points at the cost of a point × share redeemed
+    recognised: float  # revenue recognised over the horizon (points earned with purchases)
+    contract_liability: float  # deferred revenue still owed at the horizon
+
+
+@dataclass(frozen=True)
+class BreakageMemo:
+    """The URR estimate with its triangle, and the books at the URR and around it."""
+
+    estimate: UrrEstimate
+    window: str
+    sensitivity: tuple[Sensitivity, ...]  # at the URR + each of SHIFTS (empty: no URR)
+
+    @property
+    def triangle(self) -> Triangle:
+        return self.estimate.triangle
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            **self.estimate.summary(),
+            "window": self.window,
+            "sensitivity": [s.__dict__ for s in self.sensitivity],
+        }
+
+
+def window(tri: Triangle) -> str:
+    """The data the estimate stands on, in words."""
+    used = tri.complete
+    if used == 0:
+        return f"{tri.evaluations[-1]}: the books do not reach a month-end yet"
+    text = (
+        f"issuance cohorts {tri.cohorts[0]} to {tri.cohorts[used - 1]}, evaluated at "
+        f"{used} month-ends to {tri.evaluations[used - 1]}"
+    )
+    if used < tri.ages:
+        text += f"; the part month to {tri.evaluations[-1]} is left out of the fit"
+    return text
+
+
+def breakage_memo(
+    estimate: UrrEstimate, deferred: DeferredRevenue, cost_per_point: float
+) -> BreakageMemo:
+    """The memo of a run's URR ``estimate`` (``deferred``: its schedule, re-run at each URR
+    of the table; ``cost_per_point``: money per point consumed)."""
+    tri = estimate.triangle
+    table: tuple[Sensitivity, ...] = ()
+    if np.isfinite(estimate.urr):
+        table = tuple(
+            _at(tri, deferred, cost_per_point, shift, float(np.clip(estimate.urr + shift, 0.01, 1)))
+            for shift in SHIFTS
+        )
+    return BreakageMemo(estimate, window(tri), table)
+
+
+def outstanding_redeemed(urr: float, issued: float, expired: float, outstanding: float) -> float:
+    """Share of the points outstanding that a URR of ``urr`` expects to be redeemed."""
+    if outstanding <= 0:
+        return 1.0
+    lost = max((1.0 - urr) * issued - expired, 0.0)
+    return float(np.clip(1.0 - lost / outstanding, 0.0, 1.0))
+
+
+def _at(
+    tri: Triangle, deferred: DeferredRevenue, cost_per_point: float, shift: float, urr: float
+) -> Sensitivity:
+    held = float(tri.issued.sum() - tri.latest().sum() - tri.expired[:, -1].sum())
+    share = outstanding_redeemed(
+        urr, float(tri.issued.sum()), float(tri.expired[:, -1].sum()), held
+    )
+    schedule = deferred_revenue(
+        deferred.sales, deferred.points, deferred.value_per_point, urr, deferred.redeemed,
+        deferred.periods,
+    )  # fmt: skip
+    return Sensitivity(
+        shift=shift,
+        urr=urr,
+        liability=held * cost_per_point * share,
+        recognised=float(schedule.recognised.sum()),
+        contract_liability=float(schedule.liability[-1]),
+    )
