@@ -21,7 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("econsim.scenario", "econsim.templates"),
     ("econsim.calibration", "econsim.results"),
     ("econsim.engine",),
-    ("econsim.metrics", "econsim.options"),
+    ("econsim.metrics", "econsim.reserving", "econsim.options"),
     ("econsim.pipeline", "econsim.history"),
     ("econsim.explore", "econsim.monitor", "econsim.advisor", "econsim.testing"),
     ("econsim.report",),

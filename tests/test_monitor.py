@@ -150,6 +150,13 @@ def test_monitoring_is_a_result_like_every_other(logs: dict[str, Path]) -> None:
     summary = m.summary()
     assert summary["log"]["rows_read"] == summary["log"]["rows_used"]
     assert summary["as_of"] == "2027-04-30" and "band" in summary
+    # the breakage memo of the actual books: its triangle adds up to their roll-forward
+    from tests.test_reserving import rf_totals
+
+    tri, totals = m.actual.metrics.breakage_memo.triangle, rf_totals(m.actual)
+    assert tri.issued.sum() == pytest.approx(totals["issued"], rel=1e-12)
+    assert tri.latest().sum() == pytest.approx(totals["redeemed"], rel=1e-12)
+    assert summary["breakage_memo"]["window"].startswith("issuance cohorts 2027-01 to 2027-04")
 
 
 def test_the_command_gates_and_its_report_agrees_with_its_summary(

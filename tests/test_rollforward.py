@@ -35,8 +35,7 @@ def test_every_source_lands_on_its_line(run: econsim.Run) -> None:
 
 def test_points_and_money_close_and_open_exactly(run: econsim.Run) -> None:
     check_roll_forward(run)
-    rf = roll_forward(run.results)
-    m = rf.money
+    m = run.metrics.books.roll_forward.money
     broken = replace(run.results, arrays={**run.results.arrays})
     broken.arrays["expired"] = broken.arrays["expired"].copy()
     broken.arrays["expired"][0, 45, 0] += 5  # day 45: the second period of replication 0

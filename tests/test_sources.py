@@ -58,7 +58,7 @@ def test_a_campaign_is_the_source_of_the_points_its_multiplier_adds() -> None:
 
 def test_costs_follow_the_finance_view(tmp_path: Path) -> None:
     """Allocated cost = the cost realised × the source's share of points; expected cost =
-    its points × the cost per point consumed × the share redeemed rather than expired."""
+    its points × the cost per point consumed × the run's ultimate redemption rate."""
     r = run(
         ROOT / "scenarios" / "coffee-healthy.yaml",
         overrides=SMALL,
@@ -69,7 +69,8 @@ def test_costs_follow_the_finance_view(tmp_path: Path) -> None:
     f, src = r.metrics.finance, r.metrics.sources
     for s in src.sources:
         assert_allclose(s.allocated_cost, f.total_cost * s.share)
-        assert_allclose(s.expected_cost, s.points * f.cost_per_point * f.redemption_share)
+        urr = r.metrics.breakage_memo.estimate.urr
+        assert_allclose(s.expected_cost, s.points * f.cost_per_point * urr)
     df = src.to_df()
     assert set(df["flow"]) == {"issued", "consumed"}
     every = df[df["tier"] == "all"]

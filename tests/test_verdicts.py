@@ -164,20 +164,25 @@ def test_breakage_estimated_on_a_short_run_matches_a_long_run(
     # 90 days: a third of the points (2-month expiry) or none (3-month) could expire, so
     # breakage is estimated; two years see eight or more expiry cycles, so it is observed.
     # The estimate must land within 8 percentage points of what the long run observes.
-    short = evaluate(simulate(expiring(90, months, propensity))).finance.breakage_estimate
-    long = evaluate(simulate(expiring(720, months, propensity))).finance.breakage_estimate
+    short = evaluate(simulate(expiring(90, months, propensity))).finance.simulated_breakage
+    long_run = evaluate(simulate(expiring(720, months, propensity))).finance
+    long = long_run.simulated_breakage
     assert short.basis == "estimated" and short.method == "hazard to expiry"
     assert short.expirable_share < 0.5 and long.expirable_share > 0.8
     assert long.basis == "observed" and long.value > 0.3
     assert short.value == pytest.approx(long.value, abs=0.08)
     assert 0 < short.redemption_share < 1 and short.liability > 0
+    # two years of books: the issuance triangle's URR (the run's one breakage) agrees with
+    # what expired
+    assert long_run.breakage_estimate.method.startswith("URR by ")
+    assert long_run.breakage == pytest.approx(long.value, abs=0.02)
 
 
 def test_breakage_without_expiry_is_estimated_from_the_flow_or_unobserved() -> None:
     gift = {"gift": {"points_price": 300, "cost": 2.0, "loop": "open"}}
     spenders = {"tiers": {"basic": {"share": 1.0, "redemption_propensity": 1.0}}}
     flow = evaluate(simulate(tiny(horizon_days=90, design={"catalog": gift}, population=spenders)))
-    b = flow.finance.breakage_estimate
+    b = flow.finance.simulated_breakage
     assert (b.basis, b.method, b.expirable_share) == ("estimated", "redemption flow", 0.0)
     # every 300 points earned are redeemed: the recent flow spends all that is issued
     assert b.value == pytest.approx(0.0, abs=0.05)

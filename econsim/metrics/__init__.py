@@ -228,8 +228,8 @@ def evaluate(
     ``planned_cost``: the calibration's cost per user per tier for the simulated values
     (``econsim.run`` passes it, so the finance view and ``econsim calibrate`` agree).
     """
-    money = finance(results, planned_cost)
     urr = estimate_urr(triangle(results))
+    money = finance(results, planned_cost, urr)
     finance_books = books(results, {c.tier: c.planned for c in money.cost_per_user}, urr.urr)
     return Metrics(
         health(results, population_origin),
@@ -237,7 +237,7 @@ def evaluate(
         money,
         peaks(results),
         finance_books,
-        sources(results),
+        sources(results, urr.urr),
         activity(results),
         retention(results),
         funnel(results),
@@ -245,5 +245,7 @@ def evaluate(
         coupons(results),
         denied=float(results.total("denied").sum(axis=1).mean()),
         stock_outs=float(results.total("stock_outs").sum(axis=1).mean()),
-        breakage_memo=breakage_memo(urr, finance_books.deferred, money.cost_per_point),
+        breakage_memo=breakage_memo(
+            urr, finance_books.deferred, money.cost_per_point, money.simulated_breakage
+        ),
     )

@@ -154,7 +154,7 @@ def _deferred(
 def books(r: Results, planned: Mapping[str, float], urr: float = float("nan")) -> Books:
     """The books of a run; ``planned``: the calibration's cost per member per tier;
     ``urr``: the expected redemption share its deferred revenue books (the breakage memo's)."""
-    rf = roll_forward(r)
+    rf = roll_forward(r, urr)
     s = r.scenario
     periods, users, cost = _per_period(r)
     lengths = np.bincount(periods)

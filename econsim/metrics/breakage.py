@@ -53,7 +53,8 @@ class Breakage:
     expirable_share: float  # issued points whose expiry date fell within the horizon
     redemption_share: float  # of the points outstanding at the horizon, the share redeemed
     liability: float  # outstanding × cost per point × redemption_share (NaN: nothing priced)
-    by_replication: F64
+    by_replication: F64 | None  # each replication's (None: not computed — the URR's, whose
+    # per replication estimates cost a fit each: ``metrics.finance.breakage_by_replication``)
 
 
 def expiry_policy(r: Results) -> Expiry:

@@ -17,8 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from econsim.metrics.breakage import Breakage
 from econsim.metrics.deferred_revenue import DeferredRevenue, deferred_revenue
-from econsim.reserving import Triangle, UrrEstimate
+from econsim.metrics.series import known
+from econsim.reserving import Triangle, UrrEstimate, outstanding_redeemed
 
 #: The URR shifts the memo's sensitivity table shows (share points).
 SHIFTS = (-0.10, -0.05, 0.0, 0.05, 0.10)
@@ -40,6 +42,7 @@ class BreakageMemo:
     """The URR estimate with its triangle, and the books at the URR and around it."""
 
     estimate: UrrEstimate
+    simulated: Breakage  # the simulation's own breakage, for comparison
     window: str
     sensitivity: tuple[Sensitivity, ...]  # at the URR + each of SHIFTS (empty: no URR)
 
@@ -51,6 +54,8 @@ class BreakageMemo:
         return {
             **self.estimate.summary(),
             "window": self.window,
+            "simulated_breakage": known(self.simulated.value),
+            "simulated_breakage_method": self.simulated.method,
             "sensitivity": [s.__dict__ for s in self.sensitivity],
         }
 
@@ -70,10 +75,11 @@ def window(tri: Triangle) -> str:
 
 
 def breakage_memo(
-    estimate: UrrEstimate, deferred: DeferredRevenue, cost_per_point: float
+    estimate: UrrEstimate, deferred: DeferredRevenue, cost_per_point: float, simulated: Breakage
 ) -> BreakageMemo:
     """The memo of a run's URR ``estimate`` (``deferred``: its schedule, re-run at each URR
-    of the table; ``cost_per_point``: money per point consumed)."""
+    of the table; ``cost_per_point``: money per point consumed; ``simulated``: the
+    simulation's own breakage, shown beside it)."""
     tri = estimate.triangle
     table: tuple[Sensitivity, ...] = ()
     if np.isfinite(estimate.urr):
@@ -81,23 +87,15 @@ def breakage_memo(
             _at(tri, deferred, cost_per_point, shift, float(np.clip(estimate.urr + shift, 0.01, 1)))
             for shift in SHIFTS
         )
-    return BreakageMemo(estimate, window(tri), table)
-
-
-def outstanding_redeemed(urr: float, issued: float, expired: float, outstanding: float) -> float:
-    """Share of the points outstanding that a URR of ``urr`` expects to be redeemed."""
-    if outstanding <= 0:
-        return 1.0
-    lost = max((1.0 - urr) * issued - expired, 0.0)
-    return float(np.clip(1.0 - lost / outstanding, 0.0, 1.0))
+    return BreakageMemo(estimate, simulated, window(tri), table)
 
 
 def _at(
     tri: Triangle, deferred: DeferredRevenue, cost_per_point: float, shift: float, urr: float
 ) -> Sensitivity:
     held = float(tri.issued.sum() - tri.latest().sum() - tri.expired[:, -1].sum())
-    share = outstanding_redeemed(
-        urr, float(tri.issued.sum()), float(tri.expired[:, -1].sum()), held
+    share = float(
+        outstanding_redeemed(urr, float(tri.issued.sum()), float(tri.expired[:, -1].sum()), held)
     )
     schedule = deferred_revenue(
         deferred.sales, deferred.points, deferred.value_per_point, urr, deferred.redeemed,

@@ -13,6 +13,7 @@ import numpy as np
 
 from econsim.arrays import F64
 from econsim.metrics import Metrics
+from econsim.metrics.finance import breakage_by_replication
 from econsim.metrics.health import WINDOW
 from econsim.metrics.inflation import TRAILING_MONTHS
 from econsim.metrics.series import ratio
@@ -91,7 +92,7 @@ def key_figures(results: Results, metrics: Metrics) -> dict[str, F64]:
         "cost": cost,
         "budget_used": ratio(cost, budget),
         "liability": f.liability.values[:, -1],
-        "breakage": f.breakage_by_replication,
+        "breakage": breakage_by_replication(results, f, metrics.breakage_memo.estimate),
         "supply_growth": _recent_mean(i.supply_growth.values, TRAILING_MONTHS),
         "price_index": i.price_index.values[:, -1],
         "mau": metrics.activity.mau.values[:, -1],

@@ -6,14 +6,18 @@
 - **cost per user** per tier = money realised by the tier's users / user-periods in the
   tier, against the plan = predicted points per user per period / target exchange ratio;
 - **expected cost per point** = money realised / points consumed so far;
-- **expected redemption share** = points consumed / (consumed + expired): of the points
-  that have left the books, the share that was spent (1 until something expires);
+- **the ultimate redemption rate (URR)**: the share of issued points ever redeemed, from the
+  issuance triangle (``reserving``, the breakage memo); **breakage** = 1 − URR — one figure
+  per run, which the liability, the roll-forward and the deferred revenue all book;
+- **expected redemption share** = the share of the points outstanding at the horizon that
+  the URR expects to be redeemed, ``1 − ((1 − URR) × issued − expired) / outstanding``;
 - **outstanding liability** = outstanding points × expected cost per point × expected
-  redemption share;
-- **breakage**: share of issued points never redeemed, observed when most points could
-  expire within the horizon, else estimated or unobserved (metrics/breakage.py);
-- **liability at the estimated redemption share**: outstanding points × expected cost per
-  point × the share of them the breakage estimate expects to be redeemed.
+  redemption share (each day's points at the horizon's estimates);
+- when the books give no URR (fewer than three month-ends, nothing redeemed yet), breakage
+  is the simulation's own (metrics/breakage.py: observed when most points could expire
+  within the horizon, else the recent redemption hazard run forward, else unobserved) and
+  the expected redemption share that of the points that have left the books, consumed /
+  (consumed + expired) (1 until something expires).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from econsim.metrics.breakage import Breakage, breakage
 from econsim.metrics.health import user_periods
 from econsim.metrics.series import Series, by_group, point_cost, ratio
 from econsim.metrics.verdicts import Verdict
+from econsim.reserving import UrrEstimate, estimate_urr, outstanding_redeemed, triangle
 from econsim.results import Results
 
 
@@ -52,9 +57,9 @@ class Finance:
     liability: Series
     outstanding_by_tier: dict[str, Series]
     breakage: float  # best figure: observed or estimated; NaN when unobserved
-    breakage_by_replication: NDArray[np.float64]
     verdict: Verdict
     breakage_estimate: Breakage  # the figure with its basis, method and implied liability
+    simulated_breakage: Breakage  # the simulation's own, beside the URR in the memo
 
 
 def period_budgets(r: Results, periods: np.ndarray) -> np.ndarray:
@@ -65,12 +70,15 @@ def period_budgets(r: Results, periods: np.ndarray) -> np.ndarray:
     return s.design.budget.prorated(budget, np.bincount(periods), s.design.period_days)
 
 
-def finance(r: Results, planned: Mapping[str, float] | None = None) -> Finance:
+def finance(
+    r: Results, planned: Mapping[str, float] | None = None, urr: UrrEstimate | None = None
+) -> Finance:
     """The finance view of a run.
 
     ``planned``: cost per user per period per tier as the calibration states it for the
     values simulated (``Calibration.planned_cost_per_user``); by default the prediction for
-    the simulated scenario's own point values at the target exchange ratio.
+    the simulated scenario's own point values at the target exchange ratio. ``urr``: the
+    run's URR estimate (``reserving.estimate_urr``); without one, the simulation's breakage.
     """
     s = r.scenario
     periods = np.arange(r.days) // s.design.period_days
@@ -84,9 +92,13 @@ def finance(r: Results, planned: Mapping[str, float] | None = None) -> Finance:
     outstanding = r.total("outstanding").astype(float)
     spent = point_cost(r).sum(axis=1)
     per_point = ratio(spent, consumed)
-    broken = breakage(r, per_point)  # NaN cost per point: that liability is unknown, not 0
+    simulated = breakage(r, per_point)  # NaN cost per point: that liability is unknown, not 0
+    broken = simulated
     share = np.where(consumed + expired > 0, ratio(consumed, consumed + expired), 1.0)
+    if urr is not None and urr.chosen:
+        broken, share = _from_urr(r, urr, per_point), _urr_shares(r, urr.urr)[:, -1]
     per_point = np.nan_to_num(per_point, nan=0.0)
+    # every day's outstanding points at the horizon's estimates
     liability = outstanding * (per_point * share)[:, None]
     over = total_cost > total_budget
     verdict = Verdict(
@@ -113,10 +125,45 @@ def finance(r: Results, planned: Mapping[str, float] | None = None) -> Finance:
             for i, t in enumerate(r.tiers)
         },
         breakage=broken.value,
-        breakage_by_replication=broken.by_replication,
         verdict=verdict,
         breakage_estimate=broken,
+        simulated_breakage=simulated,
     )
+
+
+def _urr_shares(r: Results, urr: float) -> NDArray[np.float64]:
+    """``[replication, day]``: the share of the points outstanding the URR expects redeemed
+    (what a run opened with counted as issued)."""
+    issued = np.cumsum(r.total("issued") + r.total("opening"), axis=1)
+    expired = np.cumsum(r.total("expired"), axis=1)
+    out: NDArray[np.float64] = outstanding_redeemed(urr, issued, expired, r.total("outstanding"))
+    return out
+
+
+def _from_urr(r: Results, urr: UrrEstimate, per_point: NDArray[np.float64]) -> Breakage:
+    """Breakage = 1 − URR, by the memo's method, with the liability at the share of the
+    outstanding points it expects redeemed."""
+    held = r.total("outstanding")[:, -1].astype(float)
+    share = _urr_shares(r, urr.urr)[:, -1]
+    return Breakage(
+        value=urr.breakage,
+        basis="estimated",
+        method=f"URR by {urr.chosen}, issuance triangle",
+        expirable_share=float("nan"),
+        redemption_share=float(np.mean(share)),
+        liability=float(np.mean(held * np.nan_to_num(per_point, nan=0.0) * share)),
+        by_replication=None,
+    )
+
+
+def breakage_by_replication(r: Results, f: Finance, urr: UrrEstimate) -> NDArray[np.float64]:
+    """Each replication's breakage by the run's method: the URR's method on the
+    replication's own triangle, or the simulation's estimate when there is no URR."""
+    if f.breakage_estimate.by_replication is not None:
+        return f.breakage_estimate.by_replication
+    each = [1.0 - estimate_urr(triangle(r, replication=i), urr.chosen).urr
+            for i in range(r.replications)]  # fmt: skip
+    return np.asarray(each, dtype=np.float64)
 
 
 def _tier_costs(r: Results, planned: Mapping[str, float] | None) -> tuple[TierCost, ...]:

@@ -6,8 +6,10 @@ Points, per period (each replication, then means):
             − redeemed − expired = closing,        closing(k) = opening(k + 1)
 
 Money values the points at the liability's value per point, ``v`` = expected cost per point
-(money realised per point consumed so far) × expected redemption share (of points that have
-left the books, the share spent), both as estimated at each period's close. The period's
+(money realised per point consumed so far) × expected redemption share (of the points
+outstanding, the share the run's ultimate redemption rate expects redeemed — the breakage
+memo's; without one, of points that have left the books the share spent), both as
+estimated at each period's close. The period's
 flows are valued at the estimate it opened with, and the change of estimate is booked as its
 own line on the closing balance:
 
@@ -26,6 +28,7 @@ from numpy.typing import NDArray
 from econsim.arrays import F64
 from econsim.metrics.series import by_group, last_of_group, point_cost
 from econsim.protocol import html_table, pandas
+from econsim.reserving import outstanding_redeemed
 from econsim.results import Results
 
 if TYPE_CHECKING:
@@ -108,19 +111,25 @@ def _issued_by_group(r: Results, periods: NDArray[np.int64]) -> dict[str, F64]:
     return out
 
 
-def _value_per_point(r: Results, periods: NDArray[np.int64]) -> F64:
-    """Cost per point × redemption share as estimated at each period's close."""
+def _value_per_point(r: Results, periods: NDArray[np.int64], urr: float) -> F64:
+    """Cost per point × redemption share as estimated at each period's close: the share of
+    the points outstanding the run's URR expects redeemed (``reserving``), or without one
+    the share spent of the points that have left the books."""
     consumed = np.cumsum(r.total("redeemed"), axis=1).astype(float)
     expired = np.cumsum(r.total("expired"), axis=1).astype(float)
     cost = np.cumsum(point_cost(r), axis=1)
     per_point = np.divide(cost, consumed, out=np.zeros_like(cost), where=consumed > 0)
     left = consumed + expired
     share = np.divide(consumed, left, out=np.ones_like(consumed), where=left > 0)
+    if np.isfinite(urr):
+        issued = np.cumsum(r.total("issued") + r.total("opening"), axis=1)
+        share = outstanding_redeemed(urr, issued, expired, r.total("outstanding"))
     return last_of_group(per_point * share, periods)
 
 
-def roll_forward(r: Results) -> RollForward:
-    """The roll-forward of every budget period of every replication."""
+def roll_forward(r: Results, urr: float = float("nan")) -> RollForward:
+    """The roll-forward of every budget period of every replication (``urr``: the run's
+    ultimate redemption rate, which values the points; NaN: none)."""
     periods = np.arange(r.days) // r.scenario.design.period_days
     closing = last_of_group(r.total("outstanding"), periods)
     # the first period opens with what the run opened with (a run from a snapshot), else 0
@@ -133,7 +142,7 @@ def roll_forward(r: Results) -> RollForward:
         "expired": by_group(r.total("expired"), periods),
         "closing": closing,
     }
-    v = _value_per_point(r, periods)
+    v = _value_per_point(r, periods, urr)
     before = np.concatenate([v[:, :1], v[:, :-1]], axis=1)  # the estimate a period opens with
     issued = sum(points[g] for g in SOURCES)
     money = {

@@ -8,9 +8,10 @@
   - *allocated cost*: the money points have bought so far, shared among sources by their
     share of the points issued. A point is spent without its source, so this is an
     allocation; the sources' allocated costs add up to that money exactly;
-  - *expected cost*: the source's points × the expected cost per point × the expected
-    redemption share (the finance view's conventions, metrics/finance.py): what the points
-    a source issued will cost once redeemed at the rate seen so far.
+  - *expected cost*: the source's points × the expected cost per point × the share of
+    issued points ever redeemed — the run's ultimate redemption rate (the breakage memo's;
+    without one, the share spent of the points that have left the books): what the points
+    a source issued will cost once redeemed.
 
 Money paid without points — coupons handed out or won, packaged campaigns' rewards — is no
 point's cost (:func:`econsim.metrics.series.point_cost`): it is not allocated to sources
@@ -122,8 +123,9 @@ class Sources:
         return html_table("Points issued by source", head + rows)
 
 
-def sources(r: Results) -> Sources:
-    """The breakdown of a run (``r["issued"]`` by source, ``r["redeemed"]`` by item)."""
+def sources(r: Results, urr: float = float("nan")) -> Sources:
+    """The breakdown of a run (``r["issued"]`` by source, ``r["redeemed"]`` by item);
+    ``urr``: the run's ultimate redemption rate (NaN: none)."""
     issued = r["issued"].sum(axis=1).astype(float)  # [replication, source, tier]
     redeemed = r["redeemed"].sum(axis=1).astype(float)  # [replication, sink, tier]
     by_source = issued.sum(axis=2)
@@ -134,6 +136,8 @@ def sources(r: Results) -> Sources:
     expired = r.total("expired").sum(axis=1).astype(float)
     per_point = np.nan_to_num(ratio(spent, consumed))
     redeemed_share = np.where(consumed + expired > 0, ratio(consumed, consumed + expired), 1.0)
+    if np.isfinite(urr):
+        redeemed_share = np.full_like(redeemed_share, urr)
     allocated = np.nan_to_num(share) * spent[:, None]
     expected = by_source * (per_point * redeemed_share)[:, None]
     periods = np.arange(r.days) // r.scenario.design.period_days

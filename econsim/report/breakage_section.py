@@ -24,8 +24,15 @@ def breakage_html(run: Run) -> str:
         "<h2 id='breakage'>Breakage memo: the ultimate redemption rate</h2>"
         f"<p>Data: {escape(memo.window)}.</p>"
     )
+    sim = memo.simulated
+    compared = (
+        f"<p>For comparison, the simulation's own breakage: {_pct(sim.value)} "
+        f"({escape(sim.basis)}: {escape(sim.method)}).</p>"
+        if sim.value == sim.value
+        else ""
+    )
     if not e.chosen:
-        return f"{head}<p><strong>No estimate:</strong> {escape(e.reason)}.</p>"
+        return f"{head}<p><strong>No estimate:</strong> {escape(e.reason)}.</p>{compared}"
     low, high = e.interval
     methods = [
         [c.method, _pct(c.urr), f"{_pct(c.interval[0])} – {_pct(c.interval[1])}", _pct(c.error),
@@ -47,6 +54,7 @@ def breakage_html(run: Run) -> str:
         f"{_pct(high)}), breakage {_pct(e.breakage)}: {escape(e.reason)}. The deferred "
         "revenue books this URR as its expected redemption share.</p>"
         + table(["method", "URR", "95% interval", "out-of-sample error", ""], methods)
+        + compared
         + f"<h3>The books at other URRs ({cur})</h3>"
         + table(
             ["URR shift", "URR", "liability", "revenue recognised", "contract liability"], books

@@ -98,8 +98,13 @@ def memo_table(run: Run) -> Table:
         ["data window", memo.window],
         ["triangle", "sheet 'breakage triangle': each cohort's share redeemed by age"],
     ]
+    sim = memo.simulated
+    compared = [
+        "the simulation's own breakage, for comparison",
+        f"{sim.value:.1%} ({sim.basis}: {sim.method})" if sim.value == sim.value else "unobserved",
+    ]
     if not e.chosen:
-        rows.append(["no estimate", e.reason])
+        rows += [["no estimate", e.reason], compared]
         return _square(["breakage memo", "value"], rows)
     low, high = e.interval
     rows += [
@@ -109,6 +114,7 @@ def memo_table(run: Run) -> Table:
         ["URR 95% interval, low", low],
         ["URR 95% interval, high", high],
         ["breakage (1 − URR)", e.breakage],
+        compared,
         [],
         ["method", "URR", "URR interval low", "URR interval high", "out-of-sample error",
          "note"],

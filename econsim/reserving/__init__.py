@@ -4,7 +4,7 @@ finance books breakage on — chain-ladder, redemption curves, chosen out of sam
 from econsim.reserving.chain_ladder import ChainLadder, ChainLadderMissingError
 from econsim.reserving.curves import RedemptionCurve
 from econsim.reserving.triangle import Triangle, triangle
-from econsim.reserving.urr import Candidate, UrrEstimate, estimate_urr
+from econsim.reserving.urr import Candidate, UrrEstimate, estimate_urr, outstanding_redeemed
 
 __all__ = [
     "Candidate",
@@ -14,5 +14,6 @@ __all__ = [
     "Triangle",
     "UrrEstimate",
     "estimate_urr",
+    "outstanding_redeemed",
     "triangle",
 ]

@@ -1,14 +1,20 @@
 """The ultimate redemption rate (URR) of a programme's points, as finance books it:
-every estimator on the issuance triangle, the one that predicted the books best chosen, or
-the reason no estimate can be given.
+every estimator on the issuance triangle side by side, one chosen by a stated rule, or the
+reason no estimate can be given.
 
-Out-of-sample choice: the books are closed again at month-ends before their last
-(``LAGS``); each estimator, fitted to the triangle as it stood then, predicts every
-cohort's redemptions at the last close (1, 2, … months ahead); its error is the mean
-absolute miss as a share of the points issued. The estimator with the smallest mean error
-is chosen (with fewer evaluations than that, the chain-ladder, the auditors' usual
-method). Only month-ends are evaluations: the books' part month after the last one is left
-out of the fit.
+The rule: the chain-ladder (Cape Cod) whenever it gives a URR — on every programme of
+``benchmarks/breakage.py`` it was the closest to the ultimate a long simulation shows, from
+6, 12 and 24 months of books (docs/guide-finance.md) — else the redemption curve that
+predicted the books best out of sample. The curves are fitted and tested either way, and
+shown as the check on it.
+
+Out of sample: the books are closed again at month-ends before their last (``LAGS``); each
+estimator, fitted to the triangle as it stood then, predicts every cohort's redemptions at
+the last close (1 to 12 months ahead); its error is the mean absolute miss as a share of
+the points issued. A good short-term prediction does not make a good ultimate — the tail
+is past every close the books hold — which is why the error picks between the curves and
+not over the chain-ladder. Only month-ends are evaluations: the books' part month after the
+last one is left out of the fit.
 
 The interval: the estimator's own standard error (Mack's, or the curve fit's), and the
 development past the oldest age the books show — the tail, extrapolated and the least known
@@ -38,11 +44,9 @@ if TYPE_CHECKING:
 
 #: Month-ends a triangle needs before any estimate (three sequential evaluations).
 MIN_EVALUATIONS = 3
-#: The past closes, in months before the last, each estimator predicts the last from (up
-#: to a year ahead: the further, the more of the tail is tested; the last six months alone
-#: chose a curve 5 points off at 12 months of a no-expiry programme where these chose the
-#: chain-ladder, 2 points off).
-LAGS = (1, 2, 3, 6, 9, 12)
+#: The past closes, in months before the last, each estimator predicts the last from: up
+#: to a year ahead, since the further, the more of the development still to come is tested.
+LAGS = (1, 3, 6, 12)
 #: Two-sided 95% normal interval.
 Z95 = 1.959964
 
@@ -135,6 +139,17 @@ class UrrEstimate:
         return html_table(f"Ultimate redemption rate: {self.reason}", head + body)
 
 
+def outstanding_redeemed(urr: float, issued: Any, expired: Any, outstanding: Any) -> Any:
+    """Share of the points outstanding that a URR of ``urr`` expects to be redeemed: of the
+    points issued, ``1 − urr`` are never redeemed, and those not yet expired are among the
+    outstanding — ``1 − ((1 − urr) × issued − expired) / outstanding``, within 0 … 1 (1
+    where nothing is outstanding). Elementwise over arrays."""
+    issued, expired, held = (np.asarray(x, float) for x in (issued, expired, outstanding))
+    lost = np.maximum((1.0 - urr) * issued - expired, 0.0)
+    share = 1.0 - np.divide(lost, held, out=np.zeros_like(lost * held), where=held > 0)
+    return np.clip(share, 0.0, 1.0)
+
+
 def _pct(x: float) -> str:
     return "—" if np.isnan(x) else f"{x:.1%}"
 
@@ -185,19 +200,27 @@ def estimate_urr(tri: Triangle, method: str | None = None) -> UrrEstimate:
         )  # fmt: skip
     lags = tuple(h for h in LAGS if used.ages - h >= MIN_EVALUATIONS)
     candidates = [_candidate(make, used, lags) for make in METHODS.values()]
-    tested = [c for c in candidates if np.isfinite(c.urr) and np.isfinite(c.error)]
-    if tested:
-        best = min(tested, key=lambda c: c.error)
-        reason = (
-            f"{best.method}: the smallest error predicting the last month-end from "
-            f"{_months(lags)} before ({best.error:.2%} of points issued)"
-        )
+    ladder, *curves = candidates
+    tested = [c for c in curves if np.isfinite(c.urr) and np.isfinite(c.error)]
+    curve = min(tested, key=lambda c: c.error) if tested else None
+    checked = (
+        f"; of the curves, the {curve.method} predicted past closes best ({curve.error:.2%} of "
+        f"points issued, from {_months(lags)} before)"
+        if curve
+        else ""
+    )
+    if np.isfinite(ladder.urr):
+        best, reason = ladder, f"{ladder.method}, the method to trust from 3 month-ends{checked}"
+    elif curve is not None:
+        best, reason = curve, f"{curve.method}: {ladder.note}{checked}"
     else:
-        usable = [c for c in candidates if np.isfinite(c.urr)]
+        usable = [c for c in curves if np.isfinite(c.urr)]
+        if not usable:
+            return UrrEstimate(tri, tuple(candidates), "", "no estimator could fit the books", 0)
         best = usable[0]
         reason = (
-            f"{best.method}: {used.ages} month-ends are too few to test the estimators out of "
-            f"sample (that needs {MIN_EVALUATIONS + 1})"
+            f"{best.method}: {ladder.note}; {used.ages} month-ends are too few to test the "
+            f"curves out of sample (that needs {MIN_EVALUATIONS + 1})"
         )
     return UrrEstimate(tri, tuple(candidates), best.method, reason, len(lags))
 

@@ -69,6 +69,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.spent = np.zeros(2, np.int64)
         self.expired = np.zeros(2, np.int64)
         self.moved = np.zeros(2, np.int64)
+        months = int(self.sim.model.month_key[-1]) + 1
+        self.cohorts = {k: np.zeros((months, 2), np.int64) for k in ("redeemed", "expired")}
 
     @property
     def month(self) -> int:
@@ -96,7 +98,7 @@ class LedgerMachine(RuleBasedStateMachine):
         spend(
             sim.journal, user, item, price, 1.0, day, self.month, st.tier, st.lots, st.balance,
             st.last_redeem, led.redeemed[day], led.redemptions[day], led.cost[day],
-            led.cost_by_tier[day], sim.money, sim.counts,
+            led.cost_by_tier[day], sim.money, sim.counts, led.cohort_redeemed[day],
         )  # fmt: skip
         sim.period_cost = float(sim.money[1])
         left = price
@@ -104,6 +106,7 @@ class LedgerMachine(RuleBasedStateMachine):
             take = min(u.lots[month], left)
             u.lots[month] -= take
             left -= take
+            self.cohorts["redeemed"][month, u.tier] += take
         self.spent[u.tier] += price
 
     @precondition(lambda self: self.sim.day < self.sim.model.horizon - 1)
@@ -122,6 +125,7 @@ class LedgerMachine(RuleBasedStateMachine):
         for u in self.users:
             for month in list(u.lots):
                 if month + EXPIRY_MONTHS <= self.month:
+                    self.cohorts["expired"][month, u.tier] += u.lots[month]
                     self.expired[u.tier] += u.lots.pop(month)
         self.close_day()
 
@@ -165,6 +169,10 @@ class LedgerMachine(RuleBasedStateMachine):
         outstanding = self.issued - self.spent - self.expired + self.moved
         by_tier = [sum(u.balance for u in self.users if u.tier == t) for t in (0, 1)]
         np.testing.assert_array_equal(outstanding, by_tier)
+        # each point redeemed or expired came from the month it was earned in, oldest first
+        for name, cohorts in self.cohorts.items():
+            booked = getattr(led, f"cohort_{name}")[: day + 1].sum(axis=0)
+            np.testing.assert_array_equal(booked, cohorts, err_msg=name)
         if day > 0:  # closed days: the snapshot equals the flows up to that day
             flow = (
                 led.issued.sum(axis=1) - led.redeemed.sum(axis=1) - led.expired + led.transferred
