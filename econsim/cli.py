@@ -131,7 +131,10 @@ def run(
     charts/NAME.png|svg, report.html (one self-contained file to share), and finance's books:
     finance.xlsx with finance/NAME.csv — the liability roll-forward per period, the aging of
     outstanding points by expiry, IFRS 15 deferred revenue, cost per member per tier and
-    period, the growth coefficient (docs/guide-finance.md).
+    period, the growth coefficient, and the breakage memo: the ultimate redemption rate
+    (URR) from the issuance triangle by chain-ladder (Cape Cod) beside redemption curves,
+    its interval, the books at the URR ± 5 and ± 10 points (docs/guide-finance.md). One URR
+    per run: breakage, the liability and deferred revenue book it.
 
     What gates: every verdict has a class (health, budget, peak, inflation, plan). The status is
     unhealthy when a verdict of a gating class fails (default: health and budget), healthy

@@ -101,7 +101,8 @@ def monitor_command(
     Writes (in -o DIR) summary.json (with the log's account: rows read, used, after the
     as-of date, rejected and why), daily.csv, periods.csv (each budget period by tier:
     issued, consumed, expired, outstanding, consumption rate, consumer share, holders,
-    redeemers), finance.xlsx and finance/, band.csv,
+    redeemers), finance.xlsx and finance/ (with the breakage memo of the log's issuance
+    triangle and, with --periods, the simulation from today's state beside it), band.csv,
     forecast.csv, state.parquet (the members as the books leave them), charts/ and
     report.html. A malformed row is an error at its line (exit 2);
     a redemption past the member's balance is rejected and counted. With --fail-on or

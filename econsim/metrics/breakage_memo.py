@@ -12,7 +12,7 @@ liability and the period's revenue would be at the URR ± 5 and ± 10 points.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,7 @@ import numpy as np
 from econsim.metrics.breakage import Breakage
 from econsim.metrics.deferred_revenue import DeferredRevenue, deferred_revenue
 from econsim.metrics.series import known
-from econsim.reserving import Triangle, UrrEstimate, outstanding_redeemed
+from econsim.reserving import Candidate, Triangle, UrrEstimate, outstanding_redeemed
 
 #: The URR shifts the memo's sensitivity table shows (share points).
 SHIFTS = (-0.10, -0.05, 0.0, 0.05, 0.10)
@@ -49,6 +49,13 @@ class BreakageMemo:
     @property
     def triangle(self) -> Triangle:
         return self.estimate.triangle
+
+    def with_simulation(self, urr: Candidate) -> BreakageMemo:
+        """The memo with the simulation's own URR among the methods (not chosen: the
+        books' estimate stands; ``monitor.ultimate``)."""
+        e = self.estimate
+        shown = replace(e, candidates=(*e.candidates, urr))
+        return replace(self, estimate=shown)
 
     def summary(self) -> dict[str, Any]:
         return {

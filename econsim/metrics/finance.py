@@ -96,7 +96,8 @@ def finance(
     broken = simulated
     share = np.where(consumed + expired > 0, ratio(consumed, consumed + expired), 1.0)
     if urr is not None and urr.chosen:
-        broken, share = _from_urr(r, urr, per_point), _urr_shares(r, urr.urr)[:, -1]
+        broken = _from_urr(r, urr, per_point, simulated.expirable_share)
+        share = _urr_shares(r, urr.urr)[:, -1]
     per_point = np.nan_to_num(per_point, nan=0.0)
     # every day's outstanding points at the horizon's estimates
     liability = outstanding * (per_point * share)[:, None]
@@ -140,7 +141,9 @@ def _urr_shares(r: Results, urr: float) -> NDArray[np.float64]:
     return out
 
 
-def _from_urr(r: Results, urr: UrrEstimate, per_point: NDArray[np.float64]) -> Breakage:
+def _from_urr(
+    r: Results, urr: UrrEstimate, per_point: NDArray[np.float64], expirable: float
+) -> Breakage:
     """Breakage = 1 − URR, by the memo's method, with the liability at the share of the
     outstanding points it expects redeemed."""
     held = r.total("outstanding")[:, -1].astype(float)
@@ -149,7 +152,7 @@ def _from_urr(r: Results, urr: UrrEstimate, per_point: NDArray[np.float64]) -> B
         value=urr.breakage,
         basis="estimated",
         method=f"URR by {urr.chosen}, issuance triangle",
-        expirable_share=float("nan"),
+        expirable_share=expirable,
         redemption_share=float(np.mean(share)),
         liability=float(np.mean(held * np.nan_to_num(per_point, nan=0.0) * share)),
         by_replication=None,

@@ -33,7 +33,9 @@ from econsim.history.fit import fit_history
 from econsim.metrics.runoff import runoff_by_month
 from econsim.monitor.log import LiveLog
 from econsim.monitor.log_rows import EARN, REDEEM
+from econsim.monitor.ultimate import simulated_urr
 from econsim.monitor.watch import watched
+from econsim.reserving.urr import Candidate
 from econsim.scenario.schema import Scenario
 from econsim.scenario.variants import with_overrides
 
@@ -68,6 +70,7 @@ class Forecast:
     periods: int
     paths: tuple[Path, ...]
     cautions: tuple[str, ...]
+    ultimate: Candidate  # the simulation's own URR: today's points followed to their end
 
     @property
     def end(self) -> dt.date:
@@ -187,4 +190,8 @@ def forecast(
         figures = watched(r)
         quantiles = {n: _quantiles(figures[n]) for n in FORECAST}
         paths.append(Path(label, overrides, quantiles, r["runoff"]))
-    return Forecast(live.start, live.days - 1, days, periods, tuple(paths), found.cautions)
+    ultimate = simulated_urr(found.scenario(planned), start.books or {}, start, seed=seed,
+                             workers=workers, executor=executor)  # fmt: skip
+    return Forecast(
+        live.start, live.days - 1, days, periods, tuple(paths), found.cautions, ultimate
+    )

@@ -8,6 +8,7 @@ what-if. The result is data; ``econsim.report.write`` writes its files.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -159,6 +160,11 @@ def monitor(
                              executor=executor, start=Start(state, results.arrays))  # fmt: skip
         except NoForecast as why:
             cautions.append(f"no forecast: {why}")
+    if ahead is not None:  # the breakage memo shows the simulation's own URR beside its own
+        memo = actual.metrics.breakage_memo.with_simulation(ahead.ultimate)
+        actual = dataclasses.replace(
+            actual, metrics=dataclasses.replace(actual.metrics, breakage_memo=memo)
+        )
     as_of_date = live.start + dt.timedelta(days=days - 1)
     return Monitoring(live, actual, watch, ahead, as_of_date, state, tuple(cautions))
 

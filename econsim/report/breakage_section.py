@@ -31,14 +31,22 @@ def breakage_html(run: Run) -> str:
         if sim.value == sim.value
         else ""
     )
-    if not e.chosen:
-        return f"{head}<p><strong>No estimate:</strong> {escape(e.reason)}.</p>{compared}"
-    low, high = e.interval
     methods = [
         [c.method, _pct(c.urr), f"{_pct(c.interval[0])} – {_pct(c.interval[1])}", _pct(c.error),
          "chosen" if c.method == e.chosen else escape(c.note)]
         for c in e.candidates
     ]  # fmt: skip
+    table_of_methods = (
+        table(["method", "URR", "95% interval", "out-of-sample error", ""], methods)
+        if methods
+        else ""
+    )
+    if not e.chosen:
+        return (
+            f"{head}<p><strong>No estimate:</strong> {escape(e.reason)}.</p>"
+            f"{table_of_methods}{compared}"
+        )
+    low, high = e.interval
     books = [
         [f"{s.shift:+.0%}", _pct(s.urr), f"{s.liability:,.0f}", f"{s.recognised:,.0f}",
          f"{s.contract_liability:,.0f}"]
@@ -53,7 +61,7 @@ def breakage_html(run: Run) -> str:
         f"{head}<p>URR <strong>{_pct(e.urr)}</strong> (95% interval {_pct(low)} – "
         f"{_pct(high)}), breakage {_pct(e.breakage)}: {escape(e.reason)}. The deferred "
         "revenue books this URR as its expected redemption share.</p>"
-        + table(["method", "URR", "95% interval", "out-of-sample error", ""], methods)
+        + table_of_methods
         + compared
         + f"<h3>The books at other URRs ({cur})</h3>"
         + table(

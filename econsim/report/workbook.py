@@ -103,8 +103,15 @@ def memo_table(run: Run) -> Table:
         "the simulation's own breakage, for comparison",
         f"{sim.value:.1%} ({sim.basis}: {sim.method})" if sim.value == sim.value else "unobserved",
     ]
+    methods: list[list[Any]] = [
+        ["method", "URR", "URR interval low", "URR interval high", "out-of-sample error",
+         "note"],
+        *([r[0], r[1], r[2], r[3], r[5], "chosen" if r[6] else r[7]] for r in e.rows()),
+    ]  # fmt: skip
     if not e.chosen:
         rows += [["no estimate", e.reason], compared]
+        if e.candidates:
+            rows += [[], *methods]
         return _square(["breakage memo", "value"], rows)
     low, high = e.interval
     rows += [
@@ -116,9 +123,7 @@ def memo_table(run: Run) -> Table:
         ["breakage (1 − URR)", e.breakage],
         compared,
         [],
-        ["method", "URR", "URR interval low", "URR interval high", "out-of-sample error",
-         "note"],
-        *([r[0], r[1], r[2], r[3], r[5], "chosen" if r[6] else r[7]] for r in e.rows()),
+        *methods,
         [],
         ["URR shift", "URR", f"liability ({cur})", f"revenue recognised ({cur})",
          f"contract liability ({cur})"],

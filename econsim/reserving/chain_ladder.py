@@ -83,15 +83,14 @@ class ChainLadder:
             developed = cl.Development().fit_transform(_cl_triangle(cl, tri))
             self.factors = np.asarray(developed.ldf_.values, float).ravel()
             within = self._urr(tri, _cape_cod(cl, developed, tri))
+            # Mack within the triangle: a tail's extrapolated sigma made it infinite on
+            # books whose late factors are exactly 1 (expired cohorts); the tail's own
+            # uncertainty is ``beyond``
+            mack = cl.MackChainladder().fit(developed)
+            se = float(np.asarray(mack.total_mack_std_err_).ravel()[0])
             if int(tri.last_age.max()) >= tri.ages:  # development goes on past the triangle
                 developed = cl.TailCurve(curve=TAIL).fit_transform(developed)
                 self.tail = float(np.asarray(developed.tail_.values).ravel()[0])
-            mack = cl.MackChainladder().fit(developed)
-            se = float(np.asarray(mack.total_mack_std_err_).ravel()[0])
-            if not np.isfinite(se):  # a factor of no variance (a closed age): the cohorts'
-                # errors alone, as if independent — the covariance of their factors left out
-                by_cohort = np.asarray(mack.mack_std_err_.values, float)[0, 0, :, -1]
-                se = float(np.sqrt(np.nansum(by_cohort**2)))
             self.urr = self._urr(tri, _cape_cod(cl, developed, tri))
         self.beyond = self.urr - within
         self.se = se / float(tri.issued.sum())
