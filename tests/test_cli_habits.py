@@ -57,6 +57,10 @@ def test_progress_is_printed_as_lines_when_the_output_is_not_a_terminal(
     assert [x.split()[1] for x in lines] == [f"{p}%" for p in range(10, 101, 10)], done.stderr
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow  # a sweep interrupted
 def test_ctrl_c_in_a_sweep_keeps_the_points_and_says_how_to_resume(tmp_path: Path) -> None:
     """Waits on the sweep's own progress line (an event, not a clock: issue 38 saw this test
@@ -67,8 +71,12 @@ def test_ctrl_c_in_a_sweep_keeps_the_points_and_says_how_to_resume(tmp_path: Pat
             "--set", "horizon_days=60", "--replications", "1", "--workers", "2", "-o",
             str(out)]  # fmt: skip
     env = {**os.environ, "COLUMNS": "200"}
+    # as from a terminal: a suite started in the background (``pytest &``, a CI runner)
+    # passes SIGINT on ignored, and an ignored Ctrl-C rightly stays ignored (the sweep ran
+    # to its end, exit 0)
     with subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, env=env, start_new_session=True) as proc:  # fmt: skip
+                          text=True, env=env, start_new_session=True,
+                          preexec_fn=_ctrl_c_as_in_a_terminal) as proc:  # fmt: skip
         assert proc.stderr is not None
         seen = []
         for line in proc.stderr:  # blocks until the sweep reports its first finished point

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -117,12 +118,22 @@ def test_local_workers_are_kept_across_calls_in_one_session() -> None:
     assert second <= first
 
 
+@pytest.fixture
+def ctrl_c_raises() -> Iterator[None]:
+    """SIGINT as a terminal's foreground process has it: a suite started in the background
+    (``pytest &``, a CI runner) inherits it ignored, and an ignored Ctrl-C stays ignored."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
 def _done(value: int) -> Future[int]:
     fut: Future[int] = Future()
     fut.set_result(value)
     return fut
 
 
+@pytest.mark.usefixtures("ctrl_c_raises")
 def test_a_ctrl_c_while_the_last_results_are_handled_is_not_lost() -> None:
     """A sweep's Ctrl-C arrived while it wrote its latest point; the wait that would have
     seen it had ended, and the sweep ran on to its end with exit 0."""
@@ -134,6 +145,7 @@ def test_a_ctrl_c_while_the_last_results_are_handled_is_not_lost() -> None:
             signal.raise_signal(signal.SIGINT)  # the user presses Ctrl-C now
 
 
+@pytest.mark.usefixtures("ctrl_c_raises")
 def test_a_ctrl_c_before_the_pool_broke_is_raised_when_the_wait_is_left() -> None:
     """A worker that died broke the pool after the Ctrl-C was noted: leaving the wait (to
     run the tasks again in a fresh pool) raises it instead of forgetting it."""

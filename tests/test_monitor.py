@@ -172,7 +172,11 @@ def test_the_command_gates_and_its_report_agrees_with_its_summary(
     summary = json.loads((tmp_path / "dearer" / "summary.json").read_text(encoding="utf-8"))
     html = (tmp_path / "dearer" / "report.html").read_text(encoding="utf-8")
     assert summary["status"] == "unhealthy" and 'class="badge unhealthy"' in html
-    assert (tmp_path / "dearer" / "finance.xlsx").exists()
+    from openpyxl import load_workbook
+
+    book = load_workbook(tmp_path / "dearer" / "finance.xlsx", read_only=True)
+    assert {"breakage memo", "breakage triangle"} <= set(book.sheetnames)
+    assert "Breakage memo: the ultimate redemption rate" in html
     done = run_cli("monitor", logs["designed"], *args, "--fail-on-alarm", "-o",
                    tmp_path / "designed")  # fmt: skip
     assert done.returncode == 0, done.stderr

@@ -257,6 +257,17 @@ def test_the_monitor_forecasts_from_the_books_it_writes(tmp_path: Path) -> None:
     book = load_workbook(tmp_path / "out" / "finance.xlsx")
     rows = list(book["liability run-off"].values)
     assert rows[1][:2] == ("design", months[0]["month"])
+    # the breakage memo shows the simulation's own URR beside the books' (issue 36): the
+    # points of the log's months followed from the state, with 1-month expiry all settled
+    own = m.forecast.ultimate
+    assert own.method == "simulation from today's state" and "3 years" in own.note
+    redeemed = m.actual.results.total("redeemed").sum()
+    issued = m.actual.results.total("issued").sum()
+    assert redeemed / issued < own.urr < 1
+    shown = [c.method for c in m.actual.metrics.breakage_memo.estimate.candidates]
+    assert shown[-1] == own.method
+    memo = [r[0] for r in book["breakage memo"].values]
+    assert own.method in memo
 
 
 @pytest.mark.slow  # a recorded programme, continued six times

@@ -134,10 +134,25 @@ def memo_table(run: Run) -> Table:
 
 
 def triangle_table(run: Run) -> Table:
-    """The issuance triangle: each cohort's points issued and share redeemed by age."""
+    """The issuance triangle: each cohort's points issued and share redeemed by age; then,
+    with tiers, each tier's in points — issued to its members, redeemed by them (a member
+    who changes tier takes its points along, so a tier's share is not shown)."""
+    from econsim.reserving import triangle
+
     tri = run.metrics.breakage_memo.triangle
     head = ["cohort", "points issued", *(f"redeemed by age {a}" for a in range(tri.ages))]
-    return head, tri.rows()
+    rows = tri.rows()
+    tiers = run.results.tiers if len(run.results.tiers) > 1 else ()
+    for tier in tiers:
+        own = triangle(run.results, tier)
+        rows += [
+            [],
+            [f"{tier}: cohort", "points issued to its members",
+             *(f"points redeemed by its members by age {a}" for a in range(own.ages))],
+            *([c, float(own.issued[i]), *(None if x != x else float(x) for x in own.by_age()[i])]
+              for i, c in enumerate(own.cohorts)),
+        ]  # fmt: skip
+    return _square(head, rows)
 
 
 def _square(head: list[str], rows: list[list[Any]]) -> Table:
@@ -186,18 +201,18 @@ def _format(header: str) -> str:
     return "#,##0.00"
 
 
+#: Sheets of several tables: a row of three or more words heads the rows after it.
+SECTIONED = ("breakage memo", "breakage triangle")
+
+
 def _labels(name: str, header: list[str], rows: list[list[Any]]) -> list[list[str]]:
     """What each cell's number is, for its format: the column's title; in the summary the
-    row's label; in the memo the row's label, or in a table inside it that table's title
-    (a row of three or more words heads the rows after it, up to a blank one)."""
+    row's label; in the memo the row's label, or in a table inside it (a ``SECTIONED``
+    sheet) that table's title, up to a blank row."""
     out, titles = [], None
     for row in rows:
         words = [x for x in row if isinstance(x, str) and x]
-        if (
-            name == "breakage memo"
-            and len(words) >= 3
-            and len(words) == len([x for x in row if x != ""])
-        ):
+        if name in SECTIONED and len(words) >= 3 and len(words) == len([x for x in row if x != ""]):
             titles = row
         elif not any(x != "" for x in row):
             titles = None
