@@ -197,6 +197,13 @@ def test_one_urr_per_run_in_every_view(tmp_path: Path, run_cli) -> None:  # type
     memo = summary["breakage_memo"]
     urr = memo["urr"]
     assert memo["method"] and summary["finance"]["breakage"] == pytest.approx(1 - urr)
+    # the memo's books at the URR are the run's own: its liability and its revenue
+    at = next(row for row in memo["sensitivity"] if row["shift"] == 0)
+    liability = summary["finance"]["liability_at_estimated_redemption"]
+    assert at["liability"] == pytest.approx(liability, rel=1e-12)
+    assert at["liability"] == pytest.approx(summary["finance"]["liability_final"], rel=1e-12)
+    recognised = summary["books"]["deferred_revenue"]["recognised"]
+    assert at["recognised"] == pytest.approx(recognised, rel=1e-12)
     assert f"breakage ~{1 - urr:.1%}" in done.stdout.replace("\n", " ")
     book = load_workbook(out / "finance.xlsx")
     shares = [row[4] for row in book["deferred revenue"].iter_rows(min_row=2, values_only=True)]

@@ -245,7 +245,5 @@ def evaluate(
         coupons(results),
         denied=float(results.total("denied").sum(axis=1).mean()),
         stock_outs=float(results.total("stock_outs").sum(axis=1).mean()),
-        breakage_memo=breakage_memo(
-            urr, finance_books.deferred, money.cost_per_point, money.simulated_breakage
-        ),
+        breakage_memo=breakage_memo(results, urr, finance_books.deferred, money.simulated_breakage),
     )

@@ -2,9 +2,9 @@
 the ultimate redemption rate (URR) each method gives, the one chosen and why, and what the
 liability and the period's revenue would be at the URR ± 5 and ± 10 points.
 
-- **liability** at a URR ``u``: the points outstanding × the cost of a point × the share of
-  them ``u`` expects redeemed, ``1 − ((1 − u) × issued − expired) / outstanding`` (points of
-  the run's months; clipped to 0 … 1);
+- **liability** at a URR ``u``: as the finance view books it — the points outstanding × the
+  cost of a point × the share of them ``u`` expects redeemed,
+  ``1 − ((1 − u) × issued − expired) / outstanding`` (within 0 … 1), each replication's;
 - **revenue**: the deferred-revenue schedule re-run with ``u`` as every period's expected
   redemption share (``metrics.deferred_revenue``); its revenue recognised and the contract
   liability at the horizon.
@@ -17,10 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from econsim.arrays import F64
 from econsim.metrics.breakage import Breakage
 from econsim.metrics.deferred_revenue import DeferredRevenue, deferred_revenue
+from econsim.metrics.finance import cost_per_point, liability_at
 from econsim.metrics.series import known
-from econsim.reserving import Candidate, Triangle, UrrEstimate, outstanding_redeemed
+from econsim.reserving import Candidate, Triangle, UrrEstimate
+from econsim.results import Results
 
 #: The URR shifts the memo's sensitivity table shows (share points).
 SHIFTS = (-0.10, -0.05, 0.0, 0.05, 0.10)
@@ -82,28 +85,25 @@ def window(tri: Triangle) -> str:
 
 
 def breakage_memo(
-    estimate: UrrEstimate, deferred: DeferredRevenue, cost_per_point: float, simulated: Breakage
+    r: Results, estimate: UrrEstimate, deferred: DeferredRevenue, simulated: Breakage
 ) -> BreakageMemo:
     """The memo of a run's URR ``estimate`` (``deferred``: its schedule, re-run at each URR
-    of the table; ``cost_per_point``: money per point consumed; ``simulated``: the
-    simulation's own breakage, shown beside it)."""
+    of the table; ``simulated``: the simulation's own breakage, shown beside it)."""
     tri = estimate.triangle
     table: tuple[Sensitivity, ...] = ()
     if np.isfinite(estimate.urr):
+        per_point = cost_per_point(r)
         table = tuple(
-            _at(tri, deferred, cost_per_point, shift, float(np.clip(estimate.urr + shift, 0.01, 1)))
+            _at(r, per_point, deferred, shift, float(np.clip(estimate.urr + shift, 0.01, 1)))
             for shift in SHIFTS
         )
     return BreakageMemo(estimate, simulated, window(tri), table)
 
 
 def _at(
-    tri: Triangle, deferred: DeferredRevenue, cost_per_point: float, shift: float, urr: float
+    r: Results, per_point: F64, deferred: DeferredRevenue, shift: float, urr: float
 ) -> Sensitivity:
-    held = float(tri.issued.sum() - tri.latest().sum() - tri.expired[:, -1].sum())
-    share = float(
-        outstanding_redeemed(urr, float(tri.issued.sum()), float(tri.expired[:, -1].sum()), held)
-    )
+    """The books at ``urr``: the finance view's liability, the schedule re-run."""
     schedule = deferred_revenue(
         deferred.sales, deferred.points, deferred.value_per_point, urr, deferred.redeemed,
         deferred.periods,
@@ -111,7 +111,7 @@ def _at(
     return Sensitivity(
         shift=shift,
         urr=urr,
-        liability=held * cost_per_point * share,
+        liability=liability_at(r, urr, per_point),
         recognised=float(schedule.recognised.sum()),
         contract_liability=float(schedule.liability[-1]),
     )

@@ -90,8 +90,7 @@ def finance(
     consumed = r.total("redeemed").sum(axis=1).astype(float)
     expired = r.total("expired").sum(axis=1).astype(float)
     outstanding = r.total("outstanding").astype(float)
-    spent = point_cost(r).sum(axis=1)
-    per_point = ratio(spent, consumed)
+    per_point = cost_per_point(r)
     simulated = breakage(r, per_point)  # NaN cost per point: that liability is unknown, not 0
     broken = simulated
     share = np.where(consumed + expired > 0, ratio(consumed, consumed + expired), 1.0)
@@ -146,17 +145,31 @@ def _from_urr(
 ) -> Breakage:
     """Breakage = 1 − URR, by the memo's method, with the liability at the share of the
     outstanding points it expects redeemed."""
-    held = r.total("outstanding")[:, -1].astype(float)
-    share = _urr_shares(r, urr.urr)[:, -1]
     return Breakage(
         value=urr.breakage,
         basis="estimated",
         method=f"URR by {urr.chosen}, issuance triangle",
         expirable_share=expirable,
-        redemption_share=float(np.mean(share)),
-        liability=float(np.mean(held * np.nan_to_num(per_point, nan=0.0) * share)),
+        redemption_share=float(np.mean(_urr_shares(r, urr.urr)[:, -1])),
+        liability=liability_at(r, urr.urr, per_point),
         by_replication=None,
     )
+
+
+def liability_at(r: Results, urr: float, per_point: NDArray[np.float64]) -> float:
+    """The liability at the horizon were the URR ``urr``: each replication's points
+    outstanding × its cost per point (``per_point``; NaN: nothing priced, 0) × the share of
+    them ``urr`` expects redeemed, then the mean."""
+    held = r.total("outstanding")[:, -1].astype(float)
+    share = _urr_shares(r, urr)[:, -1]
+    return float(np.mean(held * np.nan_to_num(per_point, nan=0.0) * share))
+
+
+def cost_per_point(r: Results) -> NDArray[np.float64]:
+    """Each replication's money realised per point consumed (NaN: nothing consumed)."""
+    consumed = r.total("redeemed").sum(axis=1).astype(float)
+    out: NDArray[np.float64] = ratio(point_cost(r).sum(axis=1), consumed)
+    return out
 
 
 def breakage_by_replication(r: Results, f: Finance, urr: UrrEstimate) -> NDArray[np.float64]:

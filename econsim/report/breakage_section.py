@@ -26,7 +26,8 @@ def breakage_html(run: Run) -> str:
     )
     sim = memo.simulated
     compared = (
-        f"<p>For comparison, the simulation's own breakage: {_pct(sim.value)} "
+        f"<p>For comparison, the simulation's own breakage — its recent redemptions run "
+        f"forward, not a triangle method (docs/guide-finance.md, §6): {_pct(sim.value)} "
         f"({escape(sim.basis)}: {escape(sim.method)}).</p>"
         if sim.value == sim.value
         else ""
@@ -54,7 +55,11 @@ def breakage_html(run: Run) -> str:
     ]  # fmt: skip
     ratio = tri.ratio()
     cells = [
-        [c, f"{tri.issued[i]:,.0f}", *("" if x != x else f"{x:.0%}" for x in ratio[i])]
+        [
+            f"<span style='white-space:nowrap'>{c}</span>",
+            f"{tri.issued[i]:,.0f}",
+            *("" if x != x else f"{x:.0%}" for x in ratio[i]),
+        ]
         for i, c in enumerate(tri.cohorts)
     ]
     return (
