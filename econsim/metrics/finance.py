@@ -33,7 +33,8 @@ from econsim.metrics.breakage import Breakage, breakage
 from econsim.metrics.health import user_periods
 from econsim.metrics.series import Series, by_group, point_cost, ratio
 from econsim.metrics.verdicts import Verdict
-from econsim.reserving import UrrEstimate, estimate_urr, outstanding_redeemed, triangle
+from econsim.reserving import UrrEstimate, outstanding_redeemed, triangle
+from econsim.reserving.urr import urr_by
 from econsim.results import Results
 
 
@@ -177,8 +178,7 @@ def breakage_by_replication(r: Results, f: Finance, urr: UrrEstimate) -> NDArray
     replication's own triangle, or the simulation's estimate when there is no URR."""
     if f.breakage_estimate.by_replication is not None:
         return f.breakage_estimate.by_replication
-    each = [1.0 - estimate_urr(triangle(r, replication=i), urr.chosen).urr
-            for i in range(r.replications)]  # fmt: skip
+    each = [1.0 - urr_by(urr.chosen, triangle(r, replication=i)) for i in range(r.replications)]
     return np.asarray(each, dtype=np.float64)
 
 

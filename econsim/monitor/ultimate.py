@@ -31,7 +31,7 @@ from econsim.scenario.variants import with_overrides
 #: How long today's points are followed.
 YEARS = 3
 #: Replications of the run-off (each follows every member: a spread, not a band).
-REPLICATIONS = 4
+REPLICATIONS = 2
 METHOD = "simulation from today's state"
 
 

@@ -75,25 +75,28 @@ class ChainLadder:
         self.tail = 1.0
         self.beyond = 0.0  # the part of the URR from the tail, past the oldest age seen
 
-    def fit(self, tri: Triangle) -> ChainLadder:
-        """Development factors, a tail while points can still be redeemed, the ultimate."""
+    def fit(self, tri: Triangle, errors: bool = True) -> ChainLadder:
+        """Development factors, a tail while points can still be redeemed, the ultimate
+        (``errors=False``: the URR alone — each replication's in a comparison)."""
         cl = _chainladder()
         with warnings.catch_warnings():  # its pandas and numpy warnings are its own
             warnings.simplefilter("ignore")
             developed = cl.Development().fit_transform(_cl_triangle(cl, tri))
             self.factors = np.asarray(developed.ldf_.values, float).ravel()
-            within = self._urr(tri, _cape_cod(cl, developed, tri))
-            # Mack within the triangle: a tail's extrapolated sigma made it infinite on
-            # books whose late factors are exactly 1 (expired cohorts); the tail's own
-            # uncertainty is ``beyond``
-            mack = cl.MackChainladder().fit(developed)
-            se = float(np.asarray(mack.total_mack_std_err_).ravel()[0])
+            if errors:
+                within = self._urr(tri, _cape_cod(cl, developed, tri))
+                # Mack within the triangle: a tail's extrapolated sigma made it infinite on
+                # books whose late factors are exactly 1 (expired cohorts); the tail's own
+                # uncertainty is ``beyond``
+                mack = cl.MackChainladder().fit(developed)
+                se = float(np.asarray(mack.total_mack_std_err_).ravel()[0])
+                self.se = se / float(tri.issued.sum())
             if int(tri.last_age.max()) >= tri.ages:  # development goes on past the triangle
                 developed = cl.TailCurve(curve=TAIL).fit_transform(developed)
                 self.tail = float(np.asarray(developed.tail_.values).ravel()[0])
             self.urr = self._urr(tri, _cape_cod(cl, developed, tri))
-        self.beyond = self.urr - within
-        self.se = se / float(tri.issued.sum())
+        if errors:
+            self.beyond = self.urr - within
         return self
 
     @staticmethod

@@ -184,20 +184,12 @@ METHODS: dict[str, Callable[[], ChainLadder | RedemptionCurve]] = {
 }
 
 
-def estimate_urr(tri: Triangle, method: str | None = None) -> UrrEstimate:
-    """Every estimator on ``tri``'s month-ends, the best out of sample chosen (``method``:
-    that one alone, untested — a tier's URR by the method chosen for all tiers)."""
+def estimate_urr(tri: Triangle) -> UrrEstimate:
+    """Every estimator on ``tri``'s month-ends, one chosen by the module's rule."""
     why = refusal(tri)
     if why:
         return UrrEstimate(tri, (), "", why, 0)
     used = tri.upto(tri.complete)
-    if method is not None:
-        only = _candidate(METHODS[method], used, ())
-        found = np.isfinite(only.urr)
-        return UrrEstimate(
-            tri, (only,), method if found else "", f"{method}, as for all tiers" if found
-            else only.note, 0,
-        )  # fmt: skip
     lags = tuple(h for h in LAGS if used.ages - h >= MIN_EVALUATIONS)
     candidates = [_candidate(make, used, lags) for make in METHODS.values()]
     ladder, *curves = candidates
@@ -227,6 +219,21 @@ def estimate_urr(tri: Triangle, method: str | None = None) -> UrrEstimate:
 
 def _months(lags: tuple[int, ...]) -> str:
     return f"{', '.join(map(str, lags[:-1]))} and {lags[-1]} months" if len(lags) > 1 else "1 month"
+
+
+def urr_by(method: str, tri: Triangle) -> float:
+    """The URR ``method`` gives ``tri`` (its month-ends), without its error (NaN when the
+    triangle cannot carry one): each replication's, by the run's method."""
+    if refusal(tri):
+        return float("nan")
+    model = METHODS[method]()
+    used = tri.upto(tri.complete)
+    try:
+        if isinstance(model, ChainLadder):
+            return model.fit(used, errors=False).urr
+        return model.fit(used).urr
+    except (RuntimeError, ValueError, FloatingPointError):
+        return float("nan")
 
 
 def _candidate(
