@@ -73,6 +73,33 @@ def test_the_chain_ladder_agrees_with_the_hand_worked_triangle() -> None:
     assert 0 < fitted.se < 0.05
 
 
+def test_the_cape_cod_is_the_chainladder_packages() -> None:
+    """The Cape Cod written out on the factors equals chainladder's ``CapeCod`` with points
+    issued as exposure — on the hand triangle and on a run's, with a tail."""
+    import warnings
+
+    import pandas as pd
+
+    cl = chain_ladder_module._chainladder()
+    run = econsim.run(ROOT / "scenarios" / "record-store.yaml",
+                      overrides=["population.users=400", "horizon_days=300"],
+                      replications=1, workers=1)  # fmt: skip
+    for tri in (hand_triangle(), run.metrics.breakage_memo.triangle.upto(9)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            developed = cl.Development().fit_transform(chain_ladder_module._cl_triangle(cl, tri))
+            if tri.last_age.max() >= tri.ages:
+                developed = cl.TailCurve(curve=chain_ladder_module.TAIL).fit_transform(developed)
+            origin = pd.period_range(tri.cohorts[0], periods=tri.ages, freq="M")
+            frame = pd.DataFrame({"origin": origin.to_timestamp(), "issued": tri.issued,
+                                  "valuation": origin[-1].to_timestamp()})  # fmt: skip
+            exposure = cl.Triangle(frame, origin="origin", development="valuation",
+                                   columns=["issued"], cumulative=True)  # fmt: skip
+            theirs = cl.CapeCod().fit(developed, sample_weight=exposure).ultimate_.values
+        ours = chain_ladder_module.cape_cod(tri, np.asarray(developed.ldf_.values).ravel())
+        assert_allclose(ours, np.nan_to_num(np.asarray(theirs, float).ravel()), rtol=1e-9)
+
+
 def test_the_guides_worked_example_prints_what_the_test_computes() -> None:
     """The guide shows the same triangle and URR (its python block runs in test_docs)."""
     guide = (ROOT / "docs" / "guide-finance.md").read_text(encoding="utf-8")
