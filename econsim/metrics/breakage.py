@@ -32,6 +32,7 @@ import numpy as np
 
 from econsim.arrays import F64
 from econsim.metrics.series import month_index
+from econsim.reserving.triangle import expiry_policy
 from econsim.results import Results
 from econsim.scenario.schema import Expiry
 
@@ -55,15 +56,6 @@ class Breakage:
     liability: float  # outstanding × cost per point × redemption_share (NaN: nothing priced)
     by_replication: F64 | None  # each replication's (None: not computed — the URR's, whose
     # per replication estimates cost a fit each: ``metrics.finance.breakage_by_replication``)
-
-
-def expiry_policy(r: Results) -> Expiry:
-    """The expiry policy in force at the horizon (the last rule change that set one)."""
-    policy = r.scenario.design.expiry
-    for rc in sorted(r.scenario.design.rule_changes, key=lambda rc: rc.day):
-        if rc.expiry is not None and rc.day < r.days:
-            policy = rc.expiry
-    return policy
 
 
 def expiry_days(r: Results, policy: Expiry) -> np.ndarray:
