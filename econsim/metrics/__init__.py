@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from econsim.metrics.activity import Activity, activity
@@ -31,7 +32,7 @@ from econsim.metrics.verdicts import (
     parse_fail_on,
     status,
 )
-from econsim.reserving import estimate_urr, triangle
+from econsim.reserving import Candidate, chosen_urr, estimate_urr, triangle
 from econsim.results import Results
 
 __all__ = [
@@ -89,7 +90,22 @@ class Metrics:
     coupons: Coupons  # coupons given, used, their cost and basket uplift
     denied: float  # redemptions denied by a hard budget cap, mean over replications
     stock_outs: float  # redemptions wanted but out of stock, mean over replications
-    breakage_memo: BreakageMemo  # the URR from the issuance triangle, its methods, sensitivity
+    urr_method: str  # the method of the URR the finance view books ("": none)
+    results: Results = field(repr=False, compare=False)  # what the breakage memo reads
+    simulation_urr: Candidate | None = None  # the monitor's: today's state simulated on
+
+    @functools.cached_property
+    def breakage_memo(self) -> BreakageMemo:
+        """The URR from the issuance triangle, every method, the books around it — made
+        when first read (the reports and summary read it; a search's many runs need only
+        the URR, ``urr_method``'s)."""
+        memo = breakage_memo(
+            self.results,
+            estimate_urr(triangle(self.results)),
+            self.books.deferred,
+            self.finance.simulated_breakage,
+        )
+        return memo.with_simulation(self.simulation_urr) if self.simulation_urr else memo
 
     @property
     def verdicts(self) -> tuple[Verdict, ...]:
@@ -228,16 +244,16 @@ def evaluate(
     ``planned_cost``: the calibration's cost per user per tier for the simulated values
     (``econsim.run`` passes it, so the finance view and ``econsim calibrate`` agree).
     """
-    urr = estimate_urr(triangle(results))
-    money = finance(results, planned_cost, urr)
-    finance_books = books(results, {c.tier: c.planned for c in money.cost_per_user}, urr.urr)
+    urr, method = chosen_urr(triangle(results))
+    money = finance(results, planned_cost, urr, method)
+    finance_books = books(results, {c.tier: c.planned for c in money.cost_per_user}, urr)
     return Metrics(
         health(results, population_origin),
         inflation(results),
         money,
         peaks(results),
         finance_books,
-        sources(results, urr.urr),
+        sources(results, urr),
         activity(results),
         retention(results),
         funnel(results),
@@ -245,5 +261,6 @@ def evaluate(
         coupons(results),
         denied=float(results.total("denied").sum(axis=1).mean()),
         stock_outs=float(results.total("stock_outs").sum(axis=1).mean()),
-        breakage_memo=breakage_memo(results, urr, finance_books.deferred, money.simulated_breakage),
+        urr_method=method,
+        results=results,
     )

@@ -92,7 +92,7 @@ def key_figures(results: Results, metrics: Metrics) -> dict[str, F64]:
         "cost": cost,
         "budget_used": ratio(cost, budget),
         "liability": f.liability.values[:, -1],
-        "breakage": breakage_by_replication(results, f, metrics.breakage_memo.estimate),
+        "breakage": breakage_by_replication(results, f, metrics.urr_method),
         "supply_growth": _recent_mean(i.supply_growth.values, TRAILING_MONTHS),
         "price_index": i.price_index.values[:, -1],
         "mau": metrics.activity.mau.values[:, -1],

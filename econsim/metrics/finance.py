@@ -33,7 +33,7 @@ from econsim.metrics.breakage import Breakage, breakage
 from econsim.metrics.health import user_periods
 from econsim.metrics.series import Series, by_group, point_cost, ratio
 from econsim.metrics.verdicts import Verdict
-from econsim.reserving import UrrEstimate, outstanding_redeemed, triangle
+from econsim.reserving import outstanding_redeemed, triangle
 from econsim.reserving.urr import urr_by
 from econsim.results import Results
 
@@ -72,14 +72,17 @@ def period_budgets(r: Results, periods: np.ndarray) -> np.ndarray:
 
 
 def finance(
-    r: Results, planned: Mapping[str, float] | None = None, urr: UrrEstimate | None = None
+    r: Results,
+    planned: Mapping[str, float] | None = None,
+    urr: float = float("nan"),
+    method: str = "",
 ) -> Finance:
     """The finance view of a run.
 
     ``planned``: cost per user per period per tier as the calibration states it for the
     values simulated (``Calibration.planned_cost_per_user``); by default the prediction for
     the simulated scenario's own point values at the target exchange ratio. ``urr``: the
-    run's URR estimate (``reserving.estimate_urr``); without one, the simulation's breakage.
+    run's URR by ``method`` (``reserving.chosen_urr``); NaN: the simulation's breakage.
     """
     s = r.scenario
     periods = np.arange(r.days) // s.design.period_days
@@ -95,9 +98,9 @@ def finance(
     simulated = breakage(r, per_point)  # NaN cost per point: that liability is unknown, not 0
     broken = simulated
     share = np.where(consumed + expired > 0, ratio(consumed, consumed + expired), 1.0)
-    if urr is not None and urr.chosen:
-        broken = _from_urr(r, urr, per_point, simulated.expirable_share)
-        share = _urr_shares(r, urr.urr)[:, -1]
+    if np.isfinite(urr):
+        broken = _from_urr(r, urr, method, per_point, simulated.expirable_share)
+        share = _urr_shares(r, urr)[:, -1]
     per_point = np.nan_to_num(per_point, nan=0.0)
     # every day's outstanding points at the horizon's estimates
     liability = outstanding * (per_point * share)[:, None]
@@ -142,17 +145,17 @@ def _urr_shares(r: Results, urr: float) -> NDArray[np.float64]:
 
 
 def _from_urr(
-    r: Results, urr: UrrEstimate, per_point: NDArray[np.float64], expirable: float
+    r: Results, urr: float, method: str, per_point: NDArray[np.float64], expirable: float
 ) -> Breakage:
     """Breakage = 1 − URR, by the memo's method, with the liability at the share of the
     outstanding points it expects redeemed."""
     return Breakage(
-        value=urr.breakage,
+        value=1.0 - urr,
         basis="estimated",
-        method=f"URR by {urr.chosen}, issuance triangle",
+        method=f"URR by {method}, issuance triangle",
         expirable_share=expirable,
-        redemption_share=float(np.mean(_urr_shares(r, urr.urr)[:, -1])),
-        liability=liability_at(r, urr.urr, per_point),
+        redemption_share=float(np.mean(_urr_shares(r, urr)[:, -1])),
+        liability=liability_at(r, urr, per_point),
         by_replication=None,
     )
 
@@ -173,12 +176,12 @@ def cost_per_point(r: Results) -> NDArray[np.float64]:
     return out
 
 
-def breakage_by_replication(r: Results, f: Finance, urr: UrrEstimate) -> NDArray[np.float64]:
+def breakage_by_replication(r: Results, f: Finance, method: str) -> NDArray[np.float64]:
     """Each replication's breakage by the run's method: the URR's method on the
     replication's own triangle, or the simulation's estimate when there is no URR."""
     if f.breakage_estimate.by_replication is not None:
         return f.breakage_estimate.by_replication
-    each = [1.0 - urr_by(urr.chosen, triangle(r, replication=i)) for i in range(r.replications)]
+    each = [1.0 - urr_by(method, triangle(r, replication=i)) for i in range(r.replications)]
     return np.asarray(each, dtype=np.float64)
 
 

@@ -161,10 +161,8 @@ def monitor(
         except NoForecast as why:
             cautions.append(f"no forecast: {why}")
     if ahead is not None:  # the breakage memo shows the simulation's own URR beside its own
-        memo = actual.metrics.breakage_memo.with_simulation(ahead.ultimate)
-        actual = dataclasses.replace(
-            actual, metrics=dataclasses.replace(actual.metrics, breakage_memo=memo)
-        )
+        shown = dataclasses.replace(actual.metrics, simulation_urr=ahead.ultimate)
+        actual = dataclasses.replace(actual, metrics=shown)
     as_of_date = live.start + dt.timedelta(days=days - 1)
     return Monitoring(live, actual, watch, ahead, as_of_date, state, tuple(cautions))
 

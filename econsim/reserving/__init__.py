@@ -4,7 +4,13 @@ finance books breakage on — chain-ladder, redemption curves, chosen out of sam
 from econsim.reserving.chain_ladder import ChainLadder, ChainLadderMissingError
 from econsim.reserving.curves import RedemptionCurve
 from econsim.reserving.triangle import Triangle, triangle
-from econsim.reserving.urr import Candidate, UrrEstimate, estimate_urr, outstanding_redeemed
+from econsim.reserving.urr import (
+    Candidate,
+    UrrEstimate,
+    chosen_urr,
+    estimate_urr,
+    outstanding_redeemed,
+)
 
 __all__ = [
     "Candidate",
@@ -13,6 +19,7 @@ __all__ = [
     "RedemptionCurve",
     "Triangle",
     "UrrEstimate",
+    "chosen_urr",
     "estimate_urr",
     "outstanding_redeemed",
     "triangle",

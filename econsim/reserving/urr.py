@@ -232,8 +232,22 @@ def urr_by(method: str, tri: Triangle) -> float:
         if isinstance(model, ChainLadder):
             return model.fit(used, errors=False).urr
         return model.fit(used).urr
-    except (RuntimeError, ValueError, FloatingPointError):
+    except (ChainLadderMissingError, RuntimeError, ValueError, FloatingPointError):
         return float("nan")
+
+
+def chosen_urr(tri: Triangle) -> tuple[float, str]:
+    """The URR the rule chooses, and its method, without the errors and out-of-sample tests
+    the memo adds (a run's books need the number; the memo is written once): the
+    chain-ladder's when it gives one — exactly the estimate ``estimate_urr`` chooses — else
+    that estimate's choice. (NaN, "") when the triangle cannot carry one."""
+    if refusal(tri):
+        return float("nan"), ""
+    ladder = urr_by(ChainLadder.name, tri)
+    if np.isfinite(ladder):
+        return ladder, ChainLadder.name
+    full = estimate_urr(tri)
+    return full.urr, full.chosen
 
 
 def _candidate(
