@@ -100,7 +100,7 @@ def finance(
     share = np.where(consumed + expired > 0, ratio(consumed, consumed + expired), 1.0)
     if np.isfinite(urr):
         broken = _from_urr(r, urr, method, per_point, simulated.expirable_share)
-        share = _urr_shares(r, urr)[:, -1]
+        share = urr_shares(r, urr)[:, -1]
     per_point = np.nan_to_num(per_point, nan=0.0)
     # every day's outstanding points at the horizon's estimates
     liability = outstanding * (per_point * share)[:, None]
@@ -135,7 +135,7 @@ def finance(
     )
 
 
-def _urr_shares(r: Results, urr: float) -> NDArray[np.float64]:
+def urr_shares(r: Results, urr: float) -> NDArray[np.float64]:
     """``[replication, day]``: the share of the points outstanding the URR expects redeemed
     (what a run opened with counted as issued)."""
     issued = np.cumsum(r.total("issued") + r.total("opening"), axis=1)
@@ -154,7 +154,7 @@ def _from_urr(
         basis="estimated",
         method=f"URR by {method}, issuance triangle",
         expirable_share=expirable,
-        redemption_share=float(np.mean(_urr_shares(r, urr)[:, -1])),
+        redemption_share=float(np.mean(urr_shares(r, urr)[:, -1])),
         liability=liability_at(r, urr, per_point),
         by_replication=None,
     )
@@ -165,7 +165,7 @@ def liability_at(r: Results, urr: float, per_point: NDArray[np.float64]) -> floa
     outstanding × its cost per point (``per_point``; NaN: nothing priced, 0) × the share of
     them ``urr`` expects redeemed, then the mean."""
     held = r.total("outstanding")[:, -1].astype(float)
-    share = _urr_shares(r, urr)[:, -1]
+    share = urr_shares(r, urr)[:, -1]
     return float(np.mean(held * np.nan_to_num(per_point, nan=0.0) * share))
 
 

@@ -26,9 +26,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from econsim.arrays import F64
+from econsim.metrics.finance import urr_shares
 from econsim.metrics.series import by_group, last_of_group, point_cost
 from econsim.protocol import html_table, pandas
-from econsim.reserving import outstanding_redeemed
 from econsim.results import Results
 
 if TYPE_CHECKING:
@@ -122,8 +122,7 @@ def _value_per_point(r: Results, periods: NDArray[np.int64], urr: float) -> F64:
     left = consumed + expired
     share = np.divide(consumed, left, out=np.ones_like(consumed), where=left > 0)
     if np.isfinite(urr):
-        issued = np.cumsum(r.total("issued") + r.total("opening"), axis=1)
-        share = outstanding_redeemed(urr, issued, expired, r.total("outstanding"))
+        share = urr_shares(r, urr)
     return last_of_group(per_point * share, periods)
 
 

@@ -85,7 +85,7 @@ class ChainLadder:
             developed = cl.Development().fit_transform(_cl_triangle(cl, tri))
             self.factors = np.asarray(developed.ldf_.values, float).ravel()
             if errors:
-                within = self._urr(tri, cape_cod(tri, self.factors))
+                within = tri.urr_of(cape_cod(tri, self.factors))
                 # Mack within the triangle: a tail's extrapolated sigma made it infinite on
                 # books whose late factors are exactly 1 (expired cohorts); the tail's own
                 # uncertainty is ``beyond``
@@ -97,16 +97,10 @@ class ChainLadder:
                 developed = cl.TailCurve(curve=TAIL).fit_transform(developed)
                 self.tail = float(np.asarray(developed.tail_.values).ravel()[0])
                 factors = np.asarray(developed.ldf_.values, float).ravel()  # and the tail's
-            self.urr = self._urr(tri, cape_cod(tri, factors))
+            self.urr = tri.urr_of(cape_cod(tri, factors))
         if errors:
             self.beyond = self.urr - within
         return self
-
-    @staticmethod
-    def _urr(tri: Triangle, ultimate: F64) -> float:
-        """Ultimates over points issued, each between what is redeemed and what can be."""
-        out = np.maximum(np.minimum(ultimate, tri.issued - tri.expired[:, -1]), tri.latest())
-        return float(out.sum() / tri.issued.sum())
 
     def predict(self, tri: Triangle, steps: int) -> F64:
         """Each cohort's cumulative redemptions ``steps`` evaluations after ``tri``'s last,
@@ -117,9 +111,8 @@ class ChainLadder:
             warnings.simplefilter("ignore")
             developed = cl.Development().fit(_cl_triangle(cl, tri))
             factors = np.asarray(developed.ldf_.values, float).ravel()
-        urr = self._urr(tri, cape_cod(tri, factors))
-        # share developed by each age: 1 / the factors from it to the last
-        developed_by = 1.0 / np.cumprod(np.r_[factors, 1.0][::-1])[::-1]
+        urr = tri.urr_of(cape_cod(tri, factors))
+        developed_by = developed_share(factors)
         latest = tri.by_age()
         out = np.full(tri.ages, np.nan)
         for c in range(tri.ages):
@@ -131,6 +124,13 @@ class ChainLadder:
         return out
 
 
+def developed_share(factors: F64) -> F64:
+    """``[age]``: the share of the development done by each age — 1 / the age-to-age
+    ``factors`` from it to the last."""
+    out: F64 = 1.0 / np.cumprod(np.r_[factors, 1.0][::-1])[::-1]
+    return out
+
+
 def cape_cod(tri: Triangle, factors: F64) -> F64:
     """Cape Cod ultimates (Stanard 1985) from the age-to-age ``factors`` (the last ones the
     tail's, if any): the expected URR is what every cohort redeemed over the points their
@@ -139,9 +139,8 @@ def cape_cod(tri: Triangle, factors: F64) -> F64:
     a young cohort that redeemed little by chance is not carried at that level, as the
     chain-ladder alone would. (chainladder's ``CapeCod`` gives the same, tested; written
     out here because the package's took 60 ms a fit.)"""
-    to_come = np.cumprod(np.r_[factors, 1.0][::-1])[::-1]  # from each age to the ultimate
     age = tri.ages - 1 - np.arange(tri.ages)  # each cohort's latest
-    developed = 1.0 / to_come[age]
+    developed = developed_share(factors)[age]
     latest = tri.latest()
     used_up = float((tri.issued * developed).sum())
     urr = float(latest.sum()) / used_up if used_up > 0 else 0.0

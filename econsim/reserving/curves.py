@@ -99,8 +99,7 @@ class RedemptionCurve:
         last = np.minimum(last, horizon)
         now = np.minimum(age + 0.5, last)
         more = np.clip(self.share(last, params) - self.share(now, params), 0.0, None)
-        ultimate = np.minimum(tri.latest() + tri.issued * more, tri.issued - tri.expired[:, -1])
-        return float(np.maximum(ultimate, tri.latest()).sum() / tri.issued.sum())
+        return tri.urr_of(tri.latest() + tri.issued * more)
 
     def _se(self, tri: Triangle) -> float:
         """Delta method: the URR's gradient in the parameters through their covariance."""

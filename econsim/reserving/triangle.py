@@ -67,6 +67,12 @@ class Triangle:
         out: F64 = self.redeemed[:, -1]
         return out
 
+    def urr_of(self, ultimate: F64) -> float:
+        """The URR of cohorts' ``ultimate`` redemptions, each kept between what it has
+        redeemed and what it can (its points not expired)."""
+        kept = np.maximum(np.minimum(ultimate, self.issued - self.expired[:, -1]), self.latest())
+        return float(kept.sum() / self.issued.sum())
+
     def upto(self, evaluations: int) -> Triangle:
         """The triangle as it stood at evaluation ``evaluations − 1``: cohorts and
         evaluations after it dropped (an earlier close of the books)."""
