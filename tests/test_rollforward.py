@@ -50,5 +50,5 @@ def test_the_roll_forward_is_a_result(run: econsim.Run) -> None:
     rf = roll_forward(run.results)
     frame = rf.to_df()
     assert list(frame.columns[:2]) == ["opening (points)", "core behaviours (points)"]
-    assert frame.index[0] == 0 and "roll-forward" in rf._repr_html_()
+    assert frame.index[0] == run.scenario.start_date and "roll-forward" in rf._repr_html_()
     assert len(rf.summary()["periods"]) == frame.shape[0]

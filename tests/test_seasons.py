@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import openpyxl
 import pytest
 from numpy.testing import assert_allclose
 
@@ -135,10 +136,30 @@ def test_the_cli_report_and_summary_show_the_peak(run_cli, tmp_path: Path) -> No
                   "--set", "design.budget.amount=9500", "--replications", "1", "--workers", "1",
                   "--fail-on", "health,budget,peak")  # fmt: skip
     assert res.returncode == 3, res.stderr
-    assert "busiest period:" in res.stdout
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "unhealthy" and summary["peaks"]["periods_over_budget"] >= 1
-    assert "<h2>Peak periods (CNY)</h2>" in (out / "report.html").read_text()
+    report = (out / "report.html").read_text()
+    assert "<h2>Peak periods (CNY)</h2>" in report
+    # one busiest period, one burn and one consumption rate in every view (issue 39): the
+    # terminal, the report, summary.json and the workbook
+    busiest = summary["peaks"]["busiest_period"]
+    said = f"{busiest['period']} from {busiest['start']}"
+    burn = f"{busiest['burn']:.1%}"
+    assert f"busiest period (largest share of its budget): {said}" in res.stdout
+    assert f"({burn})" in res.stdout
+    assert f"period {busiest['period']} (from {busiest['start']})" in report
+    peak = next(v for v in summary["verdicts"] if v["name"] == "every period within budget")
+    assert peak["value"] == busiest["burn"]
+    part = summary["peaks"]["part_period"]  # 365 days: 12 periods of 30 days and 5 days
+    assert part["period"] == 13 and part["days"] == 5 and busiest["period"] != 13
+    assert "13 (part: 5 of 30 days)" in report
+    sheet = openpyxl.load_workbook(out / "finance.xlsx")["summary"]
+    cells = {row[0].value: row[1].value for row in sheet.iter_rows(min_row=2)}
+    assert cells["busiest period (largest share of its budget)"] == said
+    assert cells["busiest period's burn (cost / its budget)"] == pytest.approx(busiest["burn"])
+    rate = next(v for v in summary["verdicts"] if v["name"] == "consumption rate")["value"]
+    assert cells["consumption rate"] == pytest.approx(rate)
+    assert f"{rate:.1%}" in res.stdout and f"{rate:.1%}" in report
 
 
 BAD = """

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Unpack
 
@@ -69,8 +70,13 @@ class Comparison:
 
     def figures(self, design: int) -> dict[str, F64]:
         """Key figures of one design, one value per replication."""
-        r = self.runs[design]
-        return key_figures(r.results, r.metrics)
+        return self._figures[design]
+
+    @cached_property
+    def _figures(self) -> tuple[dict[str, F64], ...]:
+        # worked out once: the table, the differences and every chart read them, and a
+        # replication's breakage refits its own triangle
+        return tuple(key_figures(r.results, r.metrics) for r in self.runs)
 
     def differences(self) -> list[Difference]:
         """Every key figure of every design against the baseline."""

@@ -215,20 +215,25 @@ class Metrics:
         }
 
     def _peaks_summary(self) -> dict[str, Any]:
-        busiest = self.peaks.busiest
+        def period(p: Period | None) -> dict[str, Any] | None:
+            if p is None:
+                return None
+            return {
+                "period": p.number,
+                "start": p.start.isoformat(),
+                "days": p.days,
+                "cost": p.cost,
+                "budget": p.budget,
+                "burn": known(p.burn),
+                "issued": p.issued,
+                "stock_outs": p.stock_outs,
+                "season": p.season,
+            }
+
         return {
-            "busiest_period": {
-                "period": busiest.number,
-                "start": busiest.start.isoformat(),
-                "cost": busiest.cost,
-                "budget": busiest.budget,
-                "burn": known(busiest.burn),
-                "issued": busiest.issued,
-                "stock_outs": busiest.stock_outs,
-                "season": busiest.season,
-            },
-            "worst_burn": known(self.peaks.verdict.value),
-            "periods_over_budget": sum(p.burn > 1.0 for p in self.peaks.periods),
+            "busiest_period": period(self.peaks.busiest),
+            "periods_over_budget": len(self.peaks.over_budget),
+            "part_period": period(self.peaks.part_period),
         }
 
 

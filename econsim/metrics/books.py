@@ -160,7 +160,7 @@ def books(r: Results, planned: Mapping[str, float], urr: float = float("nan")) -
     lengths = np.bincount(periods)
     full = lengths == s.design.period_days
     per_member = np.divide(cost, users, out=np.zeros_like(cost), where=users > 0)
-    starts = [str(int(d)) for d in rf.starts]
+    starts = [d.isoformat() for d in rf.dates]
     deferred, marketing = _deferred(r, rf, starts, urr)
     return Books(
         roll_forward=rf,

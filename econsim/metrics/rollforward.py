@@ -19,6 +19,7 @@ own line on the closing balance:
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -54,24 +55,31 @@ def source_group(name: str, core: set[str]) -> str:
 class RollForward:
     """Per period and replication: every line in points, and in money."""
 
-    starts: NDArray[np.int64]  # first day of each period
+    starts: NDArray[np.int64]  # first day of each period, counted from the run's start
     points: dict[str, F64]  # line → [replication, period]
     money: dict[str, F64]
     value_per_point: F64  # [replication, period] at each close
+    first_day: dt.date  # the date of day 0
+
+    @property
+    def dates(self) -> tuple[dt.date, ...]:
+        """Each period's first day as a date: what the books' "period start" shows."""
+        return tuple(self.first_day + dt.timedelta(days=int(d)) for d in self.starts)
 
     def mean(self, lines: dict[str, F64]) -> dict[str, F64]:
         return {name: values.mean(axis=0) for name, values in lines.items()}
 
     def rows(self) -> list[list[Any]]:
-        """One row per period: first day, the point lines and the money lines (means)."""
+        """One row per period: its first day (a date), the point lines and the money lines
+        (means)."""
         pts, money = self.mean(self.points), self.mean(self.money)
         return [
             [
-                int(day),
+                day,
                 *(float(pts[n][i]) for n in POINT_LINES),
                 *(float(money[n][i]) for n in MONEY_LINES),
             ]
-            for i, day in enumerate(self.starts)
+            for i, day in enumerate(self.dates)
         ]
 
     def columns(self) -> list[str]:
@@ -79,7 +87,8 @@ class RollForward:
                 *(f"{n} (money)" for n in MONEY_LINES)]  # fmt: skip
 
     def summary(self) -> dict[str, Any]:
-        return {"periods": [dict(zip(self.columns(), r, strict=True)) for r in self.rows()]}
+        rows = [[r[0].isoformat(), *r[1:]] for r in self.rows()]
+        return {"periods": [dict(zip(self.columns(), r, strict=True)) for r in rows]}
 
     def to_df(self) -> pd.DataFrame:
         return pandas().DataFrame(self.rows(), columns=self.columns()).set_index("period start")
@@ -88,7 +97,7 @@ class RollForward:
         head = [["period start", "opening", "issued", "redeemed", "expired", "closing"]]
         body = [
             [
-                r[0],
+                r[0].isoformat(),
                 f"{r[1]:,.0f}",
                 f"{sum(r[2:6]):,.0f}",
                 f"{r[6]:,.0f}",
@@ -153,4 +162,4 @@ def roll_forward(r: Results, urr: float = float("nan")) -> RollForward:
         "closing": closing * v,
     }
     starts = np.unique(periods) * r.scenario.design.period_days
-    return RollForward(starts.astype(np.int64), points, money, v)
+    return RollForward(starts.astype(np.int64), points, money, v, r.scenario.start_date)

@@ -108,15 +108,24 @@ def band(ax: Axes, series: Series, label: str, color: str, step: bool = False) -
         )
 
 
-def plot_health(health: Health, threshold: float, ax: Axes | None = None) -> Axes:
-    """Consumption rate (30 days) and consumer share against the threshold."""
-    ax = new_axes(ax, "Health: consumption rate and consumer share (30-day)")
-    ax.axhspan(0, threshold, color=UNHEALTHY, alpha=0.08, label="unhealthy zone")
-    ax.axhline(threshold, color=UNHEALTHY, linestyle="--", linewidth=1)
-    ax.annotate(f"{threshold:.0%} threshold", (0.0, threshold), xycoords=("axes fraction", "data"),
-                xytext=(4, 3), textcoords="offset points", color=UNHEALTHY, fontsize=8)  # fmt: skip
-    band(ax, health.consumption_rate_30d, "consumption rate", PALETTE[0])
-    band(ax, health.consumer_share, "consumer share", PALETTE[1])
+def plot_health(health: Health, ax: Axes | None = None) -> Axes:
+    """What the health verdicts judge, against their thresholds: the consumption rate since
+    the start (points consumed / issued) and the consumer share of the last 30 days; the
+    last 30 days' consumption rate beside them, thin, to show the trend."""
+    ax = new_axes(ax, "Health: consumption rate and consumer share")
+    limits = {v.name: v.threshold for v in health.verdicts if v.kind == "health"}
+    lowest = min(limits.values())
+    ax.axhspan(0, lowest, color=UNHEALTHY, alpha=0.08, label="unhealthy zone")
+    for name, limit in limits.items():
+        ax.axhline(limit, color=UNHEALTHY, linestyle="--", linewidth=1)
+        said = f"{limit:.0%} threshold" + ("" if len(set(limits.values())) == 1 else f": {name}")
+        ax.annotate(said, (0.0, limit), xycoords=("axes fraction", "data"), xytext=(4, 3),
+                    textcoords="offset points", color=UNHEALTHY, fontsize=8)  # fmt: skip
+    band(ax, health.consumption_rate, "consumption rate since the start", PALETTE[0])
+    band(ax, health.consumer_share, "consumer share, last 30 days", PALETTE[1])
+    _, recent, _ = health.consumption_rate_30d.band()
+    ax.plot(health.consumption_rate_30d.steps, recent, color=PALETTE[0], linewidth=0.8,
+            linestyle=":", label="consumption rate, last 30 days")  # fmt: skip
     # consumption can exceed issuance in a 30-day window when savers spend old points
     top = np.nanmax(health.consumption_rate_30d.band()[2], initial=1.0)
     ax.set_ylim(0, max(1.05, float(top) * 1.05))
@@ -176,15 +185,25 @@ def plot_inflation(inflation: Inflation, ax: Axes | None = None) -> Axes:
 
 
 def plot_budget_burn(
-    finance: Finance, currency: str, reserve_share: float = 0.0, ax: Axes | None = None
+    finance: Finance,
+    currency: str,
+    reserve_share: float = 0.0,
+    ax: Axes | None = None,
+    part_days: int = 0,
 ) -> Axes:
     """Money realised per budget period against each period's budget, and the part of it
-    the calibration plans to spend (the budget less its reserve)."""
+    the calibration plans to spend (the budget less its reserve). ``part_days``: the days of
+    a part period at the end of the horizon (its bar hatched, its budget pro-rated)."""
     ax = new_axes(ax, f"Budget burn per period ({currency})")
     x = np.arange(finance.cost_per_period.steps.size)
     _, cost, _ = finance.cost_per_period.band()
     _, budget, _ = finance.budget_per_period.band()
-    ax.bar(x, cost, color=PALETTE[0], label="cost realised")
+    bars = ax.bar(x, cost, color=PALETTE[0], label="cost realised")
+    if part_days:
+        bars[-1].set_hatch("///")
+        bars[-1].set_facecolor("white")
+        bars[-1].set_edgecolor(PALETTE[0])
+        bars[-1].set_label(f"part period ({part_days} days, not judged)")
     edges = np.append(x, x[-1] + 1) - 0.5
     ax.step(edges, np.append(budget, budget[-1]), where="post", color=UNHEALTHY, label="budget")
     if reserve_share > 0:
@@ -341,18 +360,23 @@ def plot_consumption(sources: Sources, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def all_charts(
-    metrics: Metrics, threshold: float, currency: str, reserve_share: float = 0.0
-) -> dict[str, Axes]:
+def _part_days(metrics: Metrics) -> int:
+    part = metrics.peaks.part_period
+    return part.days if part else 0
+
+
+def all_charts(metrics: Metrics, currency: str, reserve_share: float = 0.0) -> dict[str, Axes]:
     """Every chart of a run, by file name stem."""
     makers: dict[str, Callable[[], Axes]] = {
-        "health": lambda: plot_health(metrics.health, threshold),
+        "health": lambda: plot_health(metrics.health),
         "issuance": lambda: plot_issuance(metrics.health),
         "daily_flow": lambda: plot_daily_flow(metrics.peaks),
         "activity": lambda: plot_activity(metrics.activity),
         "retention": lambda: plot_retention(metrics.retention),
         "inflation": lambda: plot_inflation(metrics.inflation),
-        "budget_burn": lambda: plot_budget_burn(metrics.finance, currency, reserve_share),
+        "budget_burn": lambda: plot_budget_burn(
+            metrics.finance, currency, reserve_share, part_days=_part_days(metrics)
+        ),
         "liability": lambda: plot_liability(metrics.finance, currency),
         "balances": lambda: plot_balances(metrics.finance),
         "aging": lambda: plot_aging(metrics.books),

@@ -109,7 +109,7 @@ def _run_files(run: Run, directory: Path, gating: frozenset[VerdictKind]) -> lis
     written += write_finance(run, directory, _opening_runoff(run))
     s = run.scenario
     reserve = s.design.calibration.reserve_share
-    charts = all_charts(run.metrics, s.health.consumption_threshold, s.currency, reserve)
+    charts = all_charts(run.metrics, s.currency, reserve)
     written += write_charts(charts, directory)
     report = directory / "report.html"
     write_text(report, render(run, charts, gating))

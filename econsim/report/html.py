@@ -94,7 +94,7 @@ def verdict_rows(run: Run, fail_on: frozenset[VerdictKind] = DEFAULT_FAIL_ON) ->
     return rows
 
 
-def key_figures(run: Run) -> list[list[str]]:
+def key_figure_rows(run: Run) -> list[list[str]]:
     r, m = run.results.summary(), run.metrics
     f, b = m.finance, m.finance.breakage_estimate
     cur = run.scenario.currency
@@ -115,8 +115,8 @@ def key_figures(run: Run) -> list[list[str]]:
 
 
 def peaks_html(run: Run) -> str:
-    """The peak-period section: the costliest periods against their own budgets."""
-    rows = [cells(p) for p in peak_rows(run)]
+    """The peak-period section: the busiest periods against their own budgets."""
+    rows = [cells(p, run.scenario.design.period_days) for p in peak_rows(run)]
     advice = escape(run.metrics.peaks.verdict.advice)
     return (
         f"<h2>Peak periods ({escape(run.scenario.currency)})</h2><p>{advice}.</p>"
@@ -275,7 +275,7 @@ replications, charts show the median and the 5–95% band.</p>
 <p>{escape(gate_note(gating))}.</p>
 {table(["verdict", "class", "value", "threshold", "advice"], verdict_rows(run, gating))}
 <h2>Key figures</h2>
-{table(["figure", "value"], key_figures(run))}
+{table(["figure", "value"], key_figure_rows(run))}
 <h2>Charts</h2>
 {figures}
 <p class="sub">{escape(RATE_30D_NOTE)}</p>

@@ -27,7 +27,7 @@ from econsim.report.html import (
     figures_html,
     finance_html,
     growth_html,
-    key_figures,
+    key_figure_rows,
     peaks_html,
     sources_html,
     status_badge,
@@ -258,7 +258,7 @@ The date is the first of those days; the log shows it by the last.</p>
 {table(["tier", "behaviour", "plan", "actual", "deviation"], issuance)}
 {forecast}
 <h2>Key figures</h2>
-{table(["figure", "value"], key_figures(run))}
+{table(["figure", "value"], key_figure_rows(run))}
 {growth_html(run.metrics)}
 {sources_html(run, {})}
 {peaks_html(run)}

@@ -13,17 +13,19 @@ HEADERS = ["period", "from", "season ×", "cost", "budget", "burn", "points issu
 
 
 def peak_rows(run: Run, count: int = 3) -> list[Period]:
-    """The ``count`` costliest periods, plus the worst-burn one when it is not among them."""
+    """The ``count`` busiest periods (the first is the one the verdict judges), then the
+    part period at the end of the horizon when there is one (shown, not judged)."""
     peaks = run.metrics.peaks
-    rows = peaks.top(count)
-    worst = max(peaks.periods, key=lambda p: p.burn)
-    return rows if worst in rows else [*rows, worst]
+    part = peaks.part_period
+    return [*peaks.top(count), *([part] if part else [])]
 
 
-def cells(p: Period) -> list[str]:
+def cells(p: Period, length: int) -> list[str]:
+    """``length``: the days of a whole period, to mark a part period."""
     burn = f"{p.burn:.0%}" if p.budget > 0 else "no budget"
+    number = str(p.number) if p.judged else f"{p.number} (part: {p.days} of {length} days)"
     return [
-        str(p.number),
+        number,
         f"{p.start:%Y-%m-%d}",
         f"{p.season:.2f}",
         f"{p.cost:,.0f}",
@@ -35,6 +37,9 @@ def cells(p: Period) -> list[str]:
 
 
 NOTE = (
-    "The costliest periods of the horizon, means over replications; season × is the "
-    "calendar's mean multiplier on activity in the period (1 = an average period)."
+    "The busiest periods of the horizon — those that use the largest share of their "
+    "budget (burn), the first the one the peak verdict judges — means over replications; "
+    "season × is the calendar's mean multiplier on activity in the period (1 = an average "
+    "period). A part period at the end of the horizon is shown with its pro-rated budget "
+    "but not judged: its budget runs on past the horizon."
 )

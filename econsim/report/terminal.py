@@ -77,8 +77,9 @@ def print_key_figures(run: Run, console: Console, actual: bool = False) -> None:
         markup=False,
     )
     busiest = m.peaks.busiest
-    period = (f"busiest period: {busiest.number} from {busiest.start:%Y-%m-%d}, cost "
-              f"{busiest.cost:,.0f} of its budget {busiest.budget:,.0f} {cur}")  # fmt: skip
+    period = (f"busiest period (largest share of its budget): {busiest.number} from "
+              f"{busiest.start:%Y-%m-%d}, cost {busiest.cost:,.0f} of its budget "
+              f"{busiest.budget:,.0f} {cur} ({fmt_figure(busiest.burn, 'share')})")  # fmt: skip
     console.print(flows_text(m.sources), markup=False)
     a = m.activity
     console.print(f"active members on the last day: DAU {a.dau.final():,.0f}, WAU "

@@ -9,6 +9,7 @@ start-up speed.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,8 +28,16 @@ SHEETS = ("summary", "roll-forward", "aging", "deferred revenue", "cost per tier
 def summary_table(run: Run) -> Table:
     b, f, cur = run.metrics.books, run.metrics.finance, run.scenario.currency
     g = b.growth
+    m, busiest = run.metrics, run.metrics.peaks.busiest
     rows: list[list[Any]] = [
         ["scenario", run.scenario.name],
+        ["consumption rate", m.verdict("consumption rate").value],
+        ["consumer share (last 30 days)", m.verdict("consumer share").value],
+        [
+            "busiest period (largest share of its budget)",
+            f"{busiest.number} from {busiest.start:%Y-%m-%d}",
+        ],
+        ["busiest period's burn (cost / its budget)", busiest.burn],
         [f"cost realised ({cur})", f.total_cost],
         [f"budget over the horizon ({cur})", f.total_budget],
         ["outstanding points at the horizon", b.roll_forward.points["closing"][:, -1].mean()],
@@ -69,7 +78,10 @@ def aging_table(run: Run) -> Table:
 
 def deferred_table(run: Run) -> Table:
     b = run.metrics.books
-    rows = [[*row, float(p)] for row, p in zip(b.deferred.rows(), b.provision, strict=True)]
+    rows = [
+        [dt.date.fromisoformat(row[0]), *row[1:], float(p)]
+        for row, p in zip(b.deferred.rows(), b.provision, strict=True)
+    ]
     headers = ["period start", "sales", "points earned with purchases", "value per point",
                "expected redemption share", "points redeemed", "allocated to points",
                "recognised", "of which catch-up", "contract liability",
@@ -79,9 +91,9 @@ def deferred_table(run: Run) -> Table:
 
 def cost_table(run: Run) -> Table:
     b = run.metrics.books
-    starts = run.metrics.books.roll_forward.starts
+    starts = run.metrics.books.roll_forward.dates
     rows = [
-        [int(start), tier, float(b.cost_per_tier[tier][i]), b.planned[tier]]
+        [start, tier, float(b.cost_per_tier[tier][i]), b.planned[tier]]
         for i, start in enumerate(starts)
         for tier in b.cost_per_tier
     ]
@@ -186,7 +198,8 @@ def write_finance(run: Run, directory: Path, more: dict[str, Table] | None = Non
 
 
 #: Row labels (the memo) and headers (the triangle) whose numbers are shares, shown as %.
-PERCENT = ("URR", "breakage (", "redeemed by age", "out-of-sample")
+PERCENT = ("URR", "breakage (", "redeemed by age", "out-of-sample", "consumption rate",
+           "consumer share", "burn")  # fmt: skip
 
 
 def _format(header: str) -> str:
@@ -248,6 +261,8 @@ def workbook_bytes(tables: dict[str, Table]) -> bytes:
             for cell in sheet[letter][1:]:
                 if isinstance(cell.value, float):
                     cell.number_format = _format(labels[cell.row - 2][j - 1])
+                elif isinstance(cell.value, dt.date):
+                    cell.number_format = "yyyy-mm-dd"
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
