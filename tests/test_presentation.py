@@ -14,15 +14,17 @@ from typing import Any
 
 import numpy as np
 import pytest
+from matplotlib.axes import Axes
 from rich.console import Console
 
+import econsim
 from econsim.metrics import Breakage
 from econsim.report.exports import strict_json
 from econsim.report.html import point_values_html
 from econsim.report.point_values import print_point_values
 from econsim.report.wording import breakage_text, signed_share
 from econsim.report.wording import fmt_figure as terminal_fmt
-from tests.conftest import ROOT
+from tests.conftest import ROOT, econsim_here, small
 
 COFFEE = ROOT / "scenarios" / "coffee-healthy.yaml"
 EXPENSIVE = ROOT / "scenarios" / "coffee-too-expensive.yaml"
@@ -123,11 +125,15 @@ def test_compare_exits_3_when_any_design_fails(run_cli, tmp_path: Path) -> None:
     assert " pp" in done.stdout and "can exceed 100%" in done.stdout
 
 
-def test_sweep_exits_3_when_any_point_fails(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    args = ("--param", "population.users=1000,2000", *ONE, "--fail-on", "budget", "--as-written")
-    done = run_cli("sweep", ECOMMERCE, "-o", tmp_path / "s", *args)
+def test_sweep_exits_3_when_any_point_fails(tmp_path: Path) -> None:
+    args = ("--param", "population.users=1000,2000", "--param", "design.budget.ratio=0.004,0.005",
+            *ONE, "--fail-on", "budget", "--as-written")  # fmt: skip
+    done = econsim_here("sweep", ECOMMERCE, "-o", tmp_path / "s", *args, columns=80)
     assert done.returncode == 3, done.stderr
-    assert "0 of 2 points pass every gating verdict (budget)" in done.stdout
+    assert "0 of 4 points pass every gating verdict (budget)" in done.stdout
+    # an 80-column CI log: the parameters named above the table as letters, nothing cut
+    assert "A = population.users\nB = design.budget.ratio" in done.stdout
+    assert "…" not in done.stdout and max(map(len, done.stdout.splitlines())) <= 80
 
 
 def test_help_says_what_gates(run_cli) -> None:  # type: ignore[no-untyped-def]
@@ -201,3 +207,34 @@ def test_as_written_simulates_the_written_values_and_says_so(run_cli, tmp_path: 
         seen[name] = done.stdout
     assert "simulated: calibrated point values (as written → calibrated)" in seen["calibrated"]
     assert "simulated: point values as written" in seen["as_written"]
+
+
+def _drawn_twice(ax: Axes) -> list[str]:
+    """The labels of lines drawn on ``ax`` with the same data as an earlier line."""
+    seen: list[tuple[np.ndarray, np.ndarray]] = []
+    twice = []
+    for line in ax.get_lines():
+        x, y = (np.asarray(v, dtype=float) for v in line.get_data())
+        if any(np.array_equal(x, a, equal_nan=True) and np.array_equal(y, b, equal_nan=True)
+               for a, b in seen):  # fmt: skip
+            twice.append(str(line.get_label()))
+        seen.append((x, y))
+    return twice
+
+
+def test_every_chart_draws_each_series_once_and_says_what_differs() -> None:
+    """A reader must be able to find every design (issue 39): four packagings that share
+    their daily series were four lines under one another; now one line labelled with all
+    four names, and a chart of the figures that do differ."""
+    from econsim.report.charts import all_charts
+    from econsim.report.explore_charts import compare_charts
+
+    spring = small(ROOT / "scenarios" / "coffee-spring-push.yaml", 1000, "horizon_days=120")
+    c = econsim.compare([spring], packaged="spring_push", replications=2, workers=1)
+    charts = {**compare_charts(c), **all_charts(c.runs[0].metrics, "CNY")}
+    for name, ax in charts.items():
+        assert not _drawn_twice(ax), name
+    consumption = [str(line.get_label()) for line in charts["consumption_rate"].get_lines()]
+    assert "flat = draw = group = micro_draw" in consumption
+    differs = [t.get_text() for t in charts["differences"].get_yticklabels()]
+    assert "participants" in differs

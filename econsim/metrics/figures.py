@@ -67,6 +67,31 @@ FIGURES = (
 )
 NAMES = tuple(f.name for f in FIGURES)
 
+#: How reports and the terminal name a key figure (JSON and CSV keep the identifiers).
+LABELS = {
+    "consumption_rate": "consumption rate",
+    "consumption_rate_30d": "consumption rate (30 days)",
+    "consumer_share": "consumer share (30 days)",
+    "issued": "points issued",
+    "consumed": "points consumed",
+    "expired": "points expired",
+    "outstanding": "points outstanding",
+    "budget_used": "budget used",
+    "supply_growth": "supply growth per month",
+    "mau": "MAU",
+    "retention_d7": "retention at day 7",
+    "retention_d30": "retention at day 30",
+    "new_old_ratio": "new / returning members",
+    "cost_per_participant": "cost per participant",
+}
+
+
+def figure_label(name: str, currency: str = "") -> str:
+    """A key figure's name for a reader: words, with the currency of a money figure."""
+    label = LABELS.get(name, name.replace("_", " "))
+    unit = next((f.unit for f in FIGURES if f.name == name), "")
+    return f"{label} ({currency})" if unit == "money" and currency else label
+
 
 def _recent_mean(values: F64, window: int) -> F64:
     recent = values[:, -window:]

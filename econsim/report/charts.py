@@ -116,9 +116,10 @@ def plot_health(health: Health, ax: Axes | None = None) -> Axes:
     limits = {v.name: v.threshold for v in health.verdicts if v.kind == "health"}
     lowest = min(limits.values())
     ax.axhspan(0, lowest, color=UNHEALTHY, alpha=0.08, label="unhealthy zone")
-    for name, limit in limits.items():
+    for limit in sorted(set(limits.values())):  # one line for a threshold both share
+        names = [n for n, v in limits.items() if v == limit]
         ax.axhline(limit, color=UNHEALTHY, linestyle="--", linewidth=1)
-        said = f"{limit:.0%} threshold" + ("" if len(set(limits.values())) == 1 else f": {name}")
+        said = f"{limit:.0%} threshold" + ("" if len(names) == len(limits) else f": {names[0]}")
         ax.annotate(said, (0.0, limit), xycoords=("axes fraction", "data"), xytext=(4, 3),
                     textcoords="offset points", color=UNHEALTHY, fontsize=8)  # fmt: skip
     band(ax, health.consumption_rate, "consumption rate since the start", PALETTE[0])

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from econsim.atomic import replace_folder, write_text
 from econsim.explore.compare import Comparison
 from econsim.metrics import DEFAULT_FAIL_ON, VerdictKind
+from econsim.metrics.figures import figure_label
 from econsim.report.charts import write_charts
 from econsim.report.csvfile import write_csv
 from econsim.report.explore_charts import compare_charts
@@ -36,7 +37,8 @@ def figure_rows(c: Comparison) -> list[list[str]]:
     out = []
     for row in c.table():
         unit = row["unit"]
-        name = row["figure"] + ("¹" if row["figure"] == "consumption_rate_30d" else "")
+        name = figure_label(row["figure"], c.runs[0].scenario.currency)
+        name += "¹" if row["figure"] == "consumption_rate_30d" else ""
         cells = [escape(name)]
         for label in c.labels:
             cells.append(f"{fmt_figure(row[f'{label} mean'], unit)} <small>± "

@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
-from econsim.metrics.figures import FIGURES
+from econsim.metrics.figures import FIGURES, figure_label
 from econsim.metrics.series import Series
 from econsim.report.charts import PALETTE, UNHEALTHY, amounts, band, legend_outside, new_axes
 
@@ -36,14 +36,15 @@ def _numeric(values: tuple[object, ...]) -> bool:
     return all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
 
 
-def _percent(ax: Axes, figure: str, axis: str = "y") -> None:
-    """Shares as percentages; points and money with readable ticks and their unit."""
+def _percent(ax: Axes, figure: str, currency: str, axis: str = "y") -> None:
+    """Shares as percentages; points and money with readable ticks and their unit (money
+    in the scenario's currency)."""
     unit = UNITS.get(figure)
     target = ax.yaxis if axis == "y" else ax.xaxis
     if unit == "share":
         target.set_major_formatter(PercentFormatter(1.0))
     elif unit is not None:
-        amounts(ax, unit, axis)
+        amounts(ax, currency if unit == "money" else unit, axis)
 
 
 def plot_sweep_line(s: Sweep, figure: str, ax: Axes | None = None) -> Axes:
@@ -65,7 +66,7 @@ def plot_sweep_line(s: Sweep, figure: str, ax: Axes | None = None) -> Axes:
         t = s.thresholds[figure]
         ax.axhline(t, color=UNHEALTHY, linestyle="--", linewidth=1, label=f"threshold {t:.0%}")
     ax.set_xlabel(s.paths[0])
-    _percent(ax, figure)
+    _percent(ax, figure, s.currency)
     legend_outside(ax)
     return ax
 
@@ -104,6 +105,19 @@ def plot_sweep_heatmap(s: Sweep, figure: str, ax: Axes | None = None) -> Axes:
     return ax
 
 
+def _alike(series: list[Series], labels: tuple[str, ...]) -> list[tuple[Series, str]]:
+    """The distinct series, each with the labels of every design that has it ("A = B")."""
+    groups: list[tuple[Series, list[str]]] = []
+    for one, label in zip(series, labels, strict=True):
+        same = next((g for g in groups if np.array_equal(g[0].values, one.values,
+                                                          equal_nan=True)), None)  # fmt: skip
+        if same is None:
+            groups.append((one, [label]))
+        else:
+            same[1].append(label)
+    return [(one, " = ".join(names)) for one, names in groups]
+
+
 def sweep_charts(s: Sweep) -> dict[str, Axes]:
     """The sweep's charts by file stem: lines for one parameter (or paired values), heat
     maps for a grid of two; none beyond that (the index holds every point)."""
@@ -123,8 +137,11 @@ def plot_overlay(
     title: str,
     threshold: float | None = None,
     ax: Axes | None = None,
+    currency: str = "",
 ) -> Axes:
-    """One daily series of several designs on the same axes (median and 5–95% band)."""
+    """One daily series of several designs on the same axes (median and 5–95% band).
+    Designs whose series are equal are drawn once, labelled together ("A = B"): a line
+    hidden under another is a design the reader cannot find."""
     ax = new_axes(ax, title)
     if threshold is not None:
         ax.axhspan(0, threshold, color=UNHEALTHY, alpha=0.08)
@@ -132,34 +149,71 @@ def plot_overlay(
             threshold, color=UNHEALTHY, linestyle="--", linewidth=1,
             label=f"{threshold:.0%} threshold",
         )  # fmt: skip
-    for i, (r, label) in enumerate(zip(runs, labels, strict=True)):
-        band(ax, pick(r), label, PALETTE[i % len(PALETTE)])
+    for i, (series, label) in enumerate(_alike([pick(r) for r in runs], labels)):
+        band(ax, series, label, PALETTE[i % len(PALETTE)])
     series = pick(runs[0])
     if series.unit == "share":
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     elif series.unit in ("points", "money"):
-        amounts(ax, series.unit)
+        amounts(ax, currency if series.unit == "money" and currency else series.unit)
     ax.set_xlabel("day")
     legend_outside(ax)
     return ax
 
 
+def plot_differences(c: Comparison, ax: Axes | None = None, most: int = 12) -> Axes:
+    """The key figures that differ from the first design (95% interval excluding zero), as
+    relative changes with their intervals — the figures a comparison is about, whatever
+    their units. Up to ``most``, the largest changes first."""
+    base = c.labels[0]
+    ax = new_axes(ax, f"What differs from {base} (relative change, 95% interval)")
+    found = [d for d in c.differences()
+             if d.significant and d.base != 0 and np.isfinite(d.base)]  # fmt: skip
+    found.sort(key=lambda d: -abs(d.difference / d.base))
+    found = found[:most]
+    if not found:
+        ax.text(0.5, 0.5, f"no key figure differs from {base} beyond its 95% interval",
+                ha="center", va="center", transform=ax.transAxes)  # fmt: skip
+        ax.set_axis_off()
+        return ax
+    names = list(dict.fromkeys(d.figure for d in found))
+    designs = list(dict.fromkeys(d.design for d in found))
+    height = 0.8 / len(designs)
+    for j, design in enumerate(designs):
+        rows = [(names.index(d.figure), d) for d in found if d.design == design]
+        y = np.array([i for i, _ in rows]) + (j - (len(designs) - 1) / 2) * height
+        scale = np.array([abs(d.base) for _, d in rows])
+        change = np.array([d.difference for _, d in rows]) / scale
+        low = change - np.array([d.low for _, d in rows]) / scale
+        high = np.array([d.high for _, d in rows]) / scale - change
+        ax.barh(y, change, height=height, color=PALETTE[(j + 1) % len(PALETTE)],
+                xerr=np.vstack([low, high]), capsize=2, label=f"{design} − {base}")  # fmt: skip
+    ax.set_yticks(range(len(names)), [figure_label(n) for n in names], fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel(f"change against {base}")
+    legend_outside(ax)
+    return ax
+
+
 def compare_charts(c: Comparison) -> dict[str, Axes]:
-    """The comparison's overlaid charts by file stem."""
+    """The comparison's charts by file stem: what differs, then daily series overlaid."""
     first = c.runs[0].scenario.health
     cur = c.runs[0].scenario.currency
     return {
+        "differences": plot_differences(c),
         "consumption_rate": plot_overlay(
-            c.runs, c.labels, lambda r: r.metrics.health.consumption_rate_30d,
-            "Consumption rate (30-day)", first.consumption_threshold,
+            c.runs, c.labels, lambda r: r.metrics.health.consumption_rate,
+            "Consumption rate since the start", first.consumption_threshold,
         ),
         "consumer_share": plot_overlay(
             c.runs, c.labels, lambda r: r.metrics.health.consumer_share,
-            "Consumer share", first.consumer_share_threshold,
+            "Consumer share (last 30 days)", first.consumer_share_threshold,
         ),
         "liability": plot_overlay(
             c.runs, c.labels, lambda r: r.metrics.finance.liability,
-            f"Outstanding liability ({cur})",
+            f"Outstanding liability ({cur})", currency=cur,
         ),
         "price_index": plot_overlay(
             c.runs, c.labels, lambda r: r.metrics.inflation.price_index, "Catalog price index",

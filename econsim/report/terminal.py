@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
 
 from econsim.metrics import DEFAULT_FAIL_ON, Item, Source, Sources, Status, VerdictKind
@@ -139,10 +140,20 @@ def print_sweep(
     gating = frozenset(fail_on)
     table = Table(title=f"sweep of {s.name}", title_justify="left")
     table.add_column("point", justify="right")
-    for p in s.paths:
-        table.add_column(short_path(p), justify="right")
-    for col in ("consumption", "consumer share", "budget used", "passes gates", "in budget"):
-        table.add_column(col, justify="right")
+    # headers a word a line: the figures' columns are as wide as their longest word; on a
+    # narrow terminal (a CI log) the parameters are letters, named above the table
+    names = [short_path(p).replace("_", " ").replace(".", " ") for p in s.paths]
+    figures = ["consumption rate", "consumer share", "budget used", "passes gates", "in budget"]
+    values = [max(len(str(row[p])) for row in s.rows) if s.rows else 1 for p in s.paths]
+    wide = 9 + sum(max(len(w) for w in h.split()) + 3 for h in figures)
+    for name, value in zip(names, values, strict=True):
+        wide += max(value, *(len(w) for w in name.split())) + 3
+    if wide > console.width:
+        names = [chr(ord("A") + i) for i in range(len(s.paths))]
+        for name, path in zip(names, s.paths, strict=True):
+            console.print(f"{name} = {path}", markup=False)
+    for col in [*names, *figures]:
+        table.add_column("\n".join(col.split()), justify="right")
     for row in s.rows:
         table.add_row(
             str(row["point"]),
@@ -168,10 +179,33 @@ def _tick(ok: bool) -> str:
 def print_comparison(
     c: Comparison, console: Console, fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON
 ) -> None:
-    """Key figures side by side, with each difference to the baseline and its interval."""
-    from econsim.metrics.figures import FIGURES
+    """Key figures side by side, with each difference to the baseline and its interval.
 
+    When that table is wider than the terminal (an 80-column CI log, several designs), the
+    figures every design shares are named on one line, the others are a table of means,
+    and the differences whose interval excludes zero follow as lines: nothing is cut."""
     gating = frozenset(fail_on)
+    wide = _comparison_table(c)
+    natural = Measurement.get(console, console.options.update_width(10_000), wide).maximum
+    if natural <= console.width:
+        console.print(wide)
+        console.print(f"¹ {RATE_30D_NOTE} Differences of shares are in percentage points "
+                      "(pp).", markup=False)  # fmt: skip
+    else:
+        _print_narrow_comparison(c, console)
+    for label, r in zip(c.labels, c.runs, strict=True):
+        state = r.metrics.status(gating)
+        failed = [v.name for v in r.metrics.verdicts if not v.passed]
+        detail = f" (failing: {', '.join(failed)})" if failed else ""
+        console.print(f"{escape(label)}: [{STYLES[state]}]{state.label}[/]{escape(detail)}")
+    worst = max((r.metrics.status(gating) for r in c.runs), key=_rank)
+    console.print(gate_note(gating), markup=False)
+    console.print(f"overall: [{STYLES[worst]}]{worst.label}[/] (the worst design)")
+
+
+def _comparison_table(c: Comparison) -> Table:
+    from econsim.metrics.figures import FIGURES, figure_label
+
     units = {f.name: f.unit for f in FIGURES}
     base = c.labels[0]
     table = Table(title=c.heading, title_justify="left")
@@ -188,19 +222,43 @@ def print_comparison(
             d, lo, hi = (row[f"{label} − {base}{x}"] for x in ("", " 95% low", " 95% high"))
             low, high = fmt_figure(lo, unit, True), fmt_figure(hi, unit, True)
             cells.append(f"{fmt_figure(d, unit, True)} [{low}, {high}]")
-        name = row["figure"] + ("¹" if row["figure"] == "consumption_rate_30d" else "")
-        table.add_row(name, *cells)
+        name = figure_label(row["figure"], c.runs[0].scenario.currency)
+        table.add_row(name + ("¹" if row["figure"] == "consumption_rate_30d" else ""), *cells)
+    return table
+
+
+def _print_narrow_comparison(c: Comparison, console: Console) -> None:
+    from econsim.metrics.figures import FIGURES, figure_label
+
+    units = {f.name: f.unit for f in FIGURES}
+    cur, base = c.runs[0].scenario.currency, c.labels[0]
+    rows = c.table()
+    means = [[row[f"{label} mean"] for label in c.labels] for row in rows]
+    same = [r for r, m in zip(rows, means, strict=True) if all(x == m[0] for x in m)]
+    if same:
+        names = ", ".join(figure_label(r["figure"]) for r in same)
+        console.print(f"the same in every design: {names}", markup=False)
+    table = Table(title=c.heading, title_justify="left")
+    table.add_column("figure", overflow="fold")
+    for label in c.labels:
+        table.add_column(label, justify="right", overflow="fold")
+    for row in (r for r in rows if r not in same):
+        name = figure_label(row["figure"], cur)
+        table.add_row(name, *(fmt_figure(row[f"{label} mean"], units[row["figure"]])
+                              for label in c.labels))  # fmt: skip
     console.print(table)
-    console.print(f"¹ {RATE_30D_NOTE} Differences of shares are in percentage points (pp).",
+    console.print(f"differences from {base} whose 95% interval excludes zero (shares in pp):",
                   markup=False)  # fmt: skip
-    for label, r in zip(c.labels, c.runs, strict=True):
-        state = r.metrics.status(gating)
-        failed = [v.name for v in r.metrics.verdicts if not v.passed]
-        detail = f" (failing: {', '.join(failed)})" if failed else ""
-        console.print(f"{escape(label)}: [{STYLES[state]}]{state.label}[/]{escape(detail)}")
-    worst = max((r.metrics.status(gating) for r in c.runs), key=_rank)
-    console.print(gate_note(gating), markup=False)
-    console.print(f"overall: [{STYLES[worst]}]{worst.label}[/] (the worst design)")
+    found = [d for d in c.differences() if d.significant]
+    for label in c.labels[1:]:
+        mine = [d for d in found if d.design == label]
+        said = "; ".join(
+            f"{figure_label(d.figure)} {fmt_figure(d.difference, units[d.figure], True)} "
+            f"[{fmt_figure(d.low, units[d.figure], True)}, "
+            f"{fmt_figure(d.high, units[d.figure], True)}]"
+            for d in mine
+        )
+        console.print(f"  {label}: {said or 'none'}", markup=False)
 
 
 def _rank(state: Status) -> int:
