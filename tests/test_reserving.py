@@ -100,6 +100,37 @@ def test_the_cape_cod_is_the_chainladder_packages() -> None:
         assert_allclose(ours, np.nan_to_num(np.asarray(theirs, float).ravel()), rtol=1e-9)
 
 
+def test_the_factors_and_the_tail_are_the_chainladder_packages() -> None:
+    """The volume-weighted factors and the inverse-power tail, written out in numpy, equal
+    chainladder's ``Development`` and ``TailCurve(curve="inverse_power")`` — on the hand
+    triangle, on young and older books of a no-expiry run (zeros, a tail) and of one with
+    rolling expiry; and so does the URR the two give."""
+    import warnings
+
+    cl = chain_ladder_module._chainladder()
+    triangles = [hand_triangle(), hand_triangle(last_age=NEVER_AGE)]
+    for name, months in (("record-store", (3, 6, 9)), ("coffee-healthy", (4, 8))):
+        run = econsim.run(ROOT / "scenarios" / f"{name}.yaml",
+                          overrides=["population.users=400", "horizon_days=300"],
+                          replications=1, workers=1)  # fmt: skip
+        whole = run.metrics.breakage_memo.triangle
+        triangles += [whole.upto(m) for m in months]
+    for tri in triangles:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            developed = cl.Development().fit_transform(chain_ladder_module._cl_triangle(cl, tri))
+            factors = np.asarray(developed.ldf_.values, float).ravel()
+            tailed = cl.TailCurve(curve=chain_ladder_module.TAIL).fit_transform(developed)
+        ours = chain_ladder_module.volume_factors(tri)
+        assert_allclose(ours, factors, rtol=1e-12, equal_nan=True)
+        theirs = np.asarray(tailed.ldf_.values, float).ravel()
+        assert_allclose(chain_ladder_module.inverse_power_tail(ours), theirs, rtol=1e-9,
+                        equal_nan=True)  # fmt: skip
+        tail = float(np.asarray(tailed.tail_.values).ravel()[0])
+        if tri.last_age.max() >= tri.ages and np.isfinite(tail):
+            assert ChainLadder().fit(tri, errors=False).tail == pytest.approx(tail, rel=1e-9)
+
+
 def test_the_guides_worked_example_prints_what_the_test_computes() -> None:
     """The guide shows the same triangle and URR (its python block runs in test_docs)."""
     guide = (ROOT / "docs" / "guide-finance.md").read_text(encoding="utf-8")
@@ -205,6 +236,7 @@ def test_without_chainladder_the_curves_give_the_urr_and_say_why(
         raise ChainLadderMissingError("the chain-ladder estimate needs the chainladder package")
 
     monkeypatch.setattr(chain_ladder_module, "_chainladder", missing)
+    monkeypatch.setattr(chain_ladder_module, "_installed", lambda: False)
     e = estimate_urr(hand_triangle(last_age=NEVER_AGE))
     assert e.chosen in ("exponential curve", "power curve")
     ladder = next(c for c in e.candidates if c.method.startswith("chain-ladder"))

@@ -170,7 +170,13 @@ def plot_tornado(s: Sensitivity, figure: str, ax: Axes | None = None) -> Axes:
     y = np.arange(len(bars))
     ax.barh(y, [b.at_low - home for b in bars], left=home, color=PALETTE[0], label="at LOW")
     ax.barh(y, [b.at_high - home for b in bars], left=home, color=PALETTE[1], label="at HIGH")
+    # each end marked too: a design already at one end of a range has a bar of no length
+    ax.plot([b.at_low for b in bars], y, "o", color=PALETTE[0], ms=5, label="_ends")
+    ax.plot([b.at_high for b in bars], y, "D", color=PALETTE[1], ms=5, label="_ends")
     ax.axvline(home, color="#444", lw=1, label="as designed")
+    # bars stick to their base: the design's line would sit on the frame, unseen
+    ax.use_sticky_edges = False
+    ax.margins(x=0.08)
     ax.set_yticks(y, labels)
     _axis(ax, figure, figure.replace("_", " "), "x")
     legend_outside(ax)

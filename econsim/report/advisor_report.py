@@ -260,11 +260,16 @@ def ranked(s: Sensitivity, figure: str) -> str:
 
 
 def _score(figure: str, value: float, measure: str) -> str:
+    """A Sobol index as a fraction (a share of the variance); a Morris μ* or a tornado
+    swing in the figure's own unit — percentage points for a share, so it reads beside the
+    figure's percentage."""
     if not math.isfinite(value):
         return "n/a"
-    if measure == "ST" or figure not in MONEY | {"issued"}:
+    if measure == "ST":
         return f"{value:.2f}"
-    return f"{value:,.0f}"
+    if figure in MONEY | {"issued"}:
+        return f"{value:,.0f}"
+    return f"{value * 100:.1f} pp"
 
 
 def render_sensitivity(s: Sensitivity, charts: str) -> str:
@@ -288,12 +293,13 @@ def render_sensitivity(s: Sensitivity, charts: str) -> str:
         if wide
         else ""
     )
+    tornado = "the tornado (each field alone at each end of its range)"
     method = {
-        "sobol": f"Sobol indices (SALib, N = {s.samples}, first-order and total, "
-        "95% bootstrap intervals)",
-        "morris": f"Morris elementary effects (SALib, {s.samples} trajectories, "
+        "sobol": f"{tornado} and Sobol indices (SALib, N = {s.samples}, first-order and "
+        "total, 95% bootstrap intervals)",
+        "morris": f"{tornado} and Morris elementary effects (SALib, {s.samples} trajectories, "
         "95% bootstrap intervals on μ*)",
-        "tornado": "the tornado alone",
+        "tornado": tornado,
     }[s.method]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -301,7 +307,7 @@ def render_sensitivity(s: Sensitivity, charts: str) -> str:
 <body>
 <h1>Sensitivity of {escape(s.name)}</h1>
 <p class="sub">{s.designs} designs × {s.replications} replications on common random
-numbers (seed {s.seed}): the tornado (each field alone at each end) and {escape(method)}.</p>
+numbers (seed {s.seed}): {escape(method)}.</p>
 <h2>The box</h2><ul>{box}</ul>
 <h2>Which knobs matter (ranked by {escape(measure)})</h2>
 {table(["figure", "as designed", f"fields, most influential first ({s.measure})"], ranking)}

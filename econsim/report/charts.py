@@ -276,24 +276,30 @@ def plot_aging(books: Books, ax: Axes | None = None) -> Axes:
 
 
 def plot_activity(activity: Activity, ax: Axes | None = None) -> Axes:
-    """DAU, WAU and MAU (members), and stickiness (DAU / MAU) on the right-hand axis."""
-    ax = new_axes(ax, "Active members: daily, weekly, monthly; stickiness")
+    """DAU, WAU and MAU (members) on ``ax``; stickiness (DAU / MAU) in a panel below it on
+    a new figure (on given axes, on the right-hand axis): on one pair of axes the DAU line
+    and the stickiness line, near proportional, lie on one another."""
+    if ax is None:
+        fig = Figure(figsize=(8.5, 4.6), layout="constrained")
+        ax, below = fig.subplots(2, 1, sharex=True, height_ratios=(3, 1))
+        below.grid(alpha=0.3)
+    else:
+        below = ax.twinx()
+    ax.set_title("Active members: daily, weekly, monthly; stickiness", loc="left", fontsize=11)
+    ax.grid(alpha=0.3)
     for i, s in enumerate((activity.mau, activity.wau, activity.dau)):
         band(ax, s, s.name, PALETTE[i])
     ax.set_ylim(bottom=0)
-    ax.set_xlabel("day")
     amounts(ax, "members")
-    right = ax.twinx()
-    band(right, activity.stickiness, "stickiness (right)", PALETTE[3])
-    right.lines[-1].set_linestyle("--")
-    right.set_ylim(0, 1.05)
-    right.yaxis.set_major_formatter(PercentFormatter(1.0))
-    right.set_ylabel("stickiness (DAU / MAU)")
+    band(below, activity.stickiness, "stickiness (DAU / MAU)", PALETTE[3])
+    below.set_ylim(0, 1.05)
+    below.yaxis.set_major_formatter(PercentFormatter(1.0))
+    below.set_ylabel("stickiness")
+    below.set_xlabel("day")
     lines, labels = ax.get_legend_handles_labels()
-    more, names = right.get_legend_handles_labels()
-    # past the right-hand axis's ticks and label, where it covers neither
-    right.legend(lines + more, labels + names, loc="upper left", bbox_to_anchor=(1.14, 1.0),
-                 fontsize=8, frameon=False)  # fmt: skip
+    more, names = below.get_legend_handles_labels()
+    ax.legend(lines + more, labels + names, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+              fontsize=8, frameon=False)  # fmt: skip
     return ax
 
 

@@ -44,10 +44,9 @@ def plot_watch(w: Watch, ax: Axes | None = None) -> Axes:
     ax.plot(x, w.actual, color="black", linewidth=1.4, label="actual")
     if w.left is not None:
         when = x[w.left]
-        ax.axvline(when, color=UNHEALTHY, linewidth=1)
-        ax.annotate(f"left the band {w.direction}, {w.left_date}", (when, 1.0),
-                    xycoords=("data", "axes fraction"), xytext=(4, -12),
-                    textcoords="offset points", color=UNHEALTHY, fontsize=8)  # fmt: skip
+        ax.axvline(when, color=UNHEALTHY, linewidth=1, linestyle=":")
+        ax.plot([when], [w.actual[w.left]], "o", color=UNHEALTHY, ms=6,
+                label=f"left the band {w.direction}, {w.left_date}")  # fmt: skip
     _unit_axis(ax, w.unit)
     legend_outside(ax)
     return ax

@@ -19,10 +19,12 @@ The tail — development past the oldest age the triangle shows — is the least
 and Mack's error leaves it out: ``beyond``, the URR's part from the tail, widens the
 interval (``reserving.urr``).
 
-The development factors, the Mack recursion and the tail are the ``chainladder`` package's
-(CAS, https://github.com/casact/chainladder-python) — the P&C reserving library, installed
-with ``pip install 'econsim[breakage]'``; the Cape Cod is two lines on its factors (the
-package's ``CapeCod`` gives the same, tests/test_reserving.py). References: Mack, T.
+The ``chainladder`` package (CAS, https://github.com/casact/chainladder-python), the P&C
+reserving library installed with ``pip install 'econsim[breakage]'``, is the reference: its
+``MackChainladder`` gives the standard error, and the factors, the tail and the Cape Cod —
+each a few lines of numpy here, because the package spends 25–85 ms a fit on pandas
+bookkeeping and a comparison fits every replication — are tested equal to its
+``Development``, ``TailCurve`` and ``CapeCod`` (tests/test_reserving.py). References: Mack, T.
 (1993) "Distribution-free calculation of the standard error of chain ladder reserve
 estimates", ASTIN Bulletin 23(2); Stanard, J. (1985) "A simulation test of prediction
 errors of loss reserve estimation techniques", PCAS 72; loyalty reserving applies the same
@@ -32,6 +34,7 @@ triangles to points issued by month (the CAS E-Forum papers on loyalty programme
 from __future__ import annotations
 
 import functools
+import importlib.util
 import warnings
 from typing import Any
 
@@ -79,25 +82,16 @@ class ChainLadder:
     def fit(self, tri: Triangle, errors: bool = True) -> ChainLadder:
         """Development factors, a tail while points can still be redeemed, the ultimate
         (``errors=False``: the URR alone — each replication's in a comparison)."""
-        cl = _chainladder()
-        with warnings.catch_warnings():  # its pandas and numpy warnings are its own
-            warnings.simplefilter("ignore")
-            developed = cl.Development().fit_transform(_cl_triangle(cl, tri))
-            self.factors = np.asarray(developed.ldf_.values, float).ravel()
-            if errors:
-                within = tri.urr_of(cape_cod(tri, self.factors))
-                # Mack within the triangle: a tail's extrapolated sigma made it infinite on
-                # books whose late factors are exactly 1 (expired cohorts); the tail's own
-                # uncertainty is ``beyond``
-                mack = cl.MackChainladder().fit(developed)
-                se = float(np.asarray(mack.total_mack_std_err_).ravel()[0])
-                self.se = se / float(tri.issued.sum())
-            factors = self.factors
-            if int(tri.last_age.max()) >= tri.ages:  # development goes on past the triangle
-                developed = cl.TailCurve(curve=TAIL).fit_transform(developed)
-                self.tail = float(np.asarray(developed.tail_.values).ravel()[0])
-                factors = np.asarray(developed.ldf_.values, float).ravel()  # and the tail's
-            self.urr = tri.urr_of(cape_cod(tri, factors))
+        _require_chainladder()
+        self.factors = volume_factors(tri)
+        if errors:
+            within = tri.urr_of(cape_cod(tri, self.factors))
+            self.se = _mack_se(tri) / float(tri.issued.sum())
+        factors = self.factors
+        if int(tri.last_age.max()) >= tri.ages:  # development goes on past the triangle
+            factors = inverse_power_tail(self.factors)
+            self.tail = float(np.prod(factors[self.factors.size :]))
+        self.urr = tri.urr_of(cape_cod(tri, factors))
         if errors:
             self.beyond = self.urr - within
         return self
@@ -106,11 +100,8 @@ class ChainLadder:
         """Each cohort's cumulative redemptions ``steps`` evaluations after ``tri``'s last,
         from ``tri`` alone: its points issued × the URR Cape Cod finds × the share of the
         development the factors put between the two ages (NaN: past the factors)."""
-        cl = _chainladder()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            developed = cl.Development().fit(_cl_triangle(cl, tri))
-            factors = np.asarray(developed.ldf_.values, float).ravel()
+        _require_chainladder()
+        factors = volume_factors(tri)
         urr = tri.urr_of(cape_cod(tri, factors))
         developed_by = developed_share(factors)
         latest = tri.by_age()
@@ -122,6 +113,69 @@ class ChainLadder:
                 more = developed_by[end] - developed_by[a]
                 out[c] = latest[c, a] + tri.issued[c] * urr * more
         return out
+
+
+def _require_chainladder() -> None:
+    """The chain-ladder is checked against the ``chainladder`` package and its error is
+    the package's Mack: without the package there is no chain-ladder estimate (the curves
+    give the URR, in the run and in its memo alike). Found, not imported: a fit does not
+    need it."""
+    if not _installed():
+        _chainladder()  # raises, with how to install it
+
+
+@functools.cache
+def _installed() -> bool:
+    return importlib.util.find_spec("chainladder") is not None
+
+
+def volume_factors(tri: Triangle) -> F64:
+    """Volume-weighted age-to-age factors ``f_a = Σ_c C(c, a + 1) / Σ_c C(c, a)`` over the
+    cohorts seen at both ages with something redeemed (a cell of nothing carries no
+    development, as in chainladder's ``Development``; NaN: no such cohort)."""
+    c = tri.by_age()
+    x, y = c[:, :-1], c[:, 1:]
+    seen = np.isfinite(x) & np.isfinite(y) & (x > 0) & (y > 0)
+    up, down = np.where(seen, y, 0.0).sum(axis=0), np.where(seen, x, 0.0).sum(axis=0)
+    out: F64 = np.divide(up, down, out=np.full(up.shape, np.nan), where=down > 0)
+    return out
+
+
+def inverse_power_tail(factors: F64, periods: int = 100, projection: int = 12) -> F64:
+    """``factors`` followed by the tail: ``f_k − 1 = e^a k^b``, fitted by least squares of
+    ``ln(f_k − 1)`` on ``ln k`` over the factors above 1.00001, continued ``projection``
+    ages one by one and then as one factor for the ``periods`` ages after the factors
+    (chainladder's ``TailCurve(curve="inverse_power")`` with its defaults, tested equal;
+    written out because the package's took 25 ms a fit in pandas bookkeeping). NaN: fewer
+    than two factors to fit."""
+    n = factors.size
+    k = np.arange(1, n + 1, dtype=float)
+    use = np.isfinite(factors) & (factors > 1.00001)
+    x, y = np.log(k[use]), np.log(factors[use] - 1.0)
+    spread = float(((x - x.mean()) ** 2).sum()) if x.size else 0.0
+    if x.size < 2 or spread <= 0:
+        unknown: F64 = np.r_[factors, np.full(projection + 1, np.nan)]
+        return unknown
+    slope = float(((x - x.mean()) * (y - y.mean())).sum()) / spread
+    intercept = float(y.mean()) - slope * float(x.mean())
+    fitted = np.exp(intercept) * np.arange(1, periods + n + 1, dtype=float) ** slope
+    end = n + projection  # the ages continued one by one; the rest is one factor
+    out: F64 = np.r_[factors, 1.0 + fitted[n:end], np.prod(1.0 + fitted[end:])]
+    return out
+
+
+def _mack_se(tri: Triangle) -> float:
+    """Mack's standard error of the chain-ladder's total ultimate within the triangle (the
+    chainladder package's ``MackChainladder``)."""
+    cl = _chainladder()
+    with warnings.catch_warnings():  # its pandas and numpy warnings are its own
+        warnings.simplefilter("ignore")
+        # Mack within the triangle: a tail's extrapolated sigma made it infinite on books
+        # whose late factors are exactly 1 (expired cohorts); the tail's own uncertainty
+        # is ``beyond``
+        developed = cl.Development().fit_transform(_cl_triangle(cl, tri))
+        mack = cl.MackChainladder().fit(developed)
+        return float(np.asarray(mack.total_mack_std_err_).ravel()[0])
 
 
 def developed_share(factors: F64) -> F64:
