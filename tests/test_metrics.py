@@ -147,3 +147,17 @@ def test_series_final_is_nan_when_undefined() -> None:
         simulate(tiny(design={"behaviours": {"sign_in": {"points": 10}}}, population={"users": 5}))
     )
     assert h.consumption_rate.final() == pytest.approx(0.0)
+
+
+def test_filling_wallets_are_told_from_inflating_points() -> None:
+    """Issue 39: designs at 180 days were called inflating while their members' wallets were
+    still filling towards their first rewards (growth slowing each month). Growth that falls
+    fast enough to be under 5% within three months is filling; flat or rising is not."""
+    from econsim.metrics.inflation import filling
+
+    nan = float("nan")
+    assert filling(np.array([nan, 0.25, 0.17, 0.12, 0.108, 0.08]))  # slowing
+    assert not filling(np.array([nan, 0.25, 0.10, 0.11, 0.095, 0.105]))  # flat with noise
+    assert not filling(np.array([nan, 0.25, 0.06, 0.07, 0.08, 0.09]))  # speeding up
+    assert not filling(np.array([nan, 0.25, 0.20, 0.19, 0.18, 0.17]))  # too slowly to tell
+    assert not filling(np.array([nan, 0.5, 0.2]))  # too few months after the launch

@@ -32,10 +32,10 @@ EXPECTED: dict[str, tuple[str, set[str]]] = {
     "coffee-healthy": ("healthy", set()),
     "coffee-spring-push": ("healthy with warnings", {"every period within budget"}),
     "coffee-too-expensive": ("unhealthy", {"consumer share"}),
-    "content-community": ("unhealthy", {"consumer share", "points not inflating"}),
+    "content-community": ("unhealthy", {"consumer share"}),
     "e-commerce": ("healthy with warnings", {"every period within budget"}),
     "record-store": ("unhealthy", {"consumer share", "issuance on plan"}),
-    "ride-hailing": ("healthy with warnings", {"points not inflating"}),
+    "ride-hailing": ("healthy", set()),
     "wealth-management": ("unhealthy", {"consumer share"}),
 }
 

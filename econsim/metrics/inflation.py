@@ -67,22 +67,9 @@ def inflation(r: Results) -> Inflation:
     supply = Series("supply_growth", "share", first_days, growth)
     recent = growth[:, -TRAILING_MONTHS:]
     trend = float(np.nanmean(recent)) if np.isfinite(recent).any() else 0.0
-    inflating = trend > SUPPLY_GROWTH_WARNING
-    verdict = Verdict(
-        "points not inflating",
-        trend,
-        SUPPLY_GROWTH_WARNING,
-        not inflating,
-        (
-            f"outstanding points per user grow {trend:.1%} a month over the last "
-            f"{TRAILING_MONTHS} months: supply outruns consumption — add sinks, lower earning, "
-            "or shorten expiry"
-        )
-        if inflating
-        else f"outstanding points per user grow {trend:.1%} a month over the last "
-        f"{TRAILING_MONTHS} months",
-        kind="inflation",
-    )
+    seen = np.isfinite(growth).sum(axis=0)  # each month's mean over replications
+    by_month = np.where(seen > 0, np.nansum(growth, axis=0) / np.maximum(seen, 1), np.nan)
+    verdict = _verdict(trend, by_month)
     return Inflation(
         price_index=price_index(r),
         supply_growth=supply,
@@ -94,3 +81,40 @@ def inflation(r: Results) -> Inflation:
         ),
         verdict=verdict,
     )
+
+
+#: Months of growth the filling test fits its trend over (after the launch month).
+FILLING_MONTHS = 4
+
+
+def filling(growth: np.ndarray) -> bool:
+    """Wallets filling, not inflating: over the last ``FILLING_MONTHS`` months of monthly
+    ``growth`` (the launch month left out), the least-squares trend falls fast enough to
+    bring the growth under the warning level within ``TRAILING_MONTHS`` more months. A new
+    programme's members hold more points each month while they save towards their first
+    rewards, and the growth slows as they reach them; points that inflate keep growing as
+    fast (a flat trend), whatever a month's noise."""
+    g = growth[2:][np.isfinite(growth[2:])][-FILLING_MONTHS:]
+    if g.size < 3:
+        return False
+    slope, level = np.polyfit(np.arange(g.size, dtype=float), g, 1)
+    now = level + slope * (g.size - 1)
+    return bool(slope < 0 and now + slope * TRAILING_MONTHS <= SUPPLY_GROWTH_WARNING)
+
+
+def _verdict(trend: float, growth: np.ndarray) -> Verdict:
+    said = (f"outstanding points per user grow {trend:.1%} a month over the last "
+            f"{TRAILING_MONTHS} months")  # fmt: skip
+    if trend <= SUPPLY_GROWTH_WARNING:
+        passed, advice = True, said
+    elif filling(growth):
+        shown = ", ".join(f"{g:.1%}" for g in growth[2:][-FILLING_MONTHS:])
+        passed = True
+        advice = (f"{said}, slowing ({shown} in the last months): wallets still filling "
+                  "towards their first rewards, not inflating — judge it over a longer "
+                  "horizon")  # fmt: skip
+    else:
+        passed = False
+        advice = f"{said}: supply outruns consumption — add sinks, lower earning, or shorten expiry"
+    return Verdict("points not inflating", trend, SUPPLY_GROWTH_WARNING, passed, advice,
+                   kind="inflation")  # fmt: skip
