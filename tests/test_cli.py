@@ -79,6 +79,15 @@ def test_starter_is_commented() -> None:
     assert sum(1 for line in text.splitlines() if "#" in line) >= 15
 
 
+def test_the_starter_calibrates_without_a_warning() -> None:
+    """A new user's first `econsim calibrate` of `econsim init`'s file is clean (issue 39:
+    it warned of an inverted incentive — premium earned less per unit spent than basic)."""
+    from econsim.calibration import calibrate
+
+    cal = calibrate(load_scenario(ROOT / "econsim" / "templates" / "starter.yaml"))
+    assert cal.warnings == ()
+
+
 def test_schema_is_json_schema(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     done = run_cli("schema")
     assert done.returncode == 0

@@ -8,8 +8,14 @@ from rich.table import Table
 from econsim.calibration import Calibration
 
 
-def _n(x: float, digits: int = 2) -> str:
-    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.{digits}f}"
+def _n(x: float) -> str:
+    """Points, members and totals: whole numbers (a column never mixes 680 and 3,400.00)."""
+    return f"{x:,.0f}"
+
+
+def _money(x: float) -> str:
+    """A cost per member: to the cent, in every row."""
+    return f"{x:,.2f}"
 
 
 def print_calibration(cal: Calibration, console: Console) -> None:
@@ -57,7 +63,7 @@ def _behaviours(cal: Calibration) -> Table:
         justify="left",
     )
     for b in cal.behaviours:
-        table.add_row(b.name, b.kind.replace("_", "-"), _n(b.points_before))
+        table.add_row(b.name, b.kind.replace("_", "-"), f"{b.points_before:g}")
     return table
 
 
@@ -90,7 +96,7 @@ def _point_values(cal: Calibration) -> Table:
     for b in cal.behaviours:
         table.add_row(
             b.name,
-            _n(b.points_before),
+            f"{b.points_before:g}",
             f"{b.points_exact:.6g}",
             f"{b.points_after:g}",
             f"{b.low:g}–{b.high:g}",
@@ -109,6 +115,9 @@ def _costs(cal: Calibration) -> Table:
     )
     for t in cal.tiers:
         table.add_row(
-            t.name, _n(t.cost_per_user), _n(t.max_cost_per_user), _n(t.cost_per_user_as_written)
+            t.name,
+            _money(t.cost_per_user),
+            _money(t.max_cost_per_user),
+            _money(t.cost_per_user_as_written),
         )
     return table
