@@ -475,3 +475,17 @@ def test_cdnow_fitted_on_39_weeks_misses_the_season_and_says_so(cdnow_events: Ev
     real = int((log.day > end).sum())
     # the stationary model's known shortfall, reported in docs/history.md
     assert_allclose(holdout_forecast(f, log, end) / real - 1, -0.177, atol=0.005)
+
+
+def test_fitted_tier_shares_are_written_adding_up_to_one() -> None:
+    """Each share rounded to 6 places missed 1 by up to 1.5e-6 with three tiers — past the
+    scenario check's 1e-6, so a monitor's fitted population could not run (wealth-management
+    with its tiers filled)."""
+    from econsim.history.estimates import _to_one
+
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        shares = rng.dirichlet(np.ones(int(rng.integers(1, 6))))
+        written = _to_one(shares)
+        assert abs(sum(written) - 1.0) < 1e-9
+        assert np.allclose(written, shares, atol=1e-5)

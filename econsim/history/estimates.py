@@ -201,12 +201,24 @@ def tier_shares(tier: I64, model: Model) -> tuple[F64, list[Estimate]]:
     return shares, estimates
 
 
+def _to_one(shares: F64, places: int = 6) -> list[float]:
+    """Shares rounded to ``places`` decimals that still add up to 1: the rounding's residue
+    goes to the largest (three shares each rounded could miss 1 by 1.5e-6, past what a
+    scenario's check allows, and the fitted population would not run)."""
+    out = [round(float(x), places) for x in shares]
+    if out:
+        largest = int(np.argmax(shares))
+        out[largest] = round(1.0 - sum(x for i, x in enumerate(out) if i != largest), places)
+    return out
+
+
 def tier_estimates(log: EventLog, model: Model, tier: I64, periods: F64) -> TierEstimates:
     """Shares, uptake, core frequencies and amounts of every tier."""
     shares, share_estimates = tier_shares(tier, model)
     out = TierEstimates(estimates=share_estimates)
+    written = _to_one(shares)
     for t, tname in enumerate(model.tiers):
-        entry: dict[str, Any] = {"share": round(float(shares[t]), 6), "uptake": {}, "core": {}}
+        entry: dict[str, Any] = {"share": written[t], "uptake": {}, "core": {}}
         for b in range(len(model.behaviours)):
             _behaviour_estimates(log, model, tier == t, (t, b), periods, entry, out)
         out.tiers[tname] = entry
