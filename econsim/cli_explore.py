@@ -153,7 +153,7 @@ def compare_command(
             packaged=packagings,
         )
     opt.write_output(result, output, force, fail_on=gating)
-    from econsim.report.terminal import print_comparison
+    from econsim.report.compare_terminal import print_comparison
 
     opt.out.print(f"wrote {output}/report.html, compare.json, compare.csv and charts/")
     print_comparison(result, opt.out, gating)
