@@ -187,7 +187,7 @@ def plot_differences(c: Comparison, ax: Axes | None = None, most: int = 12) -> A
         low = change - np.array([d.low for _, d in rows]) / scale
         high = np.array([d.high for _, d in rows]) / scale - change
         ax.barh(y, change, height=height, color=PALETTE[(j + 1) % len(PALETTE)],
-                xerr=np.vstack([low, high]), capsize=2, label=f"{design} − {base}")  # fmt: skip
+                xerr=np.vstack([low, high]), capsize=2, label=design)  # fmt: skip
     ax.set_yticks(range(len(names)), [figure_label(n) for n in names], fontsize=8)
     ax.invert_yaxis()
     ax.axvline(0, color="black", linewidth=0.8)
