@@ -66,6 +66,8 @@ FIGURES = (
     Figure("coupon_uplift", "money", "extra core amount from threshold-coupon top-ups (NaN: none)"),
 )
 NAMES = tuple(f.name for f in FIGURES)
+#: Each key figure's unit, by name.
+UNITS = {f.name: f.unit for f in FIGURES}
 
 #: How reports and the terminal name a key figure (JSON and CSV keep the identifiers).
 LABELS = {
@@ -89,8 +91,7 @@ LABELS = {
 def figure_label(name: str, currency: str = "") -> str:
     """A key figure's name for a reader: words, with the currency of a money figure."""
     label = LABELS.get(name, name.replace("_", " "))
-    unit = next((f.unit for f in FIGURES if f.name == name), "")
-    return f"{label} ({currency})" if unit == "money" and currency else label
+    return f"{label} ({currency})" if UNITS.get(name) == "money" and currency else label
 
 
 def _recent_mean(values: F64, window: int) -> F64:

@@ -67,9 +67,7 @@ def inflation(r: Results) -> Inflation:
     supply = Series("supply_growth", "share", first_days, growth)
     recent = growth[:, -TRAILING_MONTHS:]
     trend = float(np.nanmean(recent)) if np.isfinite(recent).any() else 0.0
-    seen = np.isfinite(growth).sum(axis=0)  # each month's mean over replications
-    by_month = np.where(seen > 0, np.nansum(growth, axis=0) / np.maximum(seen, 1), np.nan)
-    verdict = _verdict(trend, by_month)
+    verdict = _verdict(trend, supply.mean())  # each month's mean over replications
     return Inflation(
         price_index=price_index(r),
         supply_growth=supply,

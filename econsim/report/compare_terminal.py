@@ -12,6 +12,7 @@ from rich.measure import Measurement
 from rich.table import Table
 
 from econsim.metrics import DEFAULT_FAIL_ON, Status, VerdictKind
+from econsim.metrics.figures import UNITS, figure_label
 from econsim.report.wording import RATE_30D_NOTE, STYLES, fmt_figure, gate_note
 
 if TYPE_CHECKING:
@@ -46,9 +47,6 @@ def print_comparison(
 
 
 def _comparison_table(c: Comparison) -> Table:
-    from econsim.metrics.figures import FIGURES, figure_label
-
-    units = {f.name: f.unit for f in FIGURES}
     base = c.labels[0]
     table = Table(title=c.heading, title_justify="left")
     table.add_column("figure")
@@ -58,7 +56,7 @@ def _comparison_table(c: Comparison) -> Table:
         head = "Δ vs the first [95%]" if len(c.labels) == 2 else f"Δ {label} [95%]"
         table.add_column(head, justify="right")
     for row in c.table():
-        unit = units[row["figure"]]
+        unit = UNITS[row["figure"]]
         cells = [fmt_figure(row[f"{label} mean"], unit) for label in c.labels]
         for label in c.labels[1:]:
             d, lo, hi = (row[f"{label} − {base}{x}"] for x in ("", " 95% low", " 95% high"))
@@ -70,9 +68,6 @@ def _comparison_table(c: Comparison) -> Table:
 
 
 def _print_narrow_comparison(c: Comparison, console: Console) -> None:
-    from econsim.metrics.figures import FIGURES, figure_label
-
-    units = {f.name: f.unit for f in FIGURES}
     cur, base = c.runs[0].scenario.currency, c.labels[0]
     rows = c.table()
     means = [[row[f"{label} mean"] for label in c.labels] for row in rows]
@@ -86,7 +81,7 @@ def _print_narrow_comparison(c: Comparison, console: Console) -> None:
         table.add_column(label, justify="right", overflow="fold")
     for row in (r for r in rows if r not in same):
         name = figure_label(row["figure"], cur)
-        table.add_row(name, *(fmt_figure(row[f"{label} mean"], units[row["figure"]])
+        table.add_row(name, *(fmt_figure(row[f"{label} mean"], UNITS[row["figure"]])
                               for label in c.labels))  # fmt: skip
     console.print(table)
     console.print(f"differences from {base} whose 95% interval excludes zero (shares in pp):",
@@ -95,9 +90,9 @@ def _print_narrow_comparison(c: Comparison, console: Console) -> None:
     for label in c.labels[1:]:
         mine = [d for d in found if d.design == label]
         said = "; ".join(
-            f"{figure_label(d.figure)} {fmt_figure(d.difference, units[d.figure], True)} "
-            f"[{fmt_figure(d.low, units[d.figure], True)}, "
-            f"{fmt_figure(d.high, units[d.figure], True)}]"
+            f"{figure_label(d.figure)} {fmt_figure(d.difference, UNITS[d.figure], True)} "
+            f"[{fmt_figure(d.low, UNITS[d.figure], True)}, "
+            f"{fmt_figure(d.high, UNITS[d.figure], True)}]"
             for d in mine
         )
         console.print(f"  {label}: {said or 'none'}", markup=False)

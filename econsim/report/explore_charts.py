@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
-from econsim.metrics.figures import FIGURES, figure_label
+from econsim.metrics.figures import UNITS, figure_label
 from econsim.metrics.series import Series
 from econsim.report.charts import PALETTE, UNHEALTHY, amounts, band, legend_outside, new_axes
 
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from econsim.explore.sweep import Sweep
     from econsim.pipeline import Run
 
-UNITS = {f.name: f.unit for f in FIGURES}
 #: The figures a sweep charts, and a title for each.
 SWEEP_FIGURES = {
     "consumption_rate": "Consumption rate",
