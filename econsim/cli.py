@@ -38,9 +38,9 @@ def _version(value: bool) -> None:
     if value:
         from econsim.engine.paths import describe
 
-        opt.out.print(f"econsim {__version__}", markup=False)
+        opt.say(f"econsim {__version__}")
         for line in describe().splitlines():
-            opt.out.print(line, markup=False, soft_wrap=True)
+            opt.say(line)
         raise typer.Exit()
 
 
@@ -96,7 +96,7 @@ def calibrate(
         print_calibration(result, opt.out)
     if output is not None:
         opt.write_output(result, output, force=True, design=file, overrides=set_ or ())
-        opt.err.print(f"wrote calibrated scenario to {output}")
+        opt.say(f"wrote calibrated scenario to {output}", opt.err)
 
 
 @app.command()
@@ -157,13 +157,13 @@ def run(
         )
     if from_state is not None:
         opened = int(result.results.total("opening")[0].sum())
-        opt.out.print(f"started from {from_state} on {result.scenario.start_date}: "
+        opt.say(f"started from {from_state} on {result.scenario.start_date}: "
                       f"{result.scenario.population.users:,} members holding {opened:,} "
-                      "points", markup=False)  # fmt: skip
+                      "points")  # fmt: skip
     opt.write_output(result, target, force, fail_on=gating)
     from econsim.report.terminal import print_verdicts
 
-    opt.out.print(f"wrote {target}/report.html, summary.json, daily.csv and charts/")
+    opt.say(f"wrote {target}/report.html, summary.json, daily.csv and charts/")
     print_verdicts(result, opt.out, gating)  # its last line is the status the exit code reads
     if gate is not None and result.metrics.status(gate) is Status.UNHEALTHY:
         raise typer.Exit(opt.EXIT_UNHEALTHY)
@@ -188,10 +188,10 @@ def main() -> None:
     try:
         command(prog_name="econsim")  # click handles usage errors, Ctrl-C and exits itself
     except ScenarioError as exc:
-        opt.err.print(str(exc), markup=False)
+        opt.say(str(exc), opt.err)
         sys.exit(opt.EXIT_BAD_INPUT)
     except (SimulationError, OutputError) as exc:
-        opt.err.print(f"error: {exc}", markup=False)
+        opt.say(f"error: {exc}", opt.err)
         sys.exit(opt.EXIT_BAD_INPUT)
     except Exception as exc:
         sys.exit(_crash(exc))
@@ -213,11 +213,10 @@ def _crash(exc: Exception) -> int:
         where = f"the full traceback is in {path}"
     except OSError:
         where = "the traceback could not be written to a file:\n" + text
-    opt.err.print(
+    opt.say(
         f"econsim stopped on an unexpected error ({type(exc).__name__}: {exc}). This is a "
         f"bug in econsim, not in your input; please report it with the file below.\n"
         f"  reproduce: {again}\n  {where}",
-        markup=False,
-        soft_wrap=True,  # a path broken over two lines cannot be copied
+        opt.err,
     )
     return opt.EXIT_CRASH

@@ -93,7 +93,7 @@ def sweep_command(
     opt.write_output(result, output, fail_on=gating)
     from econsim.report.terminal import print_sweep
 
-    opt.out.print(f"wrote {output}/index, points/, charts/ and report.html")
+    opt.say(f"wrote {output}/index, points/, charts/ and report.html")
     print_sweep(result, opt.out, gating)
     if gate is not None and not all(passing(row, gate) for row in result.rows):
         raise typer.Exit(opt.EXIT_UNHEALTHY)
@@ -142,7 +142,7 @@ def compare_command(
 
     gate, gating = shared.gate, shared.gating
     if len(files) < 2 and packagings is None:
-        opt.err.print("compare needs at least two scenario files (or one with --packagings)")
+        opt.say("compare needs at least two scenario files (or one with --packagings)", opt.err)
         raise typer.Exit(opt.EXIT_BAD_INPUT)
     opt.check_output(output, force, inputs=list(files))
     with opt.progress_bar("designs", opt.err) as progress:
@@ -155,7 +155,7 @@ def compare_command(
     opt.write_output(result, output, force, fail_on=gating)
     from econsim.report.compare_terminal import print_comparison
 
-    opt.out.print(f"wrote {output}/report.html, compare.json, compare.csv and charts/")
+    opt.say(f"wrote {output}/report.html, compare.json, compare.csv and charts/")
     print_comparison(result, opt.out, gating)
     failing = [r for r in result.runs if r.metrics.status(gating) is Status.UNHEALTHY]
     if gate is not None and failing:

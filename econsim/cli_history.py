@@ -81,7 +81,7 @@ def fit_command(
     )
     print_fit(result, opt.out)
     opt.write_output(result, output, force, design=design)
-    opt.out.print(f"wrote {output} and {output.parent / (output.stem + '.fit')}/")
+    opt.say(f"wrote {output} and {output.parent / (output.stem + '.fit')}/")
 
 
 def segment_command(
@@ -106,4 +106,4 @@ def segment_command(
     rfm = segment_log(events, as_of=as_of, split=split)
     print_segments(rfm, opt.out)
     opt.write_output(rfm, output, force=True)  # segment has always written into its folder
-    opt.out.print(f"wrote {output}/segments.csv, segments.json and charts/")
+    opt.say(f"wrote {output}/segments.csv, segments.json and charts/")

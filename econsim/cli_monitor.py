@@ -130,12 +130,12 @@ def monitor_command(
             executor=shared.executor(),
         )
     opt.write_output(result, output, True, fail_on=gating)
-    opt.out.print(f"wrote {output}/report.html, summary.json, band.csv, state.parquet and charts/")
+    opt.say(f"wrote {output}/report.html, summary.json, band.csv, state.parquet and charts/")
     print_monitoring(result, opt.out, gating)
     if gate is not None and result.status(gate) is Status.UNHEALTHY:
         raise typer.Exit(opt.EXIT_UNHEALTHY)
     if fail_on_alarm and result.band.left:
-        opt.out.print("exit 3: the alarm sounded (--fail-on-alarm)")
+        opt.say("exit 3: the alarm sounded (--fail-on-alarm)")
         raise typer.Exit(opt.EXIT_UNHEALTHY)
 
 
@@ -166,4 +166,4 @@ def record_command(
         columns = record(scenario, overrides=shared.overrides, seed=shared.seed)
     write_events(output, columns)
     rows = len(next(iter(columns.values())))
-    opt.out.print(f"wrote {output}: {rows:,} rows")
+    opt.say(f"wrote {output}: {rows:,} rows")

@@ -22,6 +22,13 @@ if TYPE_CHECKING:
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
+
+def say(text: str, console: Console = out) -> None:
+    """A message, printed as written: no markup read in it, no newline inserted in it (the
+    terminal wraps it), so a path or a command in it can be copied back into a shell."""
+    console.print(text, markup=False, soft_wrap=True)
+
+
 EXIT_BAD_INPUT = 2
 EXIT_UNHEALTHY = 3
 #: An unexpected error: a bug in econsim, reported with a traceback file (cli.main).
@@ -144,8 +151,7 @@ def write_output(result: Any, target: Path, force: bool = False, **options: Any)
         try:
             write(result, target, force, **options)
         except OSError as exc:
-            err.print(f"-o: cannot write {target} ({exc.strerror or exc}); choose another -o",
-                      markup=False)  # fmt: skip
+            say(f"-o: cannot write {target} ({exc.strerror or exc}); choose another -o", err)
             raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
@@ -157,7 +163,7 @@ def output_errors() -> Iterator[None]:
     try:
         yield
     except OutputError as exc:
-        err.print(f"-o: {exc}", markup=False)
+        say(f"-o: {exc}", err)
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
@@ -170,7 +176,7 @@ def resumable(kept: str) -> Iterator[None]:
         try:
             yield
         except KeyboardInterrupt:
-            err.print(f"interrupted: {kept}", markup=False)
+            say(f"interrupted: {kept}", err)
             raise typer.Exit(EXIT_INTERRUPTED) from None
 
 

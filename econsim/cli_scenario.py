@@ -35,10 +35,10 @@ def validate(
             scenario = load_scenario(path, set_ or ())
             calibrate_located(scenario, path, set_ or ())
         except ScenarioError as exc:
-            opt.err.print(str(exc), markup=False)
+            opt.say(str(exc), opt.err)
             failed = True
             continue
-        opt.out.print(f"✓ {path}: '{scenario.name}' is valid", markup=False)
+        opt.say(f"✓ {path}: '{scenario.name}' is valid")
     if failed:
         raise typer.Exit(opt.EXIT_BAD_INPUT)
 
@@ -59,24 +59,24 @@ def init(
 
     if list_:
         for name in template_names():
-            opt.out.print(name)
+            opt.say(name)
         return
     if path is None:
-        opt.err.print("init needs a PATH to write to, e.g. econsim init my-programme.yaml "
-                  "(econsim init --list shows the templates)")  # fmt: skip
+        opt.say("init needs a PATH to write to, e.g. econsim init my-programme.yaml "
+                  "(econsim init --list shows the templates)", opt.err)  # fmt: skip
         raise typer.Exit(opt.EXIT_BAD_INPUT)
     if template not in template_names():
-        opt.err.print(
-            f"unknown template '{template}'; choose one of: {', '.join(template_names())}"
+        opt.say(
+            f"unknown template '{template}'; choose one of: {', '.join(template_names())}", opt.err
         )
         raise typer.Exit(opt.EXIT_BAD_INPUT)
     if path.exists() and not force:
-        opt.err.print(f"{path} exists; use --force to overwrite it")
+        opt.say(f"{path} exists; use --force to overwrite it", opt.err)
         raise typer.Exit(opt.EXIT_BAD_INPUT)
     from econsim.atomic import write_text
 
     write_text(path, template_text(template))
-    opt.out.print(f"wrote {path} (template '{template}'); next: econsim validate {path}")
+    opt.say(f"wrote {path} (template '{template}'); next: econsim validate {path}")
 
 
 def schema(
@@ -104,7 +104,7 @@ def schema(
 
         text = json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False) + "\n"
     else:
-        opt.err.print(f"unknown format '{format_}'; choose json or markdown")
+        opt.say(f"unknown format '{format_}'; choose json or markdown", opt.err)
         raise typer.Exit(opt.EXIT_BAD_INPUT)
     if output is None:
         sys.stdout.write(text)

@@ -70,14 +70,13 @@ def test_command(
 
     opt.write_output(found, output, True, scenario_file=scenario, overrides=list(set_ or []))
     if not found.found:
-        opt.out.print(f"passed: {found.sentence()}", markup=False)
+        opt.say(f"passed: {found.sentence()}")
         return
-    opt.out.print(f"counterexample: {found.sentence()}", markup=False)
-    opt.out.print(
+    opt.say(f"counterexample: {found.sentence()}")
+    opt.say(
         f"after {found.examples} examples ({found.designs} distinct designs) at "
         f"{found.users:,} members; wrote "
         f"{output / 'counterexample.yaml'} — rerun it: econsim run "
         f"{output / 'counterexample.yaml'} -o runs/counterexample",
-        markup=False,
     )
     raise typer.Exit(opt.EXIT_UNHEALTHY)

@@ -73,7 +73,7 @@ def econsim_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.Comple
         capture_output=True,
         text=True,
         cwd=cwd or ROOT,
-        env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
+        env={**os.environ, "COLUMNS": "80", "NO_COLOR": "1"},
         timeout=600,
     )
 
@@ -86,8 +86,17 @@ class Done:
     stdout: str
     stderr: str
 
+    def says(self, text: str) -> bool:
+        """Whether ``text`` is in the error output as a reader sees it: the usage-error
+        panel's frame and its word wrapping at 80 columns set aside."""
+        read = " ".join(text.split())
+        return read in " ".join(self.stderr.translate(FRAME).split())
 
-def econsim_here(*args: str | Path, cwd: Path | None = None, columns: int = 200) -> Done:
+
+FRAME = str.maketrans(dict.fromkeys("│╭╮╰╯─", " "))
+
+
+def econsim_here(*args: str | Path, cwd: Path | None = None, columns: int = 80) -> Done:
     """``econsim ARGS`` in this process, through the entry point a user's shell calls
     (``econsim.cli.main``: exit codes, messages, the crash report), its output captured.
 

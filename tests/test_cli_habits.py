@@ -70,7 +70,7 @@ def test_ctrl_c_in_a_sweep_keeps_the_points_and_says_how_to_resume(tmp_path: Pat
             "design.catalog.mug.points_price=2000:4000:401", "--set", "population.users=300",
             "--set", "horizon_days=60", "--replications", "1", "--workers", "2", "-o",
             str(out)]  # fmt: skip
-    env = {**os.environ, "COLUMNS": "200"}
+    env = {**os.environ, "COLUMNS": "80"}
     # as from a terminal: a suite started in the background (``pytest &``, a CI runner)
     # passes SIGINT on ignored, and an ignored Ctrl-C rightly stays ignored (the sweep ran
     # to its end, exit 0)

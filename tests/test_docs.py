@@ -128,7 +128,7 @@ def test_console_examples_run(path: Path, tmp_path: Path) -> None:
     cwd = workdir(tmp_path)
     for args, shown in examples(path):
         run = at_test_size(args)
-        done = econsim_here(*run, cwd=cwd, columns=80)
+        done = econsim_here(*run, cwd=cwd)
         said = f"econsim {' '.join(args)}"
         assert done.returncode in (0, 3), f"{said}\n{done.stderr}"
         assert "Traceback" not in done.stderr

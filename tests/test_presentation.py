@@ -96,6 +96,21 @@ def test_fail_on_inflation_turns_warnings_into_exit_3(run_cli, tmp_path: Path) -
     assert "inflation · gates" in seen["stdout"]
 
 
+def test_verdict_advice_is_a_column_when_wide_and_a_line_under_the_table_at_80(
+    tmp_path: Path,
+) -> None:
+    args = ("run", EXPENSIVE, *ONE, *COFFEE_SMALL, *SHORT)
+    narrow = econsim_here(*args, "-o", tmp_path / "narrow")
+    wide = econsim_here(*args, "-o", tmp_path / "wide", columns=160)
+    assert (narrow.returncode, wide.returncode) == (0, 0), narrow.stderr
+    shown = narrow.stdout.splitlines()[1:]  # after the "wrote PATH" message
+    assert max(map(len, shown)) <= 80 and "…" not in narrow.stdout
+    assert "│ ✗ │ consumer share             │ health · gates    │" in narrow.stdout
+    assert any(line.startswith("✗ consumer share: only ") for line in shown)
+    row = next(line for line in wide.stdout.splitlines() if "│ consumer share" in line)
+    assert row.startswith("│ ✗ │") and "│ only " in row  # its advice in its row
+
+
 @pytest.mark.parametrize("command", ["run", "sweep", "compare"])
 def test_bad_fail_on_exits_2_with_the_valid_names(run_cli, tmp_path: Path, command: str) -> None:  # type: ignore[no-untyped-def]
     files = [COFFEE, EXPENSIVE] if command == "compare" else [COFFEE]
@@ -112,7 +127,7 @@ def test_sweep_refuses_classes_its_index_does_not_record(run_cli, tmp_path: Path
         "sweep", COFFEE, "--param", "population.users=300", "-o", tmp_path / "x",
         "--fail-on", "health,budget,inflation",
     )  # fmt: skip
-    assert done.returncode == 2 and "health,budget or on budget alone" in done.stderr
+    assert done.returncode == 2 and done.says("health,budget or on budget alone")
 
 
 def test_compare_exits_3_when_any_design_fails(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -128,12 +143,14 @@ def test_compare_exits_3_when_any_design_fails(run_cli, tmp_path: Path) -> None:
 def test_sweep_exits_3_when_any_point_fails(tmp_path: Path) -> None:
     args = ("--param", "population.users=1000,2000", "--param", "design.budget.ratio=0.004,0.005",
             *ONE, "--fail-on", "budget", "--as-written")  # fmt: skip
-    done = econsim_here("sweep", ECOMMERCE, "-o", tmp_path / "s", *args, columns=80)
+    done = econsim_here("sweep", ECOMMERCE, "-o", tmp_path / "s", *args)
     assert done.returncode == 3, done.stderr
     assert "0 of 4 points pass every gating verdict (budget)" in done.stdout
     # an 80-column CI log: the parameters named above the table as letters, nothing cut
     assert "A = population.users\nB = design.budget.ratio" in done.stdout
-    assert "…" not in done.stdout and max(map(len, done.stdout.splitlines())) <= 80
+    wrote, *shown = done.stdout.splitlines()  # "wrote PATH…": a message the terminal wraps
+    assert wrote.startswith("wrote ") and "…" not in done.stdout
+    assert max(map(len, shown)) <= 80
 
 
 def test_help_says_what_gates(run_cli) -> None:  # type: ignore[no-untyped-def]

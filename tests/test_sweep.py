@@ -131,7 +131,7 @@ def _index(folder: Path) -> dict[str, list[object]]:
 
 @pytest.mark.slow
 def test_5x5_sweep_resumes_after_kill_with_the_same_index(tmp_path: Path) -> None:
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    env = {**os.environ, "COLUMNS": "80", "NO_COLOR": "1"}
     whole = subprocess.run(
         _sweep_cli(tmp_path / "whole"), capture_output=True, text=True, env=env, timeout=900
     )

@@ -79,11 +79,16 @@ def _print_narrow_comparison(c: Comparison, console: Console) -> None:
     table.add_column("figure", overflow="fold")
     for label in c.labels:
         table.add_column(label, justify="right", overflow="fold")
+    noted = False
     for row in (r for r in rows if r not in same):
         name = figure_label(row["figure"], cur)
+        if row["figure"] == "consumption_rate_30d":
+            name, noted = name + "¹", True
         table.add_row(name, *(fmt_figure(row[f"{label} mean"], UNITS[row["figure"]])
                               for label in c.labels))  # fmt: skip
     console.print(table)
+    if noted:
+        console.print(f"¹ {RATE_30D_NOTE}", markup=False)
     console.print(f"differences from {base} whose 95% interval excludes zero (shares in pp):",
                   markup=False)  # fmt: skip
     found = [d for d in c.differences() if d.significant]

@@ -36,6 +36,10 @@ if TYPE_CHECKING:
     from econsim.pipeline import Run
 
 
+#: Columns from which a verdict's advice is a column of its table (below: a line under it).
+WIDE = 120
+
+
 def print_verdicts(
     run: Run,
     console: Console,
@@ -47,14 +51,19 @@ def print_verdicts(
     The last line is the status the badge, summary.json and the exit code read.
     """
     gating = frozenset(fail_on)
+    # Beside the figures when there is room; under the table on a narrow terminal (a CI log
+    # at 80 columns), where a column of advice would fold each sentence a word a line.
+    beside = console.width >= WIDE
     table = Table(title=f"{run.scenario.name}", title_justify="left")
-    for col in ("", "verdict", "class", "value", "threshold", "advice"):
+    for col in ("", "verdict", "class", "value", "threshold", "advice")[: 6 if beside else 5]:
         table.add_column(col, overflow="fold")
     for v in run.metrics.verdicts:
         mark = f"[green]{v.mark}[/]" if v.passed else f"[red]{v.mark}[/]"
-        table.add_row(mark, v.name, role(v, gating), verdict_value(v), f"{v.threshold:.0%}",
-                      escape(v.advice))  # fmt: skip
+        cells = [mark, v.name, role(v, gating), verdict_value(v), f"{v.threshold:.0%}"]
+        table.add_row(*cells, *([escape(v.advice)] if beside else []))
     console.print(table)
+    for v in () if beside else run.metrics.verdicts:
+        console.print(f"{v.mark} {v.name}: {v.advice}", markup=False)
     print_key_figures(run, console, actual)
     state = run.metrics.status(gating)
     console.print(gate_note(gating), markup=False)
