@@ -52,7 +52,7 @@ def test_progress_is_printed_as_lines_when_the_output_is_not_a_terminal(
 ) -> None:  # type: ignore[no-untyped-def]
     done = run_cli("run", COFFEE, "-o", tmp_path / "r", "--set", "population.users=300",
                    "--set", "population.acquisition_per_day=0", "--replications", "2",
-                   "--workers", "1")  # fmt: skip
+                   "--workers", "1", "--no-charts")  # fmt: skip
     lines = [x for x in done.stderr.splitlines() if x.startswith("simulating: ")]
     assert [x.split()[1] for x in lines] == [f"{p}%" for p in range(10, 101, 10)], done.stderr
 

@@ -16,7 +16,8 @@ import pytest
 from tests.conftest import ROOT
 
 GOLDEN = ROOT / "tests" / "golden"
-ARGS = ("--replications", "2", "--seed", "7", "--set", "population.users=1500", "--workers", "1")
+ARGS = ("--replications", "2", "--seed", "7", "--set", "population.users=1500", "--workers", "1",
+        "--no-charts")  # fmt: skip
 
 
 @pytest.mark.parametrize("name", ["coffee-healthy", "calibration-example"])

@@ -250,7 +250,8 @@ def test_one_urr_per_run_in_every_view(tmp_path: Path, run_cli) -> None:  # type
 
     out = tmp_path / "run"
     done = run_cli("run", ROOT / "scenarios" / "record-store.yaml", "-o", out, "--set",
-                   "population.users=600", "--replications", "2", "--workers", "1")  # fmt: skip
+                   "population.users=600", "--replications", "2", "--workers", "1",
+                   "--no-charts")  # fmt: skip
     assert done.returncode in (0, 3), done.stderr
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     memo = summary["breakage_memo"]

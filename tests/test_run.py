@@ -89,6 +89,24 @@ def test_cli_run_writes_every_output(run_cli, tmp_path: Path) -> None:  # type: 
     assert f'class="badge {summary["status"]}"' in html and "Coffee chain" in html
 
 
+def test_no_charts_writes_the_same_books_and_a_report_without_pictures(
+    run_cli, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    args = ("--replications", "1", "--seed", "7", "--workers", "1", *SMALL)
+    drawn = run_cli("run", HEALTHY, "-o", tmp_path / "drawn", *args)
+    bare = run_cli("run", HEALTHY, "-o", tmp_path / "bare", "--no-charts", *args)
+    assert (drawn.returncode, bare.returncode) == (0, 0), bare.stderr
+    assert "(no charts: --no-charts)" in bare.stdout
+    assert not (tmp_path / "bare" / "charts").exists()
+    for name in ("summary.json", "daily.csv"):
+        assert (tmp_path / "bare" / name).read_bytes() == (tmp_path / "drawn" / name).read_bytes()
+    report = (tmp_path / "bare" / "report.html").read_text(encoding="utf-8")
+    assert "<img" not in report and "written with <code>--no-charts</code>" in report
+    assert "<img" in (tmp_path / "drawn" / "report.html").read_text(encoding="utf-8")
+    # everything but the pictures: the same verdict lines in the terminal
+    assert drawn.stdout.splitlines()[1:] == bare.stdout.splitlines()[1:]
+
+
 def test_fail_on_unhealthy_exit_codes(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     bad = run_cli(
         "run",
@@ -98,6 +116,7 @@ def test_fail_on_unhealthy_exit_codes(run_cli, tmp_path: Path) -> None:  # type:
         "--replications",
         "1",
         "--fail-on-unhealthy",
+        "--no-charts",
         *SMALL,
     )
     assert bad.returncode == 3, bad.stderr
@@ -111,6 +130,7 @@ def test_fail_on_unhealthy_exit_codes(run_cli, tmp_path: Path) -> None:  # type:
         "--replications",
         "1",
         "--fail-on-unhealthy",
+        "--no-charts",
         *SMALL,
     )
     assert good.returncode == 0, good.stderr
@@ -119,12 +139,16 @@ def test_fail_on_unhealthy_exit_codes(run_cli, tmp_path: Path) -> None:  # type:
 def test_existing_output_needs_force(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "run"
     out.mkdir()
-    refused = run_cli("run", HEALTHY, "-o", out, "--replications", "1", *SMALL)
+    refused = run_cli("run", HEALTHY, "-o", out, "--replications", "1", "--no-charts", *SMALL)
     assert refused.returncode == 2 and "--force" in refused.stderr
-    forced = run_cli("run", HEALTHY, "-o", out, "--replications", "1", "--force", *SMALL)
+    forced = run_cli(
+        "run", HEALTHY, "-o", out, "--replications", "1", "--force", "--no-charts", *SMALL
+    )
     assert forced.returncode == 0, forced.stderr
     (out / "keep.txt").write_text("mine", encoding="utf-8")  # the user's own note, then…
-    again = run_cli("run", HEALTHY, "-o", out, "--replications", "1", "--force", *SMALL)
+    again = run_cli(
+        "run", HEALTHY, "-o", out, "--replications", "1", "--force", "--no-charts", *SMALL
+    )
     assert again.returncode == 2 and "did not write (keep.txt)" in " ".join(again.stderr.split())
     assert (out / "keep.txt").read_text(encoding="utf-8") == "mine"  # … never replaced
 

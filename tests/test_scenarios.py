@@ -135,6 +135,7 @@ def test_cli_as_written_over_budget_exits_3_with_a_red_badge(run_cli, tmp_path: 
         "1",
         "--as-written",
         "--fail-on-unhealthy",
+        "--no-charts",
         *args,
     )
     assert done.returncode == 3, done.stderr

@@ -134,7 +134,7 @@ def test_the_cli_report_and_summary_show_the_peak(run_cli, tmp_path: Path) -> No
     out = tmp_path / "fest"
     res = run_cli("run", FESTIVAL, "-o", out, "--set", "population.users=2000",
                   "--set", "design.budget.amount=9500", "--replications", "1", "--workers", "1",
-                  "--fail-on", "health,budget,peak")  # fmt: skip
+                  "--fail-on", "health,budget,peak", "--no-charts")  # fmt: skip
     assert res.returncode == 3, res.stderr
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "unhealthy" and summary["peaks"]["periods_over_budget"] >= 1

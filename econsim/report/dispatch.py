@@ -72,7 +72,8 @@ def write(result: Any, target: Path | str, force: bool = False, **options: Any) 
     checked. Options: ``design=`` (the scenario file) for Fit and Calibration,
     ``overrides=`` for Calibration, ``scenario_file=`` and ``overrides=`` for Search (its
     counterexample.yaml) and Optimisation (its best.yaml), ``fail_on=`` (the gating
-    verdict classes, default health and budget) for Run, Comparison, Sweep and Monitoring.
+    verdict classes, default health and budget) for Run, Comparison, Sweep and Monitoring;
+    ``charts=False`` for Run (no charts drawn: :func:`~econsim.report.exports.write_run`).
     """
     writer = WRITERS.get(type(result))
     if writer is None:

@@ -76,9 +76,16 @@ RUN_FILES = ("summary.json", "daily.csv", "report.html", "charts", "finance", "f
 
 
 def write_run(
-    run: Run, directory: Path, fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON
+    run: Run,
+    directory: Path,
+    fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON,
+    charts: bool = True,
 ) -> list[Path]:
     """Every output of a run into ``directory``; returns the paths written.
+
+    ``charts=False`` draws none (no charts/, a report without pictures): drawing them is
+    most of the time a small run spends writing, which a CI gate reading the exit code and
+    summary.json does not need.
 
     The files are written into a fresh folder that then replaces ``directory`` whole, so a
     run killed while writing (``--force``) never leaves two runs' files mixed
@@ -87,7 +94,7 @@ def write_run(
     """
     gating = frozenset(fail_on)
     with replace_folder(directory, RUN_FILES) as fresh:
-        written = _run_files(run, fresh, gating)
+        written = _run_files(run, fresh, gating, charts)
     return [directory / p.relative_to(fresh) for p in written]
 
 
@@ -100,7 +107,9 @@ def _opening_runoff(run: Run) -> dict[str, Any]:
     return {"liability run-off": (RUNOFF_HEAD, runoff_table(rows, "run"))}
 
 
-def _run_files(run: Run, directory: Path, gating: frozenset[VerdictKind]) -> list[Path]:
+def _run_files(
+    run: Run, directory: Path, gating: frozenset[VerdictKind], drawn: bool
+) -> list[Path]:
     written: list[Path] = []
     summary = directory / "summary.json"
     write_text(summary, json_text(run_summary(run, gating)))
@@ -109,7 +118,7 @@ def _run_files(run: Run, directory: Path, gating: frozenset[VerdictKind]) -> lis
     written += write_finance(run, directory, _opening_runoff(run))
     s = run.scenario
     reserve = s.design.calibration.reserve_share
-    charts = all_charts(run.metrics, s.currency, reserve)
+    charts = all_charts(run.metrics, s.currency, reserve) if drawn else {}
     written += write_charts(charts, directory)
     report = directory / "report.html"
     write_text(report, render(run, charts, gating))

@@ -241,6 +241,10 @@ def status_badge(state: Status) -> str:
     )
 
 
+#: The report's charts section of a run written without them (``econsim run --no-charts``).
+NOT_DRAWN = "<p class='sub'>Not drawn: this run was written with <code>--no-charts</code>.</p>"
+
+
 def render(
     run: Run, charts: dict[str, Axes], fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON
 ) -> str:
@@ -277,7 +281,7 @@ replications, charts show the median and the 5–95% band.</p>
 <h2>Key figures</h2>
 {table(["figure", "value"], key_figure_rows(run))}
 <h2>Charts</h2>
-{figures}
+{figures or NOT_DRAWN}
 <p class="sub">{escape(RATE_30D_NOTE)}</p>
 {point_values}
 <h2>Issuance: predicted vs actual (points per user per period)</h2>

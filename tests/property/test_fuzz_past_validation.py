@@ -108,7 +108,7 @@ def test_cli_options_run_or_are_refused_without_a_traceback(options: list[str]) 
     runner = CliRunner()
     with tempfile.TemporaryDirectory() as tmp:
         args = ["run", str(COFFEE), *(a for s in SMALL for a in ("--set", s)), "--force",
-                "-o", str(Path(tmp) / "out"), *options]  # fmt: skip
+                "-o", str(Path(tmp) / "out"), "--no-charts", *options]  # fmt: skip
         done = runner.invoke(app, args)
     # exit 0/3: a run; 2: bad input (click's usage errors, or a ScenarioError the real
     # entry point prints); anything else is an exception the user would see as a traceback
