@@ -34,8 +34,9 @@ COFFEE_SMALL = ("--set", "population.users=1500", "--set", "population.acquisiti
 SHORT = ("--set", "horizon_days=120")
 # e-commerce's point values as written cost 2.4 times what its budget allows, at any size
 ECOMMERCE_SMALL = ("--set", "population.users=2000", "--as-written")
-# the badge, the terminal and summary.json: no chart is read (--no-charts, as a CI gate runs)
-ONE = ("--replications", "1", "--seed", "7", "--workers", "1", "--no-charts")
+ONE = ("--replications", "1", "--seed", "7", "--workers", "1")
+# a run whose badge, terminal and summary.json are read, no chart: as a CI gate runs it
+RUN_ONE = (*ONE, "--no-charts")
 BADGE = re.compile(r'class="badge (\w+)"')
 
 
@@ -47,7 +48,7 @@ def _parse_strict(text: str) -> Any:
 
 
 def _outcome(run_cli, out: Path, scenario: Path, *args: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    done = run_cli("run", scenario, "-o", out, *ONE, *args)
+    done = run_cli("run", scenario, "-o", out, *RUN_ONE, *args)
     assert done.returncode in (0, 3), done.stderr
     summary = _parse_strict((out / "summary.json").read_text(encoding="utf-8"))
     html = (out / "report.html").read_text(encoding="utf-8")
@@ -100,7 +101,7 @@ def test_fail_on_inflation_turns_warnings_into_exit_3(run_cli, tmp_path: Path) -
 def test_verdict_advice_is_a_column_when_wide_and_a_line_under_the_table_at_80(
     tmp_path: Path,
 ) -> None:
-    args = ("run", EXPENSIVE, *ONE, *COFFEE_SMALL, *SHORT)
+    args = ("run", EXPENSIVE, *RUN_ONE, *COFFEE_SMALL, *SHORT)
     narrow = econsim_here(*args, "-o", tmp_path / "narrow")
     wide = econsim_here(*args, "-o", tmp_path / "wide", columns=160)
     assert (narrow.returncode, wide.returncode) == (0, 0), narrow.stderr
@@ -213,7 +214,7 @@ def test_point_values_render_as_a_table_and_a_terminal_block() -> None:
 def test_as_written_simulates_the_written_values_and_says_so(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     seen = {}
     for name, flag in (("calibrated", ()), ("as_written", ("--as-written",))):
-        done = run_cli("run", COFFEE, "-o", tmp_path / name, *ONE, *COFFEE_SMALL, *flag)
+        done = run_cli("run", COFFEE, "-o", tmp_path / name, *RUN_ONE, *COFFEE_SMALL, *flag)
         assert done.returncode == 0, done.stderr
         summary = _parse_strict((tmp_path / name / "summary.json").read_text(encoding="utf-8"))
         values = summary["point_values"]
