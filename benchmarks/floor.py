@@ -3,8 +3,11 @@
 Per day and behaviour: one uniform draw per user (is the behaviour done today?), the amount
 draws for the users who did a core behaviour, and adding the points to their balances.
 No caps, tiers moves, lifecycle, redemption, expiry or books: the yardstick for "close to
-the limit" of an engine on this machine — in plain numpy (:func:`run_floor`, for the numpy
-reference path) and compiled with numba (:func:`run_floor_compiled`, for the compiled path).
+the limit" of an engine on this machine. The engine is reported against
+:func:`run_true_floor`, compiled with the engine's own inlined generator; the floors before
+issue 34 are kept for the history of docs/performance.md: in plain numpy (:func:`run_floor`)
+and compiled with numpy's ``Generator`` called from numba (:func:`run_floor_compiled`, 6–8 ns
+a draw through a function pointer: a slower floor than the engine's own draws).
 """
 
 from __future__ import annotations
@@ -79,6 +82,57 @@ def _floor_days(
 
 
 floor_days = None if njit is None else njit(cache=True)(_floor_days)
+
+
+def _true_floor_days(
+    state: np.ndarray,
+    days: int,
+    tier: np.ndarray,
+    p_do: np.ndarray,
+    pts: np.ndarray,
+    is_core: np.ndarray,
+    balance: np.ndarray,
+) -> None:
+    """:func:`_floor_days` with the engine's own generator: the inlined xoshiro256+ of
+    ``engine/compiled/uniform.py`` for the coin flips, and the gamma(1, 1) amount drawn as
+    an exponential by inversion from the same stream (-log(1 - u), exact in distribution).
+    The least the engine's loop could cost with the draws it makes."""
+    behaviours = is_core.size
+    for _ in range(days):
+        for i in range(tier.size):
+            t = tier[i]
+            for b in range(behaviours):
+                if uniform(state) < p_do[t, b]:
+                    if is_core[b]:
+                        balance[i] += np.int64(-np.log(1.0 - uniform(state)) * pts[t, b])
+                    else:
+                        balance[i] += np.int64(pts[t, b])
+
+
+if njit is None:
+    true_floor_days = None
+else:
+    from econsim.engine.compiled.uniform import seeded, uniform
+
+    true_floor_days = njit(cache=True, error_model="numpy")(_true_floor_days)
+
+
+def run_true_floor(scenario: Scenario, seed: int = 0) -> dict[str, float]:
+    """The floor with the engine's own inlined generator (:func:`_true_floor_days`): the
+    yardstick the engine is reported against. Seconds are the simulation alone."""
+    if true_floor_days is None:
+        raise ImportError("the compiled floor kernel needs numba; pip install numba")
+    rng = np.random.default_rng(seed)
+    m, tier, p_do, pts = floor_tables(scenario, rng)
+    tier = tier.astype(np.int64)
+    is_core = np.ascontiguousarray(m.is_core, dtype=np.bool_)
+    balance = np.zeros(tier.size, np.int64)
+    state = seeded(rng)
+    true_floor_days(state.copy(), 1, tier[:10].copy(), p_do, pts, is_core, np.zeros(10, np.int64))
+    start = time.perf_counter()
+    true_floor_days(state, scenario.horizon_days, tier, p_do, pts, is_core, balance)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "agent_days": float(tier.size * scenario.horizon_days)}
 
 
 def run_floor_compiled(scenario: Scenario, seed: int = 0) -> dict[str, float]:

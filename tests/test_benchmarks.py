@@ -28,7 +28,9 @@ def test_quick_benchmark_runs_and_mesa_agrees(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     paths = ["compiled"]
-    rows = ["| Mesa reference |", "| econsim (compiled) |", "| floor kernel (compiled) |"]
+    rows = ["| Mesa reference |", "| econsim (compiled) |",
+            "| floor kernel (compiled, the engine's generator) |",
+            "| floor kernel (compiled, numpy's Generator) |"]  # fmt: skip
     for row in [*rows, "- warm-cache start:"]:
         assert row in done.stdout
     assert "- 20,000 users (compiled path): a replication alone" in done.stdout
@@ -43,3 +45,5 @@ def test_quick_benchmark_runs_and_mesa_agrees(tmp_path: Path) -> None:
         assert res["econsim"][path]["agent_days"] > 20_000 * 365  # --quick: 20,000 members
         assert res["econsim"][path]["bytes_per_user"] > 0
         assert res["floor"][path]["agent_days"] == 20_000 * 365
+    # both floors simulated the whole population (the yardstick and the one before it)
+    assert res["floor_numpy_generator"]["agent_days"] == 20_000 * 365
