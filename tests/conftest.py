@@ -7,7 +7,9 @@ import io
 import os
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,26 +143,74 @@ def run_cli() -> Callable[..., Done]:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The long tests first: two workers then share the short ones at the end, instead of
-    one waiting on a long test started last (the suite's wall time is its longest tail)."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    one waiting on a long test started last (the suite's wall time is its longest tail).
+    First of all the tests that bring their own engine (``own_engine``): they start while
+    this checkout's kernels compile."""
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("own_engine") is None,
+            item.get_closest_marker("slow") is None,
+        )
+    )
+
+
+#: Set while this checkout's kernels compile for the workers: the file that says it is done.
+COMPILING = "ECONSIM_TESTS_COMPILING"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Compile the engine's kernels once, before xdist starts its workers: in a fresh clone
-    numba's cache is empty, and every worker process would compile them for itself (~30 s
-    of CPU each, on cores the suite needs). Workers then load them from the cache. In one
-    process (``-n 0``) nothing is compiled ahead: a test that needs a kernel compiles it."""
+    """Compile the engine's kernels once, beside the workers: in a fresh clone numba's
+    cache is empty, and every worker process would compile them for itself (~30 s of CPU
+    each, on cores the suite needs). A process of their own compiles them while the workers
+    start on the tests that bring their own engine (the README's commands in a clone of
+    their own); any other test waits for it (:func:`pytest_runtest_setup`) and then loads
+    the kernels from the cache. In one process (``-n 0``) nothing is compiled ahead: a test
+    that needs a kernel compiles it."""
     if hasattr(config, "workerinput"):
-        return  # an xdist worker: the controller has compiled them
+        return  # an xdist worker: the controller compiles them
     if not config.getoption("numprocesses", default=None):
         return  # no workers to share them with
     from econsim.engine.paths import compiled_before
 
     if compiled_before():
         return
-    import econsim
-    from tests.test_everything import EVERYTHING
+    done = Path(tempfile.mkdtemp(prefix="econsim-tests-")) / "compiled"
+    code = f"from tests.conftest import compile_kernels; compile_kernels({str(done)!r})"
+    config.stash[_COMPILE] = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
+    os.environ[COMPILING] = str(done)  # the workers, started after this, inherit it
 
-    # the design with every mechanic calls every kernel; 50 members make it quick
-    design = {**EVERYTHING, "population": {**EVERYTHING["population"], "users": 50}}
-    econsim.simulate(econsim.scenario_from_dict(design), replications=1)
+
+_COMPILE = pytest.StashKey[subprocess.Popen[bytes]]()
+
+
+def compile_kernels(done: str) -> None:
+    """Every kernel into numba's cache, then ``done`` written (also when compiling failed:
+    the tests then say what is wrong, each compiling for itself)."""
+    try:
+        import econsim
+        from tests.test_everything import EVERYTHING
+
+        # the design with every mechanic calls every kernel; 50 members make it quick
+        design = {**EVERYTHING, "population": {**EVERYTHING["population"], "users": 50}}
+        econsim.simulate(econsim.scenario_from_dict(design), replications=1, workers=1)
+    finally:
+        Path(done).write_text("done", encoding="utf-8")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test that runs this checkout's engine waits until its kernels are compiled."""
+    done = os.environ.get(COMPILING)
+    if done is None or item.get_closest_marker("own_engine"):
+        return
+    deadline = time.monotonic() + 900
+    while not Path(done).exists():
+        if time.monotonic() > deadline:
+            pytest.fail("the engine's kernels did not compile within 15 minutes")
+        time.sleep(0.2)
+    del os.environ[COMPILING]  # done: the next tests need not look
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    compiling = config.stash.get(_COMPILE, None)
+    if compiling is not None:
+        compiling.wait()

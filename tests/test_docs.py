@@ -190,6 +190,7 @@ def fresh_environment() -> dict[str, str]:
 
 
 @pytest.mark.slow
+@pytest.mark.own_engine  # its clone compiles its own kernels: it starts first (conftest)
 def test_readme_commands_in_order_in_one_clone(tmp_path: Path) -> None:
     """README's first command (at test size), then its second, in one clone (issue 38: the
     first wrote numba's cache into site-packages/econsim, the second's ``pip install -e`` left that
