@@ -260,6 +260,7 @@ def main() -> None:
     res["scaling"] = scaling(20_000 if args.quick else 200_000, 1 if args.quick else 5, main_path)
     sizes = (20_000,) if args.quick else (20_000, 50_000, 200_000)
     res["contention"] = contention(sizes, main_path)
+    res["small_run"] = small_run(1 if args.quick else 5)
     from econsim.engine.executors import shutdown_pools
 
     shutdown_pools()  # the kept workers' memory back before the runs that measure memory
@@ -274,6 +275,37 @@ def main() -> None:
     name = "quick.json" if args.quick else "loy.json"
     (args.output / name).write_text(json.dumps(res, indent=2), encoding="utf-8")
     print(table(res, users, mesa_users))
+
+
+COFFEE = HERE.parent / "scenarios" / "coffee-healthy.yaml"
+
+
+def small_run(rounds: int) -> dict[str, Any]:
+    """The run users wait on most (issue 34's "small runs"): coffee-healthy as bundled —
+    20,000 members, 365 days, 4 replications — calibrated, simulated on every core and
+    judged (``econsim.run``, no files), in a warm session (kernels loaded, the pool kept);
+    the median of ``rounds``. Its fixed cost: the same with one member and one day."""
+    from econsim import run, scenario_from_dict
+
+    scenario = load_scenario(COFFEE)
+    tiny = scenario.model_dump(mode="json")
+    tiny.update(horizon_days=1)
+    tiny["population"].update(users=1, acquisition_per_day=0)
+    tiny_scenario = scenario_from_dict(tiny)
+    run(scenario, replications=4)  # the pool started, the kernels loaded
+
+    def timed(s: Scenario) -> list[float]:
+        out = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            run(s, replications=4)
+            out.append(time.perf_counter() - start)
+        return sorted(out)
+
+    whole, fixed = timed(scenario), timed(tiny_scenario)
+    agent_days = scenario.population.users * scenario.horizon_days * 4
+    return {"seconds": whole, "fixed_seconds": fixed, "agent_days": agent_days,
+            "workers": os.cpu_count()}  # fmt: skip
 
 
 def scaling(users: int, rounds: int, engine: EnginePath = "compiled") -> dict[str, Any]:
@@ -423,6 +455,16 @@ def table(res: dict[str, Any], users: int, mesa_users: int) -> str:
             f"issued z = {a['issued']['z']:+.2f}, consumed z = {a['consumed']['z']:+.2f}, "
             f"outstanding z = {a['outstanding']['z']:+.2f}; consumption rate "
             f"{a['consumption_rate']['mesa']:.3f} vs {a['consumption_rate']['econsim']:.3f}"
+        )
+    if "small_run" in res:
+        sr = res["small_run"]
+        mid = sr["seconds"][len(sr["seconds"]) // 2]
+        lines.append(
+            f"- coffee-healthy as bundled (20,000 members, 365 days, 4 replications on "
+            f"{sr['workers']} cores), calibrate + simulate + judge in a warm session: "
+            f"**{mid:.2f} s** (median of {len(sr['seconds'])}, {sr['seconds'][0]:.2f}–"
+            f"{sr['seconds'][-1]:.2f} s; target ≤ 2 s); the same at one member for one day "
+            f"(the fixed cost of a run): {sr['fixed_seconds'][len(sr['fixed_seconds']) // 2]:.3f} s"
         )
     for c in res["contention"]:
         lines.append(

@@ -116,15 +116,7 @@ def run(
             "lifecycle, from the day after its as_of.",
         ),
     ] = None,
-    charts: Annotated[
-        bool,
-        typer.Option(
-            "--charts/--no-charts",
-            help="Draw the charts (charts/ and the report's pictures). --no-charts: a CI "
-            "gate that reads the exit code and summary.json finishes seconds sooner (drawing "
-            "is most of the writing).",
-        ),
-    ] = True,
+    charts: opt.ChartsOption = True,
     *,
     shared: SharedOptions,
 ) -> None:

@@ -79,6 +79,7 @@ def monitor_command(
         ),
     ] = False,
     force: opt.ForceOption = False,
+    charts: opt.ChartsOption = True,
     *,
     shared: SharedOptions,
 ) -> None:
@@ -129,8 +130,9 @@ def monitor_command(
             false_alarm=false_alarm,
             executor=shared.executor(),
         )
-    opt.write_output(result, output, True, fail_on=gating)
-    opt.say(f"wrote {output}/report.html, summary.json, band.csv, state.parquet and charts/")
+    opt.write_output(result, output, True, fail_on=gating, charts=charts)
+    drawn = "and charts/" if charts else "(no charts: --no-charts)"
+    opt.say(f"wrote {output}/report.html, summary.json, band.csv, state.parquet {drawn}")
     print_monitoring(result, opt.out, gating)
     if gate is not None and result.status(gate) is Status.UNHEALTHY:
         raise typer.Exit(opt.EXIT_UNHEALTHY)

@@ -73,6 +73,15 @@ EventsFile = Annotated[
         show_default=False,
     ),
 ]
+ChartsOption = Annotated[
+    bool,
+    typer.Option(
+        "--charts/--no-charts",
+        help="Draw the charts (charts/ and the report's pictures). --no-charts: a CI gate "
+        "that reads the exit code and summary.json finishes seconds sooner (drawing is most "
+        "of the writing).",
+    ),
+]
 ForceOption = Annotated[
     bool,
     typer.Option(

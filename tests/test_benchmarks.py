@@ -34,6 +34,7 @@ def test_quick_benchmark_runs_and_mesa_agrees(tmp_path: Path) -> None:
     for row in [*rows, "- warm-cache start:"]:
         assert row in done.stdout
     assert "- 20,000 users (compiled path): a replication alone" in done.stdout
+    assert "- coffee-healthy as bundled (20,000 members, 365 days, 4 replications" in done.stdout
     res = json.loads((tmp_path / "quick.json").read_text(encoding="utf-8"))
     assert res["engines"] == paths
     for path in paths:
@@ -45,5 +46,7 @@ def test_quick_benchmark_runs_and_mesa_agrees(tmp_path: Path) -> None:
         assert res["econsim"][path]["agent_days"] > 20_000 * 365  # --quick: 20,000 members
         assert res["econsim"][path]["bytes_per_user"] > 0
         assert res["floor"][path]["agent_days"] == 20_000 * 365
+    small = res["small_run"]  # 20,000 members x 365 days x 4 replications, one round
+    assert small["agent_days"] == 20_000 * 365 * 4 and len(small["seconds"]) == 1
     # both floors simulated the whole population (the yardstick and the one before it)
     assert res["floor_numpy_generator"]["agent_days"] == 20_000 * 365

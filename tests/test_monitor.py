@@ -163,8 +163,9 @@ def test_the_command_gates_and_its_report_agrees_with_its_summary(
     run_cli, logs: dict[str, Path], tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     design = ROOT / "scenarios" / "coffee-healthy.yaml"
+    # a nightly gate: its exit code, summary and report are read, no chart
     args = ["--design", design, *[a for o in OVER for a in ("--set", o)], "--seed", "11",
-            "--periods", "0", "--workers", "1", "--fail-on-unhealthy"]  # fmt: skip
+            "--periods", "0", "--workers", "1", "--fail-on-unhealthy", "--no-charts"]  # fmt: skip
     done = run_cli("monitor", logs["dearer"], *args, "-o", tmp_path / "dearer")
     assert done.returncode == 3, done.stderr
     assert "left the plan's band" in done.stdout
@@ -177,6 +178,8 @@ def test_the_command_gates_and_its_report_agrees_with_its_summary(
     book = load_workbook(tmp_path / "dearer" / "finance.xlsx", read_only=True)
     assert {"breakage memo", "breakage triangle"} <= set(book.sheetnames)
     assert "Breakage memo: the ultimate redemption rate" in html
+    assert "written with <code>--no-charts</code>" in html and "<img" not in html
+    assert not (tmp_path / "dearer" / "charts").exists()
     done = run_cli("monitor", logs["designed"], *args, "--fail-on-alarm", "-o",
                    tmp_path / "designed")  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -195,7 +198,7 @@ def test_fail_on_alarm_gates_a_drift_the_verdicts_pass(run_cli, tmp_path: Path) 
                              overrides=[*OVER, slump], seed=LOG_SEED))  # fmt: skip
     args = ["--design", ROOT / "scenarios" / "coffee-healthy.yaml",
             *[a for o in OVER for a in ("--set", o)], "--seed", str(PLAN_SEED), "--periods",
-            "0", "--workers", "1", "--fail-on-unhealthy"]  # fmt: skip
+            "0", "--workers", "1", "--fail-on-unhealthy", "--no-charts"]  # fmt: skip
     healthy = run_cli("monitor", log, *args, "-o", tmp_path / "verdicts")
     assert healthy.returncode == 0, healthy.stdout
     assert "left the plan's band" in healthy.stdout

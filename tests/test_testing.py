@@ -49,7 +49,7 @@ def test_econsim_test_finds_and_shrinks_the_known_counterexample(run_cli, tmp_pa
     assert "consumer share falls below 40%" in done.stdout
     assert "population.uptake_scale ≤" in done.stdout and "(designed 1)" in done.stdout
     rerun = run_cli("run", out / "counterexample.yaml", "-o", tmp_path / "rerun",
-                    "--fail-on-unhealthy")  # fmt: skip
+                    "--fail-on-unhealthy", "--no-charts")  # fmt: skip
     assert rerun.returncode == 3, rerun.stdout  # the reproducer reproduces
 
 

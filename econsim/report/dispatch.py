@@ -73,7 +73,7 @@ def write(result: Any, target: Path | str, force: bool = False, **options: Any) 
     ``overrides=`` for Calibration, ``scenario_file=`` and ``overrides=`` for Search (its
     counterexample.yaml) and Optimisation (its best.yaml), ``fail_on=`` (the gating
     verdict classes, default health and budget) for Run, Comparison, Sweep and Monitoring;
-    ``charts=False`` for Run (no charts drawn: :func:`~econsim.report.exports.write_run`).
+    ``charts=False`` for Run and Monitoring (no charts drawn: a CI gate's run).
     """
     writer = WRITERS.get(type(result))
     if writer is None:

@@ -241,8 +241,8 @@ def status_badge(state: Status) -> str:
     )
 
 
-#: The report's charts section of a run written without them (``econsim run --no-charts``).
-NOT_DRAWN = "<p class='sub'>Not drawn: this run was written with <code>--no-charts</code>.</p>"
+#: The charts of a report written without them (``econsim run`` or ``monitor --no-charts``).
+NOT_DRAWN = "<p class='sub'>Not drawn: written with <code>--no-charts</code>.</p>"
 
 
 def render(

@@ -23,6 +23,7 @@ from econsim.report.charts import write_charts
 from econsim.report.csvfile import write_csv
 from econsim.report.exports import DAILY_COLUMNS, daily_rows, json_text
 from econsim.report.html import (
+    NOT_DRAWN,
     STYLE,
     figures_html,
     finance_html,
@@ -44,11 +45,15 @@ MONITOR_FILES = ("summary.json", "daily.csv", "periods.csv", "band.csv", "foreca
 
 
 def write_monitoring(
-    m: Monitoring, folder: Path, fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON
+    m: Monitoring,
+    folder: Path,
+    fail_on: Iterable[VerdictKind] = DEFAULT_FAIL_ON,
+    charts: bool = True,
 ) -> list[Path]:
     """summary.json, daily.csv and the finance books of the actual programme, band.csv,
     forecast.csv, state.parquet (the members as the books leave them: docs/state.md),
-    charts/ and report.html, swapped in as one folder."""
+    charts/ (none with ``charts=False``: a cron job's gate) and report.html, swapped in as
+    one folder."""
     gating = frozenset(fail_on)
     with replace_folder(folder, MONITOR_FILES) as fresh:
         written = [fresh / "summary.json"]
@@ -66,10 +71,10 @@ def write_monitoring(
             written.append(_forecast_csv(m, fresh))
         written.append(fresh / "state.parquet")  # the members as the books leave them
         write_snapshot(written[-1], m.state)
-        charts = monitoring_charts(m)
-        written += write_charts(charts, fresh)
+        drawn = monitoring_charts(m) if charts else {}
+        written += write_charts(drawn, fresh)
         written.append(fresh / "report.html")
-        write_text(written[-1], render_monitoring(m, figures_html(charts), gating))
+        write_text(written[-1], render_monitoring(m, figures_html(drawn) or NOT_DRAWN, gating))
     return [folder / p.relative_to(fresh) for p in written]
 
 
