@@ -159,9 +159,9 @@ def run(
         )
     if from_state is not None:
         opened = int(result.results.total("opening")[0].sum())
-        opt.say(f"started from {from_state} on {result.scenario.start_date}: "
-                      f"{result.scenario.population.users:,} members holding {opened:,} "
-                      "points")  # fmt: skip
+        members = result.scenario.population.users
+        opt.say(f"started from {from_state} on {result.scenario.start_date}: {members:,} "
+                f"members holding {opened:,} points")  # fmt: skip
     opt.write_output(result, target, force, fail_on=gating, charts=charts)
     from econsim.report.terminal import print_verdicts
 

@@ -104,8 +104,8 @@ def monitor_command(
     issued, consumed, expired, outstanding, consumption rate, consumer share, holders,
     redeemers), finance.xlsx and finance/ (with the breakage memo of the log's issuance
     triangle and, with --periods, the simulation from today's state beside it), band.csv,
-    forecast.csv, state.parquet (the members as the books leave them), charts/ and
-    report.html. A malformed row is an error at its line (exit 2);
+    forecast.csv, state.parquet (the members as the books leave them), charts/ (none with
+    --no-charts) and report.html. A malformed row is an error at its line (exit 2);
     a redemption past the member's balance is rejected and counted. With --fail-on or
     --fail-on-unhealthy, exits 3 when the actual programme is unhealthy, as econsim run;
     with --fail-on-alarm, also when the alarm sounds.

@@ -63,7 +63,7 @@ def init(
         return
     if path is None:
         opt.say("init needs a PATH to write to, e.g. econsim init my-programme.yaml "
-                  "(econsim init --list shows the templates)", opt.err)  # fmt: skip
+                "(econsim init --list shows the templates)", opt.err)  # fmt: skip
         raise typer.Exit(opt.EXIT_BAD_INPUT)
     if template not in template_names():
         opt.say(
