@@ -243,14 +243,10 @@ def main() -> None:
     res["econsim"] = {path: measured_run(users, path) for path in paths}
     # imported here, not at the top: worker processes are spawned and re-import this
     # module, and Mesa (with pandas) would add a second to every worker's start
-    from benchmarks.floor import run_floor_compiled, run_true_floor
+    from benchmarks.floor import run_floor
     from benchmarks.mesa_model import run_mesa
 
-    # the yardstick: the floor with the engine's own generator; the floor that called numpy's
-    # Generator (before issue 34) for the history of docs/performance.md
-    floors = {"compiled": run_true_floor}
-    res["floor"] = {path: floors[path](loy(users)) for path in paths}
-    res["floor_numpy_generator"] = run_floor_compiled(loy(users))
+    res["floor"] = {path: run_floor(loy(users)) for path in paths}
     res["mesa"] = run_mesa(loy(mesa_users))
     res["econsim_small"], res["agreement"] = {}, {}
     for path in paths:
@@ -383,9 +379,6 @@ def table(res: dict[str, Any], users: int, mesa_users: int) -> str:
         ten = res["econsim_10m"]
         rows.append((f"econsim ({LABEL[ten['engine']]}) LOY-10M", 10_000_000, ten))
     rows += [("floor kernel (compiled, the engine's generator)", users, f[p]) for p in paths]
-    if "floor_numpy_generator" in res:
-        rows.append(("floor kernel (compiled, numpy's Generator)", users,
-                     res["floor_numpy_generator"]))  # fmt: skip
     rows.append(("Mesa reference", mesa_users, m))
     numba = f", numba {res['numba']}" if "numba" in res else ""
     lines = [
