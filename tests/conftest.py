@@ -166,8 +166,11 @@ def pytest_configure(config: pytest.Config) -> None:
     their own); any other test waits for it (:func:`pytest_runtest_setup`) and then loads
     the kernels from the cache. In one process (``-n 0``) nothing is compiled ahead: a test
     that needs a kernel compiles it."""
-    if hasattr(config, "workerinput"):
-        return  # an xdist worker: the controller compiles them
+    if hasattr(config, "workerinput"):  # an xdist worker: the controller compiles them
+        done = os.environ.pop(COMPILING, None)  # the worker's to wait on, not its tests'
+        if done is not None:
+            config.stash[_COMPILED] = Path(done)
+        return
     if not config.getoption("numprocesses", default=None):
         return  # no workers to share them with
     from econsim.engine.paths import compiled_before
@@ -181,6 +184,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 _COMPILE = pytest.StashKey[subprocess.Popen[bytes]]()
+_COMPILED = pytest.StashKey[Path | None]()
 
 
 def compile_kernels(done: str) -> None:
@@ -199,15 +203,15 @@ def compile_kernels(done: str) -> None:
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """A test that runs this checkout's engine waits until its kernels are compiled."""
-    done = os.environ.get(COMPILING)
+    done = item.config.stash.get(_COMPILED, None)
     if done is None or item.get_closest_marker("own_engine"):
         return
     deadline = time.monotonic() + 900
-    while not Path(done).exists():
+    while not done.exists():
         if time.monotonic() > deadline:
             pytest.fail("the engine's kernels did not compile within 15 minutes")
         time.sleep(0.2)
-    del os.environ[COMPILING]  # done: the next tests need not look
+    item.config.stash[_COMPILED] = None  # compiled: the next tests need not look
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

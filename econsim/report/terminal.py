@@ -57,13 +57,16 @@ def print_verdicts(
     table = Table(title=f"{run.scenario.name}", title_justify="left")
     for col in ("", "verdict", "class", "value", "threshold", "advice")[: 6 if beside else 5]:
         table.add_column(col, overflow="fold")
-    for v in run.metrics.verdicts:
-        mark = f"[green]{v.mark}[/]" if v.passed else f"[red]{v.mark}[/]"
+    marks = [
+        f"[green]{v.mark}[/]" if v.passed else f"[red]{v.mark}[/]" for v in run.metrics.verdicts
+    ]
+    for v, mark in zip(run.metrics.verdicts, marks, strict=True):
         cells = [mark, v.name, role(v, gating), verdict_value(v), f"{v.threshold:.0%}"]
         table.add_row(*cells, *([escape(v.advice)] if beside else []))
     console.print(table)
-    for v in () if beside else run.metrics.verdicts:
-        console.print(f"{v.mark} {v.name}: {v.advice}", markup=False)
+    if not beside:
+        for v, mark in zip(run.metrics.verdicts, marks, strict=True):
+            console.print(f"{mark} {escape(f'{v.name}: {v.advice}')}")
     print_key_figures(run, console, actual)
     state = run.metrics.status(gating)
     console.print(gate_note(gating), markup=False)
