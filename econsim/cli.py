@@ -165,8 +165,7 @@ def run(
     opt.write_output(result, target, force, fail_on=gating, charts=charts)
     from econsim.report.terminal import print_verdicts
 
-    drawn = "and charts/" if charts else "(no charts: --no-charts)"
-    opt.say(f"wrote {target}/report.html, summary.json, daily.csv {drawn}")
+    opt.say(f"wrote {target}/report.html, summary.json, daily.csv {opt.charts_written(charts)}")
     print_verdicts(result, opt.out, gating)  # its last line is the status the exit code reads
     if gate is not None and result.metrics.status(gate) is Status.UNHEALTHY:
         raise typer.Exit(opt.EXIT_UNHEALTHY)

@@ -131,8 +131,8 @@ def monitor_command(
             executor=shared.executor(),
         )
     opt.write_output(result, output, True, fail_on=gating, charts=charts)
-    drawn = "and charts/" if charts else "(no charts: --no-charts)"
-    opt.say(f"wrote {output}/report.html, summary.json, band.csv, state.parquet {drawn}")
+    files = "report.html, summary.json, band.csv, state.parquet"
+    opt.say(f"wrote {output}/{files} {opt.charts_written(charts)}")
     print_monitoring(result, opt.out, gating)
     if gate is not None and result.status(gate) is Status.UNHEALTHY:
         raise typer.Exit(opt.EXIT_UNHEALTHY)

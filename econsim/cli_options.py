@@ -82,6 +82,13 @@ ChartsOption = Annotated[
         "of the writing).",
     ),
 ]
+
+
+def charts_written(charts: bool) -> str:
+    """How a "wrote …" message ends: the charts folder, or that none was drawn."""
+    return "and charts/" if charts else "(no charts: --no-charts)"
+
+
 ForceOption = Annotated[
     bool,
     typer.Option(
